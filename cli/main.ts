@@ -1,0 +1,32 @@
+// Runs a command-line entry point: known failures print their message alone (no stack trace) and
+// set the exit code; anything unexpected prints in full.
+import { StackConfigError } from "../components/stackConfig";
+import { UsageError } from "./offline";
+
+export const EXIT_INVALID_CONFIG = 1;
+export const EXIT_USAGE = 2;
+
+export function runMain(command: () => Promise<number>): void {
+    command().then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (err: unknown) => {
+            process.exitCode = reportError(err, (text) => process.stderr.write(`${text}\n`));
+        },
+    );
+}
+
+/** Prints an error the way a user should see it and returns the exit code for it. */
+export function reportError(err: unknown, write: (text: string) => void): number {
+    if (err instanceof StackConfigError || (err instanceof Error && err.name === "StackConfigError")) {
+        write(err.message);
+        return EXIT_INVALID_CONFIG;
+    }
+    if (err instanceof UsageError || (err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
+        write(`error: ${err.message}`);
+        return EXIT_USAGE;
+    }
+    write(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    return EXIT_INVALID_CONFIG;
+}

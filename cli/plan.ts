@@ -1,0 +1,60 @@
+// `npm run plan -- --stack <name> [--json]`: what `pulumi up` would register for Pulumi.<name>.yaml,
+// evaluated offline under Pulumi's mock runtime. Exit 0 on success, 1 on invalid stack config
+// (every problem listed, no stack trace), 2 on a usage error.
+import { parseArgs } from "util";
+import { runMain } from "./main";
+import { OfflinePlan, planStack, readStackFile, UsageError } from "./offline";
+import { formatPlan } from "./planReport";
+import { trafficRows } from "./traffic";
+
+const USAGE = `usage: npm run plan -- --stack <name> [--json] [--dir <folder with Pulumi.<name>.yaml>]`;
+
+export async function plan(argv: readonly string[], write: (text: string) => void): Promise<number> {
+    const { values } = parseArgs({
+        args: [...argv],
+        options: {
+            stack: { type: "string", short: "s" },
+            json: { type: "boolean", default: false },
+            dir: { type: "string" },
+            help: { type: "boolean", short: "h", default: false },
+        },
+        strict: true,
+    });
+    if (values.help) {
+        write(USAGE);
+        return 0;
+    }
+    if (!values.stack) {
+        throw new UsageError(`--stack is required\n${USAGE}`);
+    }
+    const config = readStackFile(values.stack, values.dir);
+    const result: OfflinePlan = await planStack({ stack: values.stack, config });
+    if (values.json) {
+        write(JSON.stringify(planToJson(result), null, 2));
+    } else {
+        write(formatPlan(result, trafficRows(result.stack, config)));
+    }
+    return 0;
+}
+
+/** The `--json` document: the registered resources with their parents and inputs. */
+export function planToJson(result: OfflinePlan) {
+    return {
+        project: result.project,
+        stack: result.stack,
+        resources: result.resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            parent: r.parent,
+            dependsOn: r.dependsOn,
+            inputs: r.inputs,
+            secretInputs: r.secretInputs,
+        })),
+        outputs: result.outputs,
+    };
+}
+
+if (require.main === module) {
+    runMain(() => plan(process.argv.slice(2), (text) => process.stdout.write(`${text}\n`)));
+}

@@ -1,0 +1,96 @@
+// A thin client for the three Consul HTTP API calls this program makes (axios): the leader, the
+// token's own identity, and the passing instances of one colour of a service. Shared by the
+// readiness gate, the health gate and the flip CLI so that all of them judge health the same way.
+import axios, { AxiosInstance } from "axios";
+import * as https from "https";
+
+export interface ConsulHttpOptions {
+    /** `host:port` of Consul's HTTPS API (for example the internal NLB on 8501, or localhost:8501). */
+    readonly address: string;
+    /** `https` (default) or `http` (tests against a loopback server only). */
+    readonly scheme?: "https" | "http";
+    /** PEM of the CA that signed the servers' certificates. */
+    readonly caPem?: string;
+    /** SNI and the name checked against the server certificate, for example server.dc1.consul. */
+    readonly tlsServerName?: string;
+    /** ACL token sent as X-Consul-Token. */
+    readonly token?: string;
+    /** Per-request timeout in milliseconds. Default 5000. */
+    readonly timeoutMs?: number;
+}
+
+/** A Consul API answer that was not what the caller needed, with the HTTP status when there was one. */
+export class ConsulHttpError extends Error {
+    constructor(
+        message: string,
+        readonly status?: number,
+    ) {
+        super(message);
+        this.name = "ConsulHttpError";
+    }
+}
+
+export interface TokenIdentity {
+    readonly accessorId: string;
+    readonly description: string;
+}
+
+export interface ConsulHttpClient {
+    /** The leader's `ip:port`, or "" while the cluster has none (GET /v1/status/leader). */
+    leader(): Promise<string>;
+    /** The token's own identity (GET /v1/acl/token/self); throws ConsulHttpError 403 on a bad token. */
+    tokenSelf(): Promise<TokenIdentity>;
+    /** Instances of `service` whose meta.version is `colour` and whose checks all pass. */
+    passingInstances(service: string, colour: string): Promise<number>;
+}
+
+export function consulHttpClient(options: ConsulHttpOptions): ConsulHttpClient {
+    const scheme = options.scheme ?? "https";
+    const http: AxiosInstance = axios.create({
+        baseURL: `${scheme}://${options.address}`,
+        timeout: options.timeoutMs ?? 5000,
+        headers: options.token ? { "X-Consul-Token": options.token } : {},
+        httpsAgent:
+            scheme === "https"
+                ? new https.Agent({ ca: options.caPem, servername: options.tlsServerName, keepAlive: false })
+                : undefined,
+        // Every status is returned to the caller, which decides what it means.
+        validateStatus: () => true,
+        proxy: false,
+    });
+
+    async function get<T>(path: string, params?: Record<string, string>): Promise<T> {
+        let response;
+        try {
+            response = await http.get<T>(path, { params });
+        } catch (err) {
+            throw new ConsulHttpError(`GET ${path} on ${options.address} failed: ${(err as Error).message}`);
+        }
+        if (response.status !== 200) {
+            const body = typeof response.data === "string" ? response.data.trim() : JSON.stringify(response.data);
+            throw new ConsulHttpError(`GET ${path} on ${options.address} answered ${response.status}: ${body}`, response.status);
+        }
+        return response.data;
+    }
+
+    return {
+        async leader() {
+            const data = await get<unknown>("/v1/status/leader");
+            return typeof data === "string" ? data : "";
+        },
+        async tokenSelf() {
+            const data = await get<{ AccessorID?: string; Description?: string }>("/v1/acl/token/self");
+            return { accessorId: data.AccessorID ?? "", description: data.Description ?? "" };
+        },
+        async passingInstances(service, colour) {
+            const entries = await get<unknown[]>(`/v1/health/service/${encodeURIComponent(service)}`, {
+                passing: "true",
+                filter: `Service.Meta.version == ${JSON.stringify(colour)}`,
+            });
+            if (!Array.isArray(entries)) {
+                throw new ConsulHttpError(`GET /v1/health/service/${service} on ${options.address} did not answer a list`);
+            }
+            return entries.length;
+        },
+    };
+}
