@@ -27,6 +27,8 @@ export interface RegisteredResource {
     readonly parent?: string;
     readonly custom: boolean;
     readonly dependsOn: readonly string[];
+    /** The explicit provider reference (`<provider urn>::<id>`), when the resource was given one. */
+    readonly provider?: string;
     /** Inputs as the engine would receive them; secret values shown as "[secret]". */
     readonly inputs: Record<string, unknown>;
     /** Names of the inputs that were secrets. */
@@ -50,10 +52,12 @@ export interface PlanOptions {
     readonly preview?: boolean;
     /** Called for each mocked `call` (invoke); return a result to override the default mock. */
     readonly onCall?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
+    /** The program to run; default the real one (index.ts). Tests pass a program built from components. */
+    readonly program?: Program;
 }
 
-/** The program's entry point: index.ts's default export. Loaded lazily so mocks are set first. */
-type Program = () => unknown;
+/** A program's entry point, like index.ts's default export. index.ts is loaded lazily so mocks are set first. */
+export type Program = () => unknown;
 
 let programCache: Program | undefined;
 function loadProgram(): Program {
@@ -105,7 +109,7 @@ export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
         recordRegistrations(resources);
         pulumi.runtime.setAllConfig(toEngineConfig(options.config), secretKeys(options.config));
 
-        const result = loadProgram()();
+        const result = (options.program ?? loadProgram())();
         const outputs = (await resolveOutputs(result)) as Record<string, unknown>;
         await waitForRegistrations();
         if (failures.length > 0) {
@@ -166,6 +170,7 @@ interface RegisterRequest {
     getParent(): string;
     getCustom(): boolean;
     getDependenciesList(): string[];
+    getProvider(): string;
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -190,6 +195,7 @@ function recordRegistrations(resources: RegisteredResource[]): void {
                     parent: req.getParent() || undefined,
                     custom: req.getCustom(),
                     dependsOn: req.getDependenciesList(),
+                    provider: req.getProvider() || undefined,
                     inputs: plain,
                     secretInputs: secrets,
                 });

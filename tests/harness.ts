@@ -1,7 +1,7 @@
 // The shared test harness: runs the real program (index.ts) offline under Pulumi's mock runtime
 // through cli/offline.ts, and offers small finders over what it registered.
 import * as path from "path";
-import { OfflinePlan, planStack, readStackFile, RegisteredResource, StackValues } from "../cli/offline";
+import { OfflinePlan, planStack, Program, readStackFile, RegisteredResource, StackValues } from "../cli/offline";
 
 export const ROOT = path.join(__dirname, "..");
 
@@ -10,16 +10,16 @@ export function stackConfig(stack: "dev" | "prod" | string): StackValues {
     return structuredClone(readStackFile(stack, ROOT));
 }
 
-/** Plans a stack; `edit` may change a copy of its config first. */
-export async function plan(stack: string, edit?: (config: StackValues) => void, options?: { preview?: boolean }): Promise<Plan> {
+/** Plans a stack; `edit` may change a copy of its config first. `program` defaults to index.ts. */
+export async function plan(stack: string, edit?: (config: StackValues) => void, options?: { preview?: boolean; program?: Program }): Promise<Plan> {
     const config = stackConfig(stack === "dev" || stack === "prod" ? stack : "dev");
     edit?.(config);
-    return new Plan(await planStack({ stack, config, preview: options?.preview }));
+    return new Plan(await planStack({ stack, config, preview: options?.preview, program: options?.program }));
 }
 
 /** Plans a stack from a config map given whole. */
-export async function planWith(stack: string, config: StackValues): Promise<Plan> {
-    return new Plan(await planStack({ stack, config }));
+export async function planWith(stack: string, config: StackValues, program?: Program): Promise<Plan> {
+    return new Plan(await planStack({ stack, config, program }));
 }
 
 /** The services map of a config, typed loosely for edits in tests. */

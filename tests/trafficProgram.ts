@@ -1,0 +1,37 @@
+// A program that registers only the Consul traffic side (createMeshTraffic, exactly as index.ts
+// will call it) on top of STAND-INS for what the server cluster (issue 3) provides: a real
+// consul.Provider object pointed at a made-up address, a placeholder resource standing in for the
+// readiness gate, and secret placeholders for the CA and the token. Run under the mock runtime like
+// the real program; nothing here reaches a network.
+import * as consul from "@pulumi/consul";
+import * as pulumi from "@pulumi/pulumi";
+import { MOCK_SECRET_MARKER, Program } from "../cli/offline";
+import { ConsulConnection, createMeshTraffic } from "../components/meshTraffic";
+import { loadStackConfig } from "../components/stackConfig";
+
+/** Stands in for the server cluster's readiness gate: a custom resource everything must wait for. */
+export class ReadyStandIn extends pulumi.CustomResource {
+    constructor(name: string) {
+        super("bluegreen-test:index:ConsulReadyStandIn", name, {});
+    }
+}
+
+export const STAND_IN_API_ADDRESS = "consul-api.internal.example:8501";
+
+export function standInConnection(): ConsulConnection {
+    const token = pulumi.secret(`${MOCK_SECRET_MARKER}-management-token`);
+    const caCertPem = pulumi.secret(`-----BEGIN CERTIFICATE-----\n${MOCK_SECRET_MARKER}-ca\n-----END CERTIFICATE-----\n`);
+    const provider = new consul.Provider("consul", { address: STAND_IN_API_ADDRESS, scheme: "https", caPem: caCertPem, token, datacenter: "dc1" });
+    return {
+        provider,
+        ready: new ReadyStandIn("consul-ready"),
+        api: { address: STAND_IN_API_ADDRESS, caCertPem, token, tlsServerName: "server.dc1.consul" },
+    };
+}
+
+/** The traffic side of a stack, over stand-ins for the server cluster. */
+export const trafficProgram: Program = () => {
+    const config = loadStackConfig();
+    const { policies } = createMeshTraffic(config.services, standInConnection());
+    return { splitters: Object.fromEntries(Object.entries(policies).map(([name, p]) => [name, p.splitter.id])) };
+};
