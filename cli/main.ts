@@ -5,6 +5,10 @@ import { UsageError } from "./offline";
 
 export const EXIT_INVALID_CONFIG = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_FAILED = 1;
+
+/** A failure the user can act on from its message alone: printed without a stack trace, exit 1. */
+export class KnownFailure extends Error {}
 
 export function runMain(command: () => Promise<number>): void {
     command().then(
@@ -22,6 +26,10 @@ export function reportError(err: unknown, write: (text: string) => void): number
     if (err instanceof StackConfigError || (err instanceof Error && err.name === "StackConfigError")) {
         write(err.message);
         return EXIT_INVALID_CONFIG;
+    }
+    if (err instanceof KnownFailure) {
+        write(`error: ${err.message}`);
+        return EXIT_FAILED;
     }
     if (err instanceof UsageError || (err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
         write(`error: ${err.message}`);

@@ -40,12 +40,16 @@ export function isFlipResource(urn: string, service: string): boolean {
     return name === names.splitter || name === names.gate;
 }
 
-/** The verdict on a flip's changes: only the service's splitter and gate may change, and the splitter must. */
+/**
+ * The verdict on a flip's changes: `ok` when nothing but the service's splitter and gate changes
+ * (nothing at all is ok: the weights are already live). `splitterChanged` tells whether the
+ * splitter is among the changes, which a dry run reports.
+ */
 export function checkFlipChanges(changes: readonly { urn: string; kind: string }[], service: string): { ok: boolean; unexpected: string[]; splitterChanged: boolean } {
     const names = flipResourceNames(service);
     const unexpected = changes.filter((c) => c.kind !== "changed" || !isFlipResource(c.urn, service)).map((c) => `${c.kind} ${c.urn}`);
     const splitterChanged = changes.some((c) => c.kind === "changed" && c.urn.endsWith(`::${names.splitter}`));
-    return { ok: unexpected.length === 0 && splitterChanged, unexpected, splitterChanged };
+    return { ok: unexpected.length === 0, unexpected, splitterChanged };
 }
 
 export function formatChanges(changes: readonly ResourceChange[]): string {

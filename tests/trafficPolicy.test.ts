@@ -137,7 +137,8 @@ describe("blast radius of a flip (components under the mock runtime)", () => {
         });
     }
 
-    it("one service among 100: only that service's splitter and gate change", async () => {
+    it("one service among 100: only that service's splitter and gate change", async function () {
+        this.timeout(60_000);
         const config = syntheticStack(100);
         const before = await planWith("synthetic", config, trafficProgram);
         const flipped = structuredClone(config);

@@ -1,0 +1,77 @@
+// Applying a flip step: the stack file already holds the step's weights; this runs `pulumi preview`
+// for the stack through the Automation API, refuses unless the preview changes that service's
+// splitter and health gate and nothing else, then runs `pulumi up` targeted at those two resources
+// (so a change that slipped in between preview and up still cannot ride along). The health gate
+// runs inside that `up`, in the program.
+import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
+import { checkFlipChanges } from "../planDiff";
+import { Weights } from "./steps";
+
+export interface ApplyRequest {
+    readonly stack: string;
+    readonly service: string;
+    readonly weights: Weights;
+    /** The folder with Pulumi.yaml and Pulumi.<stack>.yaml. */
+    readonly workDir: string;
+    readonly reason: "step" | "rollback";
+    /** Lines of engine output, for the progress display. */
+    readonly onOutput?: (line: string) => void;
+}
+
+export interface Applier {
+    /** Resolves when the stack runs with the request's weights; rejects otherwise. */
+    apply(request: ApplyRequest): Promise<void>;
+}
+
+/** The preview showed changes other than the service's splitter and gate: nothing was applied. */
+export class ApplyRefusedError extends Error {
+    constructor(
+        message: string,
+        readonly unexpected: readonly string[],
+    ) {
+        super(message);
+        this.name = "ApplyRefusedError";
+    }
+}
+
+const NO_CHANGE: readonly OpType[] = ["same", "read", "refresh"];
+
+/** The resources a preview would touch, from its engine events. */
+export function changesFromEvents(events: readonly EngineEvent[]): { urn: string; kind: string }[] {
+    const changes: { urn: string; kind: string }[] = [];
+    for (const event of events) {
+        const step = event.resourcePreEvent?.metadata;
+        if (!step || NO_CHANGE.includes(step.op) || step.type === "pulumi:pulumi:Stack") {
+            continue;
+        }
+        changes.push({ urn: step.urn, kind: step.op === "update" ? "changed" : step.op });
+    }
+    return changes;
+}
+
+/**
+ * The real apply: Pulumi's Automation API over the Pulumi CLI (which must be installed and logged
+ * in). A preview without changes means the weights are already live, and nothing is run.
+ */
+export function automationApplier(): Applier {
+    return {
+        async apply(request) {
+            const stack = await LocalWorkspace.selectStack({ stackName: request.stack, workDir: request.workDir });
+            const events: EngineEvent[] = [];
+            await stack.preview({ onEvent: (e) => events.push(e), onOutput: request.onOutput });
+            const changes = changesFromEvents(events);
+            if (changes.length === 0) {
+                return;
+            }
+            const verdict = checkFlipChanges(changes, request.service);
+            if (!verdict.ok) {
+                throw new ApplyRefusedError(
+                    `refusing to run pulumi up on ${request.stack}: besides the splitter and health gate of ${request.service}, it would change:\n  ` +
+                        `${verdict.unexpected.join("\n  ")}\nRun \`pulumi preview --stack ${request.stack}\` and apply those changes on their own first.`,
+                    verdict.unexpected,
+                );
+            }
+            await stack.up({ target: changes.map((c) => c.urn), onOutput: request.onOutput });
+        },
+    };
+}

@@ -1,0 +1,39 @@
+// Where the flip reaches Consul's HTTPS API, from the command line, the environment (the same
+// variables the consul CLI reads) and the stack config, in that order.
+import * as fs from "fs";
+import { ConsulHttpOptions } from "../../components/consulHttp";
+import { StackConfig } from "../../components/stackConfig";
+import { UsageError } from "../offline";
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Address: --consul-address, else CONSUL_HTTP_ADDR, else bluegreen:consul.apiAddress; an `http://`
+ * or `https://` prefix picks the scheme (default https). Token: CONSUL_HTTP_TOKEN. CA: the PEM file
+ * named by CONSUL_CACERT. Server name: CONSUL_TLS_SERVER_NAME, else server.<datacenter>.consul.
+ * Undefined when no address is known.
+ */
+export function consulOptionsFrom(flagAddress: string | undefined, env: Environment, config: StackConfig): ConsulHttpOptions | undefined {
+    const raw = flagAddress ?? env.CONSUL_HTTP_ADDR ?? config.consul.apiAddress;
+    if (!raw) {
+        return undefined;
+    }
+    const match = /^(https?):\/\/(.+)$/.exec(raw);
+    const scheme = match ? (match[1] as "http" | "https") : "https";
+    const address = (match ? match[2] : raw).replace(/\/+$/, "");
+    let caPem: string | undefined;
+    if (env.CONSUL_CACERT) {
+        try {
+            caPem = fs.readFileSync(env.CONSUL_CACERT, "utf8");
+        } catch (err) {
+            throw new UsageError(`CONSUL_CACERT=${env.CONSUL_CACERT} cannot be read: ${(err as Error).message}`);
+        }
+    }
+    return {
+        address,
+        scheme,
+        caPem,
+        token: env.CONSUL_HTTP_TOKEN,
+        tlsServerName: env.CONSUL_TLS_SERVER_NAME ?? `server.${config.consul.datacenter}.consul`,
+    };
+}
