@@ -26,7 +26,7 @@ import { planStack, UsageError } from "../cli/offline";
 import { checkFlipChanges } from "../cli/planDiff";
 import { FakeConsul, FakeInstance, startFakeConsul } from "./fakeConsul";
 import { ROOT } from "./harness";
-import { trafficProgram } from "./trafficProgram";
+import { trafficProgram } from "../cli/trafficProgram";
 
 const healthy = (version: string, n: number): FakeInstance[] => Array.from({ length: n }, () => ({ service: "orders", version, status: "passing" as const }));
 

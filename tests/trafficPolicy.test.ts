@@ -4,10 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { RegisteredResource, StackValues } from "../cli/offline";
-import { checkFlipChanges, diffOfflinePlans } from "../cli/planDiff";
-import { syntheticServiceName, syntheticStack } from "../cli/syntheticStack";
-import { plan, Plan, planWith, services } from "./harness";
-import { trafficProgram } from "./trafficProgram";
+import { describeFlipBlastRadius } from "./blastRadius";
+import { plan, Plan, services } from "./harness";
+import { trafficProgram } from "../cli/trafficProgram";
 
 const T = {
     defaults: "consul:index/configEntryServiceDefaults:ConfigEntryServiceDefaults",
@@ -122,43 +121,4 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
     });
 });
 
-describe("blast radius of a flip (components under the mock runtime)", () => {
-    for (const stack of ["dev", "prod"] as const) {
-        it(`${stack}: changing orders' traffic changes the inputs of orders' splitter and gate, nothing else`, async () => {
-            const before = await planTraffic(stack);
-            const after = await planTraffic(stack, (c) => (services(c).orders.traffic = { blue: 90, green: 10 }));
-            const changes = diffOfflinePlans(before.result, after.result);
-            expect(changes.map((c) => `${c.kind} ${c.name}`).sort()).to.deep.equal(["changed traffic-orders-gate", "changed traffic-orders-splitter"]);
-            expect(checkFlipChanges(changes, "orders")).to.deep.equal({ ok: true, unexpected: [], splitterChanged: true });
-            expect(after.named("traffic-orders-splitter").inputs.splits).to.deep.equal([
-                { service: "orders", serviceSubset: "blue", weight: 90 },
-                { service: "orders", serviceSubset: "green", weight: 10 },
-            ]);
-        });
-    }
-
-    it("one service among 100: only that service's splitter and gate change", async function () {
-        this.timeout(60_000);
-        const config = syntheticStack(100);
-        const before = await planWith("synthetic", config, trafficProgram);
-        const flipped = structuredClone(config);
-        const target = syntheticServiceName(42);
-        services(flipped)[target].traffic = { blue: 0, green: 100 };
-        const after = await planWith("synthetic", flipped, trafficProgram);
-        expect(before.ofType(T.splitter)).to.have.length(100);
-        const changes = diffOfflinePlans(before.result, after.result);
-        expect(changes.map((c) => `${c.kind} ${c.name}`).sort()).to.deep.equal([`changed traffic-${target}-gate`, `changed traffic-${target}-splitter`]);
-    });
-
-    it("is recognised as more than a flip when anything else changes", async () => {
-        const before = await planTraffic("dev");
-        const after = await planTraffic("dev", (c) => {
-            services(c).orders.traffic = { blue: 90, green: 10 };
-            services(c).orders.route = { pathPrefix: "/api/v2/orders" };
-        });
-        const verdict = checkFlipChanges(diffOfflinePlans(before.result, after.result), "orders");
-        expect(verdict.ok).to.equal(false);
-        expect(verdict.unexpected).to.have.length(1);
-        expect(verdict.unexpected[0]).to.match(/^changed .*::mesh-route-orders$/);
-    });
-});
+describeFlipBlastRadius("the traffic side over stand-ins (cli/trafficProgram.ts)", trafficProgram);

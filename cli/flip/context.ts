@@ -2,8 +2,7 @@
 // service being flipped, with clear errors for an unknown stack or service.
 import * as fs from "fs";
 import * as path from "path";
-import { ServiceConfig, StackConfig } from "../../components/stackConfig";
-import { KnownFailure } from "../main";
+import { ServiceConfig, StackConfig, StackConfigError } from "../../components/stackConfig";
 import { listStacks, stackFilePath, UsageError } from "../offline";
 import { parseStackValues } from "../traffic";
 import { stackConfigOf } from "./stackFile";
@@ -31,7 +30,7 @@ export function loadStackContext(stack: string, dir: string): StackContext {
     try {
         values = stackConfigOf(text);
     } catch (err) {
-        throw new KnownFailure(`${file} is not valid YAML: ${(err as Error).message}`);
+        throw new StackConfigError([{ path: path.basename(file), message: `is not valid YAML: ${(err as Error).message.split("\n")[0]}` }]);
     }
     return { stack, dir, file, text, config: parseStackValues(stack, values) };
 }

@@ -1,11 +1,11 @@
 // A program that registers only the Consul traffic side (createMeshTraffic, exactly as index.ts
-// will call it) on top of STAND-INS for what the server cluster (issue 3) provides: a real
-// consul.Provider object pointed at a made-up address, a placeholder resource standing in for the
-// readiness gate, and secret placeholders for the CA and the token. Run under the mock runtime like
-// the real program; nothing here reaches a network.
+// calls it) on top of STAND-INS for what the server cluster provides: a real consul.Provider object
+// pointed at a made-up address, a placeholder resource standing in for the readiness gate, and
+// secret placeholders for the CA and the token. For the tests and the benchmark, which measure the
+// traffic side on its own; run under the mock runtime only, it never reaches a network.
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { MOCK_SECRET_MARKER, Program } from "../cli/offline";
+import { MOCK_SECRET_MARKER, Program } from "./offline";
 import { ConsulConnection, createMeshTraffic } from "../components/meshTraffic";
 import { loadStackConfig } from "../components/stackConfig";
 

@@ -1,0 +1,57 @@
+// The blast radius of a flip, as a suite that runs against any program: changing one service's
+// `traffic` must change the inputs of exactly that service's splitter and health gate, in both
+// example stacks and for one service among 100, and nothing else. It finds the splitter and gate
+// by name, so against a program that does not register them it FAILS (the changed set is empty,
+// not the expected pair); it never passes vacuously.
+//
+// Used by tests/trafficPolicy.test.ts (the traffic side over stand-ins) and by
+// tests/programBlastRadius.ts (the whole program, index.ts).
+import { expect } from "chai";
+import { Program, StackValues } from "../cli/offline";
+import { checkFlipChanges, diffOfflinePlans } from "../cli/planDiff";
+import { syntheticServiceName, syntheticStack } from "../cli/syntheticStack";
+import { plan, planWith, services } from "./harness";
+
+export function describeFlipBlastRadius(label: string, program: Program | undefined): void {
+    const planWithProgram = (stack: "dev" | "prod", edit?: (c: StackValues) => void) => plan(stack, edit, { program });
+
+    describe(`blast radius of a flip: ${label}`, () => {
+        for (const stack of ["dev", "prod"] as const) {
+            it(`${stack}: changing orders' traffic changes the inputs of orders' splitter and gate, nothing else`, async () => {
+                const before = await planWithProgram(stack);
+                const after = await planWithProgram(stack, (c) => (services(c).orders.traffic = { blue: 90, green: 10 }));
+                const changes = diffOfflinePlans(before.result, after.result);
+                expect(changes.map((c) => `${c.kind} ${c.name}`).sort()).to.deep.equal(["changed traffic-orders-gate", "changed traffic-orders-splitter"]);
+                expect(checkFlipChanges(changes, "orders")).to.deep.equal({ ok: true, unexpected: [], splitterChanged: true });
+                expect(after.named("traffic-orders-splitter").inputs.splits).to.deep.equal([
+                    { service: "orders", serviceSubset: "blue", weight: 90 },
+                    { service: "orders", serviceSubset: "green", weight: 10 },
+                ]);
+            });
+        }
+
+        it("one service among 100: only that service's splitter and gate change", async function () {
+            this.timeout(120_000);
+            const config = syntheticStack(100);
+            const before = await planWith("synthetic", config, program);
+            const flipped = structuredClone(config);
+            const target = syntheticServiceName(42);
+            services(flipped)[target].traffic = { blue: 0, green: 100 };
+            const after = await planWith("synthetic", flipped, program);
+            expect(before.ofType("consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter")).to.have.length(100);
+            const changes = diffOfflinePlans(before.result, after.result);
+            expect(changes.map((c) => `${c.kind} ${c.name}`).sort()).to.deep.equal([`changed traffic-${target}-gate`, `changed traffic-${target}-splitter`]);
+        });
+
+        it("a change beyond the weights is recognised as more than a flip", async () => {
+            const before = await planWithProgram("dev");
+            const after = await planWithProgram("dev", (c) => {
+                services(c).orders.traffic = { blue: 90, green: 10 };
+                services(c).orders.route = { pathPrefix: "/api/v2/orders" };
+            });
+            const verdict = checkFlipChanges(diffOfflinePlans(before.result, after.result), "orders");
+            expect(verdict.ok).to.equal(false);
+            expect(verdict.unexpected.some((u) => /^changed .*::mesh-route-orders$/.test(u))).to.equal(true);
+        });
+    });
+}
