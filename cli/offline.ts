@@ -50,6 +50,8 @@ export interface PlanOptions {
     readonly preview?: boolean;
     /** Called for each mocked `call` (invoke); return a result to override the default mock. */
     readonly onCall?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
+    /** The program to evaluate instead of index.ts's default export (tests of components on their own). */
+    readonly program?: () => unknown;
 }
 
 /** The program's entry point: index.ts's default export. Loaded lazily so mocks are set first. */
@@ -105,7 +107,7 @@ export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
         recordRegistrations(resources);
         pulumi.runtime.setAllConfig(toEngineConfig(options.config), secretKeys(options.config));
 
-        const result = loadProgram()();
+        const result = (options.program ?? loadProgram())();
         const outputs = (await resolveOutputs(result)) as Record<string, unknown>;
         await waitForRegistrations();
         if (failures.length > 0) {
