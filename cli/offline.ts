@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { StackConfigError } from "../components/stackConfig";
 
 export const PROJECT = "bluegreen";
 export const MOCK_ACCOUNT = "123456789012";
@@ -74,8 +75,20 @@ export function readStackFile(stack: string, dir = path.join(__dirname, "..")): 
         const known = listStacks(dir);
         throw new UsageError(`no stack file ${path.basename(file)} in ${dir}; known stacks: ${known.join(", ") || "(none)"}`);
     }
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: StackValues } | null;
-    return doc?.config ?? {};
+    let doc: unknown;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new StackConfigError([{ path: path.basename(file), message: `is not valid YAML: ${(err as Error).message.split("\n")[0]}` }]);
+    }
+    if (doc === null || doc === undefined) {
+        return {};
+    }
+    const config = (doc as { config?: unknown }).config;
+    if (typeof doc !== "object" || Array.isArray(doc) || (config !== undefined && (config === null || typeof config !== "object" || Array.isArray(config)))) {
+        throw new StackConfigError([{ path: `${path.basename(file)}: config`, message: "must be a map of keys (aws:region, bluegreen:services, ...) to values" }]);
+    }
+    return (config as StackValues | undefined) ?? {};
 }
 
 export function stackFilePath(stack: string, dir = path.join(__dirname, "..")): string {

@@ -224,7 +224,7 @@ export function validateStackConfig(input: RawStackInput): ValidationResult {
     const valid = <K extends keyof RawValues>(key: K): RawValues[K] | undefined => (structurallyValid.has(key) ? values[key] : undefined);
     const network = normaliseNetwork(valid("network"), at);
     const consul = normaliseConsul(valid("consul") ?? {}, input.stack, at);
-    const serviceNames = structurallyValid.has("services") ? Object.keys(input.values.services as object) : [];
+    const serviceNames = structurallyValid.has("services") ? Object.keys(input.values.services as object) : undefined;
     const services = normaliseServices(rawServices, serviceNames, at);
     const gateway = normaliseGateway(valid("gateway") ?? {}, consul.servers.mode, at);
     if (problems.length > 0) {
@@ -448,12 +448,13 @@ function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: Report)
 /** Consul service names are DNS labels: lowercase, digits and '-', at most 63 characters. */
 const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-function normaliseServices(raw: Record<string, RawService>, allNames: readonly string[], at: Report): ServiceConfig[] {
-    if (allNames.length === 0) {
+/** `allNames` is undefined when `bluegreen:services` itself is malformed (already reported). */
+function normaliseServices(raw: Record<string, RawService>, allNames: readonly string[] | undefined, at: Report): ServiceConfig[] {
+    if (allNames?.length === 0) {
         at("bluegreen:services", "is empty; declare at least one service");
     }
     const services = Object.keys(raw).map((name) => normaliseService(name, raw[name], at));
-    checkCrossService(services, new Set(allNames), at);
+    checkCrossService(services, new Set(allNames ?? []), at);
     return services;
 }
 
