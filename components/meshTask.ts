@@ -109,8 +109,8 @@ export function serviceTask(service: ServiceConfig, colour: Colour, platform: Ta
         name: app,
         image,
         essential: true,
-        environment: keyValuePairs(appEnvironment(service, colour)),
-        secrets: secretRefs(appSecrets(service, colour)),
+        environment: nonEmpty(keyValuePairs(appEnvironment(service, colour))),
+        secrets: nonEmpty(secretRefs(appSecrets(service, colour))),
         dependsOn: [{ containerName: CONTAINERS.dataplane, condition: "HEALTHY" }],
         stopTimeout: APP_STOP_TIMEOUT_SECONDS,
         logConfiguration: logs,
@@ -246,6 +246,11 @@ function keyValuePairs(values: Readonly<Record<string, string>>): KeyValuePair[]
     return Object.keys(values)
         .sort()
         .map((name) => ({ name, value: values[name] }));
+}
+
+/** Empty lists are left out: AWS drops them, and the next preview would show a diff. */
+function nonEmpty<T>(items: T[]): T[] | undefined {
+    return items.length > 0 ? items : undefined;
 }
 
 function secretRefs(arns: Readonly<Record<string, string>>): Secret[] {

@@ -148,7 +148,7 @@ describe("mesh task builder: a service without upstreams or health check (invent
         const task = serviceTask(inventory, "blue", platform);
         const c = sent(task);
         expect(c.inventory.environment).to.deep.equal([{ name: "NAME", value: "inventory" }]);
-        expect(c.inventory.secrets).to.deep.equal([]);
+        expect(c.inventory).to.not.have.property("secrets");
         expect(c.inventory).to.not.have.property("healthCheck");
         expect(task.config).to.not.have.property("proxy");
         expect(task.config.healthSyncContainers).to.deep.equal([]);
