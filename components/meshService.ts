@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { executionRolePolicy, meshTaskRolePolicy, secretArn } from "./meshIam";
 import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, MESH_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "./meshNames";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./meshPlatform";
-import { appContainerName, appSecrets, meshVolumes, serviceTask } from "./meshTask";
+import { appSecrets, checkServiceForTask, meshVolumes, serviceTask } from "./meshTask";
 import { Colour, COLOURS, ServiceConfig } from "./stackConfig";
 import { createTaskRoles } from "./taskRoles";
 
@@ -45,7 +45,7 @@ export class MeshService extends pulumi.ComponentResource {
         const owner = `MeshService ${name}`;
         validatePlatform(owner, args.platform);
         const service = args.service;
-        appContainerName(service);
+        checkServiceForTask(service);
         if (service.name === API_GATEWAY_NAME) {
             throw new Error(`${owner}: "${API_GATEWAY_NAME}" is the Consul name of the API gateway; rename the service in bluegreen:services`);
         }

@@ -95,12 +95,24 @@ export function appSecrets(service: ServiceConfig, colour: Colour): Record<strin
     return { ...service.secrets, ...service[colour].secrets };
 }
 
+/**
+ * Throws, naming the setting, when a service cannot become a mesh task; components call it before
+ * creating anything (the builder itself runs later, inside outputs).
+ */
+export function checkServiceForTask(service: ServiceConfig): void {
+    appContainerName(service);
+    if (service.healthCheck) {
+        healthCheckUrl(service, service.healthCheck.path);
+    }
+}
+
 /** The task definition contents of one colour of a service; built only from that colour's data. */
 export function serviceTask(service: ServiceConfig, colour: Colour, platform: TaskPlatform): MeshTask {
     const image = service[colour].image;
     if (!image) {
         throw new Error(`${service.name}.${colour} has no image; a colour without an image runs no tasks and needs no task definition`);
     }
+    checkServiceForTask(service);
     const app = appContainerName(service);
     const healthSyncContainers = service.healthCheck ? [app] : [];
     const config = serviceTaskConfig(service, colour, platform.servers, healthSyncContainers);
@@ -116,7 +128,7 @@ export function serviceTask(service: ServiceConfig, colour: Colour, platform: Ta
         logConfiguration: logs,
         // The image must carry curl (fake-service's Alpine image does; HashiCorp's examples rely on it).
         healthCheck: service.healthCheck && {
-            command: ["CMD-SHELL", `curl -fsS -o /dev/null http://127.0.0.1:${service.port}${service.healthCheck.path} || exit 1`],
+            command: ["CMD-SHELL", `curl -fsS -o /dev/null '${healthCheckUrl(service, service.healthCheck.path)}' || exit 1`],
             interval: service.healthCheck.interval,
             timeout: service.healthCheck.timeout,
             retries: service.healthCheck.retries,
@@ -128,6 +140,14 @@ export function serviceTask(service: ServiceConfig, colour: Colour, platform: Ta
         volumes: meshVolumes(),
         config,
     };
+}
+
+/** The URL the app's health check probes; single-quoted in a shell command, so no quote or space may appear. */
+function healthCheckUrl(service: ServiceConfig, path: string): string {
+    if (!/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(path)) {
+        throw new Error(`bluegreen:services.${service.name}.healthCheck.path ${JSON.stringify(path)} is not a plain URL path (no quotes, spaces or control characters)`);
+    }
+    return `http://127.0.0.1:${service.port}${path}`;
 }
 
 /** The API gateway's task: no app, a dataplane that listens on the gateway listener's port. */

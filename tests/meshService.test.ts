@@ -175,6 +175,16 @@ describe("MeshService", () => {
         });
     });
 
+    it("refuses, naming the setting, a service it cannot turn into a task", async () => {
+        let error: unknown;
+        try {
+            await planMesh("dev", (c) => (services(c).orders.healthCheck = { path: "/health'; reboot; '" }));
+        } catch (err) {
+            error = err;
+        }
+        expect(String(error)).to.include("bluegreen:services.orders.healthCheck.path");
+    });
+
     describe("blue/green independence", () => {
         const blueResources = (p: Plan) => p.resources.filter((r) => /^(orders|inventory)-blue-/.test(r.name));
 

@@ -56,7 +56,7 @@ describe("mesh task builder: a service with an upstream (orders, blue)", () => {
             stopTimeout: 30,
             logConfiguration: LOGS("orders-blue"),
             healthCheck: {
-                command: ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:9090/health || exit 1"],
+                command: ["CMD-SHELL", "curl -fsS -o /dev/null 'http://127.0.0.1:9090/health' || exit 1"],
                 interval: 10,
                 timeout: 5,
                 retries: 3,
@@ -158,6 +158,11 @@ describe("mesh task builder: a service without upstreams or health check (invent
 
     it("refuses a colour without an image", () => {
         expect(() => serviceTask(inventory, "green", platform)).to.throw(/inventory.green has no image/);
+    });
+
+    it("refuses a health check path that would break out of its shell quotes", () => {
+        const hc = { path: "/health' ; rm -rf / '", interval: 10, timeout: 5, retries: 3, startPeriod: 0 };
+        expect(() => serviceTask({ ...inventory, healthCheck: hc }, "blue", platform)).to.throw(/healthCheck.path .* is not a plain URL path/);
     });
 
     it("refuses a service named like a consul-ecs container", () => {
