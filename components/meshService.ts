@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { executionRolePolicy, meshTaskRolePolicy, secretArn } from "./meshIam";
 import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, MESH_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "./meshNames";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./meshPlatform";
-import { appSecrets, checkServiceForTask, meshVolumes, serviceTask } from "./meshTask";
+import { appSecrets, checkServiceForTask, meshVolumes, serviceTask, TaskPlatform } from "./meshTask";
 import { Colour, COLOURS, ServiceConfig } from "./stackConfig";
 import { createTaskRoles } from "./taskRoles";
 
@@ -78,7 +78,7 @@ export class MeshService extends pulumi.ComponentResource {
         });
     }
 
-    private deployColour(name: string, colour: Colour, args: MeshServiceArgs, platform: ReturnType<typeof resolvePlatform>): ColourDeployment {
+    private deployColour(name: string, colour: Colour, args: MeshServiceArgs, platform: pulumi.Output<TaskPlatform>): ColourDeployment {
         const service = args.service;
         const settings = service[colour];
         const image = settings.image as string;
