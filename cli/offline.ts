@@ -53,7 +53,7 @@ export interface PlanOptions {
     readonly preview?: boolean;
     /** Called for each mocked `call` (invoke); return a result to override the default mock. */
     readonly onCall?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
-    /** The program to run; default the real one (index.ts). Tests pass a program built from components. */
+    /** The program to evaluate instead of index.ts's default export (tests of components on their own). */
     readonly program?: Program;
 }
 

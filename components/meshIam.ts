@@ -1,0 +1,144 @@
+// The IAM policy documents of mesh tasks, the API gateway and the controller (reference section 3).
+// Pure: ARNs in, documents out, each granting only what its role uses.
+
+export interface PolicyStatement {
+    readonly Sid: string;
+    readonly Effect: "Allow";
+    readonly Action: readonly string[];
+    readonly Resource: string | readonly string[];
+    readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export interface PolicyDocument {
+    readonly Version: "2012-10-17";
+    readonly Statement: readonly PolicyStatement[];
+}
+
+/** Who may assume a task or execution role: ECS tasks only. */
+export function ecsTasksTrustPolicy() {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    } as const;
+}
+
+export interface MeshTaskRolePolicyInput {
+    /** The task role's own ARN: the IAM auth method has consul-ecs read the role it logs in with. */
+    readonly roleArn: string;
+    /** True when `consulServers.hosts` runs `discover ... provider=aws`. */
+    readonly discoversWithAwsApi: boolean;
+    /** True when ECS Exec is enabled for the service. */
+    readonly executeCommand: boolean;
+}
+
+/** The task role of a mesh task or gateway task: `iam:GetRole` on itself, nothing more unless asked. */
+export function meshTaskRolePolicy(input: MeshTaskRolePolicyInput): PolicyDocument {
+    const statements: PolicyStatement[] = [{ Sid: "ReadOwnRoleForConsulLogin", Effect: "Allow", Action: ["iam:GetRole"], Resource: input.roleArn }];
+    if (input.discoversWithAwsApi) {
+        // Describe* actions have no resource-level permissions; `*` is the only valid resource.
+        statements.push({ Sid: "DiscoverConsulServers", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" });
+    }
+    if (input.executeCommand) {
+        statements.push(executeCommandStatement());
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+export interface ControllerTaskRolePolicyInput {
+    /** The ECS cluster whose tasks the controller watches. */
+    readonly clusterArn: string;
+}
+
+/** The controller lists and describes the tasks of its own cluster, nothing else. */
+export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "WatchTasksOfOwnCluster",
+                Effect: "Allow",
+                Action: ["ecs:ListTasks", "ecs:DescribeTasks"],
+                Resource: "*",
+                Condition: { ArnEquals: { "ecs:cluster": input.clusterArn } },
+            },
+        ],
+    };
+}
+
+export interface ExecutionRolePolicyInput {
+    /** Every Secrets Manager ARN the task definition injects (`valueFrom`), JSON-key suffixes allowed. */
+    readonly secretValueFroms: readonly string[];
+    /** The customer-managed KMS key the secrets are encrypted with, if any. */
+    readonly kmsKeyArn?: string;
+    /** The log group the containers write to. */
+    readonly logGroupArn: string;
+    /** Container images of the task; private ECR repositories among them get pull rights. */
+    readonly images: readonly string[];
+}
+
+/** What ECS needs to start the task: read exactly the injected secrets, write logs, pull private images. */
+export function executionRolePolicy(input: ExecutionRolePolicyInput): PolicyDocument {
+    const secretArns = unique(input.secretValueFroms.map(secretArn));
+    const repositories = unique(input.images.map(ecrRepositoryArn).filter((arn): arn is string => arn !== undefined));
+    const statements: PolicyStatement[] = [];
+    if (secretArns.length > 0) {
+        statements.push({ Sid: "ReadInjectedSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secretArns });
+        if (input.kmsKeyArn) {
+            statements.push({ Sid: "DecryptInjectedSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: input.kmsKeyArn });
+        }
+    }
+    statements.push({
+        Sid: "WriteContainerLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${input.logGroupArn}:log-stream:*`,
+    });
+    if (repositories.length > 0) {
+        // GetAuthorizationToken is account-wide by design; the pulls themselves are per repository.
+        statements.push({ Sid: "LogInToEcr", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" });
+        statements.push({
+            Sid: "PullPrivateImages",
+            Effect: "Allow",
+            Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            Resource: repositories,
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The secret's own ARN from an ECS `valueFrom`, which may append `:<json-key>:<version-stage>:<version-id>`;
+ * IAM matches the secret ARN only.
+ */
+export function secretArn(valueFrom: string): string {
+    const parts = valueFrom.split(":");
+    if (parts.length < 7 || parts[2] !== "secretsmanager" || parts[5] !== "secret") {
+        throw new Error(`${JSON.stringify(valueFrom)} is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`);
+    }
+    return parts.slice(0, 7).join(":");
+}
+
+/** The repository ARN of a private ECR image (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag|@digest]`). */
+export function ecrRepositoryArn(image: string): string | undefined {
+    const match = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(image);
+    if (!match) {
+        return undefined;
+    }
+    const [, account, region, repository] = match;
+    const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+    return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+}
+
+function executeCommandStatement(): PolicyStatement {
+    // ECS Exec's SSM channels have no resource-level permissions.
+    return {
+        Sid: "EcsExec",
+        Effect: "Allow",
+        Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        Resource: "*",
+    };
+}
+
+function unique(values: readonly string[]): string[] {
+    return [...new Set(values)];
+}
