@@ -18,13 +18,14 @@ export class ReadyStandIn extends pulumi.CustomResource {
 
 export const STAND_IN_API_ADDRESS = "consul-api.internal.example:8501";
 
-export function standInConnection(): ConsulConnection {
+/** `providerName` lets a program that already has a provider named "consul" add this one beside it. */
+export function standInConnection(providerName = "consul"): ConsulConnection {
     const token = pulumi.secret(`${MOCK_SECRET_MARKER}-management-token`);
     const caCertPem = pulumi.secret(`-----BEGIN CERTIFICATE-----\n${MOCK_SECRET_MARKER}-ca\n-----END CERTIFICATE-----\n`);
-    const provider = new consul.Provider("consul", { address: STAND_IN_API_ADDRESS, scheme: "https", caPem: caCertPem, token, datacenter: "dc1" });
+    const provider = new consul.Provider(providerName, { address: STAND_IN_API_ADDRESS, scheme: "https", caPem: caCertPem, token, datacenter: "dc1" });
     return {
         provider,
-        ready: new ReadyStandIn("consul-ready"),
+        ready: new ReadyStandIn(providerName === "consul" ? "consul-ready" : `${providerName}-ready`),
         api: { address: STAND_IN_API_ADDRESS, caCertPem, token, tlsServerName: "server.dc1.consul" },
     };
 }

@@ -1,10 +1,12 @@
 // TrafficPolicy and MeshDefaults under Pulumi's mock runtime, registered through createMeshTraffic
 // (the function index.ts calls) over STAND-INS for the server cluster's provider, readiness gate
-// and API access (tests/trafficProgram.ts).
+// and API access (cli/trafficProgram.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { RegisteredResource, StackValues } from "../cli/offline";
+import { diffOfflinePlans } from "../cli/planDiff";
 import { describeFlipBlastRadius } from "./blastRadius";
+import { meshAndTrafficProgram } from "./meshTrafficProgram";
 import { plan, Plan, services } from "./harness";
 import { trafficProgram } from "../cli/trafficProgram";
 
@@ -122,3 +124,13 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
 });
 
 describeFlipBlastRadius("the traffic side over stand-ins (cli/trafficProgram.ts)", trafficProgram);
+
+describe("blast radius of a flip with the ECS side in the same program", () => {
+    it("prod: MeshService, controller and gateway (tests/meshProgram.ts) plus the traffic side: only orders' splitter and gate change", async () => {
+        const before = await plan("prod", undefined, { program: meshAndTrafficProgram });
+        const after = await plan("prod", (c) => (services(c).orders.traffic = { blue: 50, green: 50 }), { program: meshAndTrafficProgram });
+        expect(before.ofType("bluegreen:ecs:MeshService")).to.have.length(2);
+        const changes = diffOfflinePlans(before.result, after.result);
+        expect(changes.map((c) => `${c.kind} ${c.name}`).sort()).to.deep.equal(["changed traffic-orders-gate", "changed traffic-orders-splitter"]);
+    });
+});
