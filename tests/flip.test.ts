@@ -19,6 +19,7 @@ import { parseDuration, parseFlipArgs, parseSteps } from "../cli/flip/args";
 import { Applier, ApplyRefusedError, ApplyRequest, changesFromEvents } from "../cli/flip/apply";
 import { Interrupts, processInterrupts } from "../cli/flip/canary";
 import { AlarmReader } from "../cli/flip/gates";
+import { progress } from "../cli/flip/progress";
 import { editTrafficText, lockFilePath, StackLock, StackLockedError, writeFileAtomic } from "../cli/flip/stackFile";
 import { planSteps } from "../cli/flip/steps";
 import { reportError } from "../cli/main";
@@ -281,6 +282,20 @@ describe("npm run flip", () => {
             expect(fs.existsSync(lockFilePath(path.join(dir, "Pulumi.prod.yaml")))).to.equal(false);
         });
 
+        it("treats an update cancelled by the same Ctrl-C as an interruption, and rolls back", async () => {
+            applier.failWith = (_r, attempt) => {
+                if (attempt === 0) {
+                    interrupts.fire();
+                    return new Error("update canceled");
+                }
+                return undefined;
+            };
+            expect(await run(["--stack", "prod", "--service", "orders", "--to", "green"])).to.equal(130);
+            expect(applier.applied.map((a) => [a.reason, a.weights])).to.deep.equal([["rollback", { blue: 100, green: 0 }]]);
+            expect(file("prod")).to.equal(original.prod);
+            expect(text()).to.include("FLIP FAILED: interrupted (Ctrl-C) while applying step 1/1: update canceled");
+        });
+
         it("restores the file without an apply when the first preview is refused", async () => {
             applier.failWith = () => new ApplyRefusedError("refusing to run pulumi up on prod: besides the splitter ...", ["changed urn:...::other"]);
             const code = await run(["--stack", "prod", "--service", "orders", "--to", "green"]);
@@ -433,6 +448,25 @@ describe("flip building blocks", () => {
         expect(checkFlipChanges(replaced, "orders")).to.deep.include({ ok: false, unexpected: [`replace ${replaced[0].urn}`] });
         const more = changesFromEvents([event("update", "traffic-orders-splitter"), event("create", "mesh-route-orders", "consul:index/configEntry:ConfigEntry")]);
         expect(checkFlipChanges(more, "orders").unexpected).to.have.length(1);
+    });
+
+    it("redraws the status line on a terminal and writes one line per event elsewhere", () => {
+        const written: string[] = [];
+        const tty = progress({ write: (t: string) => written.push(t), isTTY: true }, "[prod/orders]");
+        tty.status("baking: 4m00s left");
+        tty.status("baking: 3m45s left");
+        tty.event("step 2/3: blue 50% / green 50%");
+        tty.done();
+        const screen = written.join("").replace(/\d\d:\d\d:\d\d /g, "");
+        const clearLine = "\r\u001b[2K";
+        expect(screen).to.equal(`[prod/orders] baking: 4m00s left${clearLine}[prod/orders] baking: 3m45s left${clearLine}[prod/orders] step 2/3: blue 50% / green 50%\n`);
+        const lines: string[] = [];
+        const log = progress({ write: (t: string) => lines.push(t) }, "[prod/orders]");
+        log.status("baking: 4m00s left");
+        log.event("step 2/3");
+        log.done();
+        expect(lines).to.have.length(2);
+        expect(lines.every((l) => l.endsWith("\n") && !l.includes("\r"))).to.equal(true);
     });
 
     it("hears a real SIGINT through processInterrupts, and stops listening when asked", async () => {

@@ -124,6 +124,10 @@ export async function runCanary(request: CanaryRequest, deps: CanaryDeps): Promi
             try {
                 await apply(weights, "step");
             } catch (err) {
+                if (interrupt.signal.aborted) {
+                    // Ctrl-C reaches the pulumi process too, which cancels its update.
+                    return { ok: false, reason: `interrupted (Ctrl-C) while applying ${label}: ${(err as Error).message}`, interrupted: true };
+                }
                 if (err instanceof ApplyRefusedError && i === 0) {
                     // The preview refused before anything was applied: only the file needs restoring.
                     write(original);
