@@ -3,7 +3,7 @@
 // splitter and health gate and nothing else, then runs `pulumi up` targeted at those two resources
 // (so a change that slipped in between preview and up still cannot ride along). The health gate
 // runs inside that `up`, in the program.
-import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
+import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
 import { checkFlipChanges } from "../planDiff";
 import { Weights } from "./steps";
 
@@ -23,8 +23,16 @@ export interface Applier {
     apply(request: ApplyRequest): Promise<void>;
 }
 
+/** The apply stopped before `pulumi up` began: the stack runs what it ran before. */
+export class NothingAppliedError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "NothingAppliedError";
+    }
+}
+
 /** The preview showed changes other than the service's splitter and gate: nothing was applied. */
-export class ApplyRefusedError extends Error {
+export class ApplyRefusedError extends NothingAppliedError {
     constructor(
         message: string,
         readonly unexpected: readonly string[],
@@ -56,9 +64,14 @@ export function changesFromEvents(events: readonly EngineEvent[]): { urn: string
 export function automationApplier(): Applier {
     return {
         async apply(request) {
-            const stack = await LocalWorkspace.selectStack({ stackName: request.stack, workDir: request.workDir });
             const events: EngineEvent[] = [];
-            await stack.preview({ onEvent: (e) => events.push(e), onOutput: request.onOutput });
+            let stack: Stack;
+            try {
+                stack = await LocalWorkspace.selectStack({ stackName: request.stack, workDir: request.workDir });
+                await stack.preview({ onEvent: (e) => events.push(e), onOutput: request.onOutput });
+            } catch (err) {
+                throw new NothingAppliedError(`pulumi preview of ${request.stack} failed, nothing was applied: ${(err as Error).message}`);
+            }
             const changes = changesFromEvents(events);
             if (changes.length === 0) {
                 return;

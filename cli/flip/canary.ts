@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import { Colour, ServiceConfig } from "../../components/stackConfig";
 import { formatDuration } from "./args";
-import { ApplyRefusedError, Applier } from "./apply";
+import { Applier, NothingAppliedError } from "./apply";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, StackContext } from "./context";
 import { AlarmReader, configGate, formatGates, GateOutcome, HealthSource, liveGates } from "./gates";
 import { Progress } from "./progress";
@@ -128,8 +128,8 @@ export async function runCanary(request: CanaryRequest, deps: CanaryDeps): Promi
                     // Ctrl-C reaches the pulumi process too, which cancels its update.
                     return { ok: false, reason: `interrupted (Ctrl-C) while applying ${label}: ${(err as Error).message}`, interrupted: true };
                 }
-                if (err instanceof ApplyRefusedError && i === 0) {
-                    // The preview refused before anything was applied: only the file needs restoring.
+                if (err instanceof NothingAppliedError && i === 0) {
+                    // Stopped before anything was applied: only the file needs restoring.
                     write(original);
                     changed = false;
                 }
