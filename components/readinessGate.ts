@@ -41,6 +41,8 @@ export class ConsulNotReadyError extends Error {
         readonly reason: "timeout" | "forbidden",
     ) {
         super(message);
+        // Explicit: see ConsulHttpError (Pulumi's serialization of this class drops super's message).
+        this.message = message;
         this.name = "ConsulNotReadyError";
     }
 }
@@ -163,8 +165,9 @@ async function runGate(inputs: GateInputs): Promise<Record<string, unknown>> {
 /**
  * One provider object for every gate: Pulumi serializes a dynamic provider with its resource, and
  * caches the serialization per provider object, so a module-level singleton is serialized once.
+ * Exported for tests only.
  */
-const readinessProvider: pulumi.dynamic.ResourceProvider = {
+export const readinessGateProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: GateInputs) {
         return { id: `consul-readiness-${inputs.tlsServerName}`, outs: await runGate(inputs) };
     },
@@ -211,7 +214,7 @@ export class ConsulReadinessGate extends pulumi.dynamic.Resource {
             throw new Error(`ConsulReadinessGate ${name}: intervalSeconds ${intervalSeconds} must be more than 0`);
         }
         super(
-            readinessProvider,
+            readinessGateProvider,
             name,
             {
                 address: args.address,

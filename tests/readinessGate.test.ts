@@ -1,9 +1,13 @@
 // The readiness gate's polling logic against a loopback server in Consul's HTTP API format
 // (tests/fakeConsul.ts): leader present, leader missing then present, timeout, 403.
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { consulHttpClient } from "../components/consulHttp";
-import { ConsulNotReadyError, DEFAULT_FORBIDDEN_ATTEMPTS, waitForConsulReady } from "../components/readinessGate";
+import { ConsulNotReadyError, DEFAULT_FORBIDDEN_ATTEMPTS, readinessGateProvider, waitForConsulReady } from "../components/readinessGate";
 import { FakeConsul, startFakeConsul } from "./fakeConsul";
+import { ROOT } from "./harness";
 
 describe("Consul readiness gate (loopback server in Consul's response format)", () => {
     let consul: FakeConsul;
@@ -117,6 +121,57 @@ describe("Consul readiness gate (loopback server in Consul's response format)", 
                 (e: unknown) => e as Error,
             );
             expect(err?.message).to.match(/readiness (attempts|interval)/);
+        }
+    });
+});
+
+describe("Consul readiness gate resource provider", () => {
+    const inputs = {
+        address: "consul-api.example:8501",
+        caCertPem: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
+        token: "3f2c9a1e-8d4b-4c7a-9e5f-0a1b2c3d4e5f",
+        tlsServerName: "server.dc1.consul",
+        attempts: 60,
+        intervalSeconds: 10,
+    };
+
+    it("checks again only when the address, CA, token or TLS name change", async () => {
+        const diff = readinessGateProvider.diff!;
+        expect((await diff("id", inputs, { ...inputs })).changes).to.equal(false);
+        expect((await diff("id", inputs, { ...inputs, attempts: 5, intervalSeconds: 1 })).changes).to.equal(false);
+        for (const changed of [{ address: "localhost:8501" }, { caCertPem: "other" }, { token: "other" }, { tlsServerName: "server.dc2.consul" }]) {
+            expect((await diff("id", inputs, { ...inputs, ...changed })).changes, JSON.stringify(changed)).to.equal(true);
+        }
+    });
+
+    it("survives Pulumi's serialization and polls from the serialized code, as the dynamic provider host runs it", async function () {
+        this.timeout(20000);
+        const serialized = await pulumi.runtime.serializeFunction(() => readinessGateProvider, { allowSecrets: true });
+        // Loaded from a file inside the project so that its require("axios") resolves like the host's does.
+        const dir = fs.mkdtempSync(path.join(ROOT, "bin-readiness-"));
+        const consoleLog = console.log;
+        try {
+            const file = path.join(dir, "provider.js");
+            fs.writeFileSync(file, serialized.text);
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const provider = (require(file) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
+            expect((await provider.diff!("id", inputs, { ...inputs, token: "other" })).changes).to.equal(true);
+            const closed = await startFakeConsul();
+            const address = closed.address;
+            await closed.close();
+            // Outside the engine, pulumi.log falls back to the console; keep the test output clean.
+            console.log = () => undefined;
+            const err = await provider.create({ ...inputs, address, attempts: 1, intervalSeconds: 1 }).then(
+                () => undefined,
+                (e: unknown) => e as Error,
+            );
+            expect(err?.name).to.equal("ConsulNotReadyError");
+            expect(err?.message).to.include(`Consul at ${address} was not ready after 1 checks`);
+            // The HTTP client's own error message survives serialization too.
+            expect(err?.message).to.include(`last seen: GET /v1/status/leader on ${address} failed`);
+        } finally {
+            console.log = consoleLog;
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 });
