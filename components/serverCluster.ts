@@ -353,7 +353,8 @@ export class ServerCluster extends pulumi.ComponentResource {
                 waitForCapacityTimeout: "15m",
                 tags: Object.entries(serverTags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
             },
-            child,
+            // The user data names the secrets by ARN; their values (the secret versions) must exist before a server boots.
+            { parent: this, dependsOn: [deps.secrets] },
         );
     }
 
@@ -503,7 +504,8 @@ export class ServerCluster extends pulumi.ComponentResource {
                 propagateTags: "TASK_DEFINITION",
                 tags: args.tags,
             },
-            { parent: this, dependsOn: [deps.listener, executionPolicy, taskPolicy] },
+            // ECS resolves the secrets when the task starts, so their versions must exist first.
+            { parent: this, dependsOn: [deps.listener, executionPolicy, taskPolicy, deps.secrets] },
         );
     }
 }

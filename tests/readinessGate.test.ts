@@ -147,8 +147,10 @@ describe("Consul readiness gate resource provider", () => {
     it("survives Pulumi's serialization and polls from the serialized code, as the dynamic provider host runs it", async function () {
         this.timeout(20000);
         const serialized = await pulumi.runtime.serializeFunction(() => readinessGateProvider, { allowSecrets: true });
-        // Loaded from a file inside the project so that its require("axios") resolves like the host's does.
-        const dir = fs.mkdtempSync(path.join(ROOT, "bin-readiness-"));
+        // Loaded from a file inside the project (bin/ is ignored by git) so that its require("axios")
+        // resolves the way the host's does.
+        fs.mkdirSync(path.join(ROOT, "bin"), { recursive: true });
+        const dir = fs.mkdtempSync(path.join(ROOT, "bin", "readiness-"));
         const consoleLog = console.log;
         try {
             const file = path.join(dir, "provider.js");

@@ -400,6 +400,24 @@ describe("Consul server cluster", () => {
             expect(tunnelled.named("consul-secrets-server-csr").inputs.dnsNames).to.deep.equal(dev.named("consul-secrets-server-csr").inputs.dnsNames);
         });
 
+        it("puts a configured API host on the server certificate, so the provider can verify it", async () => {
+            const named = await plan("prod", (c) => {
+                (c["bluegreen:consul"] as Record<string, unknown>).apiAddress = "consul.ops.example.com:8501";
+            });
+            const csr = named.named("consul-secrets-server-csr").inputs;
+            expect(csr.dnsNames).to.deep.equal(["server.dc1.consul", "localhost", "consul-api-mock.eu-west-1.elb.amazonaws.com", "consul.ops.example.com"]);
+            expect(csr.ipAddresses).to.deep.equal(["127.0.0.1"]);
+            expect(named.named("consul-consul").inputs.address).to.equal("consul.ops.example.com:8501");
+        });
+
+        it("starts servers only once their secrets have values", () => {
+            for (const [p, servers] of [[prod, prod.named("consul-servers")], [dev, dev.named("consul-server", "aws:ecs/service:Service")]] as const) {
+                const versions = p.ofType("aws:secretsmanager/secretVersion:SecretVersion").map((v) => v.urn);
+                expect(versions).to.have.length(6);
+                expect(servers.dependsOn).to.include.members(versions);
+            }
+        });
+
         it("exports the SSM tunnel command for each mode", () => {
             const haCommand = (prod.result.outputs.consul as Record<string, string>).tunnelCommand;
             expect(haCommand).to.include("--document-name AWS-StartPortForwardingSessionToRemoteHost");
