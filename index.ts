@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EcsCluster } from "./components/ecsCluster";
 import { Network } from "./components/network";
 import { SecurityGroups } from "./components/securityGroups";
+import { ServerCluster } from "./components/serverCluster";
 import { loadStackConfig } from "./components/stackConfig";
 
 export default function main() {
@@ -19,12 +20,32 @@ export default function main() {
         https: config.gateway.certificateArn !== undefined,
         tags,
     });
+    const servers = new ServerCluster("consul", {
+        consul: config.consul,
+        region: config.region,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        availabilityZoneCount: config.network.kind === "create" ? config.network.azCount : config.network.privateSubnetIds.length,
+        securityGroupIds: { servers: securityGroups.ids.servers, consulApiLb: securityGroups.ids.consulApiLb },
+        ecsCluster: { arn: cluster.clusterArn, name: cluster.clusterName, logGroupName: cluster.logGroupName, logGroupArn: cluster.logGroupArn },
+        tags,
+    });
 
     return {
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         clusterName: cluster.clusterName,
         securityGroupIds: securityGroups.ids,
+        consul: {
+            mode: config.consul.servers.mode,
+            datacenter: config.consul.datacenter,
+            serverHosts: servers.endpoint.hosts,
+            tlsServerName: servers.endpoint.tlsServerName,
+            apiLoadBalancerDnsName: servers.apiLoadBalancerDnsName,
+            apiAddress: servers.api.address,
+            managementTokenSecretArn: servers.managementTokenSecretArn,
+            tunnelCommand: servers.tunnelCommand,
+        },
         traffic: Object.fromEntries(config.services.map((s) => [s.name, s.traffic])),
     };
 }

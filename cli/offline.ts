@@ -17,6 +17,8 @@ export const PROJECT = "bluegreen";
 export const MOCK_ACCOUNT = "123456789012";
 /** Every mocked secret value contains this text; a plain input containing it is a leak. */
 export const MOCK_SECRET_MARKER = "MOCKSECRET";
+/** The fixed "now" of mocked timestamps (certificate validity), so plans are deterministic. */
+export const MOCK_NOW = "2025-01-01T00:00:00Z";
 /** How a secret input is shown in a recorded plan. */
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -312,6 +314,12 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
         }
         case "aws:iam/role:Role":
             return { ...outputs, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role${inputs.path ?? "/"}${physicalName}`, uniqueId: `AROA${name.length}MOCK` };
+        case "aws:iam/instanceProfile:InstanceProfile":
+            return { ...outputs, arn: `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile${inputs.path ?? "/"}${physicalName}`, uniqueId: `AIPA${name.length}MOCK` };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { ...outputs, arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT}:log-group:${physicalName}` };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { ...outputs, arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT}:launch-template/lt-0${name.length}mock`, latestVersion: 1, defaultVersion: 1 };
         case "aws:lb/loadBalancer:LoadBalancer":
             return { ...outputs, dnsName: `${physicalName}.${region}.elb.amazonaws.com`, zoneId: "Z32O12XQLNTSW2", arnSuffix: `app/${physicalName}/mock` };
         case "aws:lb/targetGroup:TargetGroup":
@@ -339,8 +347,14 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
                 publicKeyPem: `-----BEGIN PUBLIC KEY-----\nPUBLIC-${name}\n-----END PUBLIC KEY-----\n`,
             };
         case "tls:index/selfSignedCert:SelfSignedCert":
-        case "tls:index/locallySignedCert:LocallySignedCert":
-            return { certPem: `-----BEGIN CERTIFICATE-----\nCERT-${name}\n-----END CERTIFICATE-----\n` };
+        case "tls:index/locallySignedCert:LocallySignedCert": {
+            const hours = typeof inputs.validityPeriodHours === "number" ? inputs.validityPeriodHours : 0;
+            return {
+                certPem: `-----BEGIN CERTIFICATE-----\nCERT-${name}\n-----END CERTIFICATE-----\n`,
+                validityStartTime: MOCK_NOW,
+                validityEndTime: new Date(Date.parse(MOCK_NOW) + hours * 3600_000).toISOString().replace(/\.000Z$/, "Z"),
+            };
+        }
         case "tls:index/certRequest:CertRequest":
             return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nCSR-${name}\n-----END CERTIFICATE REQUEST-----\n` };
         case "consul:index/aclToken:AclToken":

@@ -9,6 +9,11 @@ export interface ConsulServerEndpoint {
     readonly tlsServerName: string;
     /** Secrets Manager ARN of the CA certificate PEM (injected as CONSUL_*_CACERT_PEM). */
     readonly caCertSecretArn: pulumi.Input<string>;
+    /**
+     * The customer KMS key that encrypts that secret: an execution role that injects it needs
+     * `kms:Decrypt` on this key (reference section 3). Absent when the secret uses the AWS managed key.
+     */
+    readonly caCertKmsKeyArn?: pulumi.Input<string>;
     /** HTTPS API port (8501). */
     readonly httpsPort: number;
     /** gRPC TLS port (8503). */

@@ -26,6 +26,9 @@ export class ConsulHttpError extends Error {
         readonly status?: number,
     ) {
         super(message);
+        // Explicit, because the readiness gate's dynamic provider is serialized by Pulumi, which turns
+        // super(message) into Error.call(this, message): that sets no message on the instance.
+        this.message = message;
         this.name = "ConsulHttpError";
     }
 }

@@ -47,7 +47,8 @@ export interface RuleOptions {
 
 /**
  * Every rule of the stack, least privilege: servers are reached only on 8501/8503 from the mesh's
- * own groups and on 8501 from the internal API load balancer; Envoy's 20000 only from mesh tasks
+ * own groups and on 8501 from the internal API load balancer (which servers may reach on 8501, for
+ * the operators' SSM tunnel); Envoy's 20000 only from mesh tasks
  * and the gateway; the gateway's 8443 only from the ALB; the ALB from the configured CIDRs. HTTPS
  * out (image registries, Secrets Manager, STS, IAM, CloudWatch, S3) is the only egress to the
  * internet, through NAT.
@@ -70,6 +71,8 @@ export function securityGroupRules(options: RuleOptions): SecurityGroupRule[] {
     allow("gateway", "meshTasks", "tcp", PORTS.envoyPublic, "API gateway to service Envoys (mTLS)");
     allow("alb", "gateway", "tcp", PORTS.gatewayListener, "public ALB to API gateway listener");
     allow("consulApiLb", "servers", "tcp", PORTS.consulHttps, "internal API load balancer to Consul HTTPS API");
+    // An operator's SSM port-forwarding session runs on an ha server and connects from it to the load balancer.
+    allow("servers", "consulApiLb", "tcp", PORTS.consulHttps, "SSM tunnel through a server to the internal API load balancer");
 
     rules.push({
         group: "consulApiLb",

@@ -17,6 +17,21 @@ export async function plan(stack: string, edit?: (config: StackValues) => void, 
     return new Plan(await planStack({ stack, config, preview: options?.preview, program: options?.program }));
 }
 
+const examplePlans = new Map<string, Promise<Plan>>();
+
+/**
+ * The plan of an example stack file as it is (no edits), computed once per test process and shared
+ * by every test file that only reads it. Tests must not mutate what it returns.
+ */
+export function examplePlan(stack: "dev" | "prod"): Promise<Plan> {
+    let cached = examplePlans.get(stack);
+    if (!cached) {
+        cached = plan(stack);
+        examplePlans.set(stack, cached);
+    }
+    return cached;
+}
+
 /** Plans a stack from a config map given whole. */
 export async function planWith(stack: string, config: StackValues, program?: Program): Promise<Plan> {
     return new Plan(await planStack({ stack, config, program }));
