@@ -2,6 +2,7 @@
 // decided by the stack's config (Pulumi.<stack>.yaml), validated before any resource exists.
 import * as pulumi from "@pulumi/pulumi";
 import { EcsCluster } from "./components/ecsCluster";
+import { createMeshTraffic } from "./components/meshTraffic";
 import { Network } from "./components/network";
 import { SecurityGroups } from "./components/securityGroups";
 import { ServerCluster } from "./components/serverCluster";
@@ -30,6 +31,11 @@ export default function main() {
         ecsCluster: { arn: cluster.clusterArn, name: cluster.clusterName, logGroupName: cluster.logGroupName, logGroupArn: cluster.logGroupArn },
         tags,
     });
+    // Per service: service-defaults, resolver, health gate, splitter, router, intentions; once:
+    // proxy-defaults, the API gateway entry and the routed services' http-routes. All written through
+    // the servers' Consul provider after their readiness gate. Pass each service's MeshService as its
+    // workloads (third argument) once the services are wired, so its health gate checks after them.
+    createMeshTraffic(config.services, servers);
 
     return {
         vpcId: network.vpcId,

@@ -5,7 +5,7 @@
 // not the expected pair); it never passes vacuously.
 //
 // Used by tests/trafficPolicy.test.ts (the traffic side over stand-ins) and by
-// tests/programBlastRadius.ts (the whole program, index.ts).
+// tests/programBlastRadius.test.ts (the whole program, index.ts).
 import { expect } from "chai";
 import { Program, StackValues } from "../cli/offline";
 import { checkFlipChanges, diffOfflinePlans } from "../cli/planDiff";
