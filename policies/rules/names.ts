@@ -1,0 +1,36 @@
+// Names the policy pack must agree on with the program. The pack is published and run on its own
+// (`pulumi preview --policy-pack ./policies`), so it cannot import the program's modules; a root test
+// checks that every value here equals the program's (components/meshNames.ts).
+
+/** Task definition tag that makes the consul-ecs controller treat a task as part of the mesh. */
+export const MESH_TAG = "consul.hashicorp.com/mesh";
+
+/** The three consul-ecs containers, looked up by these exact names. */
+export const MESH_INIT_CONTAINER = "consul-ecs-mesh-init";
+export const DATAPLANE_CONTAINER = "consul-dataplane";
+export const HEALTH_SYNC_CONTAINER = "consul-ecs-health-sync";
+export const MESH_CONTAINERS: readonly string[] = [MESH_INIT_CONTAINER, DATAPLANE_CONTAINER, HEALTH_SYNC_CONTAINER];
+
+/** consul-ecs reads its configuration from this environment variable. */
+export const CONSUL_ECS_CONFIG_ENV = "CONSUL_ECS_CONFIG_JSON";
+
+/** The API gateway's listener port: the public ALB targets container consul-dataplane there. */
+export const GATEWAY_LISTENER_PORT = 8443;
+
+/** Tags every blue/green ECS service carries, linking it to its Consul service and colour. */
+export const SERVICE_TAG = "bluegreen:service";
+export const COLOUR_TAG = "bluegreen:colour";
+
+/** Service meta key the resolver's subsets filter on. */
+export const COLOUR_META_KEY = "version";
+
+/** Consul's ports (server RPC, gossip, HTTP(S), gRPC, DNS): never reachable from outside the VPC. */
+export const CONSUL_PORT_RANGE = { from: 8300, to: 8600 } as const;
+
+/** Protocols with which Consul permits a splitter or router (L7). */
+export const HTTP_LIKE_PROTOCOLS: readonly string[] = ["http", "http2", "grpc"];
+
+/** A stack is a production stack when `prod` is one of its name's words (prod, eu-prod, prod-2). */
+export function isProductionStack(stack: string): boolean {
+    return /(^|[-_.])prod($|[-_.])/.test(stack);
+}
