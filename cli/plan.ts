@@ -6,13 +6,11 @@ import { parseArgs } from "util";
 import { runMain } from "./main";
 import { OfflinePlan, planStack, readStackFile, UsageError } from "./offline";
 import { formatPlan } from "./planReport";
-import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "./policyCheck";
+import { checkPlan, EXIT_POLICY_VIOLATION, formatPolicyReport, hasMandatoryViolation } from "./policyCheck";
 import { trafficRows } from "./traffic";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json | --policy] [--dir <folder with Pulumi.<name>.yaml>]`;
 
-/** Exit code when the policy pack reports a mandatory violation. */
-export const EXIT_POLICY_VIOLATION = 1;
 
 export async function plan(argv: readonly string[], write: (text: string) => void): Promise<number> {
     const { values } = parseArgs({

@@ -5,9 +5,8 @@
 import * as fs from "fs";
 import { runMain } from "./main";
 import { UsageError } from "./offline";
-import { EXIT_POLICY_VIOLATION } from "./plan";
 import { PlanRecord } from "./policyArgs";
-import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "./policyCheck";
+import { checkPlan, EXIT_POLICY_VIOLATION, formatPolicyReport, hasMandatoryViolation } from "./policyCheck";
 
 const USAGE = "usage: npm run policy -- <plan.json | ->   (the output of npm run plan -- --stack <name> --json)";
 
