@@ -5,7 +5,7 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cidrWithin, PRIVATE_IPV4_RANGES } from "./cidr";
 import { describePorts, ingressPermissions, overlaps } from "./ingress";
 import { forwardedTargetGroups, internetFacingLoadBalancers, listenersOf } from "./loadBalancers";
-import { CONSUL_PORT_RANGE } from "./names";
+import { CONSUL_PORTS } from "./names";
 import { asNumber, asString, describe, ofType, TYPES } from "./resources";
 
 const CIDR_ASSOCIATION = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation";
@@ -18,18 +18,18 @@ function vpcRanges(resources: readonly PolicyResource[]): { ranges: string[]; de
     return ranges.length > 0 ? { ranges, declared: true } : { ranges: [...PRIVATE_IPV4_RANGES], declared: false };
 }
 
-const inConsulRange = (port: number | undefined) => port !== undefined && port >= CONSUL_PORT_RANGE.from && port <= CONSUL_PORT_RANGE.to;
+const isConsulPort = (port: number | undefined) => port !== undefined && CONSUL_PORTS.includes(port);
 
 export const consulPortsInsideVpc: StackValidationPolicy = {
     name: "consul-ports-inside-vpc",
     description:
-        "No Consul port (8300-8600) is reachable from outside the VPC: no ingress from a CIDR outside the VPC's ranges (RFC 1918 for an adopted VPC) and no internet-facing load balancer listening on or forwarding to such a port.",
+        "No Consul port (8300-8302, 8500-8503, 8600) is reachable from outside the VPC: no ingress from a CIDR outside the VPC's ranges (RFC 1918 for an adopted VPC) and no internet-facing load balancer listening on or forwarding to such a port.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const { ranges, declared } = vpcRanges(args.resources);
-        const consulPorts = { from: CONSUL_PORT_RANGE.from, to: CONSUL_PORT_RANGE.to };
         for (const permission of ingressPermissions(args.resources)) {
-            if (!permission.ports || !overlaps(permission.ports, consulPorts)) {
+            const range = permission.ports;
+            if (!range || !CONSUL_PORTS.some((port) => overlaps(range, { from: port, to: port }))) {
                 continue;
             }
             const outside = permission.cidrs.filter((cidr) => !ranges.some((range) => cidrWithin(cidr, range)));
@@ -46,12 +46,12 @@ export const consulPortsInsideVpc: StackValidationPolicy = {
         for (const lb of internetFacingLoadBalancers(args.resources)) {
             for (const listener of listenersOf(lb, args.resources)) {
                 const port = asNumber(listener.props.port);
-                if (inConsulRange(port)) {
+                if (isConsulPort(port)) {
                     reportViolation(`internet-facing ${describe(lb)} listens on port ${port}, a Consul port`, listener.urn);
                 }
                 for (const tg of forwardedTargetGroups(listener, args.resources)) {
                     const target = asNumber(tg.props.port);
-                    if (inConsulRange(target)) {
+                    if (isConsulPort(target)) {
                         reportViolation(`internet-facing ${describe(lb)} forwards to ${describe(tg)} on port ${target}, a Consul port`, listener.urn);
                     }
                 }

@@ -24,8 +24,12 @@ export const COLOUR_TAG = "bluegreen:colour";
 /** Service meta key the resolver's subsets filter on. */
 export const COLOUR_META_KEY = "version";
 
-/** Consul's ports (server RPC, gossip, HTTP(S), gRPC, DNS): never reachable from outside the VPC. */
-export const CONSUL_PORT_RANGE = { from: 8300, to: 8600 } as const;
+/**
+ * Consul's ports in the 8300-8600 block: server RPC 8300, LAN and WAN gossip 8301-8302, HTTP 8500,
+ * HTTPS 8501, gRPC 8502, gRPC TLS 8503, DNS 8600. The API gateway's listener (8443) lies inside the
+ * block's numbers but is not Consul's, and the public ALB must reach it.
+ */
+export const CONSUL_PORTS: readonly number[] = [8300, 8301, 8302, 8500, 8501, 8502, 8503, 8600];
 
 /** Protocols with which Consul permits a splitter or router (L7). */
 export const HTTP_LIKE_PROTOCOLS: readonly string[] = ["http", "http2", "grpc"];
