@@ -36,7 +36,17 @@ async function call(run: () => Promise<void> | void): Promise<void> {
     }
 }
 
-export async function checkPlan(stack: string, records: readonly PlanRecord[], policies: Policies = packPolicies): Promise<PolicyReport> {
+/**
+ * The plan's stack name is the one the rules see: rules read it from URNs, so URNs are made to carry
+ * it (a saved plan whose "stack" was edited is checked as that stack, not as the one it came from).
+ */
+function inStack(records: readonly PlanRecord[], stack: string): PlanRecord[] {
+    const fix = (urn: string) => urn.replace(/^urn:pulumi:[^:]+::/, `urn:pulumi:${stack}::`);
+    return records.map((r) => ({ ...r, urn: fix(r.urn), parent: r.parent && fix(r.parent), dependsOn: r.dependsOn?.map(fix) }));
+}
+
+export async function checkPlan(stack: string, planRecords: readonly PlanRecord[], policies: Policies = packPolicies): Promise<PolicyReport> {
+    const records = inStack(planRecords, stack);
     const violations: Violation[] = [];
     const byUrn = new Map(records.map((r) => [r.urn, r]));
     const stackArgs = stackValidationArgs(records);

@@ -72,7 +72,7 @@ export function listenerForwards(listener: PolicyResource, resources: readonly P
 export function gatewayTargetGroups(resources: readonly PolicyResource[]): PolicyResource[] {
     const targetGroups = ofType(resources, TYPES.targetGroups);
     const found = new Set<PolicyResource>();
-    for (const service of ofType(resources, TYPES.ecsService)) {
+    for (const service of ofType(resources, TYPES.ecsServices)) {
         const entries = asArray(service.props.loadBalancers).map(asRecord);
         if (entries.some((e) => e.containerName === DATAPLANE_CONTAINER)) {
             linkedTo(service, "loadBalancers", TYPES.targetGroups, targetGroups).forEach((tg) => found.add(tg));

@@ -11,7 +11,7 @@ export const meshServicesPropagateTags: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const taskDefinitions = ofType(args.resources, TYPES.taskDefinition);
-        for (const service of ofType(args.resources, TYPES.ecsService)) {
+        for (const service of ofType(args.resources, TYPES.ecsServices)) {
             const meshTasks = linkedTo(service, "taskDefinition", TYPES.taskDefinition, taskDefinitions).filter((td) => tagsOf(td.props)[MESH_TAG] === "true");
             if (meshTasks.length > 0 && service.props.propagateTags !== "TASK_DEFINITION") {
                 reportViolation(

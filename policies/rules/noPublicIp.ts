@@ -1,14 +1,15 @@
 // Tasks and servers live in private subnets and reach AWS through NAT or endpoints; a public IP
 // would put them on the internet beside their security groups.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { asArray, asBoolean, asRecord, TYPES } from "./resources";
+import { asArray, asBoolean, asRecord, isOneOf, TYPES } from "./resources";
 
 export function publicIpProblems(type: string, props: Record<string, unknown>): string[] {
+    if (isOneOf(type, TYPES.ecsServices)) {
+        return asBoolean(asRecord(props.networkConfiguration).assignPublicIp) === true
+            ? ["ECS service assigns public IPs to its tasks (networkConfiguration.assignPublicIp = true); run tasks in private subnets with assignPublicIp = false"]
+            : [];
+    }
     switch (type) {
-        case TYPES.ecsService:
-            return asBoolean(asRecord(props.networkConfiguration).assignPublicIp) === true
-                ? ["ECS service assigns public IPs to its tasks (networkConfiguration.assignPublicIp = true); run tasks in private subnets with assignPublicIp = false"]
-                : [];
         case TYPES.launchTemplate:
             return asArray(props.networkInterfaces).some((ni) => asBoolean(asRecord(ni).associatePublicIpAddress) === true)
                 ? ["launch template gives instances a public IP (networkInterfaces[].associatePublicIpAddress = true)"]

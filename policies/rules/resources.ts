@@ -8,7 +8,8 @@ import type { PolicyResource } from "@pulumi/policy";
 
 export const TYPES = {
     taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
-    ecsService: "aws:ecs/service:Service",
+    /** ECS services, and awsx's service components, whose inputs are the service's (offline plans see only these). */
+    ecsServices: ["aws:ecs/service:Service", "awsx:ecs:FargateService", "awsx:ecs:EC2Service"],
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",

@@ -19,7 +19,7 @@ export const weightOnlyOnRunningColours: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const entries = configEntries(args.resources);
-        const ecsServices = ofType(args.resources, TYPES.ecsService);
+        const ecsServices = ofType(args.resources, TYPES.ecsServices);
         for (const splitter of entries.splitters) {
             for (const split of splitter.splits) {
                 if (typeof split.weight !== "number" || split.weight <= 0 || split.subset === undefined) {

@@ -15,7 +15,7 @@ import { RESERVED_PORTS } from "../../components/stackConfig";
 import * as packNames from "../../policies/rules/names";
 import { policies } from "../../policies/rules";
 import { plan, ROOT } from "../harness";
-import { messages, resource, safeStack, T } from "./fixtures";
+import { edit, messages, resource, safeStack, T } from "./fixtures";
 
 async function run(command: (argv: string[], write: (t: string) => void) => Promise<number>, argv: string[]): Promise<{ code: number; out: string }> {
     const out: string[] = [];
@@ -144,5 +144,29 @@ describe("checkPlan", () => {
         const report = await checkPlan("prod", [...records, second]);
         const stackWide = report.violations.filter((v) => v.resource === undefined);
         expect(stackWide.map((v) => v.policy)).to.deep.equal(["only-gateway-alb-internet-facing"]);
+    });
+});
+
+describe("checkPlan on plans shaped in other ways", () => {
+    it("checks a saved plan as the stack its document names, whatever its URNs say", async () => {
+        const devServer = resource(T.td, "consul-dev-server-td", { containerDefinitions: JSON.stringify([{ name: "consul-server", image: "hashicorp/consul:2.0.1", command: ["agent", "-server"] }]) }, { stack: "dev" });
+        const devPlan = [...safeStack("dev"), devServer];
+        expect((await checkPlan("dev", devPlan)).violations.filter((v) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
+        const asProd = await checkPlan("prod", devPlan);
+        expect(asProd.violations.map((v) => v.policy)).to.include("production-consul-servers-ha");
+        expect(asProd.violations.find((v) => v.policy === "production-consul-servers-ha")?.resource?.urn).to.match(/^urn:pulumi:prod::/);
+    });
+
+    it("treats awsx's ECS service components as ECS services (offline plans see only the component)", async () => {
+        const toGreen = [
+            { service: "orders", serviceSubset: "blue", weight: 0 },
+            { service: "orders", serviceSubset: "green", weight: 100 },
+        ];
+        const records = edit(safeStack(), "orders-splitter", (i) => ({ ...i, splits: toGreen })).map((r) =>
+            r.name.startsWith("orders-") && r.type === T.service ? { ...r, type: "awsx:ecs:FargateService", urn: r.urn.replace(T.service, "awsx:ecs:FargateService") } : r,
+        );
+        expect((await checkPlan("prod", records)).violations).to.deep.equal([]);
+        const stopped = edit(records, "orders-green", (i) => ({ ...i, desiredCount: 0, networkConfiguration: { assignPublicIp: true } }));
+        expect((await checkPlan("prod", stopped)).violations.map((v) => v.policy)).to.deep.equal(["weight-only-on-running-colours", "no-public-ip"]);
     });
 });
