@@ -23,7 +23,9 @@ function transparentProxyProblem(container: Container): string | undefined {
         return `${container.name}: ${CONSUL_ECS_CONFIG_ENV} is not a JSON object`;
     }
     const enabled = asBoolean(asRecord(config.transparentProxy).enabled);
-    if (enabled !== false) {
+    // A gateway task has no application traffic to redirect; only an explicit `true` is wrong there.
+    const isGateway = Object.keys(asRecord(config.gateway)).length > 0;
+    if (enabled === true || (enabled === undefined && !isGateway)) {
         return `${container.name}: ${CONSUL_ECS_CONFIG_ENV} leaves transparent proxy ${enabled === true ? "enabled" : "unset (which means enabled)"}; Fargate has no NET_ADMIN, set transparentProxy.enabled = false`;
     }
     return undefined;

@@ -49,6 +49,10 @@ describe("policy mesh-task-definitions", () => {
         ]);
         const on = meshContainers({ apps: ["orders"], consulEcsConfig: { ...base, transparentProxy: { enabled: true } } });
         expect((await messages([meshTask(on)], meshTaskDefinitions)).join()).to.include("leaves transparent proxy enabled");
+        const gateway = { bootstrapDir: "/consul", consulServers: { hosts: "consul" }, gateway: { kind: "api-gateway", name: "api-gateway" } };
+        expect(await messages([meshTask(meshContainers({ consulEcsConfig: gateway }))], meshTaskDefinitions)).to.deep.equal([]);
+        const gatewayOn = meshContainers({ consulEcsConfig: { ...gateway, transparentProxy: { enabled: true } } });
+        expect((await messages([meshTask(gatewayOn)], meshTaskDefinitions)).join()).to.include("leaves transparent proxy enabled");
         // On EC2 capacity transparent proxy is possible, so the rule does not insist there.
         expect(await messages([meshTask(on, { requiresCompatibilities: ["EC2"] })], meshTaskDefinitions)).to.deep.equal([]);
     });
