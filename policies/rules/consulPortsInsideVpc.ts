@@ -6,7 +6,7 @@ import { cidrWithin, PRIVATE_IPV4_RANGES } from "./cidr";
 import { describePorts, ingressPermissions, overlaps } from "./ingress";
 import { forwardedTargetGroups, internetFacingLoadBalancers, listenersOf } from "./loadBalancers";
 import { CONSUL_PORTS } from "./names";
-import { asNumber, asString, describe, ofType, TYPES } from "./resources";
+import { asNumber, asString, resourceLabel, ofType, TYPES } from "./resources";
 
 const CIDR_ASSOCIATION = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation";
 
@@ -35,24 +35,24 @@ export const consulPortsInsideVpc: StackValidationPolicy = {
             const outside = permission.cidrs.filter((cidr) => !ranges.some((range) => cidrWithin(cidr, range)));
             for (const cidr of outside) {
                 reportViolation(
-                    `${describe(permission.resource)} admits ${cidr} on ${describePorts(permission.ports, permission.protocol)}, a Consul port, from outside the VPC (${declared ? ranges.join(", ") : "private ranges, as the VPC is not in the stack"}); allow only the mesh's security groups`,
+                    `${resourceLabel(permission.resource)} admits ${cidr} on ${describePorts(permission.ports, permission.protocol)}, a Consul port, from outside the VPC (${declared ? ranges.join(", ") : "private ranges, as the VPC is not in the stack"}); allow only the mesh's security groups`,
                     permission.resource.urn,
                 );
             }
             for (const list of permission.prefixLists) {
-                reportViolation(`${describe(permission.resource)} admits prefix list ${list} on a Consul port; its addresses cannot be checked to be inside the VPC`, permission.resource.urn);
+                reportViolation(`${resourceLabel(permission.resource)} admits prefix list ${list} on a Consul port; its addresses cannot be checked to be inside the VPC`, permission.resource.urn);
             }
         }
         for (const lb of internetFacingLoadBalancers(args.resources)) {
             for (const listener of listenersOf(lb, args.resources)) {
                 const port = asNumber(listener.props.port);
                 if (isConsulPort(port)) {
-                    reportViolation(`internet-facing ${describe(lb)} listens on port ${port}, a Consul port`, listener.urn);
+                    reportViolation(`internet-facing ${resourceLabel(lb)} listens on port ${port}, a Consul port`, listener.urn);
                 }
                 for (const tg of forwardedTargetGroups(listener, args.resources)) {
                     const target = asNumber(tg.props.port);
                     if (isConsulPort(target)) {
-                        reportViolation(`internet-facing ${describe(lb)} forwards to ${describe(tg)} on port ${target}, a Consul port`, listener.urn);
+                        reportViolation(`internet-facing ${resourceLabel(lb)} forwards to ${resourceLabel(tg)} on port ${target}, a Consul port`, listener.urn);
                     }
                 }
             }

@@ -6,7 +6,7 @@ import type { StackValidation, StackValidationPolicy } from "@pulumi/policy";
 import { AgentConfig } from "./agentConfig";
 import { serverDeployments } from "./consulServers";
 import { isProductionStack } from "./names";
-import { asBoolean, asNumber, asRecord, asString, describe, stackOfResources } from "./resources";
+import { asBoolean, asNumber, asRecord, asString, resourceLabel, stackOfResources } from "./resources";
 
 export function agentSecurityProblems(config: AgentConfig): string[] {
     const problems: string[] = [];
@@ -48,12 +48,12 @@ function validateFor(production: boolean): StackValidation {
         }
         for (const server of serverDeployments(args.resources)) {
             if (!server.config) {
-                reportViolation(`${describe(server.resource)} runs Consul servers, but no agent configuration (JSON) was found in ${server.source} to check TLS and ACLs`, server.resource.urn);
+                reportViolation(`${resourceLabel(server.resource)} runs Consul servers, but no agent configuration (JSON) was found in ${server.source} to check TLS and ACLs`, server.resource.urn);
                 continue;
             }
             const problems = agentSecurityProblems(server.config);
             if (problems.length > 0) {
-                reportViolation(`Consul servers of ${describe(server.resource)} are not secured: ${problems.join("; ")}`, server.resource.urn);
+                reportViolation(`Consul servers of ${resourceLabel(server.resource)} are not secured: ${problems.join("; ")}`, server.resource.urn);
             }
         }
     };

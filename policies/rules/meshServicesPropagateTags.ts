@@ -3,7 +3,7 @@
 // tags only when the ECS service propagates them.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { MESH_TAG } from "./names";
-import { describe, linkedTo, ofType, tagsOf, TYPES } from "./resources";
+import { resourceLabel, linkedTo, ofType, tagsOf, TYPES } from "./resources";
 
 export const meshServicesPropagateTags: StackValidationPolicy = {
     name: "mesh-services-propagate-tags",
@@ -15,7 +15,7 @@ export const meshServicesPropagateTags: StackValidationPolicy = {
             const meshTasks = linkedTo(service, "taskDefinition", TYPES.taskDefinition, taskDefinitions).filter((td) => tagsOf(td.props)[MESH_TAG] === "true");
             if (meshTasks.length > 0 && service.props.propagateTags !== "TASK_DEFINITION") {
                 reportViolation(
-                    `ECS service "${service.name}" runs mesh task definition ${meshTasks.map(describe).join(", ")} but propagateTags is ${JSON.stringify(service.props.propagateTags ?? null)}; set "TASK_DEFINITION" or the consul-ecs controller deregisters its tasks`,
+                    `ECS service "${service.name}" runs mesh task definition ${meshTasks.map(resourceLabel).join(", ")} but propagateTags is ${JSON.stringify(service.props.propagateTags ?? null)}; set "TASK_DEFINITION" or the consul-ecs controller deregisters its tasks`,
                     service.urn,
                 );
             }

@@ -4,7 +4,7 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { isAnywhere } from "./cidr";
 import { describePorts, ingressPermissions, IngressPermission } from "./ingress";
 import { guardsLoadBalancer, internetFacingLoadBalancers, listenerPorts, loadBalancerType } from "./loadBalancers";
-import { describe } from "./resources";
+import { resourceLabel } from "./resources";
 
 /** The ports the program's ALB listens on (HTTPS, and HTTP to redirect): used until the stack has its ALB. */
 const DEFAULT_LISTENER_PORTS: readonly number[] = [80, 443];
@@ -23,10 +23,11 @@ function within(permission: IngressPermission, ports: readonly number[]): boolea
 }
 
 function allowedPublicPorts(permission: IngressPermission, resources: readonly PolicyResource[]): readonly number[] | undefined {
-    const albs = internetFacingLoadBalancers(resources).filter((lb) => loadBalancerType(lb) === "application");
-    if (internetFacingLoadBalancers(resources).length === 0) {
+    const internetFacing = internetFacingLoadBalancers(resources);
+    if (internetFacing.length === 0) {
         return DEFAULT_LISTENER_PORTS;
     }
+    const albs = internetFacing.filter((lb) => loadBalancerType(lb) === "application");
     const guarded = albs.filter((lb) => guardsLoadBalancer(lb, permission.groups, permission.groupId, resources));
     if (guarded.length === 0) {
         return undefined;
@@ -54,7 +55,7 @@ export const noOpenIngress: StackValidationPolicy = {
             }
             const where = allowed ? `only the public ALB's listener ports (${[...new Set(allowed)].join(", ")}/tcp) may be open to the internet` : "its security group guards no internet-facing application load balancer";
             reportViolation(
-                `${describe(permission.resource)} admits ${open.join(" and ")} on ${describePorts(permission.ports, permission.protocol)}: ${where}; use a security group reference or a narrower CIDR`,
+                `${resourceLabel(permission.resource)} admits ${open.join(" and ")} on ${describePorts(permission.ports, permission.protocol)}: ${where}; use a security group reference or a narrower CIDR`,
                 permission.resource.urn,
             );
         }

@@ -4,7 +4,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { forwardedTargetGroups, gatewayTargetGroups, internetFacingLoadBalancers, listenerForwards, listenersOf, loadBalancerType } from "./loadBalancers";
 import { DATAPLANE_CONTAINER } from "./names";
-import { describe } from "./resources";
+import { resourceLabel } from "./resources";
 
 export const onlyGatewayAlbInternetFacing: StackValidationPolicy = {
     name: "only-gateway-alb-internet-facing",
@@ -15,21 +15,21 @@ export const onlyGatewayAlbInternetFacing: StackValidationPolicy = {
         const public_ = internetFacingLoadBalancers(args.resources);
         for (const lb of public_) {
             if (loadBalancerType(lb) !== "application") {
-                reportViolation(`${describe(lb)} is an internet-facing ${loadBalancerType(lb)} load balancer; only the API gateway's ALB may face the internet: set internal = true`, lb.urn);
+                reportViolation(`${resourceLabel(lb)} is an internet-facing ${loadBalancerType(lb)} load balancer; only the API gateway's ALB may face the internet: set internal = true`, lb.urn);
                 continue;
             }
             const forwarding = listenersOf(lb, args.resources).filter((l) => listenerForwards(l, args.resources));
             const targets = forwarding.flatMap((l) => forwardedTargetGroups(l, args.resources));
             const strays = targets.filter((tg) => !gatewayGroups.includes(tg));
             for (const tg of strays) {
-                reportViolation(`internet-facing ${describe(lb)} forwards to ${describe(tg)}, which no API gateway service (container ${DATAPLANE_CONTAINER}) registers in; route through the API gateway instead`, lb.urn);
+                reportViolation(`internet-facing ${resourceLabel(lb)} forwards to ${resourceLabel(tg)}, which no API gateway service (container ${DATAPLANE_CONTAINER}) registers in; route through the API gateway instead`, lb.urn);
             }
             if (strays.length === 0 && !targets.some((tg) => gatewayGroups.includes(tg))) {
-                reportViolation(`internet-facing ${describe(lb)} forwards to no API gateway target group; only the API gateway's ALB may face the internet: set internal = true`, lb.urn);
+                reportViolation(`internet-facing ${resourceLabel(lb)} forwards to no API gateway target group; only the API gateway's ALB may face the internet: set internal = true`, lb.urn);
             }
         }
         if (public_.length > 1) {
-            reportViolation(`the stack has ${public_.length} internet-facing load balancers (${public_.map(describe).join(", ")}); only the API gateway's ALB may face the internet`);
+            reportViolation(`the stack has ${public_.length} internet-facing load balancers (${public_.map(resourceLabel).join(", ")}); only the API gateway's ALB may face the internet`);
         }
     },
 };

@@ -5,7 +5,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { spreadOf, serverDeployments } from "./consulServers";
 import { isProductionStack, MESH_TAG } from "./names";
-import { asNumber, describe, ofType, stackOfResources, tagsOf, TYPES } from "./resources";
+import { asNumber, resourceLabel, ofType, stackOfResources, tagsOf, TYPES } from "./resources";
 
 const MIN_SERVERS = 3;
 const MIN_ZONES = 3;
@@ -22,7 +22,7 @@ export const productionConsulServers: StackValidationPolicy = {
         }
         const deployments = serverDeployments(args.resources);
         for (const dev of deployments.filter((d) => d.mode === "dev")) {
-            reportViolation(`${describe(dev.resource)} runs a Consul server on ECS in production stack "${stack}": dev-mode servers lose their data on restart; use servers.mode: ha`, dev.resource.urn);
+            reportViolation(`${resourceLabel(dev.resource)} runs a Consul server on ECS in production stack "${stack}": dev-mode servers lose their data on restart; use servers.mode: ha`, dev.resource.urn);
         }
         const groups = deployments.filter((d) => d.mode === "ha");
         if (groups.length === 0 && ofType(args.resources, TYPES.taskDefinition).some((td) => tagsOf(td.props)[MESH_TAG] === "true")) {
@@ -34,20 +34,20 @@ export const productionConsulServers: StackValidationPolicy = {
             const max = asNumber(asg.props.maxSize);
             const count = desired ?? min;
             if (count === undefined || count < MIN_SERVERS || count % 2 === 0) {
-                reportViolation(`${describe(asg)} runs ${count ?? "an unset number of"} Consul servers; production needs an odd number of at least ${MIN_SERVERS} (3 survive one loss, 5 survive two)`, asg.urn);
+                reportViolation(`${resourceLabel(asg)} runs ${count ?? "an unset number of"} Consul servers; production needs an odd number of at least ${MIN_SERVERS} (3 survive one loss, 5 survive two)`, asg.urn);
             }
             if (count !== undefined && (min !== count || max !== count)) {
-                reportViolation(`${describe(asg)} has minSize ${min}, maxSize ${max}, desiredCapacity ${desired}: set all three to the server count so scaling never makes the count even or breaks quorum`, asg.urn);
+                reportViolation(`${resourceLabel(asg)} has minSize ${min}, maxSize ${max}, desiredCapacity ${desired}: set all three to the server count so scaling never makes the count even or breaks quorum`, asg.urn);
             }
             const expected = asNumber(config?.bootstrap_expect);
             if (expected !== undefined && count !== undefined && expected !== count) {
-                reportViolation(`${describe(asg)} runs ${count} servers but their agent config says bootstrap_expect = ${expected}`, asg.urn);
+                reportViolation(`${resourceLabel(asg)} runs ${count} servers but their agent config says bootstrap_expect = ${expected}`, asg.urn);
             }
             const { subnets, zones } = spreadOf(asg, args.resources);
             const spread = zones.length > 0 ? zones.length : subnets.length;
             if (spread < MIN_ZONES) {
                 const what = zones.length > 0 ? `${zones.length} availability zone(s) (${zones.join(", ")})` : `${subnets.length} subnet(s)`;
-                reportViolation(`${describe(asg)} spreads its Consul servers over ${what}; production needs at least ${MIN_ZONES} availability zones (bluegreen:network.azCount >= 3)`, asg.urn);
+                reportViolation(`${resourceLabel(asg)} spreads its Consul servers over ${what}; production needs at least ${MIN_ZONES} availability zones (bluegreen:network.azCount >= 3)`, asg.urn);
             }
         }
     },

@@ -164,6 +164,6 @@ export function linkedTo(
 }
 
 /** How a violation names a resource: its type and name. */
-export function describe(resource: { type: string; name: string }): string {
+export function resourceLabel(resource: { type: string; name: string }): string {
     return `${resource.type} "${resource.name}"`;
 }

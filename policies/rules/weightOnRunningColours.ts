@@ -5,7 +5,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { colourOfSubset, configEntries } from "./configEntries";
 import { COLOUR_META_KEY, COLOUR_TAG, SERVICE_TAG } from "./names";
-import { asNumber, describe, ofType, tagsOf, TYPES } from "./resources";
+import { asNumber, resourceLabel, ofType, tagsOf, TYPES } from "./resources";
 
 /** ECS's default desired count is 0: a service that does not set it runs nothing. */
 function desiredCount(service: PolicyResource): number {
@@ -42,7 +42,7 @@ export const weightOnlyOnRunningColours: StackValidationPolicy = {
                 const tasks = running.reduce((sum, s) => sum + desiredCount(s), 0);
                 if (tasks === 0) {
                     reportViolation(
-                        `splitter "${splitter.name}" gives weight ${split.weight} to colour "${colour}" of service "${split.service}", whose ECS service ${running.map(describe).join(", ")} has a desired count of 0: scale it up first or move the weight away`,
+                        `splitter "${splitter.name}" gives weight ${split.weight} to colour "${colour}" of service "${split.service}", whose ECS service ${running.map(resourceLabel).join(", ")} has a desired count of 0: scale it up first or move the weight away`,
                         splitter.resource.urn,
                     );
                 }
