@@ -52,11 +52,17 @@ describe("Controller", () => {
         const taskPolicy = JSON.parse(dev.named("consul-ecs-controller-task", "aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
         expect(taskPolicy.Statement).to.deep.equal([
             {
-                Sid: "WatchTasksOfOwnCluster",
+                Sid: "ListTasksOfOwnCluster",
                 Effect: "Allow",
-                Action: ["ecs:ListTasks", "ecs:DescribeTasks"],
+                Action: ["ecs:ListTasks"],
                 Resource: "*",
                 Condition: { ArnEquals: { "ecs:cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/ecs-cluster-mock" } },
+            },
+            {
+                Sid: "DescribeTasksOfOwnCluster",
+                Effect: "Allow",
+                Action: ["ecs:DescribeTasks"],
+                Resource: "arn:aws:ecs:eu-west-1:123456789012:task/ecs-cluster-mock/*",
             },
         ]);
         const executionPolicy = JSON.parse(dev.named("consul-ecs-controller-execution", "aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
