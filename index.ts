@@ -1,8 +1,12 @@
 // The bluegreen program: wires the components together for one stack. Everything it does is
 // decided by the stack's config (Pulumi.<stack>.yaml), validated before any resource exists.
 import * as pulumi from "@pulumi/pulumi";
+import { ApiGateway } from "./components/apiGateway";
+import { Controller } from "./components/controller";
 import { EcsCluster } from "./components/ecsCluster";
+import { MeshPlatform } from "./components/meshPlatform";
 import { createMeshTraffic } from "./components/meshTraffic";
+import { MeshService } from "./components/meshService";
 import { Network } from "./components/network";
 import { SecurityGroups } from "./components/securityGroups";
 import { ServerCluster } from "./components/serverCluster";
@@ -31,13 +35,49 @@ export default function main() {
         ecsCluster: { arn: cluster.clusterArn, name: cluster.clusterName, logGroupName: cluster.logGroupName, logGroupArn: cluster.logGroupArn },
         tags,
     });
-    // Per service: service-defaults, resolver, health gate, splitter, router, intentions; once:
-    // proxy-defaults, the API gateway entry and the routed services' http-routes. All written through
-    // the servers' Consul provider after their readiness gate. Pass each service's MeshService as its
-    // workloads (third argument) once the services are wired, so its health gate checks after them.
-    createMeshTraffic(config.services, servers);
+
+    const platform: MeshPlatform = {
+        clusterArn: cluster.clusterArn,
+        logGroupName: cluster.logGroupName,
+        logGroupArn: cluster.logGroupArn,
+        region: config.region,
+        privateSubnetIds: network.privateSubnetIds,
+        consulEcsImage: config.consul.ecsImage,
+        dataplaneImage: config.consul.dataplaneImage,
+        endpoint: servers.endpoint,
+        secretsKmsKeyArn: servers.kmsKeyArn,
+        startAfter: [servers.ready],
+        tags,
+    };
+    const controller = new Controller("consul-ecs-controller", {
+        platform,
+        consulProvider: servers.provider,
+        consulReady: servers.ready,
+        securityGroupId: securityGroups.ids.controller,
+    });
+    // Tasks log in through the IAM auth method the controller creates: start them after it.
+    const meshPlatform: MeshPlatform = { ...platform, startAfter: [servers.ready, controller] };
+    const services = config.services.map(
+        (service) => new MeshService(service.name, { service, platform: meshPlatform, securityGroupId: securityGroups.ids.meshTasks }),
+    );
+    // Per service: service-defaults, resolver, health gate, splitter, router, intentions (the gate
+    // checks after the service's ECS services exist); once: proxy-defaults, the API gateway entry and
+    // the routed services' http-routes. All through the servers' Consul provider, after their
+    // readiness gate.
+    createMeshTraffic(config.services, servers, Object.fromEntries(services.map((s) => [s.serviceName, [s]])));
+    const gateway = new ApiGateway("api-gateway", {
+        platform: meshPlatform,
+        gateway: config.gateway,
+        highAvailability: config.consul.servers.mode === "ha",
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        gatewaySecurityGroupId: securityGroups.ids.gateway,
+        albSecurityGroupId: securityGroups.ids.alb,
+    });
 
     return {
+        gatewayUrl: gateway.url,
+        services: Object.fromEntries(services.map((s) => [s.serviceName, Object.keys(s.colours)])),
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         clusterName: cluster.clusterName,

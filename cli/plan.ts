@@ -1,13 +1,16 @@
-// `npm run plan -- --stack <name> [--json]`: what `pulumi up` would register for Pulumi.<name>.yaml,
-// evaluated offline under Pulumi's mock runtime. Exit 0 on success, 1 on invalid stack config
-// (every problem listed, no stack trace), 2 on a usage error.
+// `npm run plan -- --stack <name> [--json | --policy]`: what `pulumi up` would register for
+// Pulumi.<name>.yaml, evaluated offline under Pulumi's mock runtime; `--policy` runs the policy pack
+// over it instead of printing it. Exit 0 on success, 1 on invalid stack config (every problem
+// listed, no stack trace) or a mandatory policy violation, 2 on a usage error.
 import { parseArgs } from "util";
 import { runMain } from "./main";
 import { OfflinePlan, planStack, readStackFile, UsageError } from "./offline";
 import { formatPlan } from "./planReport";
+import { checkPlan, EXIT_POLICY_VIOLATION, formatPolicyReport, hasMandatoryViolation } from "./policyCheck";
 import { trafficRows } from "./traffic";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json] [--dir <folder with Pulumi.<name>.yaml>]`;
+const USAGE = `usage: npm run plan -- --stack <name> [--json | --policy] [--dir <folder with Pulumi.<name>.yaml>]`;
+
 
 export async function plan(argv: readonly string[], write: (text: string) => void): Promise<number> {
     const { values } = parseArgs({
@@ -15,6 +18,7 @@ export async function plan(argv: readonly string[], write: (text: string) => voi
         options: {
             stack: { type: "string", short: "s" },
             json: { type: "boolean", default: false },
+            policy: { type: "boolean", default: false },
             dir: { type: "string" },
             help: { type: "boolean", short: "h", default: false },
         },
@@ -27,8 +31,16 @@ export async function plan(argv: readonly string[], write: (text: string) => voi
     if (!values.stack) {
         throw new UsageError(`--stack is required\n${USAGE}`);
     }
+    if (values.json && values.policy) {
+        throw new UsageError(`--json and --policy do not go together: check a saved plan with npm run policy -- <plan.json>\n${USAGE}`);
+    }
     const config = readStackFile(values.stack, values.dir);
     const result: OfflinePlan = await planStack({ stack: values.stack, config });
+    if (values.policy) {
+        const report = await checkPlan(result.stack, result.resources);
+        write(formatPolicyReport(report));
+        return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : 0;
+    }
     if (values.json) {
         write(JSON.stringify(planToJson(result), null, 2));
     } else {

@@ -49,20 +49,39 @@ export interface ControllerTaskRolePolicyInput {
     readonly clusterArn: string;
 }
 
-/** The controller lists and describes the tasks of its own cluster, nothing else. */
+/**
+ * The controller lists and describes the tasks of its own cluster, nothing else. ListTasks only
+ * takes container-instance ARNs (Fargate tasks have none), so it is scoped by the ecs:cluster
+ * condition; DescribeTasks takes task ARNs, so it is scoped to the cluster's tasks.
+ */
 export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
             {
-                Sid: "WatchTasksOfOwnCluster",
+                Sid: "ListTasksOfOwnCluster",
                 Effect: "Allow",
-                Action: ["ecs:ListTasks", "ecs:DescribeTasks"],
+                Action: ["ecs:ListTasks"],
                 Resource: "*",
                 Condition: { ArnEquals: { "ecs:cluster": input.clusterArn } },
             },
+            {
+                Sid: "DescribeTasksOfOwnCluster",
+                Effect: "Allow",
+                Action: ["ecs:DescribeTasks"],
+                Resource: clusterTasksArn(input.clusterArn),
+            },
         ],
     };
+}
+
+/** `arn:aws:ecs:<region>:<account>:cluster/<name>` -> the ARN pattern of that cluster's tasks. */
+export function clusterTasksArn(clusterArn: string): string {
+    const match = /^(arn:[^:]+:ecs:[^:]+:\d{12}):cluster\/(.+)$/.exec(clusterArn);
+    if (!match) {
+        throw new Error(`controllerTaskRolePolicy: ${JSON.stringify(clusterArn)} is not an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)`);
+    }
+    return `${match[1]}:task/${match[2]}/*`;
 }
 
 export interface ExecutionRolePolicyInput {

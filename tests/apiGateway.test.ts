@@ -4,7 +4,7 @@ import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { ALB_SSL_POLICY, GATEWAY_TARGET_HEALTH_CHECK } from "../components/apiGateway";
 import { Plan } from "./harness";
-import { meshPlan, planMesh } from "./meshProgram";
+import { examplePlan as meshPlan, plan as planMesh } from "./harness";
 
 const LISTENER = "aws:lb/listener:Listener";
 
@@ -47,7 +47,7 @@ describe("ApiGateway", () => {
     });
 
     it("terminates HTTPS with the stack's certificate and redirects HTTP when a certificate is given", () => {
-        const listeners = prod.ofType(LISTENER).map((l) => l.inputs);
+        const listeners = prod.ofTypeUnder(LISTENER, "api-gateway").map((l) => l.inputs);
         expect(listeners).to.have.length(2);
         expect(prod.named("api-gateway-https", LISTENER).inputs).to.deep.include({
             port: 443,
@@ -64,7 +64,7 @@ describe("ApiGateway", () => {
     });
 
     it("serves plain HTTP only when no certificate is given", () => {
-        const listeners = dev.ofType(LISTENER);
+        const listeners = dev.ofTypeUnder(LISTENER, "api-gateway");
         expect(listeners.map((l) => l.name)).to.deep.equal(["api-gateway-http"]);
         expect(listeners[0].inputs).to.deep.include({ port: 80, protocol: "HTTP" });
         expect((listeners[0].inputs.defaultActions as { type: string }[])[0].type).to.equal("forward");
@@ -80,7 +80,7 @@ describe("ApiGateway", () => {
             const network = service.inputs.networkConfiguration as { subnets: string[]; securityGroups: string[]; assignPublicIp: boolean };
             expect(network).to.deep.include({ securityGroups: ["sg-gateway-id"], assignPublicIp: false });
             expect(network.subnets).to.have.length(subnets).and.to.satisfy((ids: string[]) => ids.every((id) => id.startsWith("subnet-0a")));
-            for (const listener of plan.ofType(LISTENER)) {
+            for (const listener of plan.ofTypeUnder(LISTENER, "api-gateway")) {
                 expect(service.dependsOn).to.include(listener.urn);
             }
         }

@@ -5,7 +5,8 @@ import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { MOCK_SECRET_MARKER, SECRET_PLACEHOLDER } from "../cli/offline";
 import { CONTROLLER_POLICY_RULES } from "../components/controller";
 import { Plan } from "./harness";
-import { meshPlan, STAND_IN_CA_ARN, STAND_IN_KMS_KEY_ARN } from "./meshProgram";
+import { DEV_CA_CERT_SECRET_ARN, DEV_SECRETS_KMS_KEY_ARN } from "./devServerFacts";
+import { examplePlan as meshPlan } from "./harness";
 
 describe("Controller", () => {
     let dev: Plan;
@@ -26,7 +27,7 @@ describe("Controller", () => {
 
     it("keeps the token's secret ID as a Pulumi secret in Secrets Manager, encrypted with the stack key", () => {
         const secret = dev.named("consul-ecs-controller-token", "aws:secretsmanager/secret:Secret");
-        expect(secret.inputs.kmsKeyId).to.equal(STAND_IN_KMS_KEY_ARN);
+        expect(secret.inputs.kmsKeyId).to.equal(DEV_SECRETS_KMS_KEY_ARN);
         const version = dev.named("consul-ecs-controller-token", "aws:secretsmanager/secretVersion:SecretVersion");
         expect(version.inputs.secretString).to.equal(SECRET_PLACEHOLDER);
         expect(version.secretInputs).to.include("secretString");
@@ -51,17 +52,23 @@ describe("Controller", () => {
         const taskPolicy = JSON.parse(dev.named("consul-ecs-controller-task", "aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
         expect(taskPolicy.Statement).to.deep.equal([
             {
-                Sid: "WatchTasksOfOwnCluster",
+                Sid: "ListTasksOfOwnCluster",
                 Effect: "Allow",
-                Action: ["ecs:ListTasks", "ecs:DescribeTasks"],
+                Action: ["ecs:ListTasks"],
                 Resource: "*",
                 Condition: { ArnEquals: { "ecs:cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/ecs-cluster-mock" } },
+            },
+            {
+                Sid: "DescribeTasksOfOwnCluster",
+                Effect: "Allow",
+                Action: ["ecs:DescribeTasks"],
+                Resource: "arn:aws:ecs:eu-west-1:123456789012:task/ecs-cluster-mock/*",
             },
         ]);
         const executionPolicy = JSON.parse(dev.named("consul-ecs-controller-execution", "aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
         expect(executionPolicy.Statement[0].Resource).to.deep.equal([
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul-ecs-controller-token-mock-AbCdEf",
-            STAND_IN_CA_ARN,
+            DEV_CA_CERT_SECRET_ARN,
         ]);
     });
 

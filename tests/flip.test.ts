@@ -121,19 +121,35 @@ describe("npm run flip", () => {
     };
 
     describe("--dry-run", () => {
-        it("prints the steps, the config change and the offline plan's resource diff, and writes nothing", async () => {
-            const planOffline = (stack: string, config: Record<string, unknown>) => planStack({ stack, config, program: trafficProgram });
-            const code = await run(["--stack", "prod", "--service", "orders", "--to", "green", "--steps", "10,50,100", "--dry-run"], { planOffline });
+        it("prints the steps, the config change and the offline plan's resource diff (the real program), and writes nothing", async () => {
+            const code = await run(["--stack", "dev", "--service", "orders", "--to", "green", "--steps", "10,50,100", "--dry-run"]);
             expect(code).to.equal(0);
             expect(text()).to.include("1. blue 90% / green 10%\n  2. blue 50% / green 50%\n  3. blue 0% / green 100%");
-            expect(text()).to.include("Config gate: config ok (orders/green runs 2 tasks");
+            expect(text()).to.include("Config gate: config ok (orders/green runs 1 task");
             expect(text()).to.include("-       traffic: { blue: 100, green: 0 }\n  +       traffic: { blue: 90, green: 10 }");
             expect(text()).to.match(/resources whose inputs change \(2 of \d+\):\n {2}~ pulumi-nodejs:dynamic\/bluegreen:HealthGate {2}traffic-orders-gate\n {2}~ consul:index\/configEntryServiceSplitter:ConfigEntryServiceSplitter {2}traffic-orders-splitter\n/);
             expect(text()).to.not.include("WARNING");
-            expect(file("prod")).to.equal(original.prod);
+            expect(file("dev")).to.equal(original.dev);
             expect(fs.readdirSync(dir).sort()).to.deep.equal(["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
             expect(applier.applied).to.be.empty;
             expect(consul.state.requests).to.be.empty;
+        });
+
+        it("warns when the plan would change more than the splitter and gate, or no splitter at all", async () => {
+            const planOffline = (stack: string, config: Record<string, unknown>) => planStack({ stack, config, program: trafficProgram });
+            const withoutPolicies = (stack: string, config: Record<string, unknown>) => planStack({ stack, config, program: () => ({}) });
+            expect(await run(["--stack", "prod", "--service", "orders", "--to", "green", "--dry-run"], { planOffline: withoutPolicies })).to.equal(0);
+            expect(text()).to.include("WARNING: the offline plan changes no splitter of orders");
+            output = [];
+            const alsoRoute = async (stack: string, config: Record<string, unknown>) => {
+                const services = config["bluegreen:services"] as Record<string, { traffic: { green: number }; route?: unknown }>;
+                if (services.orders.traffic.green > 0) {
+                    services.orders.route = { pathPrefix: "/elsewhere" };
+                }
+                return planOffline(stack, config);
+            };
+            expect(await run(["--stack", "prod", "--service", "orders", "--to", "green", "--dry-run"], { planOffline: alsoRoute })).to.equal(0);
+            expect(text()).to.match(/WARNING: a real flip would refuse this change: it touches more than the splitter and health gate of orders:\n {2}changed .*::mesh-route-orders/);
         });
 
         it("runs the config gate only, and fails it for a colour without an image", async () => {

@@ -66,6 +66,20 @@ export class Plan {
         return found[0];
     }
 
+    /** Resources of a type that sit anywhere below the component named `component`. */
+    ofTypeUnder(type: string, component: string): RegisteredResource[] {
+        return this.ofType(type).filter((r) => this.ancestors(r).some((a) => a.name === component && !a.custom));
+    }
+
+    /** A resource's parents, nearest first. */
+    ancestors(resource: RegisteredResource): RegisteredResource[] {
+        const chain: RegisteredResource[] = [];
+        for (let p = this.parentOf(resource); p; p = this.parentOf(p)) {
+            chain.push(p);
+        }
+        return chain;
+    }
+
     /** The direct children of a resource. */
     childrenOf(parent: RegisteredResource): RegisteredResource[] {
         return this.resources.filter((r) => r.parent === parent.urn);

@@ -6,7 +6,7 @@ import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { CONFIG_ENV_VAR, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "../components/consulEcsConfig";
 import { Plan } from "./harness";
 import { inventory, orders, platform } from "./meshFixtures";
-import { meshPlan } from "./meshProgram";
+import { examplePlan as meshPlan } from "./harness";
 import { requireSchema, schemaErrors } from "./consulEcsSchema";
 
 interface FoundDocument {

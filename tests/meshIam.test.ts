@@ -54,13 +54,23 @@ describe("IAM policy documents", () => {
         const cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/ecs-cluster-1234567";
         expect(controllerTaskRolePolicy({ clusterArn: cluster }).Statement).to.deep.equal([
             {
-                Sid: "WatchTasksOfOwnCluster",
+                Sid: "ListTasksOfOwnCluster",
                 Effect: "Allow",
-                Action: ["ecs:ListTasks", "ecs:DescribeTasks"],
+                Action: ["ecs:ListTasks"],
                 Resource: "*",
                 Condition: { ArnEquals: { "ecs:cluster": cluster } },
             },
+            {
+                Sid: "DescribeTasksOfOwnCluster",
+                Effect: "Allow",
+                Action: ["ecs:DescribeTasks"],
+                Resource: "arn:aws:ecs:eu-west-1:123456789012:task/ecs-cluster-1234567/*",
+            },
         ]);
+    });
+
+    it("refuses a controller cluster that is not an ECS cluster ARN", () => {
+        expect(() => controllerTaskRolePolicy({ clusterArn: "ecs-cluster" })).to.throw(/not an ECS cluster ARN/);
     });
 
     it("refuses a valueFrom that is not a Secrets Manager ARN", () => {

@@ -4,7 +4,8 @@ import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { RegisteredResource } from "../cli/offline";
 import { diffPlans, Plan, services } from "./harness";
-import { meshPlan, planMesh, STAND_IN_CA_ARN, STAND_IN_KMS_KEY_ARN } from "./meshProgram";
+import { DEV_CA_CERT_SECRET_ARN, DEV_SECRETS_KMS_KEY_ARN } from "./devServerFacts";
+import { examplePlan as meshPlan, plan as planMesh } from "./harness";
 
 const SERVICE = "aws:ecs/service:Service";
 const TASKDEF = "aws:ecs/taskDefinition:TaskDefinition";
@@ -71,13 +72,13 @@ describe("MeshService", () => {
 
     it("lets an execution role read exactly the CA secret, decrypt with the stack key and write to the stack's log group", () => {
         expect(policyOf(dev, "inventory-blue-execution").Statement).to.deep.equal([
-            { Sid: "ReadInjectedSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [STAND_IN_CA_ARN] },
-            { Sid: "DecryptInjectedSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: STAND_IN_KMS_KEY_ARN },
+            { Sid: "ReadInjectedSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [DEV_CA_CERT_SECRET_ARN] },
+            { Sid: "DecryptInjectedSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: DEV_SECRETS_KMS_KEY_ARN },
             {
                 Sid: "WriteContainerLogs",
                 Effect: "Allow",
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: "arn:aws:cloudwatch:eu-west-1:123456789012:loggroup//bluegreen/dev:log-stream:*",
+                Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/bluegreen/dev:log-stream:*",
             },
         ]);
     });
@@ -157,8 +158,8 @@ describe("MeshService", () => {
                 { name: "DB_PASSWORD", valueFrom: `${secret}:password::` },
             ]);
             expect(app.environment?.map((e) => e.name)).to.deep.equal(["MESSAGE", "NAME", "UPSTREAM_URIS"]);
-            expect(policyOf(edited, "orders-green-execution").Statement[0].Resource).to.deep.equal([STAND_IN_CA_ARN, secret, greenOnly]);
-            expect(policyOf(edited, "orders-blue-execution").Statement[0].Resource).to.deep.equal([STAND_IN_CA_ARN, secret]);
+            expect(policyOf(edited, "orders-green-execution").Statement[0].Resource).to.deep.equal([DEV_CA_CERT_SECRET_ARN, secret, greenOnly]);
+            expect(policyOf(edited, "orders-blue-execution").Statement[0].Resource).to.deep.equal([DEV_CA_CERT_SECRET_ARN, secret]);
         });
 
         it("turns ECS Exec on per service, with the SSM channels on its task roles only", () => {

@@ -34,6 +34,8 @@ const BETWEEN_GROUPS = [
     ...flow("gateway", "meshTasks", "tcp", 20000),
     ...flow("alb", "gateway", "tcp", 8443),
     ...flow("consulApiLb", "servers", "tcp", 8501),
+    // The SSM tunnel runs through a server to the internal API load balancer.
+    ...flow("servers", "consulApiLb", "tcp", 8501),
 ];
 const HTTPS_OUT = ["servers", "meshTasks", "gateway", "controller"].map((g) => `out ${g} -> 0.0.0.0/0 tcp/443`);
 

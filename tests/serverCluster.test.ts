@@ -38,7 +38,7 @@ function containerOf(p: Plan): Record<string, unknown> & { environment: { name: 
 /** ARNs of the Secrets Manager secrets, by item name (ca-cert, server-key, ...). */
 function secretArns(p: Plan): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const s of p.ofType("aws:secretsmanager/secret:Secret")) {
+    for (const s of p.ofTypeUnder("aws:secretsmanager/secret:Secret", "consul")) {
         const name = s.inputs.name as string;
         out[name.slice(name.lastIndexOf("/") + 1)] = computedOutputs(s.type, s.name, s.inputs, REGION).arn as string;
     }
@@ -252,7 +252,7 @@ describe("Consul server cluster", () => {
             expect(dev.named("consul-server", "aws:ecs/taskDefinition:TaskDefinition").inputs.tags).to.have.property("bluegreen:purpose").that.matches(/NON-PRODUCTION/);
             expect(dev.ofType("aws:autoscaling/group:Group")).to.be.empty;
             expect(dev.ofType("aws:s3/bucket:Bucket")).to.be.empty;
-            expect(prod.ofType("aws:ecs/service:Service")).to.be.empty;
+            expect(prod.ofTypeUnder("aws:ecs/service:Service", "consul")).to.be.empty;
         });
 
         it("has TLS and ACLs on like ha, and every secret injected from Secrets Manager", () => {
@@ -332,7 +332,7 @@ describe("Consul server cluster", () => {
 
         it("stores six KMS-encrypted secrets named after the stack, with a rotating key", () => {
             for (const [p, stack, window] of [[prod, "prod", 30], [dev, "dev", 0]] as const) {
-                const secrets = p.ofType("aws:secretsmanager/secret:Secret");
+                const secrets = p.ofTypeUnder("aws:secretsmanager/secret:Secret", "consul");
                 expect(secrets.map((s) => s.inputs.name).sort()).to.deep.equal(
                     ["ca-cert", "ca-key", "gossip-key", "management-token", "server-cert", "server-key"].map((item) => `bluegreen/${stack}/consul/${item}`),
                 );
@@ -340,7 +340,7 @@ describe("Consul server cluster", () => {
                     expect(s.inputs.kmsKeyId).to.equal("arn:aws:kms:eu-west-1:123456789012:key/consul-secrets-key-key-id");
                     expect(s.inputs.recoveryWindowInDays).to.equal(window);
                 }
-                for (const v of p.ofType("aws:secretsmanager/secretVersion:SecretVersion")) {
+                for (const v of p.ofTypeUnder("aws:secretsmanager/secretVersion:SecretVersion", "consul")) {
                     expect(v.secretInputs).to.deep.equal(["secretString"]);
                 }
                 expect(p.named("consul-secrets-key", "aws:kms/key:Key").inputs.enableKeyRotation).to.equal(true);
@@ -412,7 +412,7 @@ describe("Consul server cluster", () => {
 
         it("starts servers only once their secrets have values", () => {
             for (const [p, servers] of [[prod, prod.named("consul-servers")], [dev, dev.named("consul-server", "aws:ecs/service:Service")]] as const) {
-                const versions = p.ofType("aws:secretsmanager/secretVersion:SecretVersion").map((v) => v.urn);
+                const versions = p.ofTypeUnder("aws:secretsmanager/secretVersion:SecretVersion", "consul").map((v) => v.urn);
                 expect(versions).to.have.length(6);
                 expect(servers.dependsOn).to.include.members(versions);
             }

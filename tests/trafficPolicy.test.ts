@@ -4,9 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { RegisteredResource, StackValues } from "../cli/offline";
-import { diffOfflinePlans } from "../cli/planDiff";
+import { checkFlipChanges, diffOfflinePlans } from "../cli/planDiff";
 import { describeFlipBlastRadius } from "./blastRadius";
-import { meshAndTrafficProgram } from "./meshTrafficProgram";
 import { plan, Plan, services } from "./harness";
 import { trafficProgram } from "../cli/trafficProgram";
 
@@ -123,14 +122,18 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
     });
 });
 
-describeFlipBlastRadius("the traffic side over stand-ins (cli/trafficProgram.ts)", trafficProgram);
+describeFlipBlastRadius("the traffic side over stand-ins (cli/trafficProgram.ts)", trafficProgram, { amongHundred: true });
 
-describe("blast radius of a flip with the ECS side in the same program", () => {
-    it("prod: MeshService, controller and gateway (tests/meshProgram.ts) plus the traffic side: only orders' splitter and gate change", async () => {
-        const before = await plan("prod", undefined, { program: meshAndTrafficProgram });
-        const after = await plan("prod", (c) => (services(c).orders.traffic = { blue: 50, green: 50 }), { program: meshAndTrafficProgram });
-        expect(before.ofType("bluegreen:ecs:MeshService")).to.have.length(2);
-        const changes = diffOfflinePlans(before.result, after.result);
-        expect(changes.map((c) => `${c.kind} ${c.name}`).sort()).to.deep.equal(["changed traffic-orders-gate", "changed traffic-orders-splitter"]);
+describe("a flip's verdict", () => {
+    it("recognises a change beyond the weights as more than a flip", async () => {
+        const before = await planTraffic("dev");
+        const after = await planTraffic("dev", (c) => {
+            services(c).orders.traffic = { blue: 90, green: 10 };
+            services(c).orders.route = { pathPrefix: "/api/v2/orders" };
+        });
+        const verdict = checkFlipChanges(diffOfflinePlans(before.result, after.result), "orders");
+        expect(verdict.ok).to.equal(false);
+        expect(verdict.unexpected).to.have.length(1);
+        expect(verdict.unexpected[0]).to.match(/^changed .*::mesh-route-orders$/);
     });
 });

@@ -1,0 +1,40 @@
+// Names the policy pack must agree on with the program. The pack is published and run on its own
+// (`pulumi preview --policy-pack ./policies`), so it cannot import the program's modules; a root test
+// checks that every value here equals the program's (components/meshNames.ts).
+
+/** Task definition tag that makes the consul-ecs controller treat a task as part of the mesh. */
+export const MESH_TAG = "consul.hashicorp.com/mesh";
+
+/** The three consul-ecs containers, looked up by these exact names. */
+export const MESH_INIT_CONTAINER = "consul-ecs-mesh-init";
+export const DATAPLANE_CONTAINER = "consul-dataplane";
+export const HEALTH_SYNC_CONTAINER = "consul-ecs-health-sync";
+export const MESH_CONTAINERS: readonly string[] = [MESH_INIT_CONTAINER, DATAPLANE_CONTAINER, HEALTH_SYNC_CONTAINER];
+
+/** consul-ecs reads its configuration from this environment variable. */
+export const CONSUL_ECS_CONFIG_ENV = "CONSUL_ECS_CONFIG_JSON";
+
+/** The API gateway's listener port: the public ALB targets container consul-dataplane there. */
+export const GATEWAY_LISTENER_PORT = 8443;
+
+/** Tags every blue/green ECS service carries, linking it to its Consul service and colour. */
+export const SERVICE_TAG = "bluegreen:service";
+export const COLOUR_TAG = "bluegreen:colour";
+
+/** Service meta key the resolver's subsets filter on. */
+export const COLOUR_META_KEY = "version";
+
+/**
+ * Consul's ports in the 8300-8600 block: server RPC 8300, LAN and WAN gossip 8301-8302, HTTP 8500,
+ * HTTPS 8501, gRPC 8502, gRPC TLS 8503, DNS 8600. The API gateway's listener (8443) lies inside the
+ * block's numbers but is not Consul's, and the public ALB must reach it.
+ */
+export const CONSUL_PORTS: readonly number[] = [8300, 8301, 8302, 8500, 8501, 8502, 8503, 8600];
+
+/** Protocols with which Consul permits a splitter or router (L7). */
+export const HTTP_LIKE_PROTOCOLS: readonly string[] = ["http", "http2", "grpc"];
+
+/** A stack is a production stack when `prod` is one of its name's words (prod, eu-prod, prod-2). */
+export function isProductionStack(stack: string): boolean {
+    return /(^|[-_.])prod($|[-_.])/.test(stack);
+}

@@ -1,0 +1,105 @@
+// A container's `environment` is plain text in the task definition, readable by anyone who can
+// describe it; secrets belong in `secrets` (Secrets Manager ARNs ECS injects at start). Likewise
+// EC2 user data is readable from the instance metadata and the console: servers fetch their
+// secrets at boot instead.
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { agentConfigIn, decodedUserData } from "./agentConfig";
+import { parseContainerDefinitions } from "./containers";
+import { asRecord, asString, TYPES } from "./resources";
+
+/** Words that make a variable name a secret's (API_KEY, DB_PASSWORD, dpCredentialStaticToken). */
+const SECRET_WORDS = ["TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE", "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS"];
+/** Last words that make it a reference to a secret instead (CONSUL_HTTP_TOKEN_FILE, KMS_KEY_ID). */
+const REFERENCE_WORDS = ["FILE", "PATH", "ARN", "ID", "NAME"];
+/** Consul variables that are secrets whatever their words say (reference sections 2 and 4). */
+const CONSUL_SECRET_VARIABLES = ["CONSUL_HTTP_TOKEN", "CONSUL_HTTP_AUTH", "CONSUL_HTTPS_CACERT_PEM", "CONSUL_GRPC_CACERT_PEM", "DP_CREDENTIAL_STATIC_TOKEN"];
+
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+function words(name: string): string[] {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+        .toUpperCase()
+        .split(/[^A-Z0-9]+/)
+        .filter((w) => w !== "");
+}
+
+export function isSecretName(name: string): boolean {
+    if (CONSUL_SECRET_VARIABLES.includes(name.toUpperCase())) {
+        return true;
+    }
+    const parts = words(name);
+    if (parts.length === 0 || REFERENCE_WORDS.includes(parts[parts.length - 1])) {
+        return false;
+    }
+    return parts.some((w) => SECRET_WORDS.includes(w));
+}
+
+function taskDefinitionProblems(props: Record<string, unknown>): string[] {
+    const parsed = parseContainerDefinitions(props.containerDefinitions);
+    if (!parsed.ok) {
+        return props.containerDefinitions === "[secret]" ? [parsed.problem] : [];
+    }
+    const problems: string[] = [];
+    for (const container of parsed.containers) {
+        for (const variable of container.environment) {
+            if (isSecretName(variable.name)) {
+                problems.push(`container "${container.name}" sets ${variable.name} in plain environment; pass it in "secrets" (a Secrets Manager ARN) instead`);
+            } else if (typeof variable.value === "string" && PRIVATE_KEY_PEM.test(variable.value)) {
+                problems.push(`container "${container.name}" has a private key in plain environment variable ${variable.name}`);
+            }
+        }
+    }
+    return problems;
+}
+
+// What real secret values look like: a template that fills them in at boot ("%s", "$KEY") is fine.
+/** A gossip key: 32 random bytes, base64 (44 characters with padding). */
+const GOSSIP_KEY = /^[A-Za-z0-9+/]{43}=$/;
+/** An ACL token's secret ID: a UUID. */
+const ACL_TOKEN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function userDataProblems(userData: unknown): string[] {
+    const problems: string[] = [];
+    if (decodedUserData(userData).some((text) => PRIVATE_KEY_PEM.test(text))) {
+        problems.push("user data contains a private key; fetch it from Secrets Manager at boot");
+    }
+    const config = typeof userData === "string" ? agentConfigIn([userData]) : undefined;
+    if (config) {
+        if (typeof config.encrypt === "string" && GOSSIP_KEY.test(config.encrypt)) {
+            problems.push("user data contains the gossip encryption key (encrypt); fetch it from Secrets Manager at boot");
+        }
+        const tokens = asRecord(asRecord(config.acl).tokens);
+        for (const [name, value] of Object.entries(tokens)) {
+            if (typeof value === "string" && ACL_TOKEN.test(value)) {
+                problems.push(`user data contains ACL token acl.tokens.${name}; fetch it from Secrets Manager at boot`);
+            }
+        }
+    }
+    return problems;
+}
+
+export function plaintextSecretProblems(type: string, props: Record<string, unknown>): string[] {
+    switch (type) {
+        case TYPES.taskDefinition:
+            return taskDefinitionProblems(props);
+        case TYPES.launchTemplate:
+            return userDataProblems(props.userData);
+        case TYPES.instance:
+            return userDataProblems(asString(props.userDataBase64) ?? (typeof props.userData === "string" ? Buffer.from(props.userData).toString("base64") : undefined));
+        default:
+            return [];
+    }
+}
+
+export const noPlaintextSecrets: ResourceValidationPolicy = {
+    name: "no-plaintext-secrets",
+    description:
+        "No container sets a secret-looking variable (TOKEN, SECRET, PASSWORD, KEY, ..., and Consul's token and CA variables) or a private key in plain `environment`; no user data carries a private key, the gossip key or an ACL token.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        for (const problem of plaintextSecretProblems(args.type, args.props)) {
+            reportViolation(problem);
+        }
+    },
+};

@@ -1,0 +1,94 @@
+// The traffic rules: consul-traffic-splits and weight-only-on-running-colours.
+import { expect } from "chai";
+import { consulTrafficSplits } from "../../policies/rules/trafficSplits";
+import { weightOnlyOnRunningColours } from "../../policies/rules/weightOnRunningColours";
+import { edit, messages, resource, safeStack, T, without } from "./fixtures";
+
+type Split = { service: string; serviceSubset?: string; weight: unknown };
+const setSplits = (splits: Split[]) => (inputs: Record<string, unknown>) => ({ ...inputs, splits });
+
+describe("policy consul-traffic-splits", () => {
+    it("accepts weights 100/0 and 33.33/66.67 on subsets the resolver defines", async () => {
+        expect(await messages(safeStack(), consulTrafficSplits)).to.deep.equal([]);
+        const fractional = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", serviceSubset: "blue", weight: 33.33 }, { service: "orders", serviceSubset: "green", weight: 66.67 }]));
+        expect(await messages(fractional, consulTrafficSplits)).to.deep.equal([]);
+    });
+
+    it("rejects weights that do not sum to 100", async () => {
+        const stack = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", serviceSubset: "blue", weight: 70 }, { service: "orders", serviceSubset: "green", weight: 20 }]));
+        expect(await messages(stack, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: splitter "orders": weights sum to 90, Consul requires exactly 100']);
+    });
+
+    it("rejects a weight that is not a number", async () => {
+        const stack = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", serviceSubset: "blue", weight: "100" }, { service: "orders", serviceSubset: "green", weight: 0 }]));
+        expect((await messages(stack, consulTrafficSplits)).join("\n")).to.include('the weight of split blue is "100", not a number');
+    });
+
+    it("rejects a split to a subset the resolver does not define, or to no subset", async () => {
+        const stack = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", serviceSubset: "blue", weight: 50 }, { service: "orders", serviceSubset: "canary", weight: 50 }]));
+        expect(await messages(stack, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: splitter "orders": subset "canary" is not defined by service-resolver "orders" (defined: blue, green)']);
+        const bare = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", weight: 100 }]));
+        expect((await messages(bare, consulTrafficSplits)).join("\n")).to.include("names no serviceSubset");
+    });
+
+    it("rejects a splitter whose service has no resolver", async () => {
+        const stack = without(safeStack(), "orders-resolver");
+        const found = await messages(stack, consulTrafficSplits);
+        expect(found.join("\n")).to.include('the stack has no service-resolver named "orders"');
+    });
+
+    it("rejects a splitter or router without service-defaults of an HTTP-like protocol", async () => {
+        const tcp = edit(safeStack(), "inventory-defaults", (i) => ({ ...i, protocol: "tcp" }));
+        expect(await messages(tcp, consulTrafficSplits)).to.deep.equal([
+            'consul-traffic-splits: splitter "inventory": service-defaults "inventory" has protocol "tcp"; a splitter or router needs one of http, http2, grpc',
+            'consul-traffic-splits: router "inventory": service-defaults "inventory" has protocol "tcp"; a splitter or router needs one of http, http2, grpc',
+        ]);
+        const missing = without(safeStack(), "inventory-defaults");
+        expect((await messages(missing, consulTrafficSplits)).length).to.equal(2);
+    });
+
+    it("reads generic consul.ConfigEntry resources in Consul's own field names", async () => {
+        const generic = [
+            resource(T.configEntry, "svc-defaults", { kind: "service-defaults", name: "svc", configJson: JSON.stringify({ Protocol: "http" }) }),
+            resource(T.configEntry, "svc-resolver", { kind: "service-resolver", name: "svc", configJson: JSON.stringify({ Subsets: { blue: { Filter: 'Service.Meta.version == "blue"' }, green: { Filter: 'Service.Meta.version == "green"' } } }) }),
+            resource(T.configEntry, "svc-splitter", { kind: "service-splitter", name: "svc", configJson: JSON.stringify({ Splits: [{ Weight: 60, ServiceSubset: "blue" }, { Weight: 30, ServiceSubset: "green" }] }) }),
+        ];
+        expect(await messages(generic, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: splitter "svc": weights sum to 90, Consul requires exactly 100']);
+    });
+
+    it("rejects a router destination subset the resolver does not define", async () => {
+        const stack = edit(safeStack(), "orders-router", (i) => ({ ...i, routes: [{ match: { http: { pathPrefix: "/" } }, destination: { service: "orders", serviceSubset: "purple" } }] }));
+        expect(await messages(stack, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: router "orders": subset "purple" is not defined by service-resolver "orders" (defined: blue, green)']);
+    });
+});
+
+describe("policy weight-only-on-running-colours", () => {
+    const toGreen = setSplits([{ service: "orders", serviceSubset: "blue", weight: 0 }, { service: "orders", serviceSubset: "green", weight: 100 }]);
+
+    it("accepts weight on colours whose ECS service runs tasks", async () => {
+        expect(await messages(edit(safeStack(), "orders-splitter", toGreen), weightOnlyOnRunningColours)).to.deep.equal([]);
+    });
+
+    it("accepts a colour with no weight and no tasks", async () => {
+        const idle = edit(safeStack(), "orders-green", (i) => ({ ...i, desiredCount: 0 }));
+        expect(await messages(idle, weightOnlyOnRunningColours)).to.deep.equal([]);
+    });
+
+    it("rejects weight on a colour whose ECS service has a desired count of 0", async () => {
+        const stack = edit(edit(safeStack(), "orders-splitter", toGreen), "orders-green", (i) => ({ ...i, desiredCount: 0 }));
+        expect(await messages(stack, weightOnlyOnRunningColours)).to.deep.equal([
+            'weight-only-on-running-colours: splitter "orders" gives weight 100 to colour "green" of service "orders", whose ECS service aws:ecs/service:Service "orders-green" has a desired count of 0: scale it up first or move the weight away',
+        ]);
+    });
+
+    it("rejects weight on a colour that no ECS service runs", async () => {
+        const stack = without(edit(safeStack(), "orders-splitter", toGreen), "orders-green");
+        expect((await messages(stack, weightOnlyOnRunningColours)).join("\n")).to.include("no ECS service is tagged bluegreen:service=orders and bluegreen:colour=green");
+    });
+
+    it("finds the colour through the resolver subset's filter", async () => {
+        const renamed = edit(edit(safeStack(), "orders-resolver", (i) => ({ ...i, subsets: [{ name: "live", filter: 'Service.Meta.version == "green"', onlyPassing: true }, { name: "blue", filter: 'Service.Meta.version == "blue"', onlyPassing: true }] })), "orders-splitter", setSplits([{ service: "orders", serviceSubset: "live", weight: 100 }, { service: "orders", serviceSubset: "blue", weight: 0 }]));
+        const stopped = edit(renamed, "orders-green", (i) => ({ ...i, desiredCount: 0 }));
+        expect((await messages(stopped, weightOnlyOnRunningColours)).join("\n")).to.include('to colour "green" of service "orders"');
+    });
+});

@@ -1,0 +1,98 @@
+// The GitHub workflows: valid against GitHub's workflow schema (@action-validator/core, offline),
+// and doing what docs/delivery.md says they do.
+import * as fs from "fs";
+import * as path from "path";
+import { validateWorkflow } from "@action-validator/core";
+import { expect } from "chai";
+import * as YAML from "yaml";
+import { ROOT } from "./harness";
+
+const DIR = path.join(ROOT, ".github", "workflows");
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = any;
+const read = (file: string) => fs.readFileSync(path.join(DIR, file), "utf8");
+const load = (file: string): Doc => YAML.parse(read(file));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const stepsUsing = (job: Doc, action: string): Doc[] => (job.steps as Doc[]).filter((s: any) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
+const runs = (job: Doc): string => (job.steps as Doc[]).map((s: Doc) => s.run ?? "").join("\n");
+
+describe("GitHub workflows", () => {
+    const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
+
+    it("are the pull-request, deploy and flip workflows", () => {
+        expect(files.sort()).to.deep.equal(["deploy.yml", "flip.yml", "pull-request.yml"]);
+    });
+
+    for (const file of ["deploy.yml", "flip.yml", "pull-request.yml"]) {
+        it(`${file} is valid against GitHub's workflow schema`, () => {
+            expect(validateWorkflow(read(file)).errors).to.deep.equal([]);
+        });
+    }
+
+    it("the validator rejects a broken workflow (so a pass above means something)", () => {
+        const broken = read("deploy.yml").replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest");
+        expect(validateWorkflow(broken).errors).to.not.be.empty;
+    });
+
+    it("use AWS credentials only by OIDC role assumption, never stored keys", () => {
+        for (const file of files) {
+            const text = read(file);
+            expect(text, file).to.not.match(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|PULUMI_ACCESS_TOKEN: \$\{\{ secrets/);
+            const doc = load(file);
+            for (const [name, job] of Object.entries<Doc>(doc.jobs)) {
+                for (const step of stepsUsing(job, "aws-actions/configure-aws-credentials")) {
+                    expect(step.with["role-to-assume"], `${file} ${name}`).to.match(/^\$\{\{ vars\.AWS_[A-Z_]+_ROLE_ARN \}\}$/);
+                    expect(job.permissions?.["id-token"], `${file} ${name}`).to.equal("write");
+                }
+            }
+        }
+    });
+
+    it("pull requests: npm ci and npm test, then a preview of dev and prod with the policy pack, commented on the PR", () => {
+        const doc = load("pull-request.yml");
+        expect(Object.keys(doc.on)).to.deep.equal(["pull_request"]);
+        expect(runs(doc.jobs.test)).to.include("npm ci").and.include("npm test").and.include("--policy");
+        const preview = doc.jobs.preview;
+        expect(preview.needs).to.equal("test");
+        expect(preview.strategy.matrix.stack).to.deep.equal(["dev", "prod"]);
+        const [pulumi] = stepsUsing(preview, "pulumi/actions");
+        expect(pulumi.with).to.include({ command: "preview", policyPacks: "policies", "comment-on-pr": true });
+        expect(runs(preview)).to.include("npm ci --prefix policies");
+        expect(preview.permissions["pull-requests"]).to.equal("write");
+    });
+
+    it("merge to main: up for dev, then prod behind the prod environment", () => {
+        const doc = load("deploy.yml");
+        expect(doc.on.push.branches).to.deep.equal(["main"]);
+        expect(doc.jobs.dev.needs).to.equal("test");
+        expect(doc.jobs.prod.needs).to.equal("dev");
+        expect(doc.jobs.prod.environment).to.equal("prod");
+        for (const stack of ["dev", "prod"]) {
+            const [pulumi] = stepsUsing(doc.jobs[stack], "pulumi/actions");
+            expect(pulumi.with).to.include({ command: "up", policyPacks: "policies", "stack-name": `\${{ vars.PULUMI_ORG }}/${stack}` });
+        }
+        expect(doc.concurrency["cancel-in-progress"]).to.equal(false);
+    });
+
+    it("flip: a manual workflow with stack, service, colour and steps that runs npm run flip", () => {
+        const doc = load("flip.yml");
+        const inputs = doc.on.workflow_dispatch.inputs;
+        expect(Object.keys(inputs)).to.include.members(["stack", "service", "colour", "steps"]);
+        expect(inputs.stack.options).to.deep.equal(["dev", "prod"]);
+        expect(inputs.colour.options).to.deep.equal(["blue", "green"]);
+        const script = runs(doc.jobs.flip);
+        expect(script).to.include('args=(--stack "$STACK" --service "$SERVICE" --to "$COLOUR")');
+        expect(script).to.include('args+=(--steps "$STEPS" --interval "$INTERVAL")');
+        expect(script).to.include('npm run flip -- "${args[@]}"');
+        expect(doc.jobs.flip.environment).to.equal("${{ inputs.stack }}");
+        // Inputs reach the shell through the environment only, never spliced into a script.
+        expect(script).to.not.match(/\$\{\{\s*inputs\./);
+    });
+
+    it("run every job that reaches a stack on a runner inside that stack's VPC", () => {
+        expect(load("pull-request.yml").jobs.preview["runs-on"]).to.deep.equal(["self-hosted", "linux", "bluegreen-${{ matrix.stack }}"]);
+        expect(load("deploy.yml").jobs.prod["runs-on"]).to.deep.equal(["self-hosted", "linux", "bluegreen-prod"]);
+        expect(load("flip.yml").jobs.flip["runs-on"]).to.deep.equal(["self-hosted", "linux", "bluegreen-${{ inputs.stack }}"]);
+    });
+});
