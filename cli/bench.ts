@@ -1,10 +1,11 @@
 // `npm run bench`: how planning scales with the number of services. Generated stacks of 10, 50,
-// 100 and 200 services (cli/syntheticStack.ts) are planned offline in one process after a warm-up;
-// for each size: wall time, peak memory (RSS and heap, sampled while planning), resources
+// 100 and 200 services (cli/syntheticStack.ts) are planned offline, each program in one process
+// after a warm-up; for each size: wall time, peak memory (peak RSS, heap at the end), resources
 // registered, and the blast radius of flipping one service (resources whose inputs change).
 //
-// Two programs are measured: the real program (index.ts, whatever it wires today) and the traffic
-// side on its own (createMeshTraffic over stand-ins for the server cluster, cli/trafficProgram.ts).
+// Two programs are measured: the traffic side on its own (createMeshTraffic over stand-ins for the
+// server cluster, cli/trafficProgram.ts) and the whole program (index.ts).
+import { spawnSync } from "child_process";
 import { performance } from "perf_hooks";
 import { parseArgs } from "util";
 import { runMain } from "./main";
@@ -21,7 +22,7 @@ export interface BenchRow {
     readonly resources: number;
     readonly wallMs: number;
     readonly peakRssMiB: number;
-    readonly peakHeapMiB: number;
+    readonly heapAtEndMiB: number;
     /** Resources whose inputs change when one service's traffic changes. */
     readonly flipChanges: number;
     /** True when those are exactly that service's splitter and health gate. */
@@ -30,25 +31,17 @@ export interface BenchRow {
 
 const MiB = 1024 * 1024;
 
-async function measure<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: number; peakRss: number; peakHeap: number }> {
+/**
+ * Wall time of `work`, the process's peak RSS after it (the kernel's high-water mark: each program
+ * runs in its own process and sizes grow, so this is the peak of the largest plan so far) and the
+ * heap in use when it ends (before any collection).
+ */
+async function measure<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: number; peakRss: number; heapAtEnd: number }> {
     (global as { gc?: () => void }).gc?.();
-    let peakRss = process.memoryUsage.rss();
-    let peakHeap = process.memoryUsage().heapUsed;
-    const sample = () => {
-        const m = process.memoryUsage();
-        peakRss = Math.max(peakRss, m.rss);
-        peakHeap = Math.max(peakHeap, m.heapUsed);
-    };
-    const timer = setInterval(sample, 5);
     const start = performance.now();
-    try {
-        const result = await work();
-        const wallMs = performance.now() - start;
-        sample();
-        return { result, wallMs, peakRss, peakHeap };
-    } finally {
-        clearInterval(timer);
-    }
+    const result = await work();
+    const wallMs = performance.now() - start;
+    return { result, wallMs, peakRss: process.resourceUsage().maxRSS * 1024, heapAtEnd: process.memoryUsage().heapUsed };
 }
 
 export async function benchProgram(program: Program | undefined, sizes: readonly number[]): Promise<BenchRow[]> {
@@ -57,7 +50,7 @@ export async function benchProgram(program: Program | undefined, sizes: readonly
     const rows: BenchRow[] = [];
     for (const size of sizes) {
         const config = syntheticStack(size);
-        const { result: plan, wallMs, peakRss, peakHeap } = await measure(() => planStack({ stack: "bench", config, program }));
+        const { result: plan, wallMs, peakRss, heapAtEnd } = await measure(() => planStack({ stack: "bench", config, program }));
         const target = syntheticServiceName(Math.floor(size / 2));
         const flipped = structuredClone(config);
         (flipped["bluegreen:services"] as Record<string, { traffic: unknown }>)[target].traffic = { blue: 90, green: 10 };
@@ -68,7 +61,7 @@ export async function benchProgram(program: Program | undefined, sizes: readonly
             resources: plan.resources.length,
             wallMs,
             peakRssMiB: peakRss / MiB,
-            peakHeapMiB: peakHeap / MiB,
+            heapAtEndMiB: heapAtEnd / MiB,
             flipChanges: changes.length,
             flipIsSplitterAndGate: verdict.ok && verdict.splitterChanged && changes.length === 2,
         });
@@ -78,14 +71,14 @@ export async function benchProgram(program: Program | undefined, sizes: readonly
 
 export function formatBench(title: string, rows: readonly BenchRow[]): string {
     const table = renderTable(
-        ["SERVICES", "RESOURCES", "WALL", "PER SERVICE", "PEAK RSS", "PEAK HEAP", "FLIP CHANGES"],
+        ["SERVICES", "RESOURCES", "WALL", "PER SERVICE", "PEAK RSS", "HEAP AT END", "FLIP CHANGES"],
         rows.map((r) => [
             String(r.services),
             String(r.resources),
             `${(r.wallMs / 1000).toFixed(2)} s`,
             `${(r.wallMs / r.services).toFixed(1)} ms`,
             `${r.peakRssMiB.toFixed(0)} MiB`,
-            `${r.peakHeapMiB.toFixed(0)} MiB`,
+            `${r.heapAtEndMiB.toFixed(0)} MiB`,
             `${r.flipChanges}${r.flipIsSplitterAndGate ? " (splitter + gate)" : ""}`,
         ]),
     );
@@ -106,14 +99,25 @@ export async function bench(argv: readonly string[], write: (text: string) => vo
     if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999)) {
         throw new UsageError(`--sizes ${values.sizes}: whole numbers from 1 to 999\n${USAGE}`);
     }
-    write(`Node ${process.version}, ${process.platform}/${process.arch}; offline plans under Pulumi's mock runtime, one process, after a warm-up.`);
-    if (values.only !== "traffic") {
-        write("");
-        write(formatBench("The program (index.ts as wired today):", await benchProgram(undefined, sizes)));
+    if (values.only === undefined) {
+        // Each program in a process of its own, so that one's memory does not show in the other's.
+        for (const only of ["traffic", "program"]) {
+            const child = spawnSync(process.execPath, [...process.execArgv, __filename, "--only", only, ...(values.sizes ? ["--sizes", values.sizes] : [])], {
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "inherit"],
+            });
+            write(`${child.stdout.trimEnd()}\n`);
+            if (child.status !== 0) {
+                return child.status ?? 1;
+            }
+        }
+        return 0;
     }
-    if (values.only !== "program") {
-        write("");
+    write(`Node ${process.version}, ${process.platform}/${process.arch}; offline plans under Pulumi's mock runtime, one process per program, after a warm-up.`);
+    if (values.only === "traffic") {
         write(formatBench("The traffic side alone (createMeshTraffic over stand-ins for the server cluster):", await benchProgram(trafficProgram, sizes)));
+    } else {
+        write(formatBench("The whole program (index.ts):", await benchProgram(undefined, sizes)));
     }
     return 0;
 }

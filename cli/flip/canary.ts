@@ -85,7 +85,7 @@ export async function runCanary(request: CanaryRequest, deps: CanaryDeps): Promi
     });
     const interrupted = (): Outcome => ({ ok: false, reason: "interrupted (Ctrl-C)", interrupted: true });
 
-    /** The split that may be live: after a step's apply was attempted, we no longer know for sure. */
+    /** True once the stack may run weights other than the original ones (a step's apply was tried). */
     let changed = false;
     const write = (weights: Weights) => {
         const text = fs.readFileSync(context.file, "utf8");
@@ -105,7 +105,7 @@ export async function runCanary(request: CanaryRequest, deps: CanaryDeps): Promi
             },
         });
 
-    async function steps_(): Promise<Outcome> {
+    async function runSteps(): Promise<Outcome> {
         for (let i = 0; i < steps.length; i++) {
             const weights = steps[i];
             const label = `step ${i + 1}/${steps.length}`;
@@ -119,7 +119,11 @@ export async function runCanary(request: CanaryRequest, deps: CanaryDeps): Promi
             if (failed.length > 0) {
                 return { ok: false, reason: `gate failed before ${label}: ${formatGates(failed)}`, interrupted: false };
             }
-            write(weights);
+            try {
+                write(weights);
+            } catch (err) {
+                return { ok: false, reason: `writing ${label} to ${context.file} failed: ${(err as Error).message}`, interrupted: false };
+            }
             changed = true;
             try {
                 await apply(weights, "step");
@@ -197,7 +201,7 @@ export async function runCanary(request: CanaryRequest, deps: CanaryDeps): Promi
     }
 
     try {
-        const outcome = await steps_();
+        const outcome = await runSteps();
         if (outcome.ok) {
             const final = steps[steps.length - 1];
             progress.event(`done: ${service.name} runs ${formatWeights(final)}${sameWeights(final, original) ? "" : ` (was ${formatWeights(original)})`}`);
