@@ -90,6 +90,7 @@ export default function main() {
             apiLoadBalancerDnsName: servers.apiLoadBalancerDnsName,
             apiAddress: servers.api.address,
             managementTokenSecretArn: servers.managementTokenSecretArn,
+            caCertSecretArn: servers.endpoint.caCertSecretArn,
             tunnelCommand: servers.tunnelCommand,
         },
         traffic: Object.fromEntries(config.services.map((s) => [s.name, s.traffic])),

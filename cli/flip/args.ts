@@ -17,7 +17,7 @@ export const USAGE = `usage: npm run flip -- --stack <name> --service <name> --t
   --consul-address <a>   Consul's HTTPS API, host:port (default $CONSUL_HTTP_ADDR, then bluegreen:consul.apiAddress)
   --dir <folder>         where Pulumi.<stack>.yaml is (default: the project folder)
 
-Consul credentials come from the environment: CONSUL_HTTP_TOKEN, CONSUL_CACERT (a PEM file),
+Consul credentials come from the environment: CONSUL_HTTP_TOKEN (or CONSUL_HTTP_TOKEN_FILE), CONSUL_CACERT (a PEM file),
 CONSUL_TLS_SERVER_NAME (default server.<datacenter>.consul).`;
 
 export type FlipMode = "apply" | "dry-run" | "no-up" | "status";

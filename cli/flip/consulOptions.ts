@@ -9,7 +9,8 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Address: --consul-address, else CONSUL_HTTP_ADDR, else bluegreen:consul.apiAddress; an `http://`
- * or `https://` prefix picks the scheme (default https). Token: CONSUL_HTTP_TOKEN. CA: the PEM file
+ * or `https://` prefix picks the scheme (default https). Token: CONSUL_HTTP_TOKEN, else the file named
+ * by CONSUL_HTTP_TOKEN_FILE (keeps the token out of the environment). CA: the PEM file
  * named by CONSUL_CACERT. Server name: CONSUL_TLS_SERVER_NAME, else server.<datacenter>.consul.
  * Undefined when no address is known.
  */
@@ -33,7 +34,18 @@ export function consulOptionsFrom(flagAddress: string | undefined, env: Environm
         address,
         scheme,
         caPem,
-        token: env.CONSUL_HTTP_TOKEN,
+        token: env.CONSUL_HTTP_TOKEN ?? readTokenFile(env.CONSUL_HTTP_TOKEN_FILE),
         tlsServerName: env.CONSUL_TLS_SERVER_NAME ?? `server.${config.consul.datacenter}.consul`,
     };
+}
+
+function readTokenFile(file: string | undefined): string | undefined {
+    if (!file) {
+        return undefined;
+    }
+    try {
+        return fs.readFileSync(file, "utf8").trim();
+    } catch (err) {
+        throw new UsageError(`CONSUL_HTTP_TOKEN_FILE=${file} cannot be read: ${(err as Error).message}`);
+    }
 }
