@@ -78,7 +78,13 @@ describe("Controller", () => {
 
     it("runs one task in the private subnets with the controller's group, after its token is stored", () => {
         const service = dev.named("consul-ecs-controller-service", "aws:ecs/service:Service");
-        expect(service.inputs).to.deep.include({ name: "consul-ecs-controller", desiredCount: 1, launchType: "FARGATE" });
+        expect(service.inputs).to.deep.include({
+            name: "consul-ecs-controller",
+            desiredCount: 1,
+            launchType: "FARGATE",
+            propagateTags: "TASK_DEFINITION",
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+        });
         expect(service.inputs.networkConfiguration).to.deep.equal({ subnets: ["subnet-0a011", "subnet-0a111"], securityGroups: ["sg-controller-id"], assignPublicIp: false });
         expect(service.dependsOn).to.include.members([
             dev.named("consul-ready").urn,
