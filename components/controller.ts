@@ -9,12 +9,24 @@ import { createTaskRoles } from "./taskRoles";
 /**
  * What the controller's token may do: manage ACLs (the auth method, its binding rules, the tokens of
  * tasks that are gone) and write nodes (the cluster's node that every task's services sit on, and
- * deregistering what stopped tasks left behind).
+ * deregistering what stopped tasks left behind). consul-ecs 0.10's controller also reads the server's
+ * own agent config at startup (GET /v1/agent/self: agent:read; without it the controller exits with
+ * "Permission denied" before creating the auth method, and no task can log in), and lists the
+ * services on the cluster's node to find those of stopped tasks (catalog results are filtered by
+ * service:read; without it nothing left behind is ever deregistered).
  */
 export const CONTROLLER_POLICY_RULES = `acl = "write"
 
 node_prefix "" {
   policy = "write"
+}
+
+service_prefix "" {
+  policy = "read"
+}
+
+agent_prefix "" {
+  policy = "read"
 }
 `;
 

@@ -76,7 +76,16 @@ describe("ApiGateway", () => {
             [prod, 2, 3],
         ] as const) {
             const service = plan.named("api-gateway-service", "aws:ecs/service:Service");
-            expect(service.inputs).to.deep.include({ name: "api-gateway", desiredCount: count, propagateTags: "TASK_DEFINITION", availabilityZoneRebalancing: "ENABLED" });
+            expect(service.inputs).to.deep.include({
+                name: "api-gateway",
+                desiredCount: count,
+                launchType: "FARGATE",
+                propagateTags: "TASK_DEFINITION",
+                enableEcsManagedTags: true,
+                availabilityZoneRebalancing: "ENABLED",
+                healthCheckGracePeriodSeconds: 60,
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+            });
             const network = service.inputs.networkConfiguration as { subnets: string[]; securityGroups: string[]; assignPublicIp: boolean };
             expect(network).to.deep.include({ securityGroups: ["sg-gateway-id"], assignPublicIp: false });
             expect(network.subnets).to.have.length(subnets).and.to.satisfy((ids: string[]) => ids.every((id) => id.startsWith("subnet-0a")));

@@ -14,8 +14,12 @@ describe("Controller", () => {
         dev = await meshPlan("dev");
     });
 
-    it("writes an ACL policy granting acl write and node write, and a token with it, only after the servers are ready", () => {
-        expect(CONTROLLER_POLICY_RULES).to.equal('acl = "write"\n\nnode_prefix "" {\n  policy = "write"\n}\n');
+    it("writes an ACL policy granting acl write, node write and the reads the controller makes, and a token with it, only after the servers are ready", () => {
+        // acl and node write (reference section 4); service read so the node's services of stopped tasks
+        // are visible to deregister; agent read for the controller's GET /v1/agent/self at startup.
+        expect(CONTROLLER_POLICY_RULES).to.equal(
+            'acl = "write"\n\nnode_prefix "" {\n  policy = "write"\n}\n\nservice_prefix "" {\n  policy = "read"\n}\n\nagent_prefix "" {\n  policy = "read"\n}\n',
+        );
         const policy = dev.named("consul-ecs-controller-policy", "consul:index/aclPolicy:AclPolicy");
         expect(policy.inputs).to.deep.include({ name: "dev-consul-ecs-controller", rules: CONTROLLER_POLICY_RULES });
         const token = dev.named("consul-ecs-controller-token", "consul:index/aclToken:AclToken");
@@ -74,7 +78,13 @@ describe("Controller", () => {
 
     it("runs one task in the private subnets with the controller's group, after its token is stored", () => {
         const service = dev.named("consul-ecs-controller-service", "aws:ecs/service:Service");
-        expect(service.inputs).to.deep.include({ name: "consul-ecs-controller", desiredCount: 1, launchType: "FARGATE" });
+        expect(service.inputs).to.deep.include({
+            name: "consul-ecs-controller",
+            desiredCount: 1,
+            launchType: "FARGATE",
+            propagateTags: "TASK_DEFINITION",
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+        });
         expect(service.inputs.networkConfiguration).to.deep.equal({ subnets: ["subnet-0a011", "subnet-0a111"], securityGroups: ["sg-controller-id"], assignPublicIp: false });
         expect(service.dependsOn).to.include.members([
             dev.named("consul-ready").urn,
