@@ -445,6 +445,12 @@ function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: Report)
     };
 }
 
+/**
+ * The longest service name the program accepts: Consul allows 63, but each colour's IAM roles are
+ * named `<name>-<colour>-execution` plus an 8-character suffix, and IAM role names stop at 64.
+ */
+export const MAX_SERVICE_NAME = 40;
+
 /** Consul service names are DNS labels: lowercase, digits and '-', at most 63 characters. */
 const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -462,6 +468,8 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
     const path = `bluegreen:services.${name}`;
     if (!SERVICE_NAME.test(name) || name.length > 63) {
         at(path, `service name ${JSON.stringify(name)} is not valid in Consul; use 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
+    } else if (name.length > MAX_SERVICE_NAME) {
+        at(path, `service name ${JSON.stringify(name)} has ${name.length} characters; at most ${MAX_SERVICE_NAME} fit in the IAM role names derived from it (<name>-green-execution plus Pulumi's 8-character suffix must stay within IAM's 64)`);
     }
     const cpu = raw.cpu ?? 256;
     const memory = raw.memory ?? 512;
@@ -489,6 +497,10 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
 
     if (raw.route && !raw.route.pathPrefix.startsWith("/")) {
         at(`${path}.route.pathPrefix`, `${JSON.stringify(raw.route.pathPrefix)} must start with "/"`);
+    } else if (raw.route && normalisePrefix(raw.route.pathPrefix) === "/") {
+        // The ALB health-checks the gateway on a path no route serves (Envoy answers 404); a route
+        // for "/" would tie every gateway task's health to that one service's backends.
+        at(`${path}.route.pathPrefix`, `"/" would route every path, including the ALB's health check of the gateway; use a prefix such as "/${name}"`);
     }
 
     const colours = {

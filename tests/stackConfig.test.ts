@@ -67,6 +67,8 @@ const cases: Case[] = [
     { name: "uppercase service name", edit: (c) => (S(c).Orders = S(c).orders), path: "bluegreen:services.Orders", says: ['"Orders"', "lowercase"] },
     { name: "bad characters in service name", edit: (c) => (S(c)["or_ders"] = S(c).orders), path: "bluegreen:services.or_ders", says: ['"or_ders"', "not valid in Consul"] },
     { name: "service name over 63 characters", edit: (c) => (S(c)["a".repeat(64)] = S(c).inventory), path: `bluegreen:services.${"a".repeat(64)}`, says: ["1-63"] },
+    { name: "service name too long for its IAM roles", edit: (c) => (S(c)["a".repeat(41)] = S(c).inventory), path: `bluegreen:services.${"a".repeat(41)}`, says: ["41 characters", "at most 40", "IAM"] },
+    { name: "route for every path", edit: (c) => (S(c).orders.route.pathPrefix = "/"), path: "bluegreen:services.orders.route.pathPrefix", says: ['"/" would route every path', "health check"] },
     { name: "service port reserved", edit: (c) => (S(c).inventory.port = 20000), path: "bluegreen:services.inventory.port", says: ["20000", "reserved by the mesh"] },
     { name: "service port in the Consul range", edit: (c) => (S(c).inventory.port = 8502), path: "bluegreen:services.inventory.port", says: ["8502", "reserved"] },
     { name: "upstream local port reserved", edit: (c) => (S(c).orders.upstreams[0].localPort = 19000), path: "bluegreen:services.orders.upstreams[0].localPort", says: ["19000", "reserved"] },
