@@ -429,6 +429,10 @@ export class ServerCluster extends pulumi.ComponentResource {
                 name: DEV_DISCOVERY_SERVICE,
                 description: `bluegreen ${stack}: NON-PRODUCTION dev Consul server`,
                 dnsConfig: { namespaceId: namespace.id, dnsRecords: [{ ttl: 10, type: "A" }], routingPolicy: "MULTIVALUE" },
+                // ECS deregisters a stopped task's instance asynchronously; without this, deleting the
+                // service right after the ECS service fails with "ResourceInUse: Service contains
+                // registered instances" (hashicorp/terraform-provider-aws#4853).
+                forceDestroy: true,
                 tags: args.tags,
             },
             child,

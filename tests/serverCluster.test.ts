@@ -248,6 +248,8 @@ describe("Consul server cluster", () => {
             const discovery = dev.named("consul-server", "aws:servicediscovery/service:Service");
             expect(discovery.inputs.name).to.equal("consul-server");
             expect(discovery.inputs.description).to.match(/NON-PRODUCTION/);
+            // A destroy must not stop at instances ECS has not deregistered yet.
+            expect(discovery.inputs.forceDestroy).to.equal(true);
             expect(dev.named("consul-dns", "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace").inputs.name).to.equal("dev.bluegreen.internal");
             expect(dev.named("consul-server", "aws:ecs/taskDefinition:TaskDefinition").inputs.tags).to.have.property("bluegreen:purpose").that.matches(/NON-PRODUCTION/);
             expect(dev.ofType("aws:autoscaling/group:Group")).to.be.empty;
