@@ -32,6 +32,7 @@ export default function main() {
         privateSubnetIds: network.privateSubnetIds,
         availabilityZoneCount: config.network.kind === "create" ? config.network.azCount : config.network.privateSubnetIds.length,
         securityGroupIds: { servers: securityGroups.ids.servers, consulApiLb: securityGroups.ids.consulApiLb },
+        apiPathDependsOn: [securityGroups],
         ecsCluster: { arn: cluster.clusterArn, name: cluster.clusterName, logGroupName: cluster.logGroupName, logGroupArn: cluster.logGroupArn },
         tags,
     });

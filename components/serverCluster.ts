@@ -34,6 +34,12 @@ export interface ServerClusterArgs {
     };
     /** Readiness gate bounds. Default 60 checks, 10 s apart. */
     readonly readiness?: { readonly attempts?: number; readonly intervalSeconds?: number };
+    /**
+     * What the path to Consul's API needs besides this component (the security group rules): the
+     * readiness gate, and so every config entry, depends on it, so that a destroy removes those
+     * rules only after everything that talks to Consul is gone. Default: none.
+     */
+    readonly apiPathDependsOn?: readonly pulumi.Resource[];
     readonly tags?: Record<string, string>;
 }
 
@@ -194,7 +200,7 @@ export class ServerCluster extends pulumi.ComponentResource {
                 attempts: args.readiness?.attempts,
                 intervalSeconds: args.readiness?.intervalSeconds,
             },
-            { parent: this, dependsOn: [serving, listener] },
+            { parent: this, dependsOn: [serving, listener, ...(args.apiPathDependsOn ?? [])] },
         );
         // The provider checks the certificate against the address's host (the load balancer's name or
         // localhost), both of which the server certificate carries; it has no separate TLS name setting.

@@ -447,3 +447,15 @@ describe("Consul server cluster", () => {
         });
     });
 });
+
+describe("Consul server cluster: destroy order", () => {
+    it("makes the readiness gate depend on every security group rule, so Consul stays reachable until its config entries are gone", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const p = await examplePlan(stack);
+            const gate = p.named("consul-ready");
+            const rules = p.resources.filter((r) => r.type.startsWith("aws:vpc/securityGroup"));
+            expect(rules.length).to.be.greaterThan(30);
+            expect(gate.dependsOn).to.include.members(rules.map((r) => r.urn));
+        }
+    });
+});
