@@ -66,6 +66,19 @@ export function judge(service: string, colours: readonly ColourHealth[]): Traffi
     return { ok: true, service, colours, message: `health gate passed: ${colours.map(describe).join("; ")}` };
 }
 
+/**
+ * A thrown value as an Error, keeping its message. Not `instanceof` alone: in the HealthGate's
+ * provider, which Pulumi serializes, ConsulHttpError is no longer an `instanceof Error`, and
+ * `String(err)` would report "[object Object]" instead of what went wrong.
+ */
+function asError(err: unknown): Error {
+    if (err instanceof Error) {
+        return err;
+    }
+    const message = (err as { message?: unknown } | null | undefined)?.message;
+    return new Error(typeof message === "string" ? message : String(err));
+}
+
 export interface WaitOptions {
     /** Give up after this long. */
     readonly timeoutMs: number;
@@ -92,7 +105,7 @@ export async function waitForTrafficHealth(
         try {
             outcome = await checkTrafficHealth(client, request);
         } catch (err) {
-            outcome = err instanceof Error ? err : new Error(String(err));
+            outcome = asError(err);
         }
         if (!(outcome instanceof Error) && outcome.ok) {
             return outcome;

@@ -76,7 +76,7 @@ export function gateFingerprint(props: Partial<HealthGateInputs | HealthGateOutp
     return JSON.stringify([props.service, props.weights, props.required, props.skip]);
 }
 
-const healthGateProvider: pulumi.dynamic.ResourceProvider = {
+export const healthGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: pulumi.ID, olds: HealthGateOutputs, news: HealthGateInputs): Promise<pulumi.dynamic.DiffResult> {
         return { changes: gateFingerprint(olds) !== gateFingerprint(news) };
     },

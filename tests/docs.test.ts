@@ -19,6 +19,18 @@ describe("docs", () => {
         });
     }
 
+    it("no page tells operators to test a colour with the header through the ALB: the API gateway ignores a service's router", () => {
+        // Consul applies a service-router only at the top of a discovery chain; the gateway's chain
+        // starts at its http-route, so x-bluegreen-color on a request to the ALB reaches the split.
+        for (const page of pages) {
+            const text = fs.readFileSync(path.join(ROOT, page), "utf8");
+            const headerCalls = text.split("\n").filter((line) => /curl[^\n]*x-bluegreen-color/.test(line));
+            for (const line of headerCalls) {
+                expect(line, page).to.not.match(/https:\/\/<[^>]*(alb|ALB)[^>]*>/);
+            }
+        }
+    });
+
     it("architecture has the request path and the control path as Mermaid diagrams", () => {
         const text = fs.readFileSync(path.join(DOCS, "architecture.md"), "utf8");
         const diagrams = [...text.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]);

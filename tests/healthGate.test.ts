@@ -3,11 +3,14 @@
 // Consul). The gate resource's create/update logic (runHealthGate) is driven with a client factory
 // that talks plain HTTP to that server; the real resource uses HTTPS with the stack's CA.
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { readStackFile } from "../cli/offline";
 import { parseStackValues } from "../cli/traffic";
 import { consulHttpClient } from "../components/consulHttp";
 import { checkTrafficHealth, healthRequest, judge, waitForTrafficHealth } from "../components/healthGate";
-import { gateFingerprint, HealthGateInputs, runHealthGate } from "../components/healthGateResource";
+import { gateFingerprint, HealthGateInputs, healthGateProvider, runHealthGate } from "../components/healthGateResource";
 import { ServiceConfig } from "../components/stackConfig";
 import { FakeConsul, FakeInstance, startFakeConsul } from "./fakeConsul";
 import { ROOT } from "./harness";
@@ -111,6 +114,29 @@ describe("health gate (loopback server in Consul's health API format)", () => {
             expect(gateFingerprint({ ...base, weights: { blue: 80, green: 20 } })).to.not.equal(gateFingerprint(base));
             expect(gateFingerprint({ ...base, required: { blue: 1, green: 1 } })).to.not.equal(gateFingerprint(base));
             expect(gateFingerprint({ ...base, skip: true })).to.not.equal(gateFingerprint(base));
+        });
+
+        it("survives Pulumi's serialization and reports Consul's error from the serialized code, as the dynamic provider host runs it", async function () {
+            this.timeout(20000);
+            const serialized = await pulumi.runtime.serializeFunction(() => healthGateProvider, { allowSecrets: true });
+            // Loaded from a file inside the project (bin/ is ignored by git) so that require("axios") resolves as the host's does.
+            fs.mkdirSync(path.join(ROOT, "bin"), { recursive: true });
+            const dir = fs.mkdtempSync(path.join(ROOT, "bin", "health-gate-"));
+            try {
+                const file = path.join(dir, "provider.js");
+                fs.writeFileSync(file, serialized.text);
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                const provider = (require(file) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
+                // The real provider speaks HTTPS; the loopback server speaks plain HTTP, so every request fails.
+                const err = await provider.create(inputs()).then(
+                    () => undefined,
+                    (e: unknown) => e as Error,
+                );
+                expect(err?.message).to.match(/^health gate failed: could not ask Consul about orders: GET \/v1\/health\/service\/orders on 127\.0\.0\.1:\d+ failed: /);
+                expect(err?.message).to.not.include("[object Object]");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 });
