@@ -59,6 +59,7 @@ export function planToJson(result: OfflinePlan) {
             name: r.name,
             urn: r.urn,
             parent: r.parent,
+            provider: r.provider,
             dependsOn: r.dependsOn,
             inputs: r.inputs,
             secretInputs: r.secretInputs,

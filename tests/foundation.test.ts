@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { plan, Plan, services } from "./harness";
+import { examplePlan, plan, Plan, services } from "./harness";
 import { plan as planCommand } from "../cli/plan";
 import { reportError } from "../cli/main";
 import { securityGroupRules } from "../components/securityGroupRules";
@@ -138,5 +138,19 @@ describe("stack files that cannot be read", () => {
         expect(out).to.include("bluegreen:consul: is required");
         expect(out).to.include("bluegreen:gateway: is required");
         expect(out).to.not.include("is empty");
+    });
+});
+
+describe("the program's Consul writes", () => {
+    it("go through the stack's own Consul provider, never a default one (which would dial localhost:8500)", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const p = await examplePlan(stack);
+            const provider = p.named("consul-consul", "pulumi:providers:consul");
+            const writes = p.resources.filter((r) => r.type.startsWith("consul:index/"));
+            expect(writes.length, stack).to.be.greaterThan(10);
+            for (const write of writes) {
+                expect(write.provider, `${stack} ${write.name}`).to.equal(`${provider.urn}::consul-consul-id`);
+            }
+        }
     });
 });

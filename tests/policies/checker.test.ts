@@ -95,7 +95,7 @@ describe("npm run policy -- <plan.json>", () => {
 
     it("rejects a saved plan with a Consul port open to the internet, naming rule, resource and message", async () => {
         const unsafe = structuredClone(savedProd);
-        unsafe.resources.push({ ...resource(T.ingress, "sg-servers-in-tcp8500-anywhere", { securityGroupId: mockId("sg-servers"), cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 8500, toPort: 8500 }), parent: undefined, dependsOn: [], secretInputs: [] });
+        unsafe.resources.push({ ...resource(T.ingress, "sg-servers-in-tcp8500-anywhere", { securityGroupId: mockId("sg-servers"), cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 8500, toPort: 8500 }), parent: undefined, provider: undefined, dependsOn: [], secretInputs: [] });
         const { code, out } = await run(policyCommand, [save("unsafe.json", unsafe)]);
         const lines = out.split("\n");
         expect(lines[0]).to.match(/^mandatory\s+no-open-ingress {2}aws:vpc\/securityGroupIngressRule:SecurityGroupIngressRule "sg-servers-in-tcp8500-anywhere" {2}.*admits 0\.0\.0\.0\/0 on tcp port 8500/);
