@@ -1,16 +1,16 @@
 // The bluegreen program: wires the components together for one stack. Everything it does is
 // decided by the stack's config (Pulumi.<stack>.yaml), validated before any resource exists.
 import * as pulumi from "@pulumi/pulumi";
-import { ApiGateway } from "./components/apiGateway";
-import { Controller } from "./components/controller";
-import { EcsCluster } from "./components/ecsCluster";
-import { MeshPlatform } from "./components/meshPlatform";
-import { createMeshTraffic } from "./components/meshTraffic";
-import { MeshService } from "./components/meshService";
-import { Network } from "./components/network";
-import { SecurityGroups } from "./components/securityGroups";
-import { ServerCluster } from "./components/serverCluster";
-import { loadStackConfig } from "./components/stackConfig";
+import { ApiGateway } from "./src/ecs/apiGateway";
+import { Controller } from "./src/consul/controller";
+import { EcsCluster } from "./src/ecs/cluster";
+import { MeshPlatform } from "./src/ecs/platform";
+import { createMeshTraffic } from "./src/mesh/wireTraffic";
+import { MeshService } from "./src/ecs/meshService";
+import { Network } from "./src/net/network";
+import { SecurityGroups } from "./src/net/securityGroups";
+import { ServerCluster } from "./src/consul/serverCluster";
+import { loadStackConfig } from "./src/config/stackConfig";
 
 export default function main() {
     const config = loadStackConfig();

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { ROOT } from "./harness";
+import { ROOT } from "./support/harness";
 
 const DOCS = path.join(ROOT, "docs");
 const pages = ["README.md", ...fs.readdirSync(DOCS).map((f) => path.join("docs", f))].filter((f) => f.endsWith(".md"));

@@ -5,7 +5,7 @@ import * as path from "path";
 import { validateWorkflow } from "@action-validator/core";
 import { expect } from "chai";
 import * as YAML from "yaml";
-import { ROOT } from "./harness";
+import { ROOT } from "./support/harness";
 
 const DIR = path.join(ROOT, ".github", "workflows");
 

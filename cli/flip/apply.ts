@@ -4,7 +4,7 @@
 // (so a change that slipped in between preview and up still cannot ride along). The health gate
 // runs inside that `up`, in the program.
 import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
-import { checkFlipChanges } from "../planDiff";
+import { checkFlipChanges } from "../../src/offline/planDiff";
 import { Weights } from "./steps";
 
 export interface ApplyRequest {

@@ -1,8 +1,8 @@
 // The flip command line: flags, durations and canary steps, checked before anything is read.
 import * as path from "path";
 import { parseArgs } from "util";
-import { COLOURS, Colour } from "../../components/stackConfig";
-import { UsageError } from "../offline";
+import { COLOURS, Colour } from "../../src/config/stackConfig";
+import { UsageError } from "../../src/offline/runtime";
 
 export const USAGE = `usage: npm run flip -- --stack <name> --service <name> --to <blue|green> [--steps 10,50,100 --interval 5m] [--dry-run | --no-up]
        npm run flip -- --stack <name> --status [--service <name>]

@@ -1,9 +1,9 @@
 // The two flip modes that never apply: --dry-run (print the config change and the offline plan's
 // resource diff, write nothing) and --no-up (edit Pulumi.<stack>.yaml for a pull request). Both
 // run the config gate only; the health gate runs where the change is applied (in the program).
-import { Colour, ServiceConfig } from "../../components/stackConfig";
-import { OfflinePlan, StackValues } from "../offline";
-import { checkFlipChanges, diffOfflinePlans, formatChanges } from "../planDiff";
+import { Colour, ServiceConfig } from "../../src/config/stackConfig";
+import { OfflinePlan, StackValues } from "../../src/offline/runtime";
+import { checkFlipChanges, diffOfflinePlans, formatChanges } from "../../src/offline/planDiff";
 import { EXIT_FAILED, EXIT_OK, StackContext } from "./context";
 import { configGate, formatGates } from "./gates";
 import { editTrafficText, stackConfigOf, StackLock, writeFileAtomic } from "./stackFile";

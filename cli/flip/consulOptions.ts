@@ -1,9 +1,9 @@
 // Where the flip reaches Consul's HTTPS API, from the command line, the environment (the same
 // variables the consul CLI reads) and the stack config, in that order.
 import * as fs from "fs";
-import { ConsulHttpOptions } from "../../components/consulHttp";
-import { StackConfig } from "../../components/stackConfig";
-import { UsageError } from "../offline";
+import { ConsulHttpOptions } from "../../src/consul/httpClient";
+import { StackConfig } from "../../src/config/stackConfig";
+import { UsageError } from "../../src/offline/runtime";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 

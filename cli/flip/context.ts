@@ -2,9 +2,9 @@
 // service being flipped, with clear errors for an unknown stack or service.
 import * as fs from "fs";
 import * as path from "path";
-import { ServiceConfig, StackConfig, StackConfigError } from "../../components/stackConfig";
-import { listStacks, stackFilePath, UsageError } from "../offline";
-import { parseStackValues } from "../traffic";
+import { ServiceConfig, StackConfig, StackConfigError } from "../../src/config/stackConfig";
+import { listStacks, stackFilePath, UsageError } from "../../src/offline/runtime";
+import { parseStackValues } from "../shared/trafficTable";
 import { stackConfigOf } from "./stackFile";
 
 export const EXIT_OK = 0;

@@ -1,9 +1,9 @@
 // The gates a flip passes before every step and while it bakes: the config gate (the target colour
 // can take traffic at all), the health gate (the same check the program's HealthGate makes) and,
 // when the service names CloudWatch alarms, the alarm gate.
-import { ConsulHttpClient } from "../../components/consulHttp";
-import { checkTrafficHealth, healthRequest } from "../../components/healthGate";
-import { Colour, ServiceConfig } from "../../components/stackConfig";
+import { ConsulHttpClient } from "../../src/consul/httpClient";
+import { checkTrafficHealth, healthRequest } from "../../src/mesh/colourHealth";
+import { Colour, ServiceConfig } from "../../src/config/stackConfig";
 import { Weights } from "./steps";
 
 export interface GateOutcome {

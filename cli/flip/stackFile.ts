@@ -8,9 +8,9 @@ import * as os from "os";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
-import { COLOURS } from "../../components/stackConfig";
-import { KnownFailure } from "../main";
-import { PROJECT } from "../offline";
+import { COLOURS } from "../../src/config/stackConfig";
+import { KnownFailure } from "../shared/run";
+import { PROJECT } from "../../src/offline/runtime";
 import { Weights } from "./steps";
 
 const SERVICES_KEY = `${PROJECT}:services`;

@@ -5,17 +5,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { plan as planCommand, planToJson } from "../../cli/plan";
-import { policy as policyCommand } from "../../cli/policy";
-import { mockId } from "../../cli/policyArgs";
-import { checkPlan } from "../../cli/policyCheck";
-import { UsageError } from "../../cli/offline";
-import * as meshNames from "../../components/meshNames";
-import { RESERVED_PORTS } from "../../components/stackConfig";
+import { plan as planCommand, planToJson } from "../../cli/plan/main";
+import { policy as policyCommand } from "../../cli/policy/main";
+import { mockId } from "../../cli/policy/policyArgs";
+import { checkPlan } from "../../cli/policy/check";
+import { UsageError } from "../../src/offline/runtime";
+import * as meshNames from "../../src/mesh/names";
+import { RESERVED_PORTS } from "../../src/config/stackConfig";
 import * as packNames from "../../policies/rules/names";
 import { policies } from "../../policies/rules";
-import { plan, ROOT } from "../harness";
-import { edit, messages, resource, safeStack, T } from "./fixtures";
+import { plan, ROOT } from "../support/harness";
+import { edit, messages, resource, safeStack, T } from "../support/policyFixtures";
 
 async function run(command: (argv: string[], write: (t: string) => void) => Promise<number>, argv: string[]): Promise<{ code: number; out: string }> {
     const out: string[] = [];
@@ -130,7 +130,7 @@ describe("npm run policy -- <plan.json>", () => {
     it("exits 1 as a process on a mandatory violation", () => {
         const unsafe = { stack: "prod", resources: [resource(T.secret, "plain-secret", { name: "s" })] };
         const file = save("proc.json", unsafe);
-        const runCli = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "policy.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+        const runCli = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "policy", "main.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
         const violation = runCli([file]);
         expect(violation.stdout).to.match(/^mandatory\s+secrets-kms-encrypted {2}aws:secretsmanager\/secret:Secret "plain-secret"/);
         expect(violation.status).to.equal(1);

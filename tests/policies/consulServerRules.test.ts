@@ -2,11 +2,11 @@
 // how they find the agent config in user data and container commands.
 import { expect } from "chai";
 import { gzipSync } from "zlib";
-import { mockId } from "../../cli/policyArgs";
+import { mockId } from "../../cli/policy/policyArgs";
 import { agentConfigIn } from "../../policies/rules/agentConfig";
 import { agentSecurityProblems, consulServersSecured, consulServersSecuredOutsideProduction } from "../../policies/rules/consulServersSecured";
 import { productionConsulServers } from "../../policies/rules/productionConsulServers";
-import { edit, messages, resource, safeStack, serverAgentConfig, T, userDataFor, violations } from "./fixtures";
+import { edit, messages, resource, safeStack, serverAgentConfig, T, userDataFor, violations } from "../support/policyFixtures";
 
 const setConfig = (config: Record<string, unknown>) => (inputs: Record<string, unknown>) => ({ ...inputs, userData: userDataFor(config) });
 const devServerTask = (stack: string, command: string[]) =>

@@ -1,13 +1,13 @@
 // The network rules: no-open-ingress, consul-ports-inside-vpc, no-public-ip and
 // only-gateway-alb-internet-facing.
 import { expect } from "chai";
-import { mockId } from "../../cli/policyArgs";
+import { mockId } from "../../cli/policy/policyArgs";
 import { cidrWithin, isAnywhere } from "../../policies/rules/cidr";
 import { consulPortsInsideVpc } from "../../policies/rules/consulPortsInsideVpc";
 import { noOpenIngress } from "../../policies/rules/noOpenIngress";
 import { noPublicIp } from "../../policies/rules/noPublicIp";
 import { onlyGatewayAlbInternetFacing } from "../../policies/rules/onlyGatewayAlbInternetFacing";
-import { edit, messages, resource, safeStack, T, without } from "./fixtures";
+import { edit, messages, resource, safeStack, T, without } from "../support/policyFixtures";
 
 const openRule = (name: string, group: string, port: number, cidr = "0.0.0.0/0") => {
     const stack = safeStack();

@@ -9,9 +9,9 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { AnalyzerInfo, AnalyzerResource, AnalyzerResourceOptions, AnalyzeResponse, AnalyzeStackRequest, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
-import { mockId } from "../../cli/policyArgs";
+import { mockId } from "../../cli/policy/policyArgs";
 import { policies } from "../../policies/rules";
-import { resource, safeStack, T } from "./fixtures";
+import { resource, safeStack, T } from "../support/policyFixtures";
 
 const POLICIES_DIR = path.join(__dirname, "..", "..", "policies");
 

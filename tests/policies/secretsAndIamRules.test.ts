@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { iamLeastPrivilege, policyDocumentProblems } from "../../policies/rules/iamLeastPrivilege";
 import { isSecretName, noPlaintextSecrets } from "../../policies/rules/noPlaintextSecrets";
 import { secretsKmsEncrypted } from "../../policies/rules/secretsEncrypted";
-import { edit, meshContainers, messages, resource, safeStack, serverAgentConfig, T, userDataFor } from "./fixtures";
+import { edit, meshContainers, messages, resource, safeStack, serverAgentConfig, T, userDataFor } from "../support/policyFixtures";
 
 const taskWithEnv = (environment: { name: string; value: string }[]) =>
     resource(T.td, "orders-blue-td", { containerDefinitions: JSON.stringify(meshContainers({ apps: ["orders"], environment })), tags: { "consul.hashicorp.com/mesh": "true" } });

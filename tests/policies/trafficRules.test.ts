@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { consulTrafficSplits } from "../../policies/rules/trafficSplits";
 import { weightOnlyOnRunningColours } from "../../policies/rules/weightOnRunningColours";
-import { edit, messages, resource, safeStack, T, without } from "./fixtures";
+import { edit, messages, resource, safeStack, T, without } from "../support/policyFixtures";
 
 type Split = { service: string; serviceSubset?: string; weight: unknown };
 const setSplits = (splits: Split[]) => (inputs: Record<string, unknown>) => ({ ...inputs, splits });

@@ -1,0 +1,113 @@
+// The HealthGate dynamic resource: it runs the health gate when it is created or updated, that is
+// during `pulumi up` and never during preview, and fails the update when a colour that is about to
+// receive weight lacks passing instances. A service's splitter dependsOn its gate, so however the
+// weights changed (the flip CLI, a merged pull request, `pulumi config set`), the splitter write
+// happens only after the gate passed.
+import * as pulumi from "@pulumi/pulumi";
+import { ConsulHttpClient, ConsulHttpOptions, consulHttpClient } from "../consul/httpClient";
+import { TrafficHealthRequest, waitForTrafficHealth } from "./colourHealth";
+import type { Colour } from "../config/stackConfig";
+
+/** How the gate reaches Consul's HTTPS API. */
+export interface GateConsulAccess {
+    readonly address: string;
+    readonly caCertPem: string;
+    readonly token: string;
+    readonly tlsServerName: string;
+}
+
+/** The gate's inputs, resolved. Only these fields decide whether the gate runs again. */
+export interface HealthGateInputs extends TrafficHealthRequest {
+    /** `gate.skip`: the check is not made (the program warns loudly when this is set). */
+    readonly skip: boolean;
+    /** How long the gate waits for the weighted colours to become healthy before failing. */
+    readonly timeoutSeconds: number;
+    readonly intervalSeconds: number;
+    readonly consul: GateConsulAccess;
+}
+
+/** What the gate records in state: its decision, never the token or the CA. */
+export interface HealthGateOutputs {
+    readonly service: string;
+    readonly weights: Readonly<Record<Colour, number>>;
+    readonly required: Readonly<Partial<Record<Colour, number>>>;
+    readonly skip: boolean;
+    readonly timeoutSeconds: number;
+    readonly intervalSeconds: number;
+    /** Passing instances seen per weighted colour when the gate passed; empty when skipped. */
+    readonly passing: Readonly<Partial<Record<Colour, number>>>;
+    readonly verdict: string;
+}
+
+export type ClientFactory = (options: ConsulHttpOptions) => Pick<ConsulHttpClient, "passingInstances">;
+
+/** The gate's decision, with the Consul client injected (tests pass a loopback one). */
+export async function runHealthGate(inputs: HealthGateInputs, makeClient: ClientFactory): Promise<HealthGateOutputs> {
+    const decided = {
+        service: inputs.service,
+        weights: inputs.weights,
+        required: inputs.required,
+        skip: inputs.skip,
+        timeoutSeconds: inputs.timeoutSeconds,
+        intervalSeconds: inputs.intervalSeconds,
+    };
+    if (inputs.skip) {
+        return { ...decided, passing: {}, verdict: `SKIPPED: gate.skip is true for ${inputs.service}; weights applied without a health check` };
+    }
+    const client = makeClient({
+        address: inputs.consul.address,
+        caPem: inputs.consul.caCertPem,
+        token: inputs.consul.token,
+        tlsServerName: inputs.consul.tlsServerName,
+    });
+    const result = await waitForTrafficHealth(client, inputs, { timeoutMs: inputs.timeoutSeconds * 1000, intervalMs: inputs.intervalSeconds * 1000 });
+    if (!result.ok) {
+        throw new Error(
+            `${result.message} (waited ${inputs.timeoutSeconds}s). The splitter of ${inputs.service} was not changed. ` +
+                `Wait for the colour's tasks to pass their checks, lower bluegreen:services.${inputs.service}.gate.minHealthy, ` +
+                `or in an emergency set gate.skip: true.`,
+        );
+    }
+    return { ...decided, passing: Object.fromEntries(result.colours.map((c) => [c.colour, c.passing])), verdict: result.message };
+}
+
+/** The fields whose change means the splitter is about to be written with different weights or needs. */
+export function gateFingerprint(props: Partial<HealthGateInputs | HealthGateOutputs>): string {
+    return JSON.stringify([props.service, props.weights, props.required, props.skip]);
+}
+
+export const healthGateProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: pulumi.ID, olds: HealthGateOutputs, news: HealthGateInputs): Promise<pulumi.dynamic.DiffResult> {
+        return { changes: gateFingerprint(olds) !== gateFingerprint(news) };
+    },
+    async create(inputs: HealthGateInputs): Promise<pulumi.dynamic.CreateResult> {
+        return { id: `${inputs.service}-health-gate`, outs: await runHealthGate(inputs, consulHttpClient) };
+    },
+    async update(_id: pulumi.ID, _olds: HealthGateOutputs, news: HealthGateInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await runHealthGate(news, consulHttpClient) };
+    },
+};
+
+export interface HealthGateArgs {
+    readonly service: string;
+    readonly weights: Readonly<Record<Colour, number>>;
+    readonly required: Readonly<Partial<Record<Colour, number>>>;
+    readonly skip: boolean;
+    readonly timeoutSeconds: number;
+    readonly intervalSeconds: number;
+    readonly consul: pulumi.Input<{
+        address: pulumi.Input<string>;
+        caCertPem: pulumi.Input<string>;
+        token: pulumi.Input<string>;
+        tlsServerName: pulumi.Input<string>;
+    }>;
+}
+
+/** Type token: `pulumi-nodejs:dynamic/bluegreen:HealthGate`. */
+export class HealthGate extends pulumi.dynamic.Resource {
+    public readonly verdict!: pulumi.Output<string>;
+
+    constructor(name: string, args: HealthGateArgs, opts?: pulumi.CustomResourceOptions) {
+        super(healthGateProvider, name, { ...args, passing: undefined, verdict: undefined }, opts, "bluegreen", "HealthGate");
+    }
+}

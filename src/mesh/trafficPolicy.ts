@@ -1,0 +1,105 @@
+import * as consul from "@pulumi/consul";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceDefaults, serviceIntentions, serviceResolver, serviceRouter, serviceSplitter } from "./render/configEntries";
+import type { ConsulApiAccess } from "../consul/access";
+import { healthRequest } from "./colourHealth";
+import { HealthGate } from "./healthGate";
+import type { ServiceConfig } from "../config/stackConfig";
+
+export interface TrafficPolicyArgs {
+    /** The service whose traffic this policy controls. */
+    readonly service: ServiceConfig;
+    /** Every service of the stack: the intentions allow exactly the ones that call this service. */
+    readonly services: readonly ServiceConfig[];
+    /** The stack's Consul provider (the servers' HTTPS API with the management token). */
+    readonly provider: consul.Provider;
+    /** The servers' readiness gate: no config entry is written before Consul answers. */
+    readonly ready: pulumi.Resource;
+    /** How the health gate reaches Consul's API (same endpoint and token as the provider). */
+    readonly api: ConsulApiAccess;
+    /** The service's ECS services: the health gate looks at their tasks, so it runs after them. */
+    readonly workloads?: readonly pulumi.Resource[];
+    /** How long the gate waits for a weighted colour to become healthy. Default 300 s. */
+    readonly gateTimeoutSeconds?: number;
+    /** Time between two health checks while the gate waits. Default 5 s. */
+    readonly gateIntervalSeconds?: number;
+}
+
+/** Names of the children whose inputs a flip changes; the flip CLI checks previews against them. */
+export function flipResourceNames(service: string): { readonly policy: string; readonly splitter: string; readonly gate: string } {
+    const policy = trafficPolicyName(service);
+    return { policy, splitter: `${policy}-splitter`, gate: `${policy}-gate` };
+}
+
+/** The component name the program gives a service's TrafficPolicy. */
+export function trafficPolicyName(service: string): string {
+    return `traffic-${service}`;
+}
+
+/**
+ * A service's Consul traffic configuration: service-defaults, a static resolver with a blue and a
+ * green subset, the health gate, the splitter that carries the weights, the router whose header
+ * routes reach one colour directly, and the intentions. Created in that order and deleted in
+ * reverse (Consul re-validates the routing graph on every write and delete). A change of `traffic`
+ * changes the inputs of the gate and the splitter only.
+ */
+export class TrafficPolicy extends pulumi.ComponentResource {
+    public readonly splitter: consul.ConfigEntryServiceSplitter;
+    public readonly gate: HealthGate;
+    /** The last entry of the chain: depend on it to come after the whole policy. */
+    public readonly last: pulumi.Resource;
+
+    constructor(name: string, args: TrafficPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bluegreen:mesh:TrafficPolicy", name, {}, opts);
+        const service = args.service;
+        if (!args.services.some((s) => s.name === service.name)) {
+            throw new Error(`TrafficPolicy ${name}: services does not contain ${service.name}; pass every service of the stack so intentions can be derived`);
+        }
+        const timeoutSeconds = args.gateTimeoutSeconds ?? 300;
+        const intervalSeconds = args.gateIntervalSeconds ?? 5;
+        if (!(timeoutSeconds > 0) || !(intervalSeconds > 0) || intervalSeconds > timeoutSeconds) {
+            throw new Error(`TrafficPolicy ${name}: gateTimeoutSeconds (${timeoutSeconds}) and gateIntervalSeconds (${intervalSeconds}) must be positive, the interval no longer than the timeout`);
+        }
+        const entry = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider: args.provider,
+            dependsOn: [args.ready, ...dependsOn],
+        });
+
+        const defaults = new consul.ConfigEntryServiceDefaults(`${name}-defaults`, serviceDefaults(service), entry([]));
+        const resolver = new consul.ConfigEntryServiceResolver(`${name}-resolver`, serviceResolver(service), entry([defaults]));
+
+        if (service.gate.skip) {
+            pulumi.log.warn(
+                `HEALTH GATE SKIPPED for ${service.name}: bluegreen:services.${service.name}.gate.skip is true, so its traffic ` +
+                    `split is written without checking that the weighted colours have passing instances. Emergencies only; remove it afterwards.`,
+                this,
+            );
+        }
+        const request = healthRequest(service);
+        this.gate = new HealthGate(
+            `${name}-gate`,
+            {
+                service: request.service,
+                weights: request.weights,
+                required: request.required,
+                skip: service.gate.skip,
+                timeoutSeconds,
+                intervalSeconds,
+                consul: {
+                    address: args.api.address,
+                    caCertPem: args.api.caCertPem,
+                    token: args.api.token,
+                    tlsServerName: args.api.tlsServerName,
+                },
+            },
+            { parent: this, dependsOn: [resolver, ...(args.workloads ?? [])] },
+        );
+        this.splitter = new consul.ConfigEntryServiceSplitter(`${name}-splitter`, serviceSplitter(service), entry([resolver, this.gate]));
+        const router = new consul.ConfigEntryServiceRouter(`${name}-router`, serviceRouter(service), entry([this.splitter]));
+        const intentionsBody = serviceIntentions(service, args.services);
+        this.last = intentionsBody ? new consul.ConfigEntryServiceIntentions(`${name}-intentions`, intentionsBody, entry([router])) : router;
+
+        this.registerOutputs({ splitter: this.splitter.id, gate: this.gate.id });
+    }
+}

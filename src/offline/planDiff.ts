@@ -1,0 +1,60 @@
+// Which resources a config change touches: two offline plans compared input by input. Used by the
+// flip's dry run, its apply check, the benchmark and the blast-radius tests.
+import { OfflinePlan, RegisteredResource } from "./runtime";
+import { flipResourceNames } from "../mesh/trafficPolicy";
+
+export interface ResourceChange {
+    readonly kind: "changed" | "added" | "removed";
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+}
+
+/** Resources whose inputs differ, and resources present in only one of the plans. */
+export function diffOfflinePlans(before: OfflinePlan, after: OfflinePlan): ResourceChange[] {
+    const inputs = (plan: OfflinePlan) => new Map(plan.resources.map((r) => [r.urn, { resource: r, json: JSON.stringify(r.inputs) }]));
+    const a = inputs(before);
+    const b = inputs(after);
+    const change = (kind: ResourceChange["kind"], r: RegisteredResource): ResourceChange => ({ kind, urn: r.urn, type: r.type, name: r.name });
+    const changes: ResourceChange[] = [];
+    for (const [urn, { resource, json }] of a) {
+        const other = b.get(urn);
+        if (!other) {
+            changes.push(change("removed", resource));
+        } else if (other.json !== json) {
+            changes.push(change("changed", resource));
+        }
+    }
+    for (const [urn, { resource }] of b) {
+        if (!a.has(urn)) {
+            changes.push(change("added", resource));
+        }
+    }
+    return changes;
+}
+
+/** Whether a resource, named by URN, is the splitter or the health gate of `service`. */
+export function isFlipResource(urn: string, service: string): boolean {
+    const names = flipResourceNames(service);
+    const name = urn.slice(urn.lastIndexOf("::") + 2);
+    return name === names.splitter || name === names.gate;
+}
+
+/**
+ * The verdict on a flip's changes: `ok` when nothing but the service's splitter and gate changes
+ * (nothing at all is ok: the weights are already live). `splitterChanged` tells whether the
+ * splitter is among the changes, which a dry run reports.
+ */
+export function checkFlipChanges(changes: readonly { urn: string; kind: string }[], service: string): { ok: boolean; unexpected: string[]; splitterChanged: boolean } {
+    const names = flipResourceNames(service);
+    const unexpected = changes.filter((c) => c.kind !== "changed" || !isFlipResource(c.urn, service)).map((c) => `${c.kind} ${c.urn}`);
+    const splitterChanged = changes.some((c) => c.kind === "changed" && c.urn.endsWith(`::${names.splitter}`));
+    return { ok: unexpected.length === 0, unexpected, splitterChanged };
+}
+
+export function formatChanges(changes: readonly ResourceChange[]): string {
+    if (changes.length === 0) {
+        return "  (no resource's inputs change)";
+    }
+    return changes.map((c) => `  ${c.kind === "changed" ? "~" : c.kind === "added" ? "+" : "-"} ${c.type}  ${c.name}`).join("\n");
+}

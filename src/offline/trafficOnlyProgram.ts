@@ -1,0 +1,38 @@
+// A program that registers only the Consul traffic side (createMeshTraffic, exactly as index.ts
+// calls it) on top of STAND-INS for what the server cluster provides: a real consul.Provider object
+// pointed at a made-up address, a placeholder resource standing in for the readiness gate, and
+// secret placeholders for the CA and the token. For the tests and the benchmark, which measure the
+// traffic side on its own; run under the mock runtime only, it never reaches a network.
+import * as consul from "@pulumi/consul";
+import * as pulumi from "@pulumi/pulumi";
+import { MOCK_SECRET_MARKER, Program } from "./runtime";
+import { ConsulConnection, createMeshTraffic } from "../mesh/wireTraffic";
+import { loadStackConfig } from "../config/stackConfig";
+
+/** Stands in for the server cluster's readiness gate: a custom resource everything must wait for. */
+export class ReadyStandIn extends pulumi.CustomResource {
+    constructor(name: string) {
+        super("bluegreen-test:index:ConsulReadyStandIn", name, {});
+    }
+}
+
+export const STAND_IN_API_ADDRESS = "consul-api.internal.example:8501";
+
+/** `providerName` lets a program that already has a provider named "consul" add this one beside it. */
+export function standInConnection(providerName = "consul"): ConsulConnection {
+    const token = pulumi.secret(`${MOCK_SECRET_MARKER}-management-token`);
+    const caCertPem = pulumi.secret(`-----BEGIN CERTIFICATE-----\n${MOCK_SECRET_MARKER}-ca\n-----END CERTIFICATE-----\n`);
+    const provider = new consul.Provider(providerName, { address: STAND_IN_API_ADDRESS, scheme: "https", caPem: caCertPem, token, datacenter: "dc1" });
+    return {
+        provider,
+        ready: new ReadyStandIn(providerName === "consul" ? "consul-ready" : `${providerName}-ready`),
+        api: { address: STAND_IN_API_ADDRESS, caCertPem, token, tlsServerName: "server.dc1.consul" },
+    };
+}
+
+/** The traffic side of a stack, over stand-ins for the server cluster. */
+export const trafficProgram: Program = () => {
+    const config = loadStackConfig();
+    const { policies } = createMeshTraffic(config.services, standInConnection());
+    return { splitters: Object.fromEntries(Object.entries(policies).map(([name, p]) => [name, p.splitter.id])) };
+};

@@ -1,0 +1,171 @@
+// Stack config validation: one row per way a stack file can be wrong, each asserting the message
+// names the key path, the bad value and what is allowed. Pure: validateStackConfig needs no runtime.
+import { expect } from "chai";
+import { ConfigProblem, validateStackConfig } from "../../src/config/stackConfig";
+import { services, stackConfig } from "../support/harness";
+import { StackValues } from "../../src/offline/runtime";
+import { parseStackValues } from "../../cli/shared/trafficTable";
+
+function validate(stack: string, config: StackValues) {
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (key.startsWith("bluegreen:")) {
+            values[key.slice("bluegreen:".length)] = value;
+        }
+    }
+    return validateStackConfig({ project: "bluegreen", stack, region: config["aws:region"], values });
+}
+
+function problemsOf(stack: string, edit: (c: StackValues) => void): ConfigProblem[] {
+    const config = stackConfig(stack === "prod" ? "prod" : "dev");
+    edit(config);
+    const result = validate(stack, config);
+    return result.ok ? [] : result.problems;
+}
+
+interface Case {
+    readonly name: string;
+    readonly stack?: string;
+    readonly edit: (c: StackValues) => void;
+    readonly path: string;
+    /** Every fragment must appear in the message for `path`. */
+    readonly says: readonly (string | RegExp)[];
+}
+
+const S = services;
+
+const cases: Case[] = [
+    { name: "weight not a number", edit: (c) => (S(c).orders.traffic.blue = "all"), path: "bluegreen:services.orders.traffic.blue", says: ['"all"', "not a number", "0 to 100"] },
+    { name: "weight above 100", edit: (c) => (S(c).orders.traffic = { blue: 120, green: -20 }), path: "bluegreen:services.orders.traffic.blue", says: ["120", "outside 0..100"] },
+    { name: "weight below 0", edit: (c) => (S(c).orders.traffic = { blue: 120, green: -20 }), path: "bluegreen:services.orders.traffic.green", says: ["-20", "outside 0..100"] },
+    { name: "more than 2 decimals", edit: (c) => (S(c).orders.traffic = { blue: 33.333, green: 66.667 }), path: "bluegreen:services.orders.traffic.blue", says: ["33.333", "more than 2 decimals"] },
+    { name: "sum not 100", edit: (c) => (S(c).orders.traffic = { blue: 50, green: 40 }), path: "bluegreen:services.orders.traffic", says: ["sum to 90", "exactly 100"] },
+    { name: "sum off by a hundredth", edit: (c) => (S(c).orders.traffic = { blue: 50.01, green: 50 }), path: "bluegreen:services.orders.traffic", says: ["sum to 100.01"] },
+    { name: "missing weight", edit: (c) => (S(c).orders.traffic = { blue: 100 }), path: "bluegreen:services.orders.traffic.green", says: ["is required"] },
+    {
+        name: "weight on a colour with count 0",
+        edit: (c) => {
+            S(c).orders.green.count = 0;
+            S(c).orders.traffic = { blue: 0, green: 100 };
+        },
+        path: "bluegreen:services.orders.traffic.green",
+        says: ["100", "count 0", "set its weight to 0"],
+    },
+    {
+        name: "weight on a colour without an image",
+        edit: (c) => {
+            delete S(c).orders.green.image;
+            S(c).orders.traffic = { blue: 90, green: 10 };
+        },
+        path: "bluegreen:services.orders.traffic.green",
+        says: ["10", "no image"],
+    },
+    { name: "typo in a service key", edit: (c) => (S(c).orders.upstream = []), path: "bluegreen:services.orders.upstream", says: ["unknown key", "upstreams"] },
+    { name: "typo in a colour key", edit: (c) => (S(c).orders.blue.imag = "x"), path: "bluegreen:services.orders.blue.imag", says: ["unknown key", "image, count, env, secrets"] },
+    { name: "typo in a top-level key", edit: (c) => (c["bluegreen:servics"] = {}), path: "bluegreen:servics", says: ["unknown key", "bluegreen:services"] },
+    { name: "typo in consul servers", edit: (c) => ((c["bluegreen:consul"] as { servers: Record<string, unknown> }).servers.mdoe = "ha"), path: "bluegreen:consul.servers.mdoe", says: ["unknown key", "mode"] },
+    { name: "uppercase service name", edit: (c) => (S(c).Orders = S(c).orders), path: "bluegreen:services.Orders", says: ['"Orders"', "lowercase"] },
+    { name: "bad characters in service name", edit: (c) => (S(c)["or_ders"] = S(c).orders), path: "bluegreen:services.or_ders", says: ['"or_ders"', "not valid in Consul"] },
+    { name: "service name over 63 characters", edit: (c) => (S(c)["a".repeat(64)] = S(c).inventory), path: `bluegreen:services.${"a".repeat(64)}`, says: ["1-63"] },
+    { name: "service name too long for its IAM roles", edit: (c) => (S(c)["a".repeat(41)] = S(c).inventory), path: `bluegreen:services.${"a".repeat(41)}`, says: ["41 characters", "at most 40", "IAM"] },
+    { name: "route for every path", edit: (c) => (S(c).orders.route.pathPrefix = "/"), path: "bluegreen:services.orders.route.pathPrefix", says: ['"/" would route every path', "health check"] },
+    { name: "service port reserved", edit: (c) => (S(c).inventory.port = 20000), path: "bluegreen:services.inventory.port", says: ["20000", "reserved by the mesh"] },
+    { name: "service port in the Consul range", edit: (c) => (S(c).inventory.port = 8502), path: "bluegreen:services.inventory.port", says: ["8502", "reserved"] },
+    { name: "upstream local port reserved", edit: (c) => (S(c).orders.upstreams[0].localPort = 19000), path: "bluegreen:services.orders.upstreams[0].localPort", says: ["19000", "reserved"] },
+    { name: "upstream port collides with service port", edit: (c) => (S(c).orders.upstreams[0].localPort = 9090), path: "bluegreen:services.orders.upstreams[0].localPort", says: ["9090", "already used by bluegreen:services.orders.port"] },
+    {
+        name: "two upstreams on one port",
+        edit: (c) => {
+            S(c).payments = structuredClone(S(c).inventory);
+            S(c).orders.upstreams.push({ service: "payments", localPort: 9001 });
+        },
+        path: "bluegreen:services.orders.upstreams[1].localPort",
+        says: ["9001", "upstreams[0].localPort"],
+    },
+    { name: "port out of range", edit: (c) => (S(c).inventory.port = 70000), path: "bluegreen:services.inventory.port", says: ["70000", "<= 65535"] },
+    { name: "upstream names an unknown service", edit: (c) => (S(c).orders.upstreams[0].service = "inventroy"), path: "bluegreen:services.orders.upstreams[0].service", says: ['"inventroy"', "not a service", "inventory, orders"] },
+    { name: "upstream names the service itself", edit: (c) => (S(c).orders.upstreams[0].service = "orders"), path: "bluegreen:services.orders.upstreams[0].service", says: ["itself"] },
+    { name: "route without a leading slash", edit: (c) => (S(c).orders.route.pathPrefix = "api/v1/orders"), path: "bluegreen:services.orders.route.pathPrefix", says: ['"api/v1/orders"', 'start with "/"'] },
+    { name: "two services on one route", edit: (c) => (S(c).inventory.route = { pathPrefix: "/api/v1/orders/" }), path: "bluegreen:services.orders.route.pathPrefix", says: ['"/api/v1/orders"', "already the route of inventory"] },
+    { name: "Fargate memory not offered for the cpu", edit: (c) => (S(c).orders.memory = 4096), path: "bluegreen:services.orders.memory", says: ["4096", "cpu 256", "512, 1024, 2048"] },
+    { name: "Fargate cpu not offered", edit: (c) => (S(c).orders.cpu = 300), path: "bluegreen:services.orders.cpu", says: ["300", "256, 512, 1024"] },
+    { name: "gateway task size not offered", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).memory = 100), path: "bluegreen:gateway.memory", says: ["100"] },
+    { name: "ha with an even count", stack: "prod", edit: (c) => ((c["bluegreen:consul"] as { servers: Record<string, unknown> }).servers.count = 4), path: "bluegreen:consul.servers.count", says: ["4", "odd count of at least 3"] },
+    { name: "ha with one server", stack: "prod", edit: (c) => ((c["bluegreen:consul"] as { servers: Record<string, unknown> }).servers.count = 1), path: "bluegreen:consul.servers.count", says: ["1 servers", "at least 3"] },
+    { name: "dev servers in prod", stack: "prod", edit: (c) => ((c["bluegreen:consul"] as { servers: Record<string, unknown> }).servers = { mode: "dev", count: 1 }), path: "bluegreen:consul.servers.mode", says: ['"dev"', '"prod"', "mode: ha"] },
+    { name: "unknown server mode", edit: (c) => ((c["bluegreen:consul"] as { servers: Record<string, unknown> }).servers.mode = "cluster"), path: "bluegreen:consul.servers.mode", says: ['"cluster"', '"dev", "ha"'] },
+    { name: "VPC CIDR not a CIDR", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).cidr = "10.40.0.0"), path: "bluegreen:network.cidr", says: ['"10.40.0.0"', "not an IPv4 CIDR"] },
+    { name: "VPC CIDR with host bits", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).cidr = "10.40.1.0/16"), path: "bluegreen:network.cidr", says: ["host bits", "10.40.0.0/16"] },
+    { name: "VPC CIDR octet out of range", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).cidr = "10.400.0.0/16"), path: "bluegreen:network.cidr", says: ["out of range"] },
+    { name: "ingress CIDR invalid", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).ingressCidrs = ["0.0.0.0/0", "1.2.3.4/40"]), path: "bluegreen:gateway.ingressCidrs[1]", says: ['"1.2.3.4/40"'] },
+    { name: "azCount out of range", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).azCount = 7), path: "bluegreen:network.azCount", says: ["7", "<= 6"] },
+    { name: "NAT strategy unknown", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).natGateways = "none"), path: "bluegreen:network.natGateways", says: ['"none"', '"single", "perAz"'] },
+    {
+        name: "both network forms",
+        edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).vpcId = "vpc-0abc"),
+        path: "bluegreen:network",
+        says: ["both forms", "not both"],
+    },
+    { name: "own VPC without subnets", edit: (c) => (c["bluegreen:network"] = { vpcId: "vpc-0abc" }), path: "bluegreen:network.privateSubnetIds", says: ["required"] },
+    { name: "count not a whole number", edit: (c) => (S(c).orders.blue.count = 1.5), path: "bluegreen:services.orders.blue.count", says: ["1.5", "integer"] },
+    { name: "secret that is not an ARN", edit: (c) => (S(c).orders.secrets = { DB_PASSWORD: "hunter2" }), path: "bluegreen:services.orders.secrets.DB_PASSWORD", says: ["not a Secrets Manager secret ARN"] },
+    { name: "missing region", edit: (c) => delete c["aws:region"], path: "aws:region", says: ["required"] },
+    { name: "gate stricter than the count", edit: (c) => (S(c).orders.gate = { minHealthy: 3 }), path: "bluegreen:services.orders.gate.minHealthy", says: ["3", "count of 1", "never pass"] },
+];
+
+describe("stack config validation", () => {
+    it("accepts both example stacks", () => {
+        for (const stack of ["dev", "prod"]) {
+            const result = validate(stack, stackConfig(stack));
+            expect(result.ok, JSON.stringify(result)).to.equal(true);
+        }
+    });
+
+    for (const c of cases) {
+        it(`rejects: ${c.name}`, () => {
+            const problems = problemsOf(c.stack ?? "dev", c.edit);
+            const atPath = problems.filter((p) => p.path === c.path);
+            expect(atPath, `no problem at ${c.path}; got ${JSON.stringify(problems, null, 1)}`).to.not.be.empty;
+            const message = atPath.map((p) => p.message).join(" | ");
+            for (const fragment of c.says) {
+                if (typeof fragment === "string") {
+                    expect(message).to.include(fragment);
+                } else {
+                    expect(message).to.match(fragment);
+                }
+            }
+        });
+    }
+
+    it("reports every problem at once", () => {
+        const problems = problemsOf("dev", (c) => {
+            S(c).orders.traffic = { blue: 50, green: 40 };
+            S(c).inventory.port = 20000;
+            S(c).orders.blue.imag = "typo";
+            (c["bluegreen:network"] as Record<string, unknown>).cidr = "nonsense";
+        });
+        const paths = problems.map((p) => p.path);
+        expect(paths).to.include.members([
+            "bluegreen:services.inventory.port",
+            "bluegreen:services.orders.blue.imag",
+            "bluegreen:network.cidr",
+        ]);
+    });
+
+    it("applies the documented defaults", () => {
+        const config = parseStackValues("dev", stackConfig("dev"));
+        const orders = config.services.find((s) => s.name === "orders");
+        expect(orders?.protocol).to.equal("http");
+        expect(orders?.gate).to.deep.equal({ minHealthy: undefined, skip: false, alarms: [] });
+        expect(orders?.enableExecuteCommand).to.equal(false);
+        expect(config.consul.ecsImage).to.equal("public.ecr.aws/hashicorp/consul-ecs:0.10.0");
+        expect(config.consul.dataplaneImage).to.equal("hashicorp/consul-dataplane:2.0.1");
+        expect(config.gateway.count).to.equal(1);
+        expect(config.logRetentionDays).to.equal(30);
+        expect(parseStackValues("prod", stackConfig("prod")).gateway.count).to.equal(2);
+    });
+
+    it("keeps services in the order of the stack file", () => {
+        expect(parseStackValues("dev", stackConfig("dev")).services.map((s) => s.name)).to.deep.equal(["inventory", "orders"]);
+    });
+});

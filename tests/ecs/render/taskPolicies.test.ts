@@ -1,0 +1,80 @@
+// The pure IAM policy documents: each role gets exactly what it uses.
+import { expect } from "chai";
+import { controllerTaskRolePolicy, ecrRepositoryArn, executionRolePolicy, meshTaskRolePolicy, secretArn } from "../../../src/ecs/render/taskPolicies";
+import { CA_ARN, DB_PASSWORD_ARN } from "../../support/meshFixtures";
+
+const ROLE = "arn:aws:iam::123456789012:role/consul-ecs/orders-blue-task-1234567";
+const LOG_GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/bluegreen/dev";
+
+describe("IAM policy documents", () => {
+    it("lets a mesh task role read only itself by default", () => {
+        expect(meshTaskRolePolicy({ roleArn: ROLE, discoversWithAwsApi: false, executeCommand: false })).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [{ Sid: "ReadOwnRoleForConsulLogin", Effect: "Allow", Action: ["iam:GetRole"], Resource: ROLE }],
+        });
+    });
+
+    it("adds ec2:DescribeInstances only for cloud auto-join, and the SSM channels only for ECS Exec", () => {
+        const discover = meshTaskRolePolicy({ roleArn: ROLE, discoversWithAwsApi: true, executeCommand: false });
+        expect(discover.Statement.map((s) => s.Action)).to.deep.equal([["iam:GetRole"], ["ec2:DescribeInstances"]]);
+        const exec = meshTaskRolePolicy({ roleArn: ROLE, discoversWithAwsApi: false, executeCommand: true });
+        expect(exec.Statement[1].Action).to.deep.equal([
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        ]);
+    });
+
+    it("lets an execution role read exactly the injected secrets (JSON-key suffix stripped), decrypt with the stack key and write logs", () => {
+        const kms = "arn:aws:kms:eu-west-1:123456789012:key/abcd";
+        const doc = executionRolePolicy({ secretValueFroms: [CA_ARN, DB_PASSWORD_ARN, CA_ARN], kmsKeyArn: kms, logGroupArn: LOG_GROUP, images: ["nicholasjackson/fake-service:v0.26.2"] });
+        expect(doc.Statement).to.deep.equal([
+            {
+                Sid: "ReadInjectedSecrets",
+                Effect: "Allow",
+                Action: ["secretsmanager:GetSecretValue"],
+                Resource: [CA_ARN, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-Xy12Zw"],
+            },
+            { Sid: "DecryptInjectedSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: kms },
+            { Sid: "WriteContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${LOG_GROUP}:log-stream:*` },
+        ]);
+    });
+
+    it("grants no kms:Decrypt without a customer key, and ECR pulls only on private repositories in use", () => {
+        const image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/orders:1.4.2";
+        const doc = executionRolePolicy({ secretValueFroms: [CA_ARN], logGroupArn: LOG_GROUP, images: [image, "hashicorp/consul-dataplane:2.0.1"] });
+        expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(["ReadInjectedSecrets", "WriteContainerLogs", "LogInToEcr", "PullPrivateImages"]);
+        expect(doc.Statement[3].Resource).to.deep.equal(["arn:aws:ecr:eu-west-1:123456789012:repository/team/orders"]);
+        expect(ecrRepositoryArn("public.ecr.aws/hashicorp/consul-ecs:0.10.0")).to.equal(undefined);
+        expect(ecrRepositoryArn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:abc")).to.equal("arn:aws:ecr:eu-west-1:123456789012:repository/app");
+    });
+
+    it("lets the controller list and describe the tasks of its own cluster only", () => {
+        const cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/ecs-cluster-1234567";
+        expect(controllerTaskRolePolicy({ clusterArn: cluster }).Statement).to.deep.equal([
+            {
+                Sid: "ListTasksOfOwnCluster",
+                Effect: "Allow",
+                Action: ["ecs:ListTasks"],
+                Resource: "*",
+                Condition: { ArnEquals: { "ecs:cluster": cluster } },
+            },
+            {
+                Sid: "DescribeTasksOfOwnCluster",
+                Effect: "Allow",
+                Action: ["ecs:DescribeTasks"],
+                Resource: "arn:aws:ecs:eu-west-1:123456789012:task/ecs-cluster-1234567/*",
+            },
+        ]);
+    });
+
+    it("refuses a controller cluster that is not an ECS cluster ARN", () => {
+        expect(() => controllerTaskRolePolicy({ clusterArn: "ecs-cluster" })).to.throw(/not an ECS cluster ARN/);
+    });
+
+    it("refuses a valueFrom that is not a Secrets Manager ARN", () => {
+        expect(() => secretArn("arn:aws:ssm:eu-west-1:123456789012:parameter/x")).to.throw(/not a Secrets Manager secret ARN/);
+        expect(secretArn(CA_ARN)).to.equal(CA_ARN);
+    });
+});

@@ -1,0 +1,139 @@
+// TrafficPolicy and MeshDefaults under Pulumi's mock runtime, registered through createMeshTraffic
+// (the function index.ts calls) over STAND-INS for the server cluster's provider, readiness gate
+// and API access (cli/trafficProgram.ts).
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { RegisteredResource, StackValues } from "../../src/offline/runtime";
+import { checkFlipChanges, diffOfflinePlans } from "../../src/offline/planDiff";
+import { describeFlipBlastRadius } from "../support/blastRadius";
+import { plan, Plan, services } from "../support/harness";
+import { trafficProgram } from "../../src/offline/trafficOnlyProgram";
+
+const T = {
+    defaults: "consul:index/configEntryServiceDefaults:ConfigEntryServiceDefaults",
+    resolver: "consul:index/configEntryServiceResolver:ConfigEntryServiceResolver",
+    splitter: "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter",
+    router: "consul:index/configEntryServiceRouter:ConfigEntryServiceRouter",
+    intentions: "consul:index/configEntryServiceIntentions:ConfigEntryServiceIntentions",
+    generic: "consul:index/configEntry:ConfigEntry",
+    gate: "pulumi-nodejs:dynamic/bluegreen:HealthGate",
+};
+
+const planTraffic = (stack: "dev" | "prod", edit?: (c: StackValues) => void) => plan(stack, edit, { program: trafficProgram });
+
+/** Names (the last URN segment) of a resource's explicit dependencies. */
+function dependencyNames(r: RegisteredResource): string[] {
+    return r.dependsOn.map((urn) => urn.slice(urn.lastIndexOf("::") + 2)).sort();
+}
+
+describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)", () => {
+    let dev: Plan;
+    before(async () => {
+        dev = await planTraffic("dev");
+    });
+
+    it("registers one TrafficPolicy per service with defaults, resolver, gate, splitter, router and intentions", () => {
+        for (const service of ["orders", "inventory"]) {
+            const policy = dev.named(`traffic-${service}`, "bluegreen:mesh:TrafficPolicy");
+            const children = dev.childrenOf(policy).map((r) => `${r.type} ${r.name}`).sort();
+            expect(children).to.deep.equal(
+                [
+                    `${T.defaults} traffic-${service}-defaults`,
+                    `${T.resolver} traffic-${service}-resolver`,
+                    `${T.gate} traffic-${service}-gate`,
+                    `${T.splitter} traffic-${service}-splitter`,
+                    `${T.router} traffic-${service}-router`,
+                    `${T.intentions} traffic-${service}-intentions`,
+                ].sort(),
+            );
+        }
+    });
+
+    it("gives every config entry its fixed Consul name and writes it through the stack's Consul provider", () => {
+        const provider = dev.named("consul", "pulumi:providers:consul");
+        const entries = dev.resources.filter((r) => r.type.startsWith("consul:index/configEntry"));
+        expect(entries).to.have.length(2 * 5 + 3);
+        for (const entry of entries) {
+            expect(entry.provider, entry.name).to.equal(`${provider.urn}::consul-id`);
+            expect(entry.inputs.name, entry.name).to.be.a("string").and.not.equal("");
+        }
+        expect(dev.named("traffic-orders-splitter").inputs.name).to.equal("orders");
+        expect(dev.named("mesh-proxy-defaults").inputs).to.include({ kind: "proxy-defaults", name: "global" });
+        expect(dev.named("mesh-api-gateway").inputs).to.include({ kind: "api-gateway", name: "api-gateway" });
+        expect(dev.named("mesh-route-orders").inputs).to.include({ kind: "http-route", name: "orders" });
+        expect(dev.resources.filter((r) => r.name.startsWith("mesh-route-"))).to.have.length(1);
+    });
+
+    it("chains defaults -> resolver -> gate -> splitter -> router -> intentions, every entry after the readiness gate", () => {
+        const deps = (name: string) => dependencyNames(dev.named(name));
+        expect(deps("traffic-orders-defaults")).to.deep.equal(["consul-ready"]);
+        expect(deps("traffic-orders-resolver")).to.deep.equal(["consul-ready", "traffic-orders-defaults"]);
+        expect(deps("traffic-orders-gate")).to.deep.equal(["traffic-orders-resolver"]);
+        expect(deps("traffic-orders-splitter")).to.deep.equal(["consul-ready", "traffic-orders-gate", "traffic-orders-resolver"]);
+        expect(deps("traffic-orders-router")).to.deep.equal(["consul-ready", "traffic-orders-splitter"]);
+        expect(deps("traffic-orders-intentions")).to.deep.equal(["consul-ready", "traffic-orders-router"]);
+        expect(deps("mesh-proxy-defaults")).to.deep.equal(["consul-ready"]);
+        expect(deps("mesh-api-gateway")).to.deep.equal(["consul-ready"]);
+        // A route binds only once the gateway exists and its service's whole policy (defaults to intentions) does.
+        expect(deps("mesh-route-orders")).to.deep.equal(["consul-ready", "mesh-api-gateway", "traffic-orders-intentions"]);
+    });
+
+    it("gates the splitter on the weights and the counts of the weighted colours, with the API access as a secret", () => {
+        const gate = dev.named("traffic-orders-gate", T.gate);
+        expect(gate.inputs).to.deep.include({ service: "orders", weights: { blue: 100, green: 0 }, required: { blue: 1 }, skip: false, timeoutSeconds: 300 });
+        expect(gate.secretInputs).to.deep.equal(["consul"]);
+        expect(gate.inputs.consul).to.equal("[secret]");
+        expect(JSON.stringify(dev.resources.map((r) => r.inputs))).to.not.include("MOCKSECRET");
+    });
+
+    it("asks for gate.minHealthy instead of the count, for every weighted colour", async () => {
+        const prod = await planTraffic("prod", (c) => {
+            services(c).orders.traffic = { blue: 50, green: 50 };
+            services(c).orders.gate = { minHealthy: 1 };
+        });
+        expect(prod.named("traffic-orders-gate").inputs).to.deep.include({ weights: { blue: 50, green: 50 }, required: { blue: 1, green: 1 } });
+        expect(prod.named("traffic-inventory-gate").inputs).to.deep.include({ required: { blue: 2 } });
+    });
+
+    it("warns loudly when gate.skip is set, and passes skip to the gate", async () => {
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        pulumi.log.warn = (message: string) => {
+            warnings.push(message);
+            return Promise.resolve();
+        };
+        let skipped: Plan;
+        try {
+            skipped = await planTraffic("dev", (c) => (services(c).orders.gate = { skip: true }));
+        } finally {
+            pulumi.log.warn = original;
+        }
+        expect(skipped.named("traffic-orders-gate").inputs.skip).to.equal(true);
+        expect(warnings.filter((w) => w.startsWith("HEALTH GATE SKIPPED for orders"))).to.have.length(1);
+        expect(warnings.join("\n")).to.not.include("inventory");
+    });
+
+    it("writes no intentions entry for a service nothing may call (Consul rejects one without sources)", async () => {
+        const lonely = await planTraffic("dev", (c) => {
+            services(c).orders.upstreams = [];
+        });
+        expect(lonely.resources.map((r) => r.name)).to.not.include("traffic-inventory-intentions");
+        expect(dependencyNames(lonely.named("traffic-inventory-router"))).to.deep.equal(["consul-ready", "traffic-inventory-splitter"]);
+    });
+});
+
+describeFlipBlastRadius("the traffic side over stand-ins (cli/trafficProgram.ts)", trafficProgram, { amongHundred: true });
+
+describe("a flip's verdict", () => {
+    it("recognises a change beyond the weights as more than a flip", async () => {
+        const before = await planTraffic("dev");
+        const after = await planTraffic("dev", (c) => {
+            services(c).orders.traffic = { blue: 90, green: 10 };
+            services(c).orders.route = { pathPrefix: "/api/v2/orders" };
+        });
+        const verdict = checkFlipChanges(diffOfflinePlans(before.result, after.result), "orders");
+        expect(verdict.ok).to.equal(false);
+        expect(verdict.unexpected).to.have.length(1);
+        expect(verdict.unexpected[0]).to.match(/^changed .*::mesh-route-orders$/);
+    });
+});

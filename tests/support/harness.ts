@@ -1,0 +1,108 @@
+// The shared test harness: runs the real program (index.ts) offline under Pulumi's mock runtime
+// through cli/offline.ts, and offers small finders over what it registered.
+import * as path from "path";
+import { OfflinePlan, planStack, Program, readStackFile, RegisteredResource, StackValues } from "../../src/offline/runtime";
+
+export const ROOT = path.join(__dirname, "..", "..");
+
+/** A stack file's config map, deep-copied so a test may change it. */
+export function stackConfig(stack: "dev" | "prod" | string): StackValues {
+    return structuredClone(readStackFile(stack, ROOT));
+}
+
+/** Plans a stack; `edit` may change a copy of its config first. `program` defaults to index.ts. */
+export async function plan(stack: string, edit?: (config: StackValues) => void, options?: { preview?: boolean; program?: Program }): Promise<Plan> {
+    const config = stackConfig(stack === "dev" || stack === "prod" ? stack : "dev");
+    edit?.(config);
+    return new Plan(await planStack({ stack, config, preview: options?.preview, program: options?.program }));
+}
+
+const examplePlans = new Map<string, Promise<Plan>>();
+
+/**
+ * The plan of an example stack file as it is (no edits), computed once per test process and shared
+ * by every test file that only reads it. Tests must not mutate what it returns.
+ */
+export function examplePlan(stack: "dev" | "prod"): Promise<Plan> {
+    let cached = examplePlans.get(stack);
+    if (!cached) {
+        cached = plan(stack);
+        examplePlans.set(stack, cached);
+    }
+    return cached;
+}
+
+/** Plans a stack from a config map given whole. */
+export async function planWith(stack: string, config: StackValues, program?: Program): Promise<Plan> {
+    return new Plan(await planStack({ stack, config, program }));
+}
+
+/** The services map of a config, typed loosely for edits in tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function services(config: StackValues): Record<string, any> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return config["bluegreen:services"] as Record<string, any>;
+}
+
+export class Plan {
+    constructor(readonly result: OfflinePlan) {}
+
+    get resources(): readonly RegisteredResource[] {
+        return this.result.resources;
+    }
+
+    /** All resources of a type, for example "aws:ecs/service:Service". */
+    ofType(type: string): RegisteredResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /** The one resource with this name (and type, if given); fails the test otherwise. */
+    named(name: string, type?: string): RegisteredResource {
+        const found = this.resources.filter((r) => r.name === name && (type === undefined || r.type === type));
+        if (found.length !== 1) {
+            const names = this.resources.map((r) => `${r.type} ${r.name}`).join("\n  ");
+            throw new Error(`expected one resource named ${name}${type ? ` of type ${type}` : ""}, found ${found.length} among:\n  ${names}`);
+        }
+        return found[0];
+    }
+
+    /** Resources of a type that sit anywhere below the component named `component`. */
+    ofTypeUnder(type: string, component: string): RegisteredResource[] {
+        return this.ofType(type).filter((r) => this.ancestors(r).some((a) => a.name === component && !a.custom));
+    }
+
+    /** A resource's parents, nearest first. */
+    ancestors(resource: RegisteredResource): RegisteredResource[] {
+        const chain: RegisteredResource[] = [];
+        for (let p = this.parentOf(resource); p; p = this.parentOf(p)) {
+            chain.push(p);
+        }
+        return chain;
+    }
+
+    /** The direct children of a resource. */
+    childrenOf(parent: RegisteredResource): RegisteredResource[] {
+        return this.resources.filter((r) => r.parent === parent.urn);
+    }
+
+    /** The component (non-custom) parent of a resource. */
+    parentOf(resource: RegisteredResource): RegisteredResource | undefined {
+        return this.resources.find((r) => r.urn === resource.parent);
+    }
+
+    /** Every resource's inputs keyed by URN, for diffs between two plans. */
+    inputsByUrn(): Map<string, string> {
+        return new Map(this.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+    }
+}
+
+/** URNs whose inputs differ between two plans, plus resources present in only one. */
+export function diffPlans(before: Plan, after: Plan): { changed: string[]; added: string[]; removed: string[] } {
+    const a = before.inputsByUrn();
+    const b = after.inputsByUrn();
+    return {
+        changed: [...a.keys()].filter((urn) => b.has(urn) && a.get(urn) !== b.get(urn)),
+        added: [...b.keys()].filter((urn) => !a.has(urn)),
+        removed: [...a.keys()].filter((urn) => !b.has(urn)),
+    };
+}
