@@ -1,0 +1,98 @@
+// Phase 5a: requests flow through the mesh. Every declared upstream needs the callee's tasks to
+// accept the caller's Envoy on the public listener (20000) and the callee's service-intentions to
+// allow the caller (default deny); every service an http-route sends to needs the same from the API
+// gateway, and the route must hang off a listener the gateway serves.
+import { PreflightContext, taskEndpoint } from "../context";
+import { asArray, parseJsonInput, PlanIndex, PlanRecord, TYPES } from "../planIndex";
+import { failed, passed, StepResult } from "../report";
+import { consulName, EcsTask, meshTasks } from "../tasks";
+
+const PHASE = "Upstreams, gateway routes and the public ALB";
+/** consul-dataplane's public listener, what another Envoy connects to. */
+export const ENVOY_PUBLIC_PORT = 20000;
+
+export async function meshTraffic(ctx: PreflightContext): Promise<StepResult[]> {
+    const tasks = meshTasks(ctx.index);
+    const results: StepResult[] = [];
+    for (const caller of tasks) {
+        for (const upstream of caller.config?.proxy?.upstreams ?? []) {
+            results.push(...link(ctx, "traffic.upstream", caller, String(upstream.destinationName), tasks));
+        }
+    }
+    for (const route of configEntries(ctx.index, "http-route")) {
+        results.push(...gatewayRoute(ctx, route, tasks));
+    }
+    return results;
+}
+
+function link(ctx: PreflightContext, step: string, caller: EcsTask, destination: string, tasks: readonly EcsTask[]): StepResult[] {
+    const callerName = String(consulName(caller));
+    const callees = tasks.filter((t) => consulName(t) === destination);
+    const label = `${callerName} -> ${destination}`;
+    if (callees.length === 0) {
+        return [failed(PHASE, step, caller.taskDefinition.name, `${label}: no mesh task registers ${destination}`, `plan the service ${destination} or remove the upstream`)];
+    }
+    const results: StepResult[] = [];
+    for (const callee of callees) {
+        const r = ctx.net.reach(taskEndpoint(ctx, caller), taskEndpoint(ctx, callee), "tcp", ENVOY_PUBLIC_PORT);
+        if (!r.ok) {
+            results.push(failed(PHASE, step, r.blockedAt?.name ?? callee.taskDefinition.name, `${label} (${caller.taskDefinition.name} -> ${callee.taskDefinition.name}): ${r.text}`, `allow tcp/${ENVOY_PUBLIC_PORT} from the caller's group to the callee's group`));
+        }
+    }
+    const intention = intentionDecision(ctx.index, destination, callerName);
+    if (!intention.allowed) {
+        results.push(failed(PHASE, step, intention.record?.name ?? destination, `${label}: ${intention.text}`, `allow ${callerName} in the service-intentions of ${destination}`));
+    }
+    return results.length > 0 ? results : [passed(PHASE, step, caller.taskDefinition.name, `${label}: tcp/${ENVOY_PUBLIC_PORT} open to ${callees.map((t) => t.taskDefinition.name).join(", ")}; ${intention.text}`)];
+}
+
+function gatewayRoute(ctx: PreflightContext, route: { record: PlanRecord; body: Record<string, unknown> }, tasks: readonly EcsTask[]): StepResult[] {
+    const results: StepResult[] = [];
+    const gateways = configEntries(ctx.index, "api-gateway");
+    for (const parent of asArray(route.body.Parents).map((p) => (p ?? {}) as { Kind?: string; Name?: string; SectionName?: string })) {
+        const gateway = gateways.find((g) => String(g.record.inputs.name) === parent.Name);
+        const listeners = asArray(gateway?.body.Listeners).map((l) => (l ?? {}) as { Name?: string; Port?: number });
+        const listener = listeners.find((l) => parent.SectionName === undefined || l.Name === parent.SectionName);
+        const gatewayTasks = tasks.filter((t) => t.config?.gateway?.name === parent.Name);
+        if (!gateway || !listener || gatewayTasks.length === 0) {
+            results.push(failed(PHASE, "gateway.route", route.record.name, `http-route ${String(route.record.inputs.name)} hangs off ${parent.Name}/${parent.SectionName ?? "*"}, which ${!gateway || !listener ? "no api-gateway listener of the plan is" : "no gateway task serves"}`, "point the route's Parents at the api-gateway's listener"));
+            continue;
+        }
+        for (const gatewayTask of gatewayTasks) {
+            if (gatewayTask.config?.gateway?.lanAddress?.port !== listener.Port) {
+                results.push(failed(PHASE, "gateway.route", gateway.record.name, `listener ${String(listener.Name)} is on ${String(listener.Port)}, but the gateway task ${gatewayTask.taskDefinition.name} listens on ${String(gatewayTask.config?.gateway?.lanAddress?.port)}`, "use one port for the api-gateway listener and the task's lanAddress"));
+            }
+            for (const rule of asArray(route.body.Rules)) {
+                for (const service of asArray((rule as { Services?: unknown }).Services)) {
+                    results.push(...link(ctx, "gateway.route", gatewayTask, String((service as { Name?: unknown }).Name), tasks));
+                }
+            }
+        }
+    }
+    return results;
+}
+
+/** Config entries of a kind written through the generic ConfigEntry resource, with their parsed body. */
+export function configEntries(index: PlanIndex, kind: string): { record: PlanRecord; body: Record<string, unknown> }[] {
+    return index
+        .ofType(TYPES.configEntry)
+        .filter((r) => r.inputs.kind === kind)
+        .map((record) => ({ record, body: parseJsonInput<Record<string, unknown>>(record.inputs.configJson) ?? {} }));
+}
+
+/** Consul's answer for source -> destination: the exact-name source wins over `*`; none means default deny. */
+export function intentionDecision(index: PlanIndex, destination: string, source: string): { allowed: boolean; text: string; record?: PlanRecord } {
+    const record = index.ofType(TYPES.intentions).find((r) => r.inputs.name === destination);
+    const sources = asArray(record?.inputs.sources).map((s) => (s ?? {}) as { name?: string; action?: string; permissions?: unknown });
+    const match = sources.find((s) => s.name === source) ?? sources.find((s) => s.name === "*");
+    if (!record) {
+        return { allowed: false, text: `${destination} has no service-intentions: default deny refuses ${source}` };
+    }
+    if (!match) {
+        return { allowed: false, text: `the service-intentions of ${destination} do not list ${source}: default deny refuses it`, record };
+    }
+    if (match.action === "allow" || (match.action === undefined && asArray(match.permissions).length > 0)) {
+        return { allowed: true, text: `intentions of ${destination} allow ${source}${match.action === undefined ? " (per request, by permissions)" : ""}`, record };
+    }
+    return { allowed: false, text: `the service-intentions of ${destination} deny ${source}`, record };
+}
