@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { StackConfigError } from "../config/stackConfig";
+import { StackConfigError } from "../config";
 import { computedOutputs, MOCK_ACCOUNT, MOCK_SECRET_MARKER, mockId } from "./mockOutputs";
 
 export const PROJECT = "bluegreen";
