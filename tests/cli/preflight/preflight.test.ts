@@ -1,0 +1,61 @@
+// The preflight command: --stack plans the stack file, --plan reads a saved `plan --json`; exit 1
+// when a link is broken, 0 when all hold, 2 on a usage error (printed without a stack trace).
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { preflight } from "../../../cli/preflight/main";
+import { planToJson } from "../../../cli/plan/main";
+import { EXIT_USAGE, reportError } from "../../../cli/shared/run";
+import { examplePlan } from "../../support/harness";
+import { repairedPlan } from "../../support/preflightFixtures";
+
+async function run(argv: string[], stdin?: string): Promise<{ code: number; out: string }> {
+    const out: string[] = [];
+    const code = await preflight(argv, (t) => out.push(t), stdin === undefined ? undefined : async () => stdin);
+    return { code, out: out.join("\n") };
+}
+
+async function usageError(argv: string[]): Promise<string> {
+    const err = await preflight(argv, () => undefined).then(
+        () => undefined,
+        (e: unknown) => e,
+    );
+    const printed: string[] = [];
+    expect(reportError(err, (t) => printed.push(t))).to.equal(EXIT_USAGE);
+    return printed.join("\n");
+}
+
+describe("cli: npm run preflight", function () {
+    it("--plan <file> of the saved prod plan exits 1 and names the controller's missing ec2:DescribeInstances", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
+        const file = path.join(dir, "prod.json");
+        fs.writeFileSync(file, JSON.stringify(planToJson((await examplePlan("prod")).result)));
+        const { code, out } = await run(["--plan", file]);
+        expect(code).to.equal(1);
+        expect(out).to.match(/FAIL {2}controller\.discovery +consul-ecs-controller-task +.*ec2:DescribeInstances/);
+        fs.rmSync(dir, { recursive: true });
+    });
+
+    it("--plan - reads standard input; a plan where every link holds exits 0", async () => {
+        const { code, out } = await run(["--plan", "-"], JSON.stringify(await repairedPlan("dev")));
+        expect(code).to.equal(0);
+        expect(out.split("\n").at(-1)).to.match(/^\d+ steps, all passed/);
+    });
+
+    it("--stack dev plans Pulumi.dev.yaml and reports as JSON with --json", async () => {
+        const { code, out } = await run(["--stack", "dev", "--json"]);
+        const report = JSON.parse(out) as { stack: string; steps: { step: string; passed: boolean }[] };
+        expect(report.stack).to.equal("dev");
+        expect(report.steps.filter((s) => !s.passed).map((s) => s.step)).to.deep.equal(["servers.agentToken"]);
+        expect(code).to.equal(1);
+    });
+
+    it("usage errors exit 2 with the usage line", async () => {
+        expect(await usageError([])).to.include("give exactly one of --stack and --plan").and.include("usage: npm run preflight");
+        expect(await usageError(["--stack", "dev", "--plan", "x.json"])).to.include("exactly one");
+        expect(await usageError(["--plan", "x.json", "--dir", "."])).to.include("--dir goes with --stack only");
+        expect(await usageError(["--plan", "/nonexistent/plan.json"])).to.include("cannot read /nonexistent/plan.json");
+        expect(await usageError(["--bogus"])).to.include("--bogus");
+    });
+});
