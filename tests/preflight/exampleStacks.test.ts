@@ -8,9 +8,11 @@ import { failures, formatReport } from "../../src/preflight/report";
 import { failedLinks, planRecords, repairedPlan } from "../support/preflightFixtures";
 
 describe("preflight: the example stacks", function () {
-    it("prod (ha servers) fails exactly on the open issue-10 defects: controller discovery, WAN gossip 8302, servers' agent token", async () => {
+    it("prod (ha servers) fails exactly on the open issue-10 defects: colour header, controller discovery, WAN gossip 8302, servers' agent token", async () => {
         const report = await runPreflight(await planRecords("prod"));
         expect(failedLinks(report)).to.deep.equal([
+            // issue 10, defect 2: the public HTTPS listener forwards a request carrying x-bluegreen-color.
+            "alb.colourHeader api-gateway-https",
             // issue 10, defect 1: go-discover's AWS provider calls ec2:DescribeInstances as the controller.
             "controller.discovery consul-ecs-controller-task",
             // issue 10, defect 3: no acl.tokens.agent on the servers.
@@ -21,8 +23,8 @@ describe("preflight: the example stacks", function () {
         expect(failures(report).filter((f) => f.step === "servers.ports").map((f) => f.detail)).to.satisfy((details: string[]) => details.length === 2 && details.every((d) => d.includes("8302")));
     });
 
-    it("dev (one Fargate server) fails exactly on the servers' missing agent token (issue 10, defect 3)", async () => {
-        expect(failedLinks(await runPreflight(await planRecords("dev")))).to.deep.equal(["servers.agentToken consul-server"]);
+    it("dev (one Fargate server) fails exactly on the colour header and the servers' agent token (issue 10, defects 2 and 3)", async () => {
+        expect(failedLinks(await runPreflight(await planRecords("dev")))).to.deep.equal(["alb.colourHeader api-gateway-http", "servers.agentToken consul-server"]);
     });
 
     for (const stack of ["dev", "prod"] as const) {
@@ -30,7 +32,7 @@ describe("preflight: the example stacks", function () {
             const report = await runPreflight(await repairedPlan(stack));
             expect(failures(report), formatReport(report)).to.deep.equal([]);
             const steps = new Set(report.steps.map((s) => s.step));
-            for (const step of ["servers.bootstrap", "servers.join", "servers.ports", "servers.secrets", "servers.agentToken", "api.listener", "api.operator", "api.pulumi", "controller.network", "controller.discovery", "controller.token", "controller.aclPolicy", "controller.ecsTasks", "mesh.secrets", "mesh.discovery", "mesh.network", "mesh.dataplane", "mesh.login", "traffic.upstream", "gateway.route", "alb.internet", "alb.gateway", "alb.healthCheck", "iam.actions"]) {
+            for (const step of ["servers.bootstrap", "servers.join", "servers.ports", "servers.secrets", "servers.agentToken", "api.listener", "api.operator", "api.pulumi", "controller.network", "controller.discovery", "controller.token", "controller.aclPolicy", "controller.ecsTasks", "mesh.secrets", "mesh.discovery", "mesh.network", "mesh.dataplane", "mesh.login", "traffic.upstream", "gateway.route", "alb.internet", "alb.gateway", "alb.healthCheck", "alb.colourHeader", "iam.actions"]) {
                 expect(steps, step).to.include(step);
             }
         });
@@ -45,6 +47,6 @@ describe("preflight: the example stacks", function () {
         const fail = lines.findIndex((l) => l.includes("FAIL  controller.discovery"));
         expect(lines[fail]).to.include("consul-ecs-controller-task").and.include("ec2:DescribeInstances");
         expect(lines[fail + 1].trim()).to.equal('fix: allow ec2:DescribeInstances on "*" in the policy of role consul-ecs-controller-task');
-        expect(lines.at(-1)).to.match(/^\d+ steps, 4 failed: fix them before pulumi up\.$/);
+        expect(lines.at(-1)).to.match(/^\d+ steps, 5 failed: fix them before pulumi up\.$/);
     });
 });

@@ -288,6 +288,32 @@ const BREAKS: readonly Break[] = [
         expected: ["alb.internet sg-alb"],
     },
     {
+        link: "ALB: the listener forwards a request that carries the colour header (issue 10, defect 2)",
+        stacks: ["dev", "prod"],
+        edit: (plan) => remove(plan, plan.resources.find((r) => r.name.endsWith("-colour-header-refused"))?.name ?? "(none)", ":ListenerRule"),
+        expected: (stack) => [`alb.colourHeader ${stack === "prod" ? "api-gateway-https" : "api-gateway-http"}`],
+    },
+    {
+        link: "ALB: a preview rule for 0.0.0.0/0 lets the whole internet pick a colour",
+        stacks: ["dev", "prod"],
+        edit: (plan) => {
+            const refusal = plan.resources.find((r) => r.name.endsWith("-colour-header-refused"));
+            expect(refusal, "the repaired plan refuses the header").to.not.equal(undefined);
+            plan.resources.push({
+                type: "aws:lb/listenerRule:ListenerRule",
+                name: "colour-preview-everyone",
+                urn: "urn:pulumi:t::bluegreen::aws:lb/listenerRule:ListenerRule::colour-preview-everyone",
+                inputs: {
+                    listenerArn: refusal?.inputs.listenerArn,
+                    priority: 1,
+                    conditions: [{ httpHeader: { httpHeaderName: "X-Bluegreen-Color", values: ["*"] } }, { sourceIp: { values: ["0.0.0.0/0"] } }],
+                    actions: [{ type: "forward", targetGroupArn: "arn:aws:lb:eu-west-1:123456789012:targetgroup/api-gateway-tg-mock" }],
+                },
+            });
+        },
+        expected: (stack) => [`alb.colourHeader ${stack === "prod" ? "api-gateway-https" : "api-gateway-http"}`],
+    },
+    {
         link: "IAM: a misspelt action grants nothing",
         stacks: ["prod"],
         edit: (plan) => editPolicy(plan, "inventory-blue-task", (doc) => (doc.Statement[1].Action = ["ec2:DescribeInstance"])),

@@ -77,7 +77,8 @@ const TOKENS_WITH_AGENT = '"tokens": {"initial_management": "%s", "agent": "%s"}
 /**
  * Fixes, in the records, the defects of issue 10 the preflight finds in the example stacks while
  * they are open: the controller's task role lacks ec2:DescribeInstances (ha), the servers' group
- * lacks 8302 between servers (ha), the servers boot without an agent token. Each repair applies
+ * lacks 8302 between servers (ha), the servers boot without an agent token, the public listener
+ * forwards requests that carry the colour header. Each repair applies
  * only where the plan still has the defect, so this keeps working once the program is fixed.
  */
 export async function repairedPlan(stack: "dev" | "prod"): Promise<MutablePlan> {
@@ -111,7 +112,28 @@ export async function repairedPlan(stack: "dev" | "prod"): Promise<MutablePlan> 
             });
         }
     }
+    if (open.has("alb.colourHeader")) {
+        for (const listener of failures(await runPreflight(plan)).filter((f) => f.step === "alb.colourHeader")) {
+            plan.resources.push(colourHeaderRefusal(stack, listener.resource));
+        }
+    }
     return plan;
+}
+
+/** A listener rule refusing the colour header with 403, on the listener named. */
+export function colourHeaderRefusal(stack: string, listener: string): MutableRecord {
+    const name = `${listener}-colour-header-refused`;
+    return {
+        type: "aws:lb/listenerRule:ListenerRule",
+        name,
+        urn: `urn:pulumi:${stack}::bluegreen::aws:lb/listenerRule:ListenerRule::${name}`,
+        inputs: {
+            listenerArn: `${listener}-id`,
+            priority: 100,
+            conditions: [{ httpHeader: { httpHeaderName: "x-bluegreen-color", values: ["*"] } }],
+            actions: [{ type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "refused\n" } }],
+        },
+    };
 }
 
 /** The failed steps of a report, as `step resource` lines (sorted, without repeats). */

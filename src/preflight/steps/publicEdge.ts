@@ -9,6 +9,8 @@ import { asArray, PlanRecord, TYPES } from "../planIndex";
 import { failed, passed, StepResult } from "../report";
 import { EcsTask, meshTasks } from "../tasks";
 import { configEntries } from "./meshTraffic";
+import { decideRequest } from "../listenerRules";
+import { COLOUR_HEADER } from "../../mesh/names";
 
 const PHASE = "Upstreams, gateway routes and the public ALB";
 
@@ -25,6 +27,7 @@ export async function publicEdge(ctx: PreflightContext): Promise<StepResult[]> {
             const targetGroup = ctx.index.resolve(TYPES.targetGroup, forward?.targetGroupArn);
             if (targetGroup) {
                 results.push(...toGateway(ctx, albEndpoint, listener, targetGroup, gateways));
+                results.push(colourHeader(ctx, listener));
             }
         }
     }
@@ -81,6 +84,22 @@ function healthCheck(ctx: PreflightContext, alb: ReturnType<typeof privateEndpoi
     return matcherAccepts(matcher, 404)
         ? passed(PHASE, "alb.healthCheck", targetGroup.name, `health check ${path} on ${port}: no route matches, the gateway answers 404, within matcher ${matcher}`)
         : failed(PHASE, "alb.healthCheck", targetGroup.name, `health check ${path} on ${port}: no route matches, so the gateway answers 404, outside matcher ${matcher}: every gateway task is marked unhealthy`, 'accept 404 in the matcher (for example "200-499"), or check a routed path');
+}
+
+/**
+ * Consul's 2.0 line merges a backend's service-router into the API gateway's routes (hashicorp/consul
+ * PR #23294): a request from the internet with the colour header would pick the colour that has not
+ * been promoted, unless the ALB refuses it. Probe: a routed path, the header, from outside every
+ * preview CIDR.
+ */
+function colourHeader(ctx: PreflightContext, listener: PlanRecord): StepResult {
+    const route = configEntries(ctx.index, "http-route")[0];
+    const prefix = (asArray(route?.body.Rules)[0] as { Matches?: { Path?: { Value?: string } }[] } | undefined)?.Matches?.[0]?.Path?.Value ?? "/";
+    const decision = decideRequest(ctx.index, listener, { headers: { [COLOUR_HEADER]: "green" }, path: prefix, host: "example.com" });
+    const by = decision.rule ? `rule ${decision.rule.name}` : "the default action";
+    return decision.action === "forward"
+        ? failed(PHASE, "alb.colourHeader", listener.name, `a request from the internet with ${COLOUR_HEADER}: green is forwarded to the gateway (${by}), which on Consul 2.0 sends it to the green subset whatever the weights`, `refuse the header at the ALB: a listener rule answering 403 to any request that carries ${COLOUR_HEADER} (after the preview CIDRs' rules)`)
+        : passed(PHASE, "alb.colourHeader", listener.name, `a request from the internet with ${COLOUR_HEADER} gets ${decision.action} (${by})`);
 }
 
 /** Whether an ELB matcher ("200", "200,302", "200-499") accepts a status. */
