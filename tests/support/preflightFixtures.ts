@@ -82,6 +82,17 @@ const TOKENS_WITH_AGENT = '"tokens": {"initial_management": "%s", "agent": "%s"}
  * only where the plan still has the defect, so this keeps working once the program is fixed.
  */
 export async function repairedPlan(stack: "dev" | "prod"): Promise<MutablePlan> {
+    let cached = repaired.get(stack);
+    if (!cached) {
+        cached = repair(stack);
+        repaired.set(stack, cached);
+    }
+    return structuredClone(await cached);
+}
+
+const repaired = new Map<string, Promise<MutablePlan>>();
+
+async function repair(stack: "dev" | "prod"): Promise<MutablePlan> {
     const plan = await planRecords(stack);
     const open = new Set(failures(await runPreflight(plan)).map((f) => f.step));
     if (open.has("controller.discovery")) {
