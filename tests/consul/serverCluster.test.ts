@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { computedOutputs, MOCK_SECRET_MARKER } from "../../src/offline/mocks";
 import { RegisteredResource } from "../../src/offline/planRecords";
 import { gossipKeyFromSeed, uuidFromSeed } from "../../src/consul/secrets";
-import { PolicyDocument, PolicyStatement } from "../../src/consul/render/serverPolicies";
+import { PolicyDocument, PolicyStatement } from "../../src/iam/policyDocument";
 import { GROUPS, securityGroupRules } from "../../src/net/render/securityGroupRules";
 import { examplePlan, plan, Plan } from "../support/harness";
 
