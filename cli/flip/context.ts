@@ -1,6 +1,6 @@
 // What every flip mode starts from: the stack file's text and its validated config, and the one
 // service being flipped, with clear errors for an unknown stack or service.
-import { ServiceConfig, StackConfig } from "../../src/config/stackConfig";
+import { ServiceConfig, StackConfig } from "../../src/config";
 import { UsageError } from "../../src/offline/errors";
 import { loadStackFile, parseStackValues } from "../../src/offline/stackFile";
 

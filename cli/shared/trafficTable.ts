@@ -1,5 +1,5 @@
 // The traffic table (service, colour, image, count, weight) read from a stack's config.
-import { COLOURS, Colour } from "../../src/config/stackConfig";
+import { COLOURS, Colour } from "../../src/config";
 import { parseStackValues, StackValues } from "../../src/offline/stackFile";
 
 export interface TrafficRow {

@@ -12,9 +12,9 @@ import { DEV_SERVER_CONTAINER } from "./render/devServerContainer";
 import { ConsulReadinessGate } from "./readinessGate";
 import { AutoJoinTag, discoverHosts, serverTlsName } from "./render/agentConfig";
 import { AUTO_JOIN_TAG_KEY } from "./render/fleet";
-import { checkServerSettings, ServerSecretArns } from "./render/userData";
+import { ServerSecretArns } from "./render/userData";
 import { PORTS } from "../net/render/securityGroupRules";
-import type { ConsulConfig } from "../config/stackConfig";
+import type { ConsulConfig } from "../config";
 
 export interface ServerClusterArgs {
     /** The stack's validated Consul settings: datacenter, version, servers, apiAddress. */
@@ -24,8 +24,6 @@ export interface ServerClusterArgs {
     readonly vpcId: pulumi.Input<string>;
     /** Private subnets (no public IPs): the servers and the internal API load balancer live here. */
     readonly privateSubnetIds: pulumi.Input<string[]>;
-    /** Availability zones those subnets span; ha needs at least 3 (one server per zone). */
-    readonly availabilityZoneCount: number;
     /** Existing groups from SecurityGroups: `servers` (ha instances, dev task) and `consulApiLb`. */
     readonly securityGroupIds: { readonly servers: pulumi.Input<string>; readonly consulApiLb: pulumi.Input<string> };
     /** dev: the ECS cluster the server task runs in, and its log group. */
@@ -86,7 +84,6 @@ export class ServerCluster extends pulumi.ComponentResource {
     constructor(name: string, args: ServerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:consul:ServerCluster", name, {}, opts);
         const servers = args.consul.servers;
-        validate(name, args);
         const child = { parent: this };
         const project = pulumi.getProject();
         const stack = pulumi.getStack();
@@ -201,24 +198,6 @@ export class ServerCluster extends pulumi.ComponentResource {
             tunnelCommand: this.tunnelCommand,
         });
     }
-}
-
-/**
- * The two server rules stack config does not check yet: ha needs 3 availability zones (config allows
- * 2, enough for dev), and the snapshot schedule must be safe to write into a systemd unit. Config
- * (src/config/) already refused bad server counts, retention days and API addresses.
- */
-function validate(name: string, args: ServerClusterArgs): void {
-    const servers = args.consul.servers;
-    if (servers.mode !== "ha") {
-        return;
-    }
-    if (args.availabilityZoneCount < 3) {
-        throw new Error(
-            `ServerCluster ${name}: ha servers need private subnets in at least 3 availability zones, got ${args.availabilityZoneCount}; set bluegreen:network.azCount to 3 or more (or list 3 private subnets in different zones)`,
-        );
-    }
-    checkServerSettings({ consulVersion: args.consul.version, snapshotSchedule: servers.snapshotSchedule });
 }
 
 function hostOf(address: string): string {

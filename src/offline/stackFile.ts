@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { StackConfig, StackConfigError, validateStackConfig } from "../config/stackConfig";
+import { StackConfig, StackConfigError, validateStackConfig } from "../config";
 import { UsageError } from "./errors";
 
 /** The project name of Pulumi.yaml: URNs carry it, and the program's config keys start with `bluegreen:`. */
