@@ -3,9 +3,10 @@
 // check a plan without the program. Same report and exit codes as `npm run plan -- --policy`:
 // 0 when no mandatory rule is violated, 1 when one is, 2 on a usage error (unreadable file, not a plan).
 import { runMain } from "../shared/run";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
 import { readSavedPlan, readStandardInput } from "../shared/savedPlan";
-import { checkPlan, EXIT_POLICY_VIOLATION, formatPolicyReport, hasMandatoryViolation } from "./check";
+import { EXIT_OK, EXIT_POLICY_VIOLATION } from "../shared/exitCodes";
+import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "./check";
 
 const USAGE = "usage: npm run policy -- <plan.json | ->   (the output of npm run plan -- --stack <name> --json)";
 
@@ -20,7 +21,7 @@ export async function policy(argv: readonly string[], write: (text: string) => v
     const plan = await readSavedPlan(argv[0], readStdin);
     const report = await checkPlan(plan.stack, plan.resources);
     write(formatPolicyReport(report));
-    return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : 0;
+    return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : EXIT_OK;
 }
 
 if (require.main === module) {

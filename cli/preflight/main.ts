@@ -4,9 +4,12 @@
 // step, passed or failed, each failure with the resource and the fix. Exit 0 when every link holds,
 // 1 when one is broken (or the stack config is invalid), 2 on a usage error.
 import { parseArgs } from "util";
-import { EXIT_FAILED, runMain } from "../shared/run";
+import { EXIT_FAILED, EXIT_OK } from "../shared/exitCodes";
+import { runMain } from "../shared/run";
 import { readSavedPlan } from "../shared/savedPlan";
-import { planStack, readStackFile, UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
+import { planStack } from "../../src/offline/runtime";
+import { readStackFile } from "../../src/offline/stackFile";
 import { PlanRecords } from "../../src/preflight/planIndex";
 import { runPreflight } from "../../src/preflight/preflight";
 import { failures, formatReport } from "../../src/preflight/report";
@@ -27,7 +30,7 @@ export async function preflight(argv: readonly string[], write: (text: string) =
     });
     if (values.help) {
         write(USAGE);
-        return 0;
+        return EXIT_OK;
     }
     if ((values.stack === undefined) === (values.plan === undefined)) {
         throw new UsageError(`give exactly one of --stack and --plan\n${USAGE}`);
@@ -38,7 +41,7 @@ export async function preflight(argv: readonly string[], write: (text: string) =
     const plan: PlanRecords = values.stack !== undefined ? await planStack({ stack: values.stack, config: readStackFile(values.stack, values.dir) }) : await readSavedPlan(values.plan as string, readStdin);
     const report = await runPreflight(plan);
     write(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-    return failures(report).length > 0 ? EXIT_FAILED : 0;
+    return failures(report).length > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 if (require.main === module) {

@@ -1,7 +1,7 @@
 // Reads a plan saved with `npm run plan -- --stack <s> --json` (a file, or `-` for standard input)
 // and checks its shape, for the commands that work on a saved plan (policy, preflight).
 import * as fs from "fs";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
 import { PlanRecord } from "../policy/policyArgs";
 
 export interface SavedPlan {

@@ -1,5 +1,5 @@
 // What the offline runtime's mocks compute for a resource on create (ids, ARNs, DNS names, generated
-// key material), kept apart from the runtime so that readers of a saved plan (the preflight) can
+// key material), kept apart from mocks.ts so that readers of a saved plan (the preflight) can
 // resolve references between its records without loading the Pulumi SDK.
 
 export const MOCK_ACCOUNT = "123456789012";
