@@ -17,6 +17,34 @@ export async function parseAclRules(text: string): Promise<AclRules> {
     return (await parse("rules.hcl", text)) as AclRules;
 }
 
+/** Several policies' rules as one token holds them: blocks of the same kind and name add up. */
+export function mergeAclRules(all: readonly AclRules[]): AclRules {
+    const merged: Record<string, unknown> = {};
+    for (const rules of all) {
+        for (const [key, value] of Object.entries(rules)) {
+            if (typeof value === "string") {
+                merged[key] = strongest([merged[key] as AclLevel | undefined, value as AclLevel]);
+                continue;
+            }
+            const blocks = (merged[key] ?? {}) as Record<string, unknown[]>;
+            for (const [name, block] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+                blocks[name] = [...(blocks[name] ?? []), ...(Array.isArray(block) ? block : [block])];
+            }
+            merged[key] = blocks;
+        }
+    }
+    return merged;
+}
+
+/** `deny` anywhere wins, as in Consul; otherwise the highest level granted. */
+function strongest(levels: readonly (AclLevel | undefined)[]): AclLevel | undefined {
+    const given = levels.filter((l): l is AclLevel => l !== undefined);
+    if (given.includes("deny")) {
+        return "deny";
+    }
+    return given.sort((a, b) => RANK[b] - RANK[a])[0];
+}
+
 /** The level granted for a top-level rule such as `acl = "write"`. */
 export function topLevel(rules: AclRules, key: string): AclLevel | undefined {
     const value = rules[key];
@@ -30,9 +58,8 @@ export function everyName(rules: AclRules, kind: string): AclLevel | undefined {
 }
 
 function blockPolicy(block: unknown): AclLevel | undefined {
-    const first = Array.isArray(block) ? block[0] : block;
-    const policy = (first as { policy?: unknown } | undefined)?.policy;
-    return typeof policy === "string" ? (policy as AclLevel) : undefined;
+    const policies = (Array.isArray(block) ? block : [block]).map((b) => (b as { policy?: unknown } | undefined)?.policy);
+    return strongest(policies.filter((p): p is AclLevel => typeof p === "string"));
 }
 
 export function grants(level: AclLevel | undefined, needed: AclLevel): boolean {

@@ -1,6 +1,6 @@
 // The security-group and ACL-rule evaluators on small hand-made records: rule by rule, both sides.
 import { expect } from "chai";
-import { everyName, grants, parseAclRules, topLevel } from "../../src/preflight/aclRules";
+import { everyName, grants, mergeAclRules, parseAclRules, topLevel } from "../../src/preflight/aclRules";
 import { IamEvaluator } from "../../src/preflight/iam";
 import { PlanIndex, PlanRecord } from "../../src/preflight/planIndex";
 import { cidrContains, SecurityGroupEvaluator } from "../../src/preflight/securityGroups";
@@ -109,6 +109,13 @@ describe("preflight: Consul ACL rules and ELB matchers", function () {
             () => expect.fail("invalid HCL must be refused"),
             (err: unknown) => expect(String(err)).to.include("rules.hcl"),
         );
+    });
+
+    it("adds up several policies' rules; deny wins", async () => {
+        const merged = mergeAclRules([await parseAclRules('node_prefix "" {\n  policy = "read"\n}\n'), await parseAclRules('node_prefix "" {\n  policy = "write"\n}\nacl = "read"\n'), { acl: "write" }]);
+        expect(everyName(merged, "node")).to.equal("write");
+        expect(topLevel(merged, "acl")).to.equal("write");
+        expect(everyName(mergeAclRules([merged, await parseAclRules('node_prefix "" {\n  policy = "deny"\n}\n')]), "node")).to.equal("deny");
     });
 
     it("matches ELB matchers", () => {

@@ -4,7 +4,7 @@
 // whose policy allows what it writes: `acl = "write"` (the IAM auth method, binding rules, tokens),
 // node write (the cluster's node), agent read (/v1/agent/self at start) and service read (the
 // services of stopped tasks). It lists and describes its cluster's tasks with its task role.
-import { everyName, grants, parseAclRules, topLevel } from "../aclRules";
+import { everyName, grants, mergeAclRules, parseAclRules, topLevel } from "../aclRules";
 import { PreflightContext, serversEndpoint, taskEndpoint } from "../context";
 import { checkDiscovery, parseDiscovery } from "../discovery";
 import { asStringArray, TYPES } from "../planIndex";
@@ -52,10 +52,7 @@ async function aclPolicy(ctx: PreflightContext, task: EcsTask): Promise<StepResu
     }
     const policyNames = asStringArray(token.inputs.policies);
     const policies = ctx.index.ofType(TYPES.aclPolicy).filter((p) => policyNames.includes(String(p.inputs.name)));
-    const merged: Record<string, unknown> = {};
-    for (const p of policies) {
-        Object.assign(merged, await parseAclRules(String(p.inputs.rules ?? "")));
-    }
+    const merged = mergeAclRules(await Promise.all(policies.map((p) => parseAclRules(String(p.inputs.rules ?? "")))));
     const missing = NEEDED.filter((n) => !grants(n.granted(merged), n.level)).map((n) => n.what);
     const resource = policies[0]?.name ?? token.name;
     return [
