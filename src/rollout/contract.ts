@@ -92,6 +92,12 @@ export interface RolloutStrategy {
     readonly bakeEachStep: boolean;
     /** Seconds between two checks of the gates (the Wait between ticks). */
     readonly checkIntervalSeconds: number;
+    /**
+     * Before the first step only: how long (from the start) failing health checks hold the rollout
+     * instead of counting as failures, so that a `pulumi up` that starts a colour's tasks and moves
+     * weight to it in one go waits for them. Alarm checks always count. Absent = 300.
+     */
+    readonly readyTimeoutSeconds?: number;
 }
 
 /** The desired state of a release of one or more services, as the stack file says. */
@@ -191,6 +197,14 @@ export interface RolloutState {
     readonly restored?: boolean;
     /** The latest events, oldest first, at most MAX_EVENTS. */
     readonly events: readonly RolloutEvent[];
+    /** Every command applied, in order (what history records). */
+    readonly commandLog?: readonly AppliedCommand[];
+}
+
+export interface AppliedCommand {
+    readonly kind: CommandKind;
+    readonly issuedBy: string;
+    readonly at: string;
 }
 
 export const MAX_EVENTS = 50;
@@ -253,7 +267,7 @@ export interface HistoryRecord {
     readonly result: RolloutPhase;
     readonly reason?: string;
     /** The commands applied during the rollout, in order. */
-    readonly commands: readonly { readonly kind: CommandKind; readonly issuedBy: string; readonly at: string }[];
+    readonly commands: readonly AppliedCommand[];
 }
 
 // ---------------------------------------------------------------------------------------------
