@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { RegisteredResource, StackValues } from "../../src/offline/runtime";
-import { checkFlipChanges, diffOfflinePlans } from "../../src/offline/planDiff";
+import { checkReleaseChanges, diffOfflinePlans } from "../../src/offline/planDiff";
 import { describeFlipBlastRadius } from "../support/blastRadius";
 import { plan, Plan, services } from "../support/harness";
 import { trafficProgram } from "../../src/offline/trafficOnlyProgram";
@@ -131,8 +131,9 @@ describe("a flip's verdict", () => {
             services(c).orders.traffic = { blue: 90, green: 10 };
             services(c).orders.route = { pathPrefix: "/api/v2/orders" };
         });
-        const verdict = checkFlipChanges(diffOfflinePlans(before.result, after.result), "orders");
+        const verdict = checkReleaseChanges(diffOfflinePlans(before.result, after.result));
         expect(verdict.ok).to.equal(false);
+        expect(verdict.releaseChanged).to.equal(true);
         expect(verdict.unexpected).to.have.length(1);
         expect(verdict.unexpected[0]).to.match(/^changed .*::mesh-route-orders$/);
     });
