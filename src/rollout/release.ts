@@ -6,7 +6,7 @@
 // `pulumi up` stops only the following: the execution goes on, and the next `pulumi up` attaches.
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
-import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { rolloutConsulApi, RolloutConsulApi } from "./consulApi";
 import { HistoryRecord, isTerminal, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
 import { specHash } from "./plan";
@@ -34,6 +34,8 @@ export interface ReleaseRuntime {
     readonly consul: RolloutConsulApi;
     /** StartExecution; false when an execution of that name already exists and has ended. */
     startExecution(name: string, input: ExecutionInput): Promise<boolean>;
+    /** DescribeExecution: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, with Step Functions' error and cause. */
+    executionStatus(name: string): Promise<{ status: string; error?: string; cause?: string }>;
     sleep(ms: number): Promise<void>;
     log(message: string): void;
     readonly retry: boolean;
@@ -78,14 +80,27 @@ export async function applyRelease(previous: readonly DesiredService[] | undefin
         runtime.log(`not following it (BLUEGREEN_ROLLOUT_FOLLOW=0): npm run flip -- status --watch`);
         return { lastRolloutId: rolloutId, lastResult: "started" };
     }
-    return follow(rolloutId, runtime);
+    return follow(rolloutId, decision.action === "start" ? executionNameOf(rolloutId, 0) : undefined, runtime);
 }
 
-async function follow(rolloutId: string, runtime: ReleaseRuntime): Promise<{ lastRolloutId: string; lastResult: string }> {
+/**
+ * @param execution the execution just started, watched until the rollout's state appears: an
+ *   execution that ends before its first tick wrote any state (the Lambda cannot reach Consul, say)
+ *   would otherwise be followed forever.
+ */
+async function follow(rolloutId: string, execution: string | undefined, runtime: ReleaseRuntime): Promise<{ lastRolloutId: string; lastResult: string }> {
     let printed = "";
+    let seen = false;
     for (;;) {
         const state = (await runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY))?.value;
+        if (!seen && execution !== undefined && state?.rolloutId !== rolloutId) {
+            const { status, error, cause } = await runtime.executionStatus(execution);
+            if (status !== "RUNNING") {
+                throw new Error(`execution ${execution} ended ${status} before rollout ${rolloutId} wrote any state (${error ?? "no error"}: ${cause ?? "no cause"}); nothing was changed. See the Step Functions console and the Lambda's log group`);
+            }
+        }
         if (state && state.rolloutId === rolloutId) {
+            seen = true;
             // Events are appended in time order; print the ones after the last printed.
             const fresh = state.events.filter((e) => `${e.at} ${e.message}` > printed);
             for (const event of fresh) {
@@ -123,6 +138,11 @@ function realRuntime(inputs: ReleaseInputs): ReleaseRuntime {
                 }
                 throw err;
             }
+        },
+        async executionStatus(name) {
+            const executionArn = inputs.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${name}`;
+            const answer = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+            return { status: answer.status ?? "UNKNOWN", error: answer.error, cause: answer.cause };
         },
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         log: (message) => pulumi.log.info(message),

@@ -126,6 +126,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
                 });
                 return true;
             },
+            executionStatus: async () => ({ status: "RUNNING" }),
             sleep: async () => {
                 // While `pulumi up` waits, the platform ticks on.
                 clock.advance(15);
@@ -172,6 +173,15 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         const rt = runtime({ retry: true });
         expect((await applyRelease(before(), { stack: "prod", services: withShortTimeout }, rt)).lastResult).to.equal("promoted");
         expect(rt.started[0]).to.match(/-2$/);
+    });
+
+    it("fails, instead of following forever, when the execution ended before writing any state", async () => {
+        const rt = runtime({
+            startExecution: async () => true,
+            executionStatus: async () => ({ status: "FAILED", error: "RolloutEngineFailed", cause: "the tick failed past its retries" }),
+        });
+        const err = await applyRelease(before(), { stack: "prod", services: withTraffic(before(), "orders", ALL_GREEN) }, rt).catch((e: Error) => e);
+        expect((err as Error).message).to.match(/^execution prod-[0-9a-f]{16}-1 ended FAILED before rollout prod-[0-9a-f]{16}-1 wrote any state \(RolloutEngineFailed: the tick failed past its retries\); nothing was changed/);
     });
 
     it("after a stopped pulumi up, the next one attaches to the running rollout instead of starting a second", async () => {
