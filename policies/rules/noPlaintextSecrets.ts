@@ -2,16 +2,15 @@
 // describe it; secrets belong in `secrets` (Secrets Manager ARNs ECS injects at start). Likewise
 // EC2 user data is readable from the instance metadata and the console: servers fetch their
 // secrets at boot instead.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { agentConfigIn, decodedUserData } from "./agentConfig";
 import { parseContainerDefinitions } from "./containers";
-import { asRecord, asString, TYPES } from "./resources";
+import { asRecord, asString, mandatoryResourceRule, TYPES } from "./resources";
 
 /** Words that make a variable name a secret's (API_KEY, DB_PASSWORD, dpCredentialStaticToken). */
 const SECRET_WORDS = ["TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE", "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS"];
 /** Last words that make it a reference to a secret instead (CONSUL_HTTP_TOKEN_FILE, KMS_KEY_ID). */
 const REFERENCE_WORDS = ["FILE", "PATH", "ARN", "ID", "NAME"];
-/** Consul variables that are secrets whatever their words say (reference sections 2 and 4). */
+/** Consul variables that are secrets whatever their words say (docs/platform-facts.md#the-consul-ecs-config, #the-controller). */
 const CONSUL_SECRET_VARIABLES = ["CONSUL_HTTP_TOKEN", "CONSUL_HTTP_AUTH", "CONSUL_HTTPS_CACERT_PEM", "CONSUL_GRPC_CACERT_PEM", "DP_CREDENTIAL_STATIC_TOKEN"];
 
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
@@ -92,14 +91,8 @@ export function plaintextSecretProblems(type: string, props: Record<string, unkn
     }
 }
 
-export const noPlaintextSecrets: ResourceValidationPolicy = {
-    name: "no-plaintext-secrets",
-    description:
-        "No container sets a secret-looking variable (TOKEN, SECRET, PASSWORD, KEY, ..., and Consul's token and CA variables) or a private key in plain `environment`; no user data carries a private key, the gossip key or an ACL token.",
-    enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-        for (const problem of plaintextSecretProblems(args.type, args.props)) {
-            reportViolation(problem);
-        }
-    },
-};
+export const noPlaintextSecrets = mandatoryResourceRule(
+    "no-plaintext-secrets",
+    "No container sets a secret-looking variable (TOKEN, SECRET, PASSWORD, KEY, ..., and Consul's token and CA variables) or a private key in plain `environment`; no user data carries a private key, the gossip key or an ACL token.",
+    plaintextSecretProblems,
+);

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { engineBundle } from "./bundle";
 import { ROLLOUT_KV_PREFIX } from "./contract";
 import { ENGINE_ENV } from "./lambda";
-import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, serviceTrustPolicy } from "./render/enginePolicies";
+import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy } from "./render/enginePolicies";
+import { serviceTrustPolicy } from "../iam/policyDocument";
 import { rolloutStateMachine } from "./render/stateMachine";
 
 export interface RolloutEngineArgs {

@@ -2,7 +2,8 @@
 // read-only controller task allowed to watch its cluster's tasks only.
 import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { MOCK_SECRET_MARKER, SECRET_PLACEHOLDER } from "../../src/offline/runtime";
+import { MOCK_SECRET_MARKER } from "../../src/offline/mocks";
+import { SECRET_PLACEHOLDER } from "../../src/offline/planRecords";
 import { CONTROLLER_POLICY_RULES } from "../../src/consul/controller";
 import { Plan } from "../support/harness";
 import { DEV_CA_CERT_SECRET_ARN, DEV_SECRETS_KMS_KEY_ARN } from "../support/devServerFacts";
@@ -15,7 +16,7 @@ describe("Controller", () => {
     });
 
     it("writes an ACL policy granting acl write, node write and the reads the controller makes, and a token with it, only after the servers are ready", () => {
-        // acl and node write (reference section 4); service read so the node's services of stopped tasks
+        // acl and node write (docs/platform-facts.md#the-controller); service read so the node's services of stopped tasks
         // are visible to deregister; agent read for the controller's GET /v1/agent/self at startup.
         expect(CONTROLLER_POLICY_RULES).to.equal(
             'acl = "write"\n\nnode_prefix "" {\n  policy = "write"\n}\n\nservice_prefix "" {\n  policy = "read"\n}\n\nagent_prefix "" {\n  policy = "read"\n}\n',

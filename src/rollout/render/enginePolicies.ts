@@ -1,7 +1,7 @@
 // The documents the rollout engine's resources carry: its Consul ACL policy, its two IAM roles'
 // trust and permissions, and the EventBridge pattern of the alarms it is gated on. Pure: names and
 // ARNs in, documents out, each granting only what the engine does.
-import type { PolicyDocument, PolicyStatement } from "../../ecs/render/taskPolicies";
+import { POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
 import { ROLLOUT_KV_PREFIX } from "../contract";
 
 /**
@@ -28,10 +28,6 @@ node_prefix "" {
   policy = "read"
 }
 `;
-}
-
-export function serviceTrustPolicy(service: "lambda.amazonaws.com" | "states.amazonaws.com") {
-    return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] } as const;
 }
 
 export interface EngineFunctionPolicyInput {
@@ -68,13 +64,13 @@ export function engineFunctionPolicy(input: EngineFunctionPolicyInput): PolicyDo
             Resource: [...input.alarmNames].sort().map((name) => `arn:aws:cloudwatch:${input.region}:${input.accountId}:alarm:${name}`),
         });
     }
-    return { Version: "2012-10-17", Statement: statements };
+    return { Version: POLICY_VERSION, Statement: statements };
 }
 
 /** The state machine's role: invoke the tick Lambda, and start its own successor execution. */
 export function engineStateMachinePolicy(functionArn: string, stateMachineArn: string): PolicyDocument {
     return {
-        Version: "2012-10-17",
+        Version: POLICY_VERSION,
         Statement: [
             { Sid: "InvokeTick", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn, `${functionArn}:*`] },
             { Sid: "HandOverToSuccessor", Effect: "Allow", Action: ["states:StartExecution"], Resource: stateMachineArn },
