@@ -281,6 +281,8 @@ export interface HistoryRecord {
     readonly reason?: string;
     /** The commands applied during the rollout, in order. */
     readonly commands: readonly AppliedCommand[];
+    /** Each gate as it stood at the end: its last check, with the figures it used. */
+    readonly gates?: readonly GateState[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -122,6 +122,7 @@ describe("rollout decisions (pure)", () => {
                 expect(t.live).to.deep.equal({ inventory: ALL_BLUE, orders: ALL_BLUE });
                 expect(d.done).to.equal(true);
                 expect(d.history).to.include({ result: "rolled-back" });
+                expect(d.history!.gates!.some((g) => g.consecutiveFailures === 3 && g.last?.ok === false)).to.equal(true);
                 expect(healthOf(d.state)).to.equal("Degraded");
             });
         }
