@@ -242,9 +242,12 @@ export const MAX_EVENTS = 50;
 /**
  * - pause: hold at the current step (no further step; gates still checked and still roll back).
  * - resume: continue a paused rollout (its bake restarts from the resume).
- * - promote: skip the rest of the current bake and write the next step now.
- * - promote-full: write the desired split now, skipping every remaining step and bake (gates still
- *   checked once the split is written, like any step, until the rollout is marked promoted).
+ * - promote: skip the rest of the current bake and write the next step now (at the last step:
+ *   end promoted now).
+ * - promote-full: make the desired split the next step, with no bake, skipping every remaining
+ *   step and bake; it ends promoted at the check after it is written.
+ *   Neither skips the gates: a step is written only when every gate passes for it (the weighted
+ *   colours have their passing instances, no gated alarm is in ALARM); until then it holds.
  * - abort: restore the starting split now; the rollout ends `aborted`.
  */
 export const COMMAND_KINDS = ["pause", "resume", "promote", "promote-full", "abort"] as const;
