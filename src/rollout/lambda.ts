@@ -22,8 +22,6 @@ function required(name: string): string {
     return value;
 }
 
-let deps: Promise<EngineDeps> | undefined;
-
 async function coldStart(): Promise<EngineDeps> {
     const region = required("AWS_REGION");
     const secrets = new SecretsManagerClient({ region });
@@ -43,25 +41,29 @@ async function coldStart(): Promise<EngineDeps> {
     };
 }
 
-function loadDeps(): Promise<EngineDeps> {
-    // A failed cold start is retried by the next invocation instead of being cached.
-    deps ??= coldStart().catch((err: unknown) => {
-        deps = undefined;
-        throw err;
-    });
-    return deps;
+/**
+ * The handler over a cold start that is done once per instance, again after it failed, and again
+ * once after Consul answers 403: the token was replaced (a new `pulumi up` rotated it) while this
+ * instance kept the old one. Every other error goes to the state machine's retries.
+ */
+export function engineHandler(start: () => Promise<EngineDeps>): (event: EngineEvent) => Promise<TickResult> {
+    let deps: Promise<EngineDeps> | undefined;
+    const load = () =>
+        (deps ??= start().catch((err: unknown) => {
+            deps = undefined;
+            throw err;
+        }));
+    return async (event) => {
+        try {
+            return await handleEvent(event, await load());
+        } catch (err) {
+            if ((err as { status?: number }).status !== 403) {
+                throw err;
+            }
+            deps = undefined;
+            return handleEvent(event, await load());
+        }
+    };
 }
 
-export async function handler(event: EngineEvent): Promise<TickResult> {
-    try {
-        return await handleEvent(event, await loadDeps());
-    } catch (err) {
-        // 403: the token was replaced (a new `pulumi up` rotated it) while this instance kept the old
-        // one; read the secrets again and try once more before the state machine's retries.
-        if ((err as { status?: number }).status !== 403) {
-            throw err;
-        }
-        deps = undefined;
-        return handleEvent(event, await loadDeps());
-    }
-}
+export const handler = engineHandler(coldStart);
