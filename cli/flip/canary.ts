@@ -9,7 +9,8 @@ import { Applier, NothingAppliedError } from "./apply";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, StackContext } from "./context";
 import { AlarmReader, configGate, formatGates, GateOutcome, HealthSource, liveGates } from "./gates";
 import { Progress } from "./progress";
-import { editTrafficText, StackLock, writeFileAtomic } from "./stackFile";
+import { editTrafficText, writeFileAtomic } from "./stackFile";
+import { StackLock } from "./stackLock";
 import { formatWeights, planSteps, sameWeights, Weights } from "./steps";
 
 /** Delivers Ctrl-C (SIGINT) to the flip; returns a function that stops listening. */
@@ -73,7 +74,7 @@ export async function runCanary(request: CanaryRequest, deps: CanaryDeps): Promi
         progress.event(`nothing to do: ${to} already has 100% (${formatWeights(original)})`);
         return EXIT_OK;
     }
-    const lock = StackLock.acquire(context.file, request.command);
+    const lock = await StackLock.acquire(fs.realpathSync(context.file), request.command, { waitMs: 0 });
     const interrupt = new AbortController();
     const stopListening = deps.interrupts.onInterrupt(() => {
         if (interrupt.signal.aborted) {

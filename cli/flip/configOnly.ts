@@ -6,7 +6,9 @@ import { OfflinePlan, StackValues } from "../../src/offline/runtime";
 import { checkFlipChanges, diffOfflinePlans, formatChanges } from "../../src/offline/planDiff";
 import { EXIT_FAILED, EXIT_OK, StackContext } from "./context";
 import { configGate, formatGates } from "./gates";
-import { editTrafficText, stackConfigOf, StackLock, writeFileAtomic } from "./stackFile";
+import { editStackFile, editTrafficText, stackConfigOf, trafficIn } from "./stackFile";
+import { KnownFailure } from "../shared/run";
+import { LockOptions } from "./stackLock";
 import { formatWeights, planSteps, Weights } from "./steps";
 
 export interface ConfigOnlyRequest {
@@ -66,7 +68,7 @@ export async function runDryRun(request: ConfigOnlyRequest, planOffline: PlanFn,
     return EXIT_OK;
 }
 
-export function runNoUp(request: ConfigOnlyRequest, write: (text: string) => void): number {
+export async function runNoUp(request: ConfigOnlyRequest, write: (text: string) => void, lockOptions: LockOptions = {}): Promise<number> {
     const { context, service, to } = request;
     const steps = planSteps(service.traffic, to, request.steps);
     if (steps.length === 0) {
@@ -79,21 +81,23 @@ export function runNoUp(request: ConfigOnlyRequest, write: (text: string) => voi
         write(`Pulumi.${context.stack}.yaml is unchanged.`);
         return EXIT_FAILED;
     }
-    const lock = StackLock.acquire(context.file, request.command);
-    try {
-        const weights = steps[0];
-        const edited = editTrafficText(context.text, service.name, weights);
-        writeFileAtomic(context.file, edited);
-        write(`Wrote ${service.name}: ${formatWeights(service.traffic)} -> ${formatWeights(weights)} to ${context.file}:\n${changedLines(context.text, edited)}`);
-        if (steps.length > 1) {
-            write(`That is step 1 of ${steps.length}; run --no-up again with the same --steps after it is merged and baked, for the next step.`);
+    const weights = steps[0];
+    // The weights were planned from the file as first read; the edit applies them to the file as it
+    // is under the lock, so an edit another flip made meanwhile (to another service) stays.
+    const { before, after } = await editStackFile(context.file, request.command, (text) => {
+        const now = trafficIn(text, service.name);
+        if (now.blue !== service.traffic.blue || now.green !== service.traffic.green) {
+            throw new KnownFailure(`another flip changed ${service.name} to ${formatWeights(now)} while this one waited; nothing was written, run it again`);
         }
-        write(
-            `Next: commit the file and open a pull request; \`pulumi preview --stack ${context.stack}\` in the PR shows the splitter change, ` +
-                `and the program's health gate checks ${service.name} before the splitter is written by \`pulumi up\`.`,
-        );
-        return EXIT_OK;
-    } finally {
-        lock.release();
+        return editTrafficText(text, service.name, weights);
+    }, lockOptions);
+    write(`Wrote ${service.name}: ${formatWeights(service.traffic)} -> ${formatWeights(weights)} to ${context.file}:\n${changedLines(before, after)}`);
+    if (steps.length > 1) {
+        write(`That is step 1 of ${steps.length}; run --no-up again with the same --steps after it is merged and baked, for the next step.`);
     }
+    write(
+        `Next: commit the file and open a pull request; \`pulumi preview --stack ${context.stack}\` in the PR shows the splitter change, ` +
+            `and the program's health gate checks ${service.name} before the splitter is written by \`pulumi up\`.`,
+    );
+    return EXIT_OK;
 }

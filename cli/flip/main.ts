@@ -31,6 +31,8 @@ export interface FlipEnvironment {
     readonly now?: () => number;
     /** Plans a config offline for --dry-run (default: the real program under the mock runtime). */
     readonly planOffline?: PlanFn;
+    /** How long an edit waits for another flip's lock on the stack file (default 15 s). */
+    readonly lockWaitMs?: number;
 }
 
 export const PROJECT_DIR = path.join(__dirname, "..", "..");
@@ -58,7 +60,7 @@ export async function flip(argv: readonly string[], environment: FlipEnvironment
         return runDryRun(target, planOffline, write);
     }
     if (args.mode === "no-up") {
-        return runNoUp(target, write);
+        return runNoUp(target, write, { onWait: write, waitMs: environment.lockWaitMs });
     }
     const alarms = target.service.gate.alarms.length > 0 ? (environment.alarms ?? cloudWatchAlarms)(context.config.region) : undefined;
     return runCanary(

@@ -20,7 +20,8 @@ import { Applier, ApplyRefusedError, ApplyRequest, changesFromEvents } from "../
 import { Interrupts, processInterrupts } from "../../../cli/flip/canary";
 import { AlarmReader } from "../../../cli/flip/gates";
 import { progress } from "../../../cli/flip/progress";
-import { editTrafficText, lockFilePath, StackLock, StackLockedError, writeFileAtomic } from "../../../cli/flip/stackFile";
+import { editTrafficText, writeFileAtomic } from "../../../cli/flip/stackFile";
+import { lockFilePath, StackLock, StackLockedError } from "../../../cli/flip/stackLock";
 import { planSteps } from "../../../cli/flip/steps";
 import { reportError } from "../../../cli/shared/run";
 import { planStack, UsageError } from "../../../src/offline/runtime";
@@ -94,6 +95,7 @@ describe("npm run flip", () => {
         out: { write: (text: string) => output.push(text) },
         env: { CONSUL_HTTP_TOKEN: "management-token" },
         applier,
+        lockWaitMs: 0,
         interrupts,
         now: () => clock,
         sleep: async (ms, signal) => {
@@ -182,7 +184,7 @@ describe("npm run flip", () => {
         });
 
         it("refuses while another flip holds the stack", async () => {
-            const lock = StackLock.acquire(path.join(dir, "Pulumi.dev.yaml"), "another flip");
+            const lock = await StackLock.acquire(path.join(dir, "Pulumi.dev.yaml"), "another flip");
             try {
                 const err = await run(["--stack", "dev", "--service", "orders", "--to", "green", "--no-up"]).catch((e: unknown) => e);
                 expect(err).to.be.instanceOf(StackLockedError);
