@@ -1,15 +1,12 @@
-// What every flip mode starts from: the stack file's text and its validated config, and the one
-// service being flipped, with clear errors for an unknown stack or service.
+// What the flip starts from: the stack file's text and its validated config, and the services
+// named, with clear errors for an unknown stack or service. `set` needs the stack file; the other
+// commands also work on a machine that only reaches Consul (optionalStackContext).
 import * as fs from "fs";
 import * as path from "path";
 import { ServiceConfig, StackConfig, StackConfigError } from "../../src/config";
 import { listStacks, stackFilePath, UsageError } from "../../src/offline/runtime";
 import { parseStackValues } from "../shared/trafficTable";
 import { stackConfigOf } from "./stackFile";
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_INTERRUPTED = 130;
 
 export interface StackContext {
     readonly stack: string;
@@ -33,6 +30,11 @@ export function loadStackContext(stack: string, dir: string): StackContext {
         throw new StackConfigError([{ path: path.basename(file), message: `is not valid YAML: ${(err as Error).message.split("\n")[0]}` }]);
     }
     return { stack, dir, file, text, config: parseStackValues(stack, values) };
+}
+
+/** The stack's context when its file is here, else undefined (control from a machine without the checkout). */
+export function optionalStackContext(stack: string, dir: string): StackContext | undefined {
+    return fs.existsSync(stackFilePath(stack, dir)) ? loadStackContext(stack, dir) : undefined;
 }
 
 export function findService(context: StackContext, name: string): ServiceConfig {

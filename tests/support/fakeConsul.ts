@@ -1,10 +1,11 @@
 // A loopback HTTP server that answers the Consul HTTP API calls this project makes, in the response
 // format Consul documents (status/leader: a JSON string; acl/token/self: a token object, 403 with a
 // plain-text reason for a bad token; health/service: a list of { Node, Service, Checks } entries,
-// with `passing` and `filter` applied). It is NOT Consul: it exists so that our thin axios code can
+// with `passing` and `filter` applied; KV and config entries: fakeConsulKv.ts). It is NOT Consul: it exists so that our thin axios code can
 // be tested on this machine, where no Consul runs.
 import * as http from "http";
 import { AddressInfo } from "net";
+import { answerKvOrConfig, FakeKvStore, newKvStore } from "./fakeConsulKv";
 
 export interface FakeInstance {
     readonly service: string;
@@ -25,12 +26,20 @@ export interface FakeConsulState {
 export interface FakeConsul {
     readonly address: string;
     readonly state: FakeConsulState;
+    /** KV and config entries (fakeConsulKv.ts). */
+    readonly store: FakeKvStore;
     close(): Promise<void>;
 }
 
 export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "requests">> = {}): Promise<FakeConsul> {
     const state: FakeConsulState = { leader: "10.40.1.10:8300", tokens: ["management-token"], instances: [], ...initial, requests: [] };
+    const store = newKvStore();
     const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
+        req.on("end", () => answer(req, Buffer.concat(chunks), res));
+    });
+    const answer = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => {
         const url = new URL(req.url ?? "/", "http://localhost");
         state.requests.push(`${req.method} ${url.pathname}${url.search}`);
         const send = (status: number, body: unknown, type = "application/json") => {
@@ -65,13 +74,17 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
                 }));
             return send(200, entries);
         }
+        if (answerKvOrConfig(store, req, url, body, res)) {
+            return;
+        }
         send(404, `unknown path ${url.pathname}`, "text/plain");
-    });
+    };
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     return {
         address: `127.0.0.1:${port}`,
         state,
+        store,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
 }
