@@ -40,6 +40,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     const deadline = request.timeoutMs === undefined ? undefined : clock.now() + request.timeoutMs;
     const seen = new Set((report.rollout?.events ?? []).map(eventKey));
     let last: RolloutState | undefined = report.rollout;
+    let watched = false;
     while (!(report.rollout === undefined || isTerminal(report.rollout.phase))) {
         if (deadline !== undefined && clock.now() >= deadline) {
             write(`still ${report.health} after ${Math.round((request.timeoutMs ?? 0) / 1000)}s of watching; the rollout goes on in the engine`);
@@ -50,6 +51,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
             throw new Detached("stopped watching");
         }
         report = await readReport(store, request);
+        watched = true;
         const now = report.rollout;
         if (request.json) {
             if (now && now.updatedAt !== last?.updatedAt) {
@@ -66,7 +68,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
         }
         last = now;
     }
-    if (!request.json) {
+    if (watched && !request.json) {
         write(formatStatus(report, clock.now()));
     }
     return exitCodeOf(report.health);
