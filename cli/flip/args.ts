@@ -2,7 +2,7 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { COLOURS, Colour } from "../../src/config";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
 
 export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
 

@@ -2,8 +2,8 @@
 // for a signal), and the clock it waits on, so that tests run its waits on virtual time.
 import { StackConfigError } from "../../src/config";
 import { ConsulHttpError } from "../../src/consul/httpClient";
-import { EXIT_CODES } from "../../src/rollout/contract";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
+import { FLIP_EXIT } from "../shared/exitCodes";
 import { KnownFailure } from "../shared/run";
 
 /**
@@ -18,7 +18,7 @@ import { KnownFailure } from "../shared/run";
  * - 128+n detached on signal n (130 INT, 143 TERM, 129 HUP): the client stopped waiting; the
  *   rollout goes on in the engine, unchanged by the signal.
  */
-export const FLIP_EXIT = { ...EXIT_CODES, SIGNAL_BASE: 128 } as const;
+export { FLIP_EXIT };
 
 /** Invalid input the user can fix from the message alone (exit 2). */
 export class FlipInputError extends KnownFailure {}

@@ -2,11 +2,9 @@
 // named, with clear errors for an unknown stack or service. `set` needs the stack file; the other
 // commands also work on a machine that only reaches Consul (optionalStackContext).
 import * as fs from "fs";
-import * as path from "path";
-import { ServiceConfig, StackConfig, StackConfigError } from "../../src/config";
-import { listStacks, stackFilePath, UsageError } from "../../src/offline/runtime";
-import { parseStackValues } from "../shared/trafficTable";
-import { stackConfigOf } from "./stackFile";
+import { ServiceConfig, StackConfig } from "../../src/config";
+import { UsageError } from "../../src/offline/errors";
+import { loadStackFile, parseStackValues, stackFilePath } from "../../src/offline/stackFile";
 
 export interface StackContext {
     readonly stack: string;
@@ -17,18 +15,7 @@ export interface StackContext {
 }
 
 export function loadStackContext(stack: string, dir: string): StackContext {
-    const file = stackFilePath(stack, dir);
-    if (!fs.existsSync(file)) {
-        const known = fs.existsSync(dir) ? listStacks(dir) : [];
-        throw new UsageError(`unknown stack "${stack}": there is no ${path.basename(file)} in ${dir}; known stacks: ${known.join(", ") || "(none)"}`);
-    }
-    const text = fs.readFileSync(file, "utf8");
-    let values: Record<string, unknown>;
-    try {
-        values = stackConfigOf(text);
-    } catch (err) {
-        throw new StackConfigError([{ path: path.basename(file), message: `is not valid YAML: ${(err as Error).message.split("\n")[0]}` }]);
-    }
+    const { file, text, values } = loadStackFile(stack, dir);
     return { stack, dir, file, text, config: parseStackValues(stack, values) };
 }
 

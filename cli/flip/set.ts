@@ -5,10 +5,12 @@
 // writes nothing; `--up` runs that `pulumi up` now, through Pulumi's Automation API.
 import { Colour, ServiceConfig } from "../../src/config";
 import { diffOfflinePlans, formatChanges } from "../../src/offline/planDiff";
-import { OfflinePlan, StackValues } from "../../src/offline/runtime";
+import { OfflinePlan } from "../../src/offline/planRecords";
+import { StackValues } from "../../src/offline/stackFile";
 import { FlipInputError } from "./clientErrors";
 import { StackContext } from "./context";
-import { editStackFile, editTrafficText, stackConfigOf, trafficIn } from "./stackFile";
+import { editStackFile, editTrafficText, trafficIn } from "./stackFile";
+import { stackValuesOf } from "../../src/offline/stackFile";
 import { LockOptions } from "./stackLock";
 import { formatWeights, sameWeights, Weights, weightsFor } from "./steps";
 
@@ -79,8 +81,8 @@ export async function runSetDryRun(request: SetRequest, planOffline: PlanFn, wri
     const after = edited(context.text, list);
     write(`Desired split:\n${list.map((c) => `  ${c.service.name}: ${formatWeights(c.service.traffic)} -> ${formatWeights(c.weights)}`).join("\n")}`);
     write(`Config change (Pulumi.${context.stack}.yaml):\n${changedLines(context.text, after)}`);
-    const planBefore = await planOffline(context.stack, stackConfigOf(context.text));
-    const planAfter = await planOffline(context.stack, stackConfigOf(after));
+    const planBefore = await planOffline(context.stack, stackValuesOf(context.text, context.file));
+    const planAfter = await planOffline(context.stack, stackValuesOf(after, context.file));
     const diff = diffOfflinePlans(planBefore, planAfter);
     write(`Offline plan: resources whose inputs change (${diff.length} of ${planAfter.resources.length}):\n${formatChanges(diff)}`);
     return false;

@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
 import { COLOURS } from "../../src/config";
 import { KnownFailure } from "../shared/run";
-import { PROJECT } from "../../src/offline/runtime";
+import { PROJECT, stackValuesOf } from "../../src/offline/stackFile";
 import { fsFailure, LockOptions, StackLock } from "./stackLock";
 import { Weights } from "./steps";
 
@@ -44,12 +44,6 @@ export function editTrafficText(text: string, service: string, weights: Weights)
         throw new Error(`editing the traffic of ${service} would change more than its weights; edit the stack file by hand`);
     }
     return edited;
-}
-
-/** The `config:` map of a stack file's text. */
-export function stackConfigOf(text: string): Record<string, unknown> {
-    const doc = YAML.parse(text) as { config?: Record<string, unknown> } | null;
-    return doc?.config ?? {};
 }
 
 export interface StackFileEdit {
@@ -121,7 +115,7 @@ function assertWritable(file: string, target: string): void {
 
 /** The weights of `service` as `text` holds them (0 for a colour it does not name). */
 export function trafficIn(text: string, service: string): Weights {
-    const services = stackConfigOf(text)[SERVICES_KEY] as Record<string, { traffic?: Partial<Weights> }> | undefined;
+    const services = stackValuesOf(text, "the stack file")[SERVICES_KEY] as Record<string, { traffic?: Partial<Weights> }> | undefined;
     const traffic = services?.[service]?.traffic ?? {};
     return { blue: Number(traffic.blue ?? 0), green: Number(traffic.green ?? 0) };
 }

@@ -7,7 +7,8 @@ import { Applier, ApplyRequest, changesFromEvents, findPulumiCli, unexpectedChan
 import { classify } from "../../../cli/flip/clientErrors";
 import { editTrafficText, writeFileAtomic } from "../../../cli/flip/stackFile";
 import { isProductionStackName } from "../../../src/config";
-import { planStack, UsageError } from "../../../src/offline/runtime";
+import { planStack } from "../../../src/offline/runtime";
+import { UsageError } from "../../../src/offline/errors";
 import { FlipWorld } from "../../support/flipClient";
 import * as fs from "fs";
 import * as os from "os";
