@@ -252,25 +252,26 @@ function describeAll(spec: ReleaseSpec, split: Readonly<Record<string, Weights>>
     return spec.services.map((svc) => `${svc.service} ${describeSplit(split[svc.service])}`).join(", ");
 }
 
-/** Writes that make every live split equal what `next` says, in dependency order for its direction. */
-function reconcile(previous: RolloutState, next: RolloutState, observed: Observations, say: (m: string) => void): SplitWrite[] {
-    if (next.steps.length === 0 && Object.keys(next.from).length === 0) {
+/** Writes that make every live split equal what `state` says, in dependency order for its direction. */
+export function writesToMatch(state: RolloutState, live: Readonly<Record<string, Weights | undefined>>): SplitWrite[] {
+    if (state.steps.length === 0 && Object.keys(state.from).length === 0) {
         return [];
     }
-    const expected = expectedSplit(next);
+    const expected = expectedSplit(state);
+    const rollingBack = isTerminal(state.phase) && state.phase !== "promoted";
+    const services = rollingBack ? [...state.spec.services].reverse() : state.spec.services;
+    return services.filter(({ service }) => !weightsEqual(live[service], expected[service])).map(({ service }) => ({ service, weights: expected[service] }));
+}
+
+/** writesToMatch, saying which live splits someone else changed since the previous state. */
+function reconcile(previous: RolloutState, next: RolloutState, observed: Observations, say: (m: string) => void): SplitWrite[] {
+    const writes = writesToMatch(next, observed.live);
     const before = previous.phase === "pending" ? next.from : expectedSplit(previous);
-    const rollingBack = isTerminal(next.phase) && next.phase !== "promoted";
-    const services = rollingBack ? [...next.spec.services].reverse() : next.spec.services;
-    const writes: SplitWrite[] = [];
-    for (const { service } of services) {
+    for (const { service } of writes) {
         const live = observed.live[service];
-        if (weightsEqual(live, expected[service])) {
-            continue;
-        }
         if (!weightsEqual(live, before[service])) {
             say(`${service}: live split is ${live ? describeSplit(live) : "missing"}, not ${describeSplit(before[service])} as the rollout left it; writing it again`);
         }
-        writes.push({ service, weights: expected[service] });
     }
     return writes;
 }

@@ -10,19 +10,16 @@ import { AlarmObservation, PassingObservation } from "../../src/rollout/gates";
 import { rolloutIdFor, } from "../../src/rollout/contract";
 import { specHash } from "../../src/rollout/plan";
 import { FakeConsul } from "./fakeConsul";
-import { putKv, readKv } from "./fakeConsulKv";
+import { putConfigEntry, putKv, readKv } from "./fakeConsulKv";
 
 export function writeSplitter(consul: FakeConsul, service: string, weights: Weights): void {
-    consul.store.index++;
-    consul.store.configEntries.set(`service-splitter/${service}`, {
+    putConfigEntry(consul, {
         Kind: "service-splitter",
         Name: service,
         Splits: [
             { Weight: weights.blue, ServiceSubset: "blue" },
             { Weight: weights.green, ServiceSubset: "green" },
         ],
-        CreateIndex: consul.store.index,
-        ModifyIndex: consul.store.index,
     });
 }
 
@@ -44,12 +41,12 @@ export class EngineDriver {
     start(spec: ReleaseSpec, requestedBy = "ana@laptop"): RolloutState {
         const hash = specHash(spec);
         const state = startRollout(spec, rolloutIdFor(spec.stack, hash, 1), hash, requestedBy, new Date(this.now));
-        putKv(this.consul.store, ROLLOUT_STATE_KEY, state);
+        putKv(this.consul, ROLLOUT_STATE_KEY, state);
         return state;
     }
 
     state(): RolloutState | undefined {
-        return readKv<RolloutState>(this.consul.store, ROLLOUT_STATE_KEY);
+        return readKv<RolloutState>(this.consul, ROLLOUT_STATE_KEY);
     }
 
     tick(trigger: TickTrigger = { kind: "tick" }): Decision {
@@ -61,19 +58,19 @@ export class EngineDriver {
         const live: Record<string, Weights | undefined> = {};
         const passing: Record<string, PassingObservation> = {};
         for (const service of services) {
-            const entry = this.consul.store.configEntries.get(`service-splitter/${service}`) as { Splits: { Weight: number; ServiceSubset: "blue" | "green" }[] } | undefined;
+            const entry = this.consul.state.config.get(`service-splitter/${service}`) as { Splits: { Weight: number; ServiceSubset: "blue" | "green" }[] } | undefined;
             live[service] = entry ? { blue: entry.Splits.find((s) => s.ServiceSubset === "blue")?.Weight ?? 0, green: entry.Splits.find((s) => s.ServiceSubset === "green")?.Weight ?? 0 } : undefined;
             const count = (colour: string) => this.consul.state.instances.filter((i) => i.service === service && i.version === colour && i.status === "passing").length;
             passing[service] = { blue: count("blue"), green: count("green") };
         }
-        const command = readKv<ControlCommand>(this.consul.store, ROLLOUT_COMMAND_KEY);
+        const command = readKv<ControlCommand>(this.consul, ROLLOUT_COMMAND_KEY);
         const decision = decide(state, trigger, { live, passing, alarms: this.alarms }, command, new Date(this.now));
         for (const write of decision.writes) {
             writeSplitter(this.consul, write.service, write.weights);
         }
-        putKv(this.consul.store, ROLLOUT_STATE_KEY, decision.state);
+        putKv(this.consul, ROLLOUT_STATE_KEY, decision.state);
         if (decision.history) {
-            putKv(this.consul.store, `${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(decision.history.startedAt, decision.history.rolloutId)}`, decision.history);
+            putKv(this.consul, `${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(decision.history.startedAt, decision.history.rolloutId)}`, decision.history);
         }
         this.ticks++;
         this.last = decision;

@@ -148,7 +148,7 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(world.text()).to.include("applied: abort from bo@laptop-2: rolling back");
             expect(world.text()).to.include("aborted (Degraded)");
             expect(state().phase).to.equal("aborted");
-            expect(world.consul.store.configEntries.get("service-splitter/orders")).to.deep.include({ Splits: [{ Weight: 100, ServiceSubset: "blue" }, { Weight: 0, ServiceSubset: "green" }] });
+            expect(world.consul.state.config.get("service-splitter/orders")).to.deep.include({ Splits: [{ Weight: 100, ServiceSubset: "blue" }, { Weight: 0, ServiceSubset: "green" }] });
             world.output = [];
             expect(await world.run(["history", "--stack", "prod"])).to.equal(0);
             expect(world.text()).to.match(/ana@laptop\s+inventory 100\/0, orders 100\/0\s+inventory 0\/100, orders 0\/100\s+aborted\s+\S+\s+aborted by bo@laptop-2 \(latency\); abort by bo@laptop-2/);
@@ -161,7 +161,7 @@ describe("npm run flip -- status, history and control commands", () => {
             world.startRollout();
             const err = await world.run(["abort", "--stack", "prod"]).catch((e: unknown) => e);
             expect((err as Error).message).to.equal("prod is a production stack: pass --yes to abort the running rollout of prod without a terminal to confirm on");
-            expect(readKv(world.consul.store, ROLLOUT_COMMAND_KEY)).to.equal(undefined);
+            expect(readKv(world.consul, ROLLOUT_COMMAND_KEY)).to.equal(undefined);
         });
 
         it("refuses with exit 2 when there is nothing to control, a command is pending, or the rollout is not paused", async () => {
@@ -174,12 +174,12 @@ describe("npm run flip -- status, history and control commands", () => {
             world.startRollout();
             expect(await refused(["resume"])).to.match(/is baking, not paused; nothing to resume/);
             const pending: ControlCommand = { id: "c-1", rolloutId: state().rolloutId, kind: "pause", issuedBy: "cy@ci", issuedAt: "2026-12-01T10:00:00Z" };
-            putKv(world.consul.store, ROLLOUT_COMMAND_KEY, pending);
+            putKv(world.consul, ROLLOUT_COMMAND_KEY, pending);
             expect(await refused(["abort"])).to.include("a pause from cy@ci (at 2026-12-01T10:00:00Z) is pending");
             world.runEngineUntil(world.engine.now + 60_000);
             expect(await refused(["pause"])).to.include("is already paused (by cy@ci");
             world.runEngineUntil(world.engine.now + 1);
-            putKv(world.consul.store, ROLLOUT_COMMAND_KEY, { ...pending, id: "c-2", kind: "abort" });
+            putKv(world.consul, ROLLOUT_COMMAND_KEY, { ...pending, id: "c-2", kind: "abort" });
             world.runEngineUntil(world.engine.now + 60_000);
             expect(await refused(["pause"])).to.match(/the last rollout, \S+, ended aborted at/);
         });
@@ -195,7 +195,7 @@ describe("npm run flip -- status, history and control commands", () => {
                         if (!raced) {
                             raced = true;
                             // Another client's command lands (and is applied) between our read and our write.
-                            putKv(world.consul.store, ROLLOUT_COMMAND_KEY, { ...command, id: "other", kind: "promote", issuedBy: "cy@ci" });
+                            putKv(world.consul, ROLLOUT_COMMAND_KEY, { ...command, id: "other", kind: "promote", issuedBy: "cy@ci" });
                             world.engine.tick();
                         }
                         return real.putCommand(command, cas);
@@ -214,7 +214,7 @@ describe("npm run flip -- status, history and control commands", () => {
             world.dueAt = undefined; // the engine does not tick
             expect(await world.run(["pause", "--stack", "prod", "--yes", "--poll", "10s"])).to.equal(4);
             expect(world.text()).to.include("the engine has not taken the pause within 90s; it stays pending");
-            expect(readKv<ControlCommand>(world.consul.store, ROLLOUT_COMMAND_KEY)?.kind).to.equal("pause");
+            expect(readKv<ControlCommand>(world.consul, ROLLOUT_COMMAND_KEY)?.kind).to.equal("pause");
         });
 
         it("detaches on a signal: says what the rollout does and how to follow it, and changes nothing", async () => {
@@ -224,7 +224,7 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(143);
             expect(world.text()).to.include("detached on SIGTERM: stopped watching; the rollout goes on in the engine, unchanged by the signal:");
             expect(world.text()).to.include("Follow it with: npm run flip -- status --stack prod --watch");
-            expect(readKv(world.consul.store, ROLLOUT_COMMAND_KEY)).to.equal(undefined);
+            expect(readKv(world.consul, ROLLOUT_COMMAND_KEY)).to.equal(undefined);
             expect(before).to.equal("baking");
         });
     });

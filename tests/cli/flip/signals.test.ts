@@ -88,7 +88,7 @@ describe("flip client and signals (real processes)", function () {
         pause.child.kill("SIGTERM");
         expect(await pause.closed, pause.output).to.equal(143);
         expect(pause.output).to.include("detached on SIGTERM: the pause was written to Consul");
-        expect(readKv<ControlCommand>(world.consul.store, ROLLOUT_COMMAND_KEY)).to.include({ kind: "pause", rolloutId: (world.engine.state() as RolloutState).rolloutId });
+        expect(readKv<ControlCommand>(world.consul, ROLLOUT_COMMAND_KEY)).to.include({ kind: "pause", rolloutId: (world.engine.state() as RolloutState).rolloutId });
         // The only write of all five clients is the pause's command.
         expect(world.consul.state.requests.filter((r) => r.startsWith("PUT") || r.startsWith("DELETE"))).to.deep.equal([`PUT /v1/kv/${ROLLOUT_COMMAND_KEY}?cas=0`]);
         expect(fs.readdirSync(world.dir).sort()).to.deep.equal(["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
