@@ -94,6 +94,26 @@ describe("npm run flip -- set", () => {
         }
     });
 
+    it("--up on a signal cancels pulumi up through its AbortSignal (SIGINT to pulumi) and detaches with 128+n", async () => {
+        const abort = new AbortController();
+        let sawSignal = false;
+        const applier: Applier = {
+            apply: (request) =>
+                new Promise<void>((_, reject) => {
+                    request.signal?.addEventListener("abort", () => {
+                        sawSignal = true;
+                        reject(new Error("update canceled"));
+                    });
+                    abort.abort(); // the signal arrives while pulumi up runs
+                }),
+        };
+        const code = await world.run(["set", "--stack", "dev", "--service", "orders", "--to", "green", "--up"], { applier, abort: abort.signal, detachedBy: () => "SIGINT" });
+        expect(code).to.equal(130);
+        expect(sawSignal).to.equal(true);
+        expect(world.text()).to.include("detached on SIGINT: pulumi up was cancelled cleanly; a rollout it had started goes on in the engine.");
+        expect(world.file("dev")).to.equal(green(world.original.dev, "orders"));
+    });
+
     it("--dry-run prints the change and the offline plan's diff (the real program) and writes nothing", async () => {
         expect(await world.run(["set", "--stack", "dev", "--service", "orders", "--to", "green", "--dry-run"], { planOffline: (stack, config) => planStack({ stack, config }) })).to.equal(0);
         expect(world.text()).to.include("Dry run for stack dev (nothing is written).");
