@@ -174,11 +174,3 @@ export function parseDuration(text: string, flag = "duration"): number {
     }
     return Math.round(ms);
 }
-
-export function formatDuration(ms: number): string {
-    const total = Math.max(0, Math.round(ms / 1000));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    return h > 0 ? `${h}h${String(m).padStart(2, "0")}m${String(s).padStart(2, "0")}s` : m > 0 ? `${m}m${String(s).padStart(2, "0")}s` : `${s}s`;
-}
