@@ -1,13 +1,14 @@
 // `set --up`: runs the user's `pulumi up` for the stack now, through Pulumi's Automation API (the
 // Pulumi CLI must be installed and logged in to the stack's backend). It previews first and refuses
-// unless the preview changes only the traffic resources of the services being set (apply other
-// pending changes on their own first), then runs `pulumi up` targeted at those resources. The
-// rollout starts inside that `up` and runs in the engine: a signal to the client cancels the `up`
-// gracefully (SIGINT to the pulumi process), never the rollout.
+// unless the preview changes exactly the stack's Release (the one resource a traffic change
+// changes; apply other pending changes on their own first), then runs `pulumi up` targeted at it.
+// The rollout starts inside that `up` and runs in the engine; the `up` follows it and prints its
+// steps. A signal to the client cancels the `up` gracefully (SIGINT to the pulumi process), never
+// the rollout.
 import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
-import { checkFlipChanges } from "../../src/offline/planDiff";
+import { checkReleaseChanges } from "../../src/offline/planDiff";
 import { FlipInputError } from "./clientErrors";
 
 export interface ApplyRequest {
@@ -25,7 +26,7 @@ export interface Applier {
     apply(request: ApplyRequest): Promise<void>;
 }
 
-/** The preview showed changes other than the services' traffic resources: nothing was applied. */
+/** The preview showed changes other than the stack's Release: nothing was applied. */
 export class ApplyRefusedError extends FlipInputError {
     constructor(
         message: string,
@@ -51,10 +52,9 @@ export function changesFromEvents(events: readonly EngineEvent[]): { urn: string
     return changes;
 }
 
-/** Changes that belong to none of `services`' traffic resources. */
-export function unexpectedChanges(changes: readonly { urn: string; kind: string }[], services: readonly string[]): string[] {
-    const perService = services.map((service) => new Set(checkFlipChanges(changes, service).unexpected));
-    return [...perService[0]].filter((change) => perService.every((set) => set.has(change)));
+/** Changes a traffic change must not carry: anything but the stack's Release. */
+export function unexpectedChanges(changes: readonly { urn: string; kind: string }[]): string[] {
+    return checkReleaseChanges(changes).unexpected;
 }
 
 /** The `pulumi` executable on PATH, or undefined. */
@@ -87,10 +87,10 @@ export function automationApplier(): Applier {
             if (changes.length === 0) {
                 return;
             }
-            const unexpected = unexpectedChanges(changes, request.services);
+            const unexpected = unexpectedChanges(changes);
             if (unexpected.length > 0) {
                 throw new ApplyRefusedError(
-                    `refusing to run pulumi up on ${request.stack}: besides the traffic of ${request.services.join(", ")}, it would change:\n  ` +
+                    `refusing to run pulumi up on ${request.stack}: besides the Release (the traffic of ${request.services.join(", ")}), it would change:\n  ` +
                         `${unexpected.join("\n  ")}\nRun \`pulumi preview --stack ${request.stack}\` and apply those changes on their own first.`,
                     unexpected,
                 );

@@ -30,6 +30,9 @@ export type Colour = "blue" | "green";
 // when the key does not exist. GET /v1/kv/bluegreen/rollout/history/?recurse answers every record.
 // Writing: PUT /v1/kv/<key>?cas=<index> with the raw JSON document as body answers `true` or `false`.
 // Every request carries the token as X-Consul-Token, over HTTPS (8501) with the stack's CA.
+// A service's live split (what `status` shows): GET /v1/config/service-splitter/<service> answers
+// { Kind, Name, Splits: [{ Weight, Service, ServiceSubset: "blue" | "green" }], ModifyIndex, ... }
+// or 404 while the service has no splitter (src/rollout/consulApi.ts weightsOfEntry reads it).
 // ---------------------------------------------------------------------------------------------
 
 export const ROLLOUT_KV_PREFIX = "bluegreen/rollout/";

@@ -1,4 +1,4 @@
-// The stack's whole security group table (reference section 5), printed as rows and asserted row by
+// The stack's whole security group table (docs/platform-facts.md#network), printed as rows and asserted row by
 // row: who may reach whom, on which port and protocol. A flow added or widened anywhere fails here.
 import { expect } from "chai";
 import { Peer, SecurityGroupRule, securityGroupRules } from "../../src/net/render/securityGroupRules";
@@ -36,8 +36,9 @@ const BETWEEN_GROUPS = [
     ...flow("consulApiLb", "servers", "tcp", 8501),
     // The SSM tunnel runs through a server to the internal API load balancer.
     ...flow("servers", "consulApiLb", "tcp", 8501),
+    ...flow("rolloutEngine", "consulApiLb", "tcp", 8501),
 ];
-const HTTPS_OUT = ["servers", "meshTasks", "gateway", "controller"].map((g) => `out ${g} -> 0.0.0.0/0 tcp/443`);
+const HTTPS_OUT = ["servers", "meshTasks", "gateway", "controller", "rolloutEngine"].map((g) => `out ${g} -> 0.0.0.0/0 tcp/443`);
 
 describe("security group table", () => {
     it("is exactly this table with HTTPS on the ALB (443, and 80 to redirect)", () => {
