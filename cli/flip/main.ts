@@ -97,7 +97,8 @@ async function runConsulCommand(
     }
     if (args.command === "status") {
         const stackServices = context?.config.services.map((s) => s.name) ?? [];
-        return runStatus(store, { ...args, stackServices }, clock, write);
+        const stackFile = context ? Object.fromEntries(context.config.services.map((s) => [s.name, s.traffic])) : undefined;
+        return runStatus(store, { ...args, stackServices, stackFile }, clock, write);
     }
     const kind: ControlKind = controlKind(args);
     if (!(COMMAND_KINDS as readonly string[]).includes(kind)) {

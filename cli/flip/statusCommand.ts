@@ -12,6 +12,8 @@ export interface StatusRequest {
     /** Services to show; empty: those of the stack file and of the rollout. */
     readonly services: readonly string[];
     readonly stackServices: readonly string[];
+    /** Each service's `traffic` in the stack file here, when there is one. */
+    readonly stackFile?: Readonly<Record<string, Weights>>;
     readonly watch: boolean;
     readonly timeoutMs?: number;
     readonly json: boolean;
@@ -25,7 +27,7 @@ async function readReport(store: RolloutStore, request: StatusRequest): Promise<
     for (const name of names) {
         live[name] = (await store.liveSplit(name)) ?? null;
     }
-    return statusReport(request.stack, state, live);
+    return statusReport(request.stack, state, live, request.stackFile);
 }
 
 const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;

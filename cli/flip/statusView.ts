@@ -16,6 +16,8 @@ export interface StatusReport {
     readonly live: Readonly<Record<string, Weights | null>>;
     /** What the state says each service should run now (absent without a rollout). */
     readonly expected?: Readonly<Record<string, Weights>>;
+    /** Each service's `traffic` in the stack file, when the client has it. */
+    readonly stackFile?: Readonly<Record<string, Weights>>;
 }
 
 export function split(w: Weights | null | undefined): string {
@@ -25,9 +27,11 @@ export function split(w: Weights | null | undefined): string {
 const time = (iso: string | undefined) => (iso ? iso.replace(/\.\d{3}Z$/, "Z") : "-");
 
 /** The health of a stack from its state and live splits: Degraded also when the live split drifted. */
-export function statusReport(stack: string, state: RolloutState | undefined, live: Readonly<Record<string, Weights | null>>): StatusReport {
+export function statusReport(stack: string, state: RolloutState | undefined, live: Readonly<Record<string, Weights | null>>, stackFile?: Readonly<Record<string, Weights>>): StatusReport {
     if (!state) {
-        return { stack, health: healthOf(undefined), message: "no rollout has run in this stack", live };
+        const pending = Object.keys(live).filter((s) => stackFile?.[s] && live[s] && !weightsEqual(live[s] ?? undefined, stackFile[s]));
+        const message = pending.length > 0 ? `no rollout has run in this stack; the stack file asks for a new split of ${pending.join(", ")} (pulumi up starts it)` : "no rollout has run in this stack";
+        return { stack, health: healthOf(undefined), message, live, stackFile };
     }
     const expected = expectedSplit(state);
     const drifted = Object.keys(expected).filter((service) => service in live && !weightsEqual(live[service] ?? undefined, expected[service]));
@@ -35,15 +39,26 @@ export function statusReport(stack: string, state: RolloutState | undefined, liv
     // While a rollout runs, the engine puts a drifted split back at its next tick.
     if (drifted.length > 0 && isTerminal(state.phase)) {
         const which = drifted.map((s) => `${s} runs ${split(live[s])}, the rollout left ${split(expected[s])}`).join("; ");
-        return { stack, health: "Degraded", message: `live split differs from the last rollout's: ${which}`, rollout: state, live, expected };
+        return { stack, health: "Degraded", message: `live split differs from the last rollout's: ${which}`, rollout: state, live, expected, stackFile };
     }
     const message =
         state.phase === "promoted"
             ? `rollout ${state.rolloutId} promoted at ${time(state.endedAt)}`
             : isTerminal(state.phase)
-              ? `rollout ${state.rolloutId} ${state.phase}: ${state.reason ?? "no reason recorded"}; the stack file may say otherwise (git says the new split, the platform runs the old one)`
+              ? `rollout ${state.rolloutId} ${state.phase}: ${state.reason ?? "no reason recorded"}; ${degradedNote(state, stackFile)}`
               : `rollout ${state.rolloutId} is ${state.phase}`;
-    return { stack, health, message, rollout: state, live, expected };
+    return { stack, health, message, rollout: state, live, expected, stackFile };
+}
+
+/** After a rollback: what git says against what the platform runs. */
+function degradedNote(state: RolloutState, stackFile: Readonly<Record<string, Weights>> | undefined): string {
+    if (!stackFile) {
+        return "the stack file may still ask for the new split (git says the new split, the platform runs the old one)";
+    }
+    const asking = state.spec.services.filter((s) => stackFile[s.service] && weightsEqual(stackFile[s.service], s.to)).map((s) => s.service);
+    return asking.length > 0
+        ? `the stack file still asks for the new split of ${asking.join(", ")}, the platform runs the old one: fix and retry (BLUEGREEN_ROLLOUT_RETRY=1 pulumi up), or set the split back`
+        : "the stack file no longer asks for this rollout's split";
 }
 
 /** The few lines that say what a rollout is doing right now. */
@@ -80,7 +95,13 @@ export function formatStatus(report: StatusReport, nowMs: number): string {
         const desired = state?.spec.services.find((s) => s.service === service)?.to;
         return [service, split(report.live[service]), report.expected?.[service] ? split(report.expected[service]) : "-", desired ? split(desired) : "-"];
     });
-    out.push(renderTable(["SERVICE", "LIVE (CONSUL)", "ROLLOUT SAYS", "DESIRED"], rows));
+    const withFile = report.stackFile !== undefined;
+    out.push(
+        renderTable(
+            ["SERVICE", "LIVE (CONSUL)", "ROLLOUT SAYS", "DESIRED", ...(withFile ? ["STACK FILE"] : [])],
+            rows.map((row, i) => (withFile ? [...row, split(report.stackFile?.[services[i]])] : row)),
+        ),
+    );
     if (state && state.gates.length > 0) {
         out.push("Gates:");
         out.push(

@@ -12,7 +12,8 @@ import { ConsulHttpOptions } from "../../../src/consul/httpClient";
 import { ControlCommand, ROLLOUT_COMMAND_KEY, RolloutState } from "../../../src/rollout/contract";
 import { putKv, readKv } from "../../support/fakeConsulKv";
 import { writeSplitter } from "../../support/engineDriver";
-import { ALL_BLUE, FlipWorld, prodRelease } from "../../support/flipClient";
+import { ALL_BLUE, ALL_GREEN, FlipWorld, prodRelease } from "../../support/flipClient";
+import { editTrafficText } from "../../../cli/flip/stackFile";
 
 describe("npm run flip -- status, history and control commands", () => {
     const world = new FlipWorld();
@@ -33,6 +34,12 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(world.text()).to.include("Stack prod: Healthy: no rollout has run in this stack");
             expect(world.text()).to.match(/orders\s+blue 100% \/ green 0%\s+-\s+-/);
             expect(world.consul.state.requests).to.include("GET /v1/config/service-splitter/orders");
+            // A desired split in the stack file that no rollout has carried out yet is said so.
+            fs.writeFileSync(path.join(world.dir, "Pulumi.prod.yaml"), editTrafficText(world.original.prod, "orders", ALL_GREEN));
+            world.output = [];
+            expect(await world.run(["status", "--stack", "prod"])).to.equal(0);
+            expect(world.text()).to.include("the stack file asks for a new split of orders (pulumi up starts it)");
+            expect(world.text()).to.match(/orders\s+blue 100% \/ green 0%\s+-\s+-\s+blue 0% \/ green 100%/);
         });
 
         it("shows a running rollout's phase, step, bake and next check, and exits 4 (not done)", async () => {
@@ -66,6 +73,7 @@ describe("npm run flip -- status, history and control commands", () => {
         });
 
         it("--watch shows a failing gate rolled back by the platform, and exits 1 (degraded)", async () => {
+            fs.writeFileSync(path.join(world.dir, "Pulumi.prod.yaml"), editTrafficText(editTrafficText(world.original.prod, "orders", ALL_GREEN), "inventory", ALL_GREEN));
             world.startRollout();
             world.onSleep = (n) => {
                 if (n === 3) {
@@ -76,6 +84,7 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(1);
             expect(world.text()).to.match(/rolled-back: gate health:orders failed 3 checks in a row/);
             expect(world.text()).to.match(/Stack prod: Degraded: rollout \S+ rolled-back/);
+            expect(world.text()).to.include("the stack file still asks for the new split of inventory, orders, the platform runs the old one");
             expect(world.text()).to.match(/orders\s+blue 100% \/ green 0%\s+blue 100% \/ green 0%\s+blue 0% \/ green 100%/);
         });
 
