@@ -72,6 +72,12 @@ export interface ServiceGateSpec {
     readonly failureThreshold: number;
     /** `gate.skip`: health is not judged for this service (alarms still are). */
     readonly skipHealth: boolean;
+    /**
+     * Metric analysis settings (issue 12: green compared with blue), when the service asks for it.
+     * The engine judges it through its analysis dependency as gate `analysis:<service>`; a verdict
+     * of "inconclusive" holds the step without counting as a failed check.
+     */
+    readonly analysis?: Readonly<Record<string, unknown>>;
 }
 
 export interface ServiceReleaseSpec {
@@ -149,9 +155,13 @@ export interface GateCheck {
     readonly ok: boolean;
     /** One line, for example "orders/green has 1 passing instance of 2 required (weight 10%)". */
     readonly message: string;
+    /** Not ok, but not a failure either (too little traffic to judge): the step holds, nothing counts. */
+    readonly inconclusive?: boolean;
+    /** The figures the check used (analysis gates), for history and status. */
+    readonly figures?: Readonly<Record<string, number>>;
 }
 
-/** A gate: `health:<service>` or `alarm:<alarm name>`. */
+/** A gate: `health:<service>`, `alarm:<alarm name>` or `analysis:<service>`. */
 export interface GateState {
     readonly gate: string;
     readonly consecutiveFailures: number;
@@ -271,6 +281,8 @@ export interface HistoryRecord {
     readonly reason?: string;
     /** The commands applied during the rollout, in order. */
     readonly commands: readonly AppliedCommand[];
+    /** Each gate as it stood at the end: its last check, with the figures it used. */
+    readonly gates?: readonly GateState[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -298,5 +298,6 @@ function historyOf(state: RolloutState): HistoryRecord {
         result: state.phase,
         reason: state.reason,
         commands: state.commandLog ?? [],
+        gates: state.gates,
     };
 }

@@ -11,10 +11,19 @@ export type PassingObservation = Readonly<Partial<Record<Colour, number>>> | { r
 /** `MISSING`: DescribeAlarms did not return the alarm (deleted or misspelt): a failed check. */
 export type AlarmObservation = "OK" | "ALARM" | "INSUFFICIENT_DATA" | "MISSING" | { readonly error: string };
 
+/** What an analysis (issue 12's metric comparison) concluded for one service. */
+export interface AnalysisVerdict {
+    readonly verdict: "pass" | "fail" | "inconclusive";
+    readonly message: string;
+    readonly figures?: Readonly<Record<string, number>>;
+}
+
 export interface GateObservations {
     /** Passing instances of each colour, per service whose health is gated. */
     readonly passing: Readonly<Record<string, PassingObservation>>;
     readonly alarms: Readonly<Record<string, AlarmObservation>>;
+    /** Analysis verdicts, per service with `gate.analysis`; absent when none is. */
+    readonly analyses?: Readonly<Record<string, AnalysisVerdict | { readonly error: string }>>;
 }
 
 export function healthGateId(service: string): string {
@@ -25,12 +34,19 @@ export function alarmGateId(alarm: string): string {
     return `alarm:${alarm}`;
 }
 
+export function analysisGateId(service: string): string {
+    return `analysis:${service}`;
+}
+
 /** Every gate of a release, with its threshold (an alarm named by several services takes the lowest). */
 export function releaseGates(spec: ReleaseSpec): GateState[] {
     const gates = new Map<string, GateState>();
     for (const service of spec.services) {
         if (!service.gate.skipHealth) {
             gates.set(healthGateId(service.service), { gate: healthGateId(service.service), consecutiveFailures: 0, failureThreshold: service.gate.failureThreshold });
+        }
+        if (service.gate.analysis !== undefined) {
+            gates.set(analysisGateId(service.service), { gate: analysisGateId(service.service), consecutiveFailures: 0, failureThreshold: service.gate.failureThreshold });
         }
         for (const alarm of service.gate.alarms) {
             const id = alarmGateId(alarm);
@@ -59,6 +75,16 @@ function checkHealth(spec: ReleaseSpec, service: string, weights: Weights, obser
         .map((colour) => ({ colour, weight: weights[colour], required: gate.required[colour], passing: observed[colour] ?? 0 }));
     const verdict = judge(service, colours);
     return { at, ok: verdict.ok, message: verdict.message };
+}
+
+function checkAnalysis(service: string, observed: AnalysisVerdict | { readonly error: string } | undefined, at: string): GateCheck {
+    if (observed === undefined) {
+        return { at, ok: false, message: `${service}: no analysis verdict` };
+    }
+    if ("error" in observed) {
+        return { at, ok: false, message: `${service}: analysis could not run: ${observed.error}` };
+    }
+    return { at, ok: observed.verdict === "pass", inconclusive: observed.verdict === "inconclusive" || undefined, message: observed.message, figures: observed.figures };
 }
 
 function checkAlarm(alarm: string, observed: AlarmObservation | undefined, at: string): GateCheck {
@@ -101,14 +127,19 @@ export function checkGates(
     const problems: string[] = [];
     let failed: GateState | undefined;
     for (const gate of previous) {
-        const isHealth = gate.gate.startsWith("health:");
+        const kind = gate.gate.slice(0, gate.gate.indexOf(":"));
         const name = gate.gate.slice(gate.gate.indexOf(":") + 1);
-        const check = isHealth ? checkHealth(spec, name, weights[name], observed.passing[name], at) : checkAlarm(name, observed.alarms[name], at);
-        const counts = !(isHealth && holdHealth);
+        const check =
+            kind === "health"
+                ? checkHealth(spec, name, weights[name], observed.passing[name], at)
+                : kind === "analysis"
+                  ? checkAnalysis(name, observed.analyses?.[name], at)
+                  : checkAlarm(name, observed.alarms[name], at);
+        const counts = !(kind === "health" && holdHealth) && !check.inconclusive;
         const consecutiveFailures = check.ok ? 0 : counts ? gate.consecutiveFailures + 1 : gate.consecutiveFailures;
         const next: GateState = { ...gate, consecutiveFailures, last: check };
         if (!check.ok) {
-            problems.push(`${check.message} (${consecutiveFailures}/${gate.failureThreshold} consecutive failed checks)`);
+            problems.push(check.inconclusive ? `${check.message} (inconclusive: holding)` : `${check.message} (${consecutiveFailures}/${gate.failureThreshold} consecutive failed checks)`);
         }
         if (!failed && consecutiveFailures >= gate.failureThreshold) {
             failed = next;

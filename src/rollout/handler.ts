@@ -14,12 +14,13 @@ import {
     ROLLOUT_STATE_KEY,
     RolloutPhase,
     RolloutState,
+    ServiceReleaseSpec,
     Weights,
 } from "./contract";
 import type { AlarmStates } from "./alarms";
 import type { RolloutConsulApi } from "./consulApi";
 import { decide, Decision, startRollout, TickTrigger, writesToMatch } from "./decide";
-import { gatedAlarms, PassingObservation } from "./gates";
+import { AnalysisVerdict, gatedAlarms, PassingObservation } from "./gates";
 
 /** The Step Functions loop's invocation; the state machine passes its execution input and name. */
 export interface TickEvent {
@@ -55,9 +56,16 @@ export interface TickResult {
     readonly reason?: string;
 }
 
+/**
+ * Judges the services with `gate.analysis` (issue 12's metric comparison of green with blue) for
+ * the split the rollout is judged at; absent, such a gate never passes ("no analysis verdict").
+ */
+export type Analyse = (state: RolloutState, services: readonly ServiceReleaseSpec[]) => Promise<Record<string, AnalysisVerdict>>;
+
 export interface EngineDeps {
     readonly consul: RolloutConsulApi;
     readonly alarms: AlarmStates;
+    readonly analyse?: Analyse;
     readonly now: () => Date;
     readonly log?: (message: string) => void;
 }
@@ -131,7 +139,17 @@ async function observe(state: RolloutState, deps: EngineDeps) {
     } catch (err) {
         alarms = Object.fromEntries(names.map((name) => [name, { error: (err as Error).message }]));
     }
-    return { live, passing, alarms };
+    const analysed = services.filter((svc) => svc.gate.analysis !== undefined);
+    if (analysed.length === 0) {
+        return { live, passing, alarms };
+    }
+    let analyses: Record<string, AnalysisVerdict | { error: string }> = {};
+    try {
+        analyses = deps.analyse ? await deps.analyse(state, analysed) : {};
+    } catch (err) {
+        analyses = Object.fromEntries(analysed.map((svc) => [svc.service, { error: (err as Error).message }]));
+    }
+    return { live, passing, alarms, analyses };
 }
 
 async function carryOut(decision: Decision, deps: EngineDeps): Promise<void> {

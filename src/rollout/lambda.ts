@@ -43,11 +43,25 @@ async function coldStart(): Promise<EngineDeps> {
     };
 }
 
-export async function handler(event: EngineEvent): Promise<TickResult> {
+function loadDeps(): Promise<EngineDeps> {
     // A failed cold start is retried by the next invocation instead of being cached.
     deps ??= coldStart().catch((err: unknown) => {
         deps = undefined;
         throw err;
     });
-    return handleEvent(event, await deps);
+    return deps;
+}
+
+export async function handler(event: EngineEvent): Promise<TickResult> {
+    try {
+        return await handleEvent(event, await loadDeps());
+    } catch (err) {
+        // 403: the token was replaced (a new `pulumi up` rotated it) while this instance kept the old
+        // one; read the secrets again and try once more before the state machine's retries.
+        if ((err as { status?: number }).status !== 403) {
+            throw err;
+        }
+        deps = undefined;
+        return handleEvent(event, await loadDeps());
+    }
 }

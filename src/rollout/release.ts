@@ -101,8 +101,11 @@ async function follow(rolloutId: string, execution: string | undefined, runtime:
         }
         if (state && state.rolloutId === rolloutId) {
             seen = true;
-            // Events are appended in time order; print the ones after the last printed.
-            const fresh = state.events.filter((e) => `${e.at} ${e.message}` > printed);
+            // Events are appended in order and the oldest drop off past 50: print those after the last
+            // one printed, or, if it dropped off, those later than it.
+            const keys = state.events.map((e) => `${e.at} ${e.message}`);
+            const last = keys.lastIndexOf(printed);
+            const fresh = last >= 0 ? state.events.slice(last + 1) : state.events.filter((e) => printed === "" || e.at > printed.slice(0, printed.indexOf(" ")));
             for (const event of fresh) {
                 runtime.log(`${event.at} ${event.message}`);
             }

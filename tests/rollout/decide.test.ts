@@ -122,6 +122,7 @@ describe("rollout decisions (pure)", () => {
                 expect(t.live).to.deep.equal({ inventory: ALL_BLUE, orders: ALL_BLUE });
                 expect(d.done).to.equal(true);
                 expect(d.history).to.include({ result: "rolled-back" });
+                expect(d.history!.gates!.some((g) => g.consecutiveFailures === 3 && g.last?.ok === false)).to.equal(true);
                 expect(healthOf(d.state)).to.equal("Degraded");
             });
         }
@@ -170,6 +171,41 @@ describe("rollout decisions (pure)", () => {
             expect(d.state).to.include({ phase: "failed", restored: false });
             expect(d.state.reason).to.contain("Lambda.Unknown: timed out");
             expect(t.live).to.deep.equal({ inventory: ALL_BLUE, orders: ALL_BLUE });
+        });
+    });
+
+    describe("analysis gates (where issue 12's comparison of green with blue plugs in)", () => {
+        const analysed = () => {
+            const spec = releaseSpec();
+            return newRollout({ ...spec, services: spec.services.map((svc) => (svc.service === "orders" ? { ...svc, gate: { ...svc.gate, analysis: { maxErrorShareDelta: 1 } } } : svc)) });
+        };
+        const verdict = (v: "pass" | "fail" | "inconclusive") => (o: ReturnType<typeof healthy>) => ({
+            ...o,
+            analyses: { orders: { verdict: v, message: `orders green vs blue: ${v}`, figures: { greenErrorShare: 2.5, blueErrorShare: 0.4 } } },
+        });
+
+        it("an inconclusive verdict holds the step without counting; a pass lets it go on", () => {
+            const t = new Ticker(analysed());
+            t.tick({ observe: verdict("pass") });
+            expect(t.state.stepIndex).to.equal(0);
+            for (let i = 0; i < 10; i++) {
+                t.tick({ observe: verdict("inconclusive") });
+            }
+            expect(t.state).to.include({ phase: "baking", stepIndex: 0 });
+            const gate = t.state.gates.find((g) => g.gate === "analysis:orders")!;
+            expect(gate.consecutiveFailures).to.equal(0);
+            expect(gate.last).to.deep.include({ ok: false, inconclusive: true, figures: { greenErrorShare: 2.5, blueErrorShare: 0.4 } });
+            expect(t.runToEnd(100, { observe: verdict("pass") }).state.phase).to.equal("promoted");
+        });
+
+        it("failing verdicts count like any gate and roll back at the threshold; a missing verdict is a failed check", () => {
+            const t = new Ticker(analysed());
+            t.tick({ observe: verdict("pass") });
+            t.tick({ observe: verdict("fail") });
+            t.tick({ observe: (o) => o });
+            const d = t.tick({ observe: verdict("fail") });
+            expect(d.state.phase).to.equal("rolled-back");
+            expect(d.state.reason).to.equal("gate analysis:orders failed 3 checks in a row: orders green vs blue: fail");
         });
     });
 

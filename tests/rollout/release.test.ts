@@ -153,6 +153,9 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect(rt.started[0]).to.match(/^prod-[0-9a-f]{16}-1$/);
         expect(logs[0]).to.equal(`started rollout ${rt.started[0]}: orders to blue 0 / green 100`);
         expect(logs.some((l) => l.endsWith("promoted: orders blue 0 / green 100"))).to.equal(true);
+        // Every event printed once, in order, however the polls fell.
+        const events = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.events.map((e) => `${e.at} ${e.message}`);
+        expect(logs.slice(1)).to.deep.equal(events);
         expect(await api.getSplit("orders")).to.deep.equal(ALL_GREEN);
         expect(await api.getSplit("inventory")).to.deep.equal(ALL_BLUE);
     });
@@ -198,5 +201,8 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect(second.started).to.deep.equal([]);
         expect(logs.some((l) => l.startsWith(`attaching to rollout ${running.rolloutId}, already baking`))).to.equal(true);
         expect(outcome).to.deep.equal({ lastRolloutId: running.rolloutId, lastResult: "promoted" });
+        const events = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.events.map((e) => `${e.at} ${e.message}`);
+        const followed = logs.slice(logs.findIndex((l) => l.startsWith("attaching")) + 1);
+        expect(followed).to.deep.equal(events);
     });
 });

@@ -15,6 +15,7 @@ import { checkReleaseChanges, diffOfflinePlans } from "../../src/offline/planDif
 import { RELEASE_RESOURCE_NAME } from "../../src/rollout/names";
 import { syntheticServiceName, syntheticStack } from "../../src/offline/syntheticStack";
 import { examplePlan, plan, Plan, planWith, services } from "./harness";
+import { T } from "./typeTokens";
 
 /** The Release's inputs say `service` should reach `weights`. */
 function expectDesired(plan: Plan, service: string, weights: { blue: number; green: number }): void {
@@ -66,7 +67,7 @@ export function describeFlipBlastRadius(label: string, program: Program | undefi
                 } finally {
                     Error.stackTraceLimit = frames;
                 }
-                expect(before.ofType("consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter")).to.have.length(100);
+                expect(before.ofType(T.splitter)).to.have.length(100);
                 const changes = diffOfflinePlans(before.result, after.result);
                 expect(changes.map((c) => `${c.kind} ${c.name}`).sort()).to.deep.equal([`changed ${RELEASE_RESOURCE_NAME}`]);
                 expectDesired(after, target, { blue: 0, green: 100 });
