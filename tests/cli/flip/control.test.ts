@@ -72,6 +72,17 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(world.text()).to.include("Stack prod: Healthy: rollout");
         });
 
+        it("--watch --json prints one JSON report per change, the last one final", async () => {
+            world.startRollout();
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--json", "--poll", "10s"])).to.equal(0);
+            const reports = world.output.map((line) => JSON.parse(line) as { health: string; rollout: RolloutState });
+            expect(reports.length).to.be.greaterThan(3);
+            expect(reports[0].health).to.equal("Progressing");
+            expect(reports[reports.length - 1]).to.deep.include({ health: "Healthy" });
+            expect(reports[reports.length - 1].rollout.phase).to.equal("promoted");
+            expect(new Set(reports.map((r) => r.rollout.updatedAt)).size).to.equal(reports.length);
+        });
+
         it("--watch shows a failing gate rolled back by the platform, and exits 1 (degraded)", async () => {
             fs.writeFileSync(path.join(world.dir, "Pulumi.prod.yaml"), editTrafficText(editTrafficText(world.original.prod, "orders", ALL_GREEN), "inventory", ALL_GREEN));
             world.startRollout();
