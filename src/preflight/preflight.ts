@@ -3,6 +3,7 @@
 import { createContext } from "./context";
 import { PlanIndex, PlanRecords } from "./planIndex";
 import { PreflightReport, StepResult } from "./report";
+import { apiClients } from "./steps/apiClients";
 import { apiReachability } from "./steps/apiReachability";
 import { controller } from "./steps/controller";
 import { iamActions } from "./steps/iamActions";
@@ -11,7 +12,7 @@ import { meshTraffic } from "./steps/meshTraffic";
 import { publicEdge } from "./steps/publicEdge";
 import { serversQuorum } from "./steps/serversQuorum";
 
-const STEPS = [serversQuorum, apiReachability, controller, meshTasks, meshTraffic, publicEdge, iamActions];
+const STEPS = [serversQuorum, apiReachability, apiClients, controller, meshTasks, meshTraffic, publicEdge, iamActions];
 
 export async function runPreflight(plan: PlanRecords): Promise<PreflightReport> {
     const ctx = createContext(new PlanIndex(plan));

@@ -32,7 +32,7 @@ describe("preflight: the example stacks", function () {
             const report = await runPreflight(await repairedPlan(stack));
             expect(failures(report), formatReport(report)).to.deep.equal([]);
             const steps = new Set(report.steps.map((s) => s.step));
-            for (const step of ["servers.bootstrap", "servers.join", "servers.ports", "servers.secrets", "servers.agentToken", "api.listener", "api.operator", "api.pulumi", "controller.network", "controller.discovery", "controller.token", "controller.aclPolicy", "controller.ecsTasks", "mesh.secrets", "mesh.discovery", "mesh.network", "mesh.dataplane", "mesh.login", "traffic.upstream", "gateway.route", "alb.internet", "alb.gateway", "alb.healthCheck", "alb.colourHeader", "iam.actions"]) {
+            for (const step of ["servers.bootstrap", "servers.join", "servers.ports", "servers.secrets", "servers.agentToken", "api.listener", "api.operator", "api.pulumi", "api.client", "api.clientSecrets", "controller.network", "controller.discovery", "controller.token", "controller.aclPolicy", "controller.ecsTasks", "mesh.secrets", "mesh.discovery", "mesh.network", "mesh.dataplane", "mesh.login", "traffic.upstream", "gateway.route", "alb.internet", "alb.gateway", "alb.healthCheck", "alb.colourHeader", "iam.actions"]) {
                 expect(steps, step).to.include(step);
             }
         });

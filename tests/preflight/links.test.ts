@@ -115,6 +115,23 @@ const BREAKS: readonly Break[] = [
         expected: ["api.pulumi consul-consul"],
     },
     {
+        // (Its ingress rule on the load balancer alone is not a break: the VPC's range is admitted too.)
+        link: "rollout engine: the engine's function may not send to the API load balancer",
+        stacks: ["dev", "prod"],
+        edit: dropRule("sg-rolloutEngine-out-tcp8501-consulApiLb", "Egress"),
+        expected: ["api.client sg-rolloutEngine"],
+    },
+    {
+        link: "rollout engine: the function's role may not read its Consul token",
+        stacks: ["dev", "prod"],
+        edit: (plan) =>
+            editPolicy(plan, "rollout-function", (doc) => {
+                const read = doc.Statement.find((s) => s.Sid === "ReadConsulTokenAndCa");
+                if (read) read.Resource = (read.Resource as string[]).filter((arn) => !arn.includes("rollout-token"));
+            }),
+        expected: ["api.clientSecrets rollout-function"],
+    },
+    {
         link: "controller: its group may not reach the servers' HTTPS API",
         stacks: ["dev", "prod"],
         edit: dropRule("sg-controller-out-tcp8501-servers", "Egress"),
