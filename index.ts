@@ -6,6 +6,7 @@ import { Controller } from "./src/consul/controller";
 import { EcsCluster } from "./src/ecs/cluster";
 import { MeshPlatform } from "./src/ecs/platform";
 import { createMeshTraffic } from "./src/mesh/wireTraffic";
+import { MeshMetrics } from "./src/metrics/meshMetrics";
 import { MeshService } from "./src/ecs/meshService";
 import { Network } from "./src/net/network";
 import { SecurityGroups } from "./src/net/securityGroups";
@@ -76,8 +77,12 @@ export default function main() {
         albSecurityGroupId: securityGroups.ids.alb,
     });
 
+    // Per-colour request metrics from the dataplanes' access logs, and the stack's dashboard.
+    const metrics = new MeshMetrics("metrics", { services: config.services, logGroupName: cluster.logGroupName, region: config.region });
+
     return {
         gatewayUrl: gateway.url,
+        dashboardUrl: metrics.dashboardUrls[0],
         services: Object.fromEntries(services.map((s) => [s.serviceName, Object.keys(s.colours)])),
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,

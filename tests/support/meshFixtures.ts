@@ -9,6 +9,7 @@ export const GREEN_API_KEY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:
 export const FAKE_SERVICE = "nicholasjackson/fake-service:v0.26.2";
 
 export const platform: TaskPlatform = {
+    stack: "dev",
     region: "eu-west-1",
     logGroupName: "/bluegreen/dev",
     consulEcsImage: "public.ecr.aws/hashicorp/consul-ecs:0.10.0",
