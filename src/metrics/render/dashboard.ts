@@ -28,7 +28,7 @@ export interface DashboardContext {
 
 type RenderingProperties = { id?: string; label?: string; color?: string; stat?: string; visible?: boolean };
 type MetricRow = (string | RenderingProperties)[];
-type ExpressionRow = [{ expression: string; id: string; label: string; color?: string }];
+type ExpressionRow = [{ expression: string; id: string; label: string }];
 
 export interface DashboardWidget {
     type: "metric" | "text";
@@ -91,7 +91,7 @@ function hiddenRequests(service: ServiceConfig, context: DashboardContext): Metr
 function shareGraph(service: ServiceConfig, context: DashboardContext): Record<string, unknown> {
     const total = COLOURS.map((colour) => `FILL(${id("r", colour)}, 0)`).join(" + ");
     const shares: ExpressionRow[] = COLOURS.map((colour) => [
-        { expression: `100 * FILL(${id("r", colour)}, 0) / (${total})`, id: id("s", colour), label: `${colour} share of requests (%)`, color: LINE_COLOUR[colour].strong },
+        { expression: `100 * FILL(${id("r", colour)}, 0) / (${total})`, id: id("s", colour), label: `${colour} share of requests (%)` },
     ]);
     return graph(service, context, "share of requests (%)", [...hiddenRequests(service, context), ...shares], { yAxis: { left: { min: 0, max: 100, showUnits: false } } });
 }
@@ -117,7 +117,7 @@ function errorShareGraph(service: ServiceConfig, context: DashboardContext): Rec
     }
     for (const colour of COLOURS) {
         const errors = grpc ? `FILL(${id("x", colour)}, 0) + FILL(${id("g", colour)}, 0)` : `FILL(${id("x", colour)}, 0)`;
-        rows.push([{ expression: `100 * (${errors}) / ${id("r", colour)}`, id: id("e", colour), label: `${colour} ${grpc ? "5xx + gRPC errors" : "5xx"} (%)`, color: LINE_COLOUR[colour].strong }]);
+        rows.push([{ expression: `100 * (${errors}) / ${id("r", colour)}`, id: id("e", colour), label: `${colour} ${grpc ? "5xx + gRPC errors" : "5xx"} (%)` }]);
     }
     return graph(service, context, grpc ? "error share, 5xx and gRPC (%)" : "5xx share (%)", rows, { yAxis: { left: { min: 0, showUnits: false } } });
 }
