@@ -11,7 +11,7 @@ import { MeshService } from "./src/ecs/meshService";
 import { Network } from "./src/net/network";
 import { SecurityGroups } from "./src/net/securityGroups";
 import { ServerCluster } from "./src/consul/serverCluster";
-import { loadStackConfig } from "./src/config/stackConfig";
+import { loadStackConfig } from "./src/config";
 
 export default function main() {
     const config = loadStackConfig();
@@ -31,7 +31,6 @@ export default function main() {
         region: config.region,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
-        availabilityZoneCount: config.network.kind === "create" ? config.network.azCount : config.network.privateSubnetIds.length,
         securityGroupIds: { servers: securityGroups.ids.servers, consulApiLb: securityGroups.ids.consulApiLb },
         apiPathDependsOn: [securityGroups],
         ecsCluster: { arn: cluster.clusterArn, name: cluster.clusterName, logGroupName: cluster.logGroupName, logGroupArn: cluster.logGroupArn },
@@ -70,7 +69,6 @@ export default function main() {
     const gateway = new ApiGateway("api-gateway", {
         platform: meshPlatform,
         gateway: config.gateway,
-        highAvailability: config.consul.servers.mode === "ha",
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
         gatewaySecurityGroupId: securityGroups.ids.gateway,

@@ -2,7 +2,7 @@
 // window? Pure: figures and thresholds in, a verdict with the figures it used out. The rollout
 // engine calls it at every check and counts consecutive failures itself; an inconclusive verdict
 // holds the step (neither passes it nor counts towards a rollback).
-import type { Colour } from "../config/stackConfig";
+import type { Colour } from "../config";
 
 /** A service's `gate.analysis`, validated by src/config. */
 export interface AnalysisThresholds {

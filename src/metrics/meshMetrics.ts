@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../config/stackConfig";
+import type { ServiceConfig } from "../config";
 import { dashboardName, dashboardUrl, METRICS_NAMESPACE } from "./names";
 import { dashboardBodies } from "./render/dashboard";
 import { metricFilterDefinitions } from "./render/metricFilters";

@@ -1,6 +1,6 @@
 // The names every part of the mesh metrics shares: what the dataplane's environment, the access
 // log lines, the metric filters, the dashboard, the canary analysis and `flip status` agree on.
-import type { Colour } from "../config/stackConfig";
+import type { Colour } from "../config";
 
 /** CloudWatch namespace of every mesh metric; the Stack dimension keeps stacks of one account apart. */
 export const METRICS_NAMESPACE = "Bluegreen/Mesh";

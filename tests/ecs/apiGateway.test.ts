@@ -105,13 +105,13 @@ describe("ApiGateway", () => {
         }
     });
 
-    it("refuses a single gateway task in a highly available stack", async () => {
+    it("is refused by config with a single gateway task in a highly available stack", async () => {
         let error: unknown;
         try {
             await planMesh("prod", (c) => ((c["bluegreen:gateway"] as { count: number }).count = 1));
         } catch (err) {
             error = err;
         }
-        expect(String(error)).to.match(/bluegreen:gateway.count is 1 in a highly available stack/);
+        expect(String(error)).to.match(/bluegreen:gateway.count: 1 gateway task in a stack with ha servers; one task is a single point of failure/);
     });
 });

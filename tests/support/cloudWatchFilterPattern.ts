@@ -117,11 +117,8 @@ export function selectJsonValue(event: Value, path: readonly string[]): string |
 }
 
 function holds(node: Node, event: Value): boolean {
-    if (node.kind === "and") {
-        return holds(node.left, event) && holds(node.right, event);
-    }
-    if (node.kind === "or") {
-        return holds(node.left, event) || holds(node.right, event);
+    if (node.kind !== "cmp") {
+        return node.kind === "and" ? holds(node.left, event) && holds(node.right, event) : holds(node.left, event) || holds(node.right, event);
     }
     const actual = selectJsonValue(event, node.path);
     if (typeof node.value === "string") {
@@ -144,6 +141,8 @@ function holds(node: Node, event: Value): boolean {
             return actual <= v;
         case ">=":
             return actual >= v;
+        default:
+            throw new Error(`unsupported operator ${String(node.op)}`);
     }
 }
 

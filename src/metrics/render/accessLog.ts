@@ -7,7 +7,7 @@
 // %GRPC_STATUS(NUMBER)% print as JSON numbers and an operator with no value prints null (Envoy's
 // access log docs, "Format Dictionaries" and "Command Operators"). The metric filter patterns in
 // metricFilters.ts compare those numbers as numbers.
-import type { Colour } from "../../config/stackConfig";
+import type { Colour } from "../../config";
 import { DATAPLANE_ENV } from "../names";
 
 /** Envoy's name for the cluster of the local app: the upstream of every request a colour serves itself. */

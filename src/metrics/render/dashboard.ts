@@ -5,7 +5,7 @@
 // dashboard shows the split the mesh actually applies (each colour's share of the requests it
 // served) and points at `flip status` for the configured weights and the rollout's state.
 // Structure: AWS's "Dashboard Body Structure and Syntax" (CloudWatch API Reference).
-import { COLOURS, Colour, ServiceConfig } from "../../config/stackConfig";
+import { COLOURS, Colour, ServiceConfig } from "../../config";
 import { DIMENSION, METRIC, METRICS_NAMESPACE, MetricName } from "../names";
 
 /** A dashboard holds at most 500 widgets; four per service plus the heading leaves room for 100. */

@@ -5,7 +5,7 @@
 // Four filters per stack, whatever the number of services: the service and colour come from the
 // log line (dimensions drawn from its fields), not from one filter per service, so a stack stays far
 // below the 100 metric filters a log group may have, and adding a service adds no filter.
-import { COLOURS } from "../../config/stackConfig";
+import { COLOURS } from "../../config";
 import { DIMENSION, METRIC, MetricName } from "../names";
 import { LOCAL_APP_CLUSTER, LOG_FIELD } from "./accessLog";
 

@@ -16,7 +16,7 @@ import {
     serviceSplitter,
 } from "../../../src/mesh/render/configEntries";
 import { ACCESS_LOG_FORMAT } from "../../../src/metrics/render/accessLog";
-import { ServiceConfig, StackConfig } from "../../../src/config/stackConfig";
+import { ServiceConfig, StackConfig } from "../../../src/config";
 import { ROOT } from "../../support/harness";
 
 function stack(name: "dev" | "prod"): StackConfig {

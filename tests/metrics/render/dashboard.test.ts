@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { readStackFile } from "../../../src/offline/runtime";
 import { parseStackValues } from "../../../cli/shared/trafficTable";
-import { ServiceConfig, StackConfig } from "../../../src/config/stackConfig";
+import { ServiceConfig, StackConfig } from "../../../src/config";
 import { dashboardBodies, dashboardBody, DashboardWidget, SERVICES_PER_DASHBOARD } from "../../../src/metrics/render/dashboard";
 import { dashboardName, dashboardUrl } from "../../../src/metrics/names";
 import { dashboardBodyErrors } from "../../support/dashboardBodySchema";
