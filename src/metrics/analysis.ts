@@ -2,19 +2,10 @@
 // window? Pure: figures and thresholds in, a verdict with the figures it used out. The rollout
 // engine calls it at every check and counts consecutive failures itself; an inconclusive verdict
 // holds the step (neither passes it nor counts towards a rollback).
-import type { Colour } from "../config";
+import type { CanaryAnalysisConfig, Colour } from "../config";
 
 /** A service's `gate.analysis`, validated by src/config. */
-export interface AnalysisThresholds {
-    /** Canary's error share may exceed the baseline's by at most this many percentage points. */
-    readonly maxErrorRateIncrease?: number;
-    /** Canary's p99 latency may be at most this factor of the baseline's. */
-    readonly maxLatencyRatio?: number;
-    /** Requests each colour must have served in the window before it is judged. */
-    readonly minRequests: number;
-    /** Length of the window, seconds (a whole number of minutes). */
-    readonly windowSeconds: number;
-}
+export type AnalysisThresholds = CanaryAnalysisConfig;
 
 /**
  * One colour's figures over the window, as CloudWatch has them. `undefined` means CloudWatch has no
