@@ -1,6 +1,8 @@
 // --status: the traffic table of a stack from its config and, when Consul answers, the passing
 // instances of every colour.
 import { COLOURS, ServiceConfig } from "../../src/config";
+import { dashboardName, dashboardUrl } from "../../src/metrics/names";
+import { PROJECT } from "../../src/offline/runtime";
 import { renderTable } from "../shared/trafficTable";
 import { EXIT_OK, StackContext } from "./context";
 import { HealthSource } from "./gates";
@@ -30,5 +32,6 @@ export async function runStatus(context: StackContext, only: ServiceConfig | und
     if (consulProblem) {
         write(`Passing instances not shown: ${consulProblem}.`);
     }
+    write(`Mesh dashboard (both colours' requests, errors and latency): ${dashboardUrl(context.config.region, dashboardName(PROJECT, context.stack))}`);
     return EXIT_OK;
 }
