@@ -34,13 +34,16 @@ export function colourDimensions(stack: string, service: string, colour: Colour)
     return { [DIMENSION.stack]: stack, [DIMENSION.service]: service, [DIMENSION.colour]: colour };
 }
 
-/** The stack's dashboard; the project keeps two projects' stacks of one name apart in an account. */
+/**
+ * The stack's dashboard. Dashboard names are global to an account (not per region), so the name
+ * carries the project and the stack.
+ */
 export function dashboardName(project: string, stack: string): string {
     // Dashboard names allow A-Z, a-z, 0-9, "-" and "_" only.
     return `${project}-${stack}-mesh`.replace(/[^A-Za-z0-9_-]/g, "-");
 }
 
-/** The console address of a dashboard (what the stack output and `flip status` print). */
+/** The console address of a dashboard (what the stack output and `flip status` print), in the console's `#dashboards:name=` form. */
 export function dashboardUrl(region: string, name: string): string {
-    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(name)}`;
+    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${encodeURIComponent(name)}`;
 }

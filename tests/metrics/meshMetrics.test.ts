@@ -22,7 +22,7 @@ describe("mesh metrics in the program", () => {
             expect(dashboards.map((d) => d.inputs.dashboardName)).to.deep.equal([`bluegreen-${stack}-mesh`]);
             expect(dashboardBodyErrors(JSON.parse(dashboards[0].inputs.dashboardBody as string))).to.deep.equal([]);
             expect(plan.result.outputs.dashboardUrl).to.equal(
-                `https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/bluegreen-${stack}-mesh`,
+                `https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=bluegreen-${stack}-mesh`,
             );
         });
     }

@@ -372,7 +372,7 @@ describe("npm run flip", () => {
             expect(text()).to.match(/orders\s+green\s+nicholasjackson\/fake-service:v0.26.2\s+2\s+0%\s+2\n/);
             expect(text()).to.match(/inventory\s+blue\s+nicholasjackson\/fake-service:v0.26.2\s+2\s+100%\s+1\n/);
             expect(text()).to.include("passing instances from Consul");
-            expect(text()).to.include("Mesh dashboard (both colours' requests, errors and latency): https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/bluegreen-prod-mesh\n");
+            expect(text()).to.include("Mesh dashboard (both colours' requests, errors and latency): https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=bluegreen-prod-mesh\n");
         });
 
         it("shows the table from config alone when Consul does not answer", async () => {

@@ -103,6 +103,6 @@ describe("dashboard body", () => {
     it("names the dashboard after project and stack, and links to it in the console", () => {
         expect(dashboardName("bluegreen", "prod")).to.equal("bluegreen-prod-mesh");
         expect(dashboardName("my.project", "dev")).to.equal("my-project-dev-mesh");
-        expect(dashboardUrl("eu-west-1", "bluegreen-prod-mesh")).to.equal("https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/bluegreen-prod-mesh");
+        expect(dashboardUrl("eu-west-1", "bluegreen-prod-mesh")).to.equal("https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=bluegreen-prod-mesh");
     });
 });
