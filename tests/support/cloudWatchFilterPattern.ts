@@ -147,8 +147,11 @@ function holds(node: Node, event: Value): boolean {
 }
 
 /** Whether a log event (one line, as CloudWatch Logs receives it) matches a JSON filter pattern. */
+const parsed = new Map<string, Node>();
+
 export function matchesFilterPattern(pattern: string, line: string): boolean {
-    const tree = parseJsonFilterPattern(pattern);
+    const tree = parsed.get(pattern) ?? parseJsonFilterPattern(pattern);
+    parsed.set(pattern, tree);
     let event: Value;
     try {
         event = JSON.parse(line) as Value;
