@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
 import { COLOURS } from "../../src/config";
 import { KnownFailure } from "../shared/run";
-import { PROJECT } from "../../src/offline/runtime";
+import { PROJECT } from "../../src/offline/stackFile";
 import { Weights } from "./steps";
 
 const SERVICES_KEY = `${PROJECT}:services`;
@@ -43,12 +43,6 @@ export function editTrafficText(text: string, service: string, weights: Weights)
         throw new Error(`editing the traffic of ${service} would change more than its weights; edit the stack file by hand`);
     }
     return edited;
-}
-
-/** The `config:` map of a stack file's text. */
-export function stackConfigOf(text: string): Record<string, unknown> {
-    const doc = YAML.parse(text) as { config?: Record<string, unknown> } | null;
-    return doc?.config ?? {};
 }
 
 /** Replaces `file` with `text` so that a reader sees either the old or the new file, never half of one. */

@@ -4,7 +4,8 @@ import { COLOURS, ServiceConfig } from "../../src/config";
 import { dashboardName, dashboardUrl } from "../../src/metrics/names";
 import { PROJECT } from "../../src/offline/runtime";
 import { renderTable } from "../shared/trafficTable";
-import { EXIT_OK, StackContext } from "./context";
+import { EXIT_OK } from "../shared/exitCodes";
+import { StackContext } from "./context";
 import { HealthSource } from "./gates";
 
 export async function runStatus(context: StackContext, only: ServiceConfig | undefined, consul: HealthSource | undefined, write: (text: string) => void): Promise<number> {

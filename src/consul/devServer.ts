@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEV_DISCOVERY_SERVICE, devNamespaceName } from "./awsNames";
 import { DEV_SERVER_CONTAINER, DEV_SERVER_PATHS, devServerContainer } from "./render/devServerContainer";
 import { renderServerAgentConfig } from "./render/agentConfig";
-import { assumeRolePolicy, devServerExecutionPolicy, devServerTaskPolicy } from "./render/serverPolicies";
+import { devServerExecutionPolicy, devServerTaskPolicy } from "./render/serverPolicies";
+import { serviceTrustPolicy } from "../iam/policyDocument";
 import { PORTS } from "../net/render/securityGroupRules";
 import type { ServerClusterArgs, ServerDeps } from "./serverCluster";
 
@@ -39,7 +40,7 @@ export function createDevServer(name: string, args: ServerClusterArgs, deps: Ser
 
     const executionRole = new aws.iam.Role(
         `${name}-server-execution`,
-        { description: `bluegreen ${stack}: dev Consul server task execution (its secrets, its logs)`, assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")), tags: args.tags },
+        { description: `bluegreen ${stack}: dev Consul server task execution (its secrets, its logs)`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ecs-tasks.amazonaws.com", "AssumedByService")), tags: args.tags },
         child,
     );
     const executionPolicy = new aws.iam.RolePolicy(
@@ -54,7 +55,7 @@ export function createDevServer(name: string, args: ServerClusterArgs, deps: Ser
     );
     const taskRole = new aws.iam.Role(
         `${name}-server-task`,
-        { description: `bluegreen ${stack}: dev Consul server task (ECS Exec tunnel only)`, assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")), tags: args.tags },
+        { description: `bluegreen ${stack}: dev Consul server task (ECS Exec tunnel only)`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ecs-tasks.amazonaws.com", "AssumedByService")), tags: args.tags },
         child,
     );
     const taskPolicy = new aws.iam.RolePolicy(`${name}-server-task`, { role: taskRole.id, policy: JSON.stringify(devServerTaskPolicy()) }, child);

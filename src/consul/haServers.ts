@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createSnapshotBucket } from "./snapshotBucket";
 import { AutoJoinTag, renderServerAgentConfig } from "./render/agentConfig";
 import { DATA_DEVICE, SERVER_WARMUP_SECONDS, amazonLinuxAmiParameter, rollingMinHealthyPercentage } from "./render/fleet";
-import { assumeRolePolicy, haServerPolicy } from "./render/serverPolicies";
+import { haServerPolicy } from "./render/serverPolicies";
+import { serviceTrustPolicy } from "../iam/policyDocument";
 import { HA_SERVER_PATHS, serverUserData } from "./render/userData";
 import type { ServerClusterArgs, ServerDeps } from "./serverCluster";
 
@@ -24,7 +25,7 @@ export function createHaServers(name: string, args: ServerClusterArgs, deps: Ser
         `${name}-server`,
         {
             description: `bluegreen ${pulumi.getStack()}: Consul servers (auto-join, own secrets, snapshots, Session Manager)`,
-            assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com", "AssumedByService")),
             tags: args.tags,
         },
         child,

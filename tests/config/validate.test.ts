@@ -3,8 +3,8 @@
 import { expect } from "chai";
 import { ConfigProblem, validateStackConfig } from "../../src/config";
 import { services, stackConfig } from "../support/harness";
-import { StackValues } from "../../src/offline/runtime";
-import { parseStackValues } from "../../cli/shared/trafficTable";
+import { StackValues } from "../../src/offline/stackFile";
+import { parseStackValues } from "../../src/offline/stackFile";
 
 function validate(stack: string, config: StackValues) {
     const values: Record<string, unknown> = {};

@@ -1,26 +1,6 @@
 // The IAM policy documents of mesh tasks, the API gateway and the controller (reference section 3).
 // Pure: ARNs in, documents out, each granting only what its role uses.
-
-export interface PolicyStatement {
-    readonly Sid: string;
-    readonly Effect: "Allow";
-    readonly Action: readonly string[];
-    readonly Resource: string | readonly string[];
-    readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-export interface PolicyDocument {
-    readonly Version: "2012-10-17";
-    readonly Statement: readonly PolicyStatement[];
-}
-
-/** Who may assume a task or execution role: ECS tasks only. */
-export function ecsTasksTrustPolicy() {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
-    } as const;
-}
+import { ECS_EXEC_ACTIONS, POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
 
 export interface MeshTaskRolePolicyInput {
     /** The task role's own ARN: the IAM auth method has consul-ecs read the role it logs in with. */
@@ -41,7 +21,7 @@ export function meshTaskRolePolicy(input: MeshTaskRolePolicyInput): PolicyDocume
     if (input.executeCommand) {
         statements.push(executeCommandStatement());
     }
-    return { Version: "2012-10-17", Statement: statements };
+    return { Version: POLICY_VERSION, Statement: statements };
 }
 
 export interface ControllerTaskRolePolicyInput {
@@ -56,7 +36,7 @@ export interface ControllerTaskRolePolicyInput {
  */
 export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): PolicyDocument {
     return {
-        Version: "2012-10-17",
+        Version: POLICY_VERSION,
         Statement: [
             {
                 Sid: "ListTasksOfOwnCluster",
@@ -122,7 +102,7 @@ export function executionRolePolicy(input: ExecutionRolePolicyInput): PolicyDocu
             Resource: repositories,
         });
     }
-    return { Version: "2012-10-17", Statement: statements };
+    return { Version: POLICY_VERSION, Statement: statements };
 }
 
 /**
@@ -153,7 +133,7 @@ function executeCommandStatement(): PolicyStatement {
     return {
         Sid: "EcsExec",
         Effect: "Allow",
-        Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        Action: ECS_EXEC_ACTIONS,
         Resource: "*",
     };
 }
