@@ -2,7 +2,7 @@
 // instances of every colour.
 import { COLOURS, ServiceConfig } from "../../src/config";
 import { dashboardName, dashboardUrl } from "../../src/metrics/names";
-import { PROJECT } from "../../src/offline/runtime";
+import { PROJECT } from "../../src/offline/stackFile";
 import { renderTable } from "../shared/trafficTable";
 import { EXIT_OK } from "../shared/exitCodes";
 import { StackContext } from "./context";

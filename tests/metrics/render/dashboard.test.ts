@@ -2,8 +2,7 @@
 // one row per service with both colours on every graph, the right metrics and expressions, and
 // nothing in it that moves with `traffic`.
 import { expect } from "chai";
-import { readStackFile } from "../../../src/offline/runtime";
-import { parseStackValues } from "../../../cli/shared/trafficTable";
+import { parseStackValues, readStackFile } from "../../../src/offline/stackFile";
 import { ServiceConfig, StackConfig } from "../../../src/config";
 import { dashboardBodies, dashboardBody, DashboardWidget, SERVICES_PER_DASHBOARD } from "../../../src/metrics/render/dashboard";
 import { dashboardName, dashboardUrl } from "../../../src/metrics/names";
