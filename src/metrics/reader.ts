@@ -12,7 +12,12 @@ export interface WindowQuery {
     readonly protocol: ServiceConfig["protocol"];
     readonly baseline: Colour;
     readonly canary: Colour;
-    /** End of the window; the window is `windowSeconds` long (a whole number of minutes). */
+    /**
+     * End of the window, rounded down to the minute, so that start and end sit on minute boundaries
+     * (CloudWatch rounds a recent start time down to the minute anyway, and a window aligned that way
+     * is one period); the window is `windowSeconds` long, a whole number of minutes. Metric filters
+     * publish each minute a little after it ends, so a caller asks up to a minute or two ago.
+     */
     readonly end: Date;
     readonly windowSeconds: number;
 }
@@ -46,13 +51,14 @@ export function windowQueries(query: WindowQuery): MetricDataQuery[] {
 /** What a GetMetricData call needs, so that tests can pass a client pointed at a loopback server. */
 export async function readCanaryFigures(client: CloudWatchClient, query: WindowQuery): Promise<CanaryFigures> {
     const values = new Map<string, number[]>();
+    const end = new Date(Math.floor(query.end.getTime() / 60_000) * 60_000);
     let nextToken: string | undefined;
     do {
         const page = await client.send(
             new GetMetricDataCommand({
                 MetricDataQueries: windowQueries(query),
-                StartTime: new Date(query.end.getTime() - query.windowSeconds * 1000),
-                EndTime: query.end,
+                StartTime: new Date(end.getTime() - query.windowSeconds * 1000),
+                EndTime: end,
                 ScanBy: "TimestampDescending",
                 NextToken: nextToken,
             }),

@@ -8,7 +8,7 @@ import { judgeCanary } from "../../src/metrics/analysis";
 import { FakeCloudWatch, startFakeCloudWatch, StoredPoint } from "../support/fakeCloudWatch";
 
 const dims = (colour: string, service = "orders") => ({ Stack: "prod", Service: service, Colour: colour });
-const QUERY: WindowQuery = { stack: "prod", service: "orders", protocol: "http", baseline: "blue", canary: "green", end: new Date("2026-12-01T22:10:00Z"), windowSeconds: 300 };
+const QUERY: WindowQuery = { stack: "prod", service: "orders", protocol: "http", baseline: "blue", canary: "green", end: new Date("2026-12-01T22:10:42Z"), windowSeconds: 300 };
 
 function client(fake: FakeCloudWatch): CloudWatchClient {
     return new CloudWatchClient({ region: "eu-west-1", endpoint: fake.endpoint, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" }, maxAttempts: 1 });
@@ -21,7 +21,7 @@ describe("canary figures from CloudWatch GetMetricData (loopback server)", () =>
         fake = undefined;
     });
 
-    it("asks for each colour's requests, 5xx and p99 over one period covering the window, and reads the answer", async () => {
+    it("asks for each colour's requests, 5xx and p99 over one period covering the window (whole minutes), and reads the answer", async () => {
         const points: StoredPoint[] = [
             { metricName: "Requests", dimensions: dims("blue"), stat: "Sum", value: 900 },
             { metricName: "Http5xx", dimensions: dims("blue"), stat: "Sum", value: 9 },
