@@ -12,6 +12,26 @@ export interface TlsFiles {
     readonly keyFile: string;
 }
 
+/** Where a server keeps its config, TLS material and Raft data. */
+export interface ServerPaths {
+    readonly configDir: string;
+    readonly agentConfig: string;
+    readonly secretConfig: string;
+    readonly dataDir: string;
+    readonly tls: TlsFiles;
+}
+
+/** The same layout for ha and dev: the agent and secret config in `configDir`, TLS files in `tlsDir`. */
+export function serverPaths(dirs: { readonly configDir: string; readonly agentConfigFile: string; readonly dataDir: string; readonly tlsDir: string }): ServerPaths {
+    return {
+        configDir: dirs.configDir,
+        agentConfig: `${dirs.configDir}/${dirs.agentConfigFile}`,
+        secretConfig: `${dirs.configDir}/secrets.json`,
+        dataDir: dirs.dataDir,
+        tls: { caFile: `${dirs.tlsDir}/ca.pem`, certFile: `${dirs.tlsDir}/server.pem`, keyFile: `${dirs.tlsDir}/server-key.pem` },
+    };
+}
+
 /** The EC2 tag the ha servers carry and find each other by (cloud auto-join). */
 export interface AutoJoinTag {
     readonly region: string;
