@@ -1,4 +1,4 @@
-// The Consul server agent configuration (reference sections 6 and 7) as a JSON document, built from
+// The Consul server agent configuration (docs/platform-facts.md#tls-gossip-and-acls, #consul-servers) as a JSON document, built from
 // plain data. Consul reads every `.json` file in its config directory and merges them; this document
 // is the non-secret part. The gossip key and the initial management token are written at boot into a
 // separate root-owned file (see serverUserData.ts and devServerTask.ts), so what is rendered here, and

@@ -1,4 +1,4 @@
-// The dev server's container (reference section 7, `dev`): one `hashicorp/consul` container that writes
+// The dev server's container (docs/platform-facts.md#consul-servers, `dev`): one `hashicorp/consul` container that writes
 // its TLS material and secret config from ECS `secrets` (Secrets Manager ARNs, resolved by ECS at
 // start) into files, then runs a single self-bootstrapping server with TLS, gossip encryption and ACLs
 // on, like ha. Its data lives in the task and is lost when the task stops: never for production.
