@@ -1,5 +1,5 @@
 // The Envoy access log line every mesh proxy prints, and the environment that tells a colour's
-// dataplane which stack, service and colour it serves. Pure.
+// dataplane which stack, service and colour it serves (docs/platform-facts.md#mesh-metrics). Pure.
 //
 // Consul writes `AccessLogs.JSONFormat` of proxy-defaults into every proxy's Envoy config as a
 // SubstitutionFormatString `json_format` (hashicorp/consul agent/xds/accesslogs), which Envoy renders

@@ -1,5 +1,6 @@
 // The body of a stack's CloudWatch dashboard: per service one row, the two colours side by side on
 // each graph (share of requests, requests per minute, error share, latency p50/p99). Pure.
+// Limits: docs/platform-facts.md#mesh-metrics.
 //
 // Nothing here reads `traffic`: a flip must change the splitter and the health gate only, so the
 // dashboard shows the split the mesh actually applies (each colour's share of the requests it

@@ -1,5 +1,5 @@
 // The CloudWatch Logs metric filters that turn the dataplanes' access log lines into per-colour
-// metrics. Pure: the patterns and transformations, which MeshMetrics passes to
+// metrics (docs/platform-facts.md#mesh-metrics). Pure: the patterns and transformations, which MeshMetrics passes to
 // aws.cloudwatch.LogMetricFilter unchanged.
 //
 // Four filters per stack, whatever the number of services: the service and colour come from the
