@@ -2,7 +2,7 @@
 // row: who may reach whom, on which port and protocol. A flow added or widened anywhere fails here.
 import { expect } from "chai";
 import { Peer, SecurityGroupRule, securityGroupRules } from "../../src/net/render/securityGroupRules";
-import { plan } from "../support/harness";
+import { examplePlan, plan } from "../support/harness";
 
 function peerLabel(peer: Peer): string {
     return "group" in peer ? peer.group : "cidr" in peer ? peer.cidr : "vpc";
@@ -96,3 +96,16 @@ describe("security group table", () => {
         }
     });
 });
+
+describe("SecurityGroups in the example stacks", () => {
+    it("registers one security group rule per row of the rule table", async () => {
+        const dev = await examplePlan("dev");
+        const prod = await examplePlan("prod");
+        const expected = securityGroupRules({ ingressCidrs: ["0.0.0.0/0"], https: true }).length;
+        const registered = prod.resources.filter((r) => r.type.startsWith("aws:vpc/securityGroup")).length;
+        expect(registered).to.equal(expected);
+        const devExpected = securityGroupRules({ ingressCidrs: ["0.0.0.0/0"], https: false }).length;
+        expect(dev.resources.filter((r) => r.type.startsWith("aws:vpc/securityGroup")).length).to.equal(devExpected);
+    });
+});
+

@@ -14,7 +14,8 @@ import * as meshNames from "../../src/mesh/names";
 import * as packNames from "../../policies/rules/names";
 import { policies } from "../../policies/rules";
 import { plan, ROOT } from "../support/harness";
-import { edit, messages, resource, safeStack, T } from "../support/policyFixtures";
+import { edit, messages, resource, safeStack } from "../support/policyFixtures";
+import { T } from "../support/typeTokens";
 
 async function run(command: (argv: string[], write: (t: string) => void) => Promise<number>, argv: string[]): Promise<{ code: number; out: string }> {
     const out: string[] = [];
@@ -159,7 +160,7 @@ describe("checkPlan on plans shaped in other ways", () => {
             { service: "orders", serviceSubset: "green", weight: 100 },
         ];
         const records = edit(safeStack(), "orders-splitter", (i) => ({ ...i, splits: toGreen })).map((r) =>
-            r.name.startsWith("orders-") && r.type === T.service ? { ...r, type: "awsx:ecs:FargateService", urn: r.urn.replace(T.service, "awsx:ecs:FargateService") } : r,
+            r.name.startsWith("orders-") && r.type === T.service ? { ...r, type: T.fargateService, urn: r.urn.replace(T.service, T.fargateService) } : r,
         );
         expect((await checkPlan("prod", records)).violations).to.deep.equal([]);
         const stopped = edit(records, "orders-green", (i) => ({ ...i, desiredCount: 0, networkConfiguration: { assignPublicIp: true } }));

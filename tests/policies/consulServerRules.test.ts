@@ -6,7 +6,8 @@ import { mockId } from "../../cli/policy/policyArgs";
 import { agentConfigIn } from "../../policies/rules/agentConfig";
 import { agentSecurityProblems, consulServersSecured, consulServersSecuredOutsideProduction } from "../../policies/rules/consulServersSecured";
 import { productionConsulServers } from "../../policies/rules/productionConsulServers";
-import { edit, messages, resource, safeStack, serverAgentConfig, T, userDataFor, violations } from "../support/policyFixtures";
+import { edit, messages, resource, safeStack, serverAgentConfig, userDataFor, violations } from "../support/policyFixtures";
+import { T } from "../support/typeTokens";
 
 const setConfig = (config: Record<string, unknown>) => (inputs: Record<string, unknown>) => ({ ...inputs, userData: userDataFor(config) });
 const devServerTask = (stack: string, command: string[]) =>

@@ -2,7 +2,8 @@
 import { expect } from "chai";
 import { meshServicesPropagateTags } from "../../policies/rules/meshServicesPropagateTags";
 import { meshTaskDefinitions } from "../../policies/rules/meshTaskDefinitions";
-import { edit, meshContainers, messages, resource, safeStack, T } from "../support/policyFixtures";
+import { edit, meshContainers, messages, resource, safeStack } from "../support/policyFixtures";
+import { T } from "../support/typeTokens";
 
 type Def = Record<string, unknown> & { name: string };
 const meshTask = (containers: Record<string, unknown>[], extra: Record<string, unknown> = {}) =>

@@ -7,7 +7,8 @@ import { consulPortsInsideVpc } from "../../policies/rules/consulPortsInsideVpc"
 import { noOpenIngress } from "../../policies/rules/noOpenIngress";
 import { noPublicIp } from "../../policies/rules/noPublicIp";
 import { onlyGatewayAlbInternetFacing } from "../../policies/rules/onlyGatewayAlbInternetFacing";
-import { edit, messages, resource, safeStack, T, without } from "../support/policyFixtures";
+import { edit, messages, resource, safeStack, without } from "../support/policyFixtures";
+import { T } from "../support/typeTokens";
 
 const openRule = (name: string, group: string, port: number, cidr = "0.0.0.0/0") => {
     const stack = safeStack();

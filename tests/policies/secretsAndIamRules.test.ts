@@ -3,7 +3,8 @@ import { expect } from "chai";
 import { iamLeastPrivilege, policyDocumentProblems } from "../../policies/rules/iamLeastPrivilege";
 import { isSecretName, noPlaintextSecrets } from "../../policies/rules/noPlaintextSecrets";
 import { secretsKmsEncrypted } from "../../policies/rules/secretsEncrypted";
-import { edit, meshContainers, messages, resource, safeStack, serverAgentConfig, T, userDataFor } from "../support/policyFixtures";
+import { edit, meshContainers, messages, resource, safeStack, serverAgentConfig, userDataFor } from "../support/policyFixtures";
+import { T } from "../support/typeTokens";
 
 const taskWithEnv = (environment: { name: string; value: string }[]) =>
     resource(T.td, "orders-blue-td", { containerDefinitions: JSON.stringify(meshContainers({ apps: ["orders"], environment })), tags: { "consul.hashicorp.com/mesh": "true" } });
@@ -89,7 +90,7 @@ describe("policy iam-least-privilege", () => {
         expect(policyDocumentProblems(document({ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::b" }))[0]).to.include("uses NotAction");
         const attach = resource(T.attachment, "admin", { role: "r", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" });
         expect(await messages([attach], iamLeastPrivilege)).to.deep.equal(["iam-least-privilege: attaches AWS managed policy arn:aws:iam::aws:policy/AdministratorAccess, which grants whole services; write a policy with the actions needed"]);
-        const role = resource("aws:iam/role:Role", "r", { inlinePolicies: [{ name: "all", policy: document({ Effect: "Allow", Action: "s3:*", Resource: "*" }) }] });
+        const role = resource(T.role, "r", { inlinePolicies: [{ name: "all", policy: document({ Effect: "Allow", Action: "s3:*", Resource: "*" }) }] });
         expect((await messages([role], iamLeastPrivilege)).join()).to.include("inline policy all: statement 0 allows action s3:*");
     });
 });

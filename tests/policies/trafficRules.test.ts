@@ -2,7 +2,8 @@
 import { expect } from "chai";
 import { consulTrafficSplits } from "../../policies/rules/trafficSplits";
 import { weightOnlyOnRunningColours } from "../../policies/rules/weightOnRunningColours";
-import { edit, messages, resource, safeStack, T, without } from "../support/policyFixtures";
+import { edit, messages, resource, safeStack, without } from "../support/policyFixtures";
+import { T } from "../support/typeTokens";
 
 type Split = { service: string; serviceSubset?: string; weight: unknown };
 const setSplits = (splits: Split[]) => (inputs: Record<string, unknown>) => ({ ...inputs, splits });

@@ -12,6 +12,7 @@ import { StackValues } from "../../src/offline/stackFile";
 import { checkFlipChanges, diffOfflinePlans } from "../../src/offline/planDiff";
 import { syntheticServiceName, syntheticStack } from "../../src/offline/syntheticStack";
 import { examplePlan, plan, Plan, planWith, services } from "./harness";
+import { T } from "./typeTokens";
 
 /**
  * @param amongHundred also flip one service of a generated 100-service stack (two plans of it:
@@ -57,7 +58,7 @@ export function describeFlipBlastRadius(label: string, program: Program | undefi
                 } finally {
                     Error.stackTraceLimit = frames;
                 }
-                expect(before.ofType("consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter")).to.have.length(100);
+                expect(before.ofType(T.splitter)).to.have.length(100);
                 const changes = diffOfflinePlans(before.result, after.result);
                 expect(changes.map((c) => `${c.kind} ${c.name}`).sort()).to.deep.equal([`changed traffic-${target}-gate`, `changed traffic-${target}-splitter`]);
             });

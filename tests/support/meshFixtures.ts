@@ -2,10 +2,8 @@
 // resolved platform.
 import type { TaskPlatform } from "../../src/ecs/render/containers";
 import type { ServiceConfig } from "../../src/config";
+import { CA_ARN, DB_PASSWORD_ARN, GREEN_API_KEY_ARN } from "./fakeArns";
 
-export const CA_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bluegreen/dev/consul-ca-AbCdEf";
-export const DB_PASSWORD_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-Xy12Zw:password::";
-export const GREEN_API_KEY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/green-api-key-Qw12Er";
 export const FAKE_SERVICE = "nicholasjackson/fake-service:v0.26.2";
 
 export const platform: TaskPlatform = {

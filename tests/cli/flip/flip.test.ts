@@ -29,6 +29,7 @@ import { checkFlipChanges } from "../../../src/offline/planDiff";
 import { FakeConsul, FakeInstance, startFakeConsul } from "../../support/fakeConsul";
 import { ROOT } from "../../support/harness";
 import { trafficProgram } from "../../../src/offline/trafficOnlyProgram";
+import { T } from "../../support/typeTokens";
 
 const healthy = (version: string, n: number): FakeInstance[] => Array.from({ length: n }, () => ({ service: "orders", version, status: "passing" as const }));
 
@@ -456,15 +457,15 @@ describe("flip building blocks", () => {
     });
 
     it("reads a preview's engine events into changes, and accepts only the service's splitter and gate", () => {
-        const event = (op: string, name: string, type = "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter"): EngineEvent =>
+        const event = (op: string, name: string, type: string = T.splitter): EngineEvent =>
             ({ sequence: 0, timestamp: 0, resourcePreEvent: { metadata: { op, urn: `urn:pulumi:prod::bluegreen::bluegreen:mesh:TrafficPolicy$${type}::${name}`, type, provider: "" } } }) as unknown as EngineEvent;
-        const flipOnly = changesFromEvents([event("same", "traffic-inventory-splitter"), event("update", "traffic-orders-splitter"), event("update", "traffic-orders-gate", "pulumi-nodejs:dynamic/bluegreen:HealthGate")]);
+        const flipOnly = changesFromEvents([event("same", "traffic-inventory-splitter"), event("update", "traffic-orders-splitter"), event("update", "traffic-orders-gate", T.healthGate)]);
         expect(flipOnly.map((c) => c.kind)).to.deep.equal(["changed", "changed"]);
         expect(checkFlipChanges(flipOnly, "orders")).to.deep.include({ ok: true, splitterChanged: true });
         expect(checkFlipChanges(flipOnly, "inventory").ok).to.equal(false);
         const replaced = changesFromEvents([event("replace", "traffic-orders-splitter")]);
         expect(checkFlipChanges(replaced, "orders")).to.deep.include({ ok: false, unexpected: [`replace ${replaced[0].urn}`] });
-        const more = changesFromEvents([event("update", "traffic-orders-splitter"), event("create", "mesh-route-orders", "consul:index/configEntry:ConfigEntry")]);
+        const more = changesFromEvents([event("update", "traffic-orders-splitter"), event("create", "mesh-route-orders", T.configEntry)]);
         expect(checkFlipChanges(more, "orders").unexpected).to.have.length(1);
     });
 

@@ -1,0 +1,63 @@
+// The type tokens tests look resources up by, in one table: the providers' resources and this
+// program's own components.
+
+export const T = {
+    // awsx and aws: network
+    vpc: "awsx:ec2:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
+    sg: "aws:ec2/securityGroup:SecurityGroup",
+    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    sgRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    lb: "aws:lb/loadBalancer:LoadBalancer",
+    listener: "aws:lb/listener:Listener",
+    tg: "aws:lb/targetGroup:TargetGroup",
+    dnsNamespace: "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
+    cloudMapService: "aws:servicediscovery/service:Service",
+    // aws: compute and logs
+    ecsCluster: "aws:ecs/cluster:Cluster",
+    td: "aws:ecs/taskDefinition:TaskDefinition",
+    service: "aws:ecs/service:Service",
+    fargateService: "awsx:ecs:FargateService",
+    asg: "aws:autoscaling/group:Group",
+    lt: "aws:ec2/launchTemplate:LaunchTemplate",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    // aws: IAM, secrets, keys, buckets
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    secret: "aws:secretsmanager/secret:Secret",
+    secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+    kmsKey: "aws:kms/key:Key",
+    bucket: "aws:s3/bucket:Bucket",
+    bucketOwnership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    bucketPublicAccess: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    bucketVersioning: "aws:s3/bucketVersioning:BucketVersioning",
+    bucketEncryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    bucketLifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    // tls and random
+    privateKey: "tls:index/privateKey:PrivateKey",
+    selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+    locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
+    certRequest: "tls:index/certRequest:CertRequest",
+    randomPassword: "random:index/randomPassword:RandomPassword",
+    // consul
+    consulProvider: "pulumi:providers:consul",
+    defaults: "consul:index/configEntryServiceDefaults:ConfigEntryServiceDefaults",
+    resolver: "consul:index/configEntryServiceResolver:ConfigEntryServiceResolver",
+    splitter: "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter",
+    router: "consul:index/configEntryServiceRouter:ConfigEntryServiceRouter",
+    intentions: "consul:index/configEntryServiceIntentions:ConfigEntryServiceIntentions",
+    configEntry: "consul:index/configEntry:ConfigEntry",
+    aclToken: "consul:index/aclToken:AclToken",
+    aclPolicy: "consul:index/aclPolicy:AclPolicy",
+    // this program's dynamic resources and components
+    healthGate: "pulumi-nodejs:dynamic/bluegreen:HealthGate",
+    readinessGate: "pulumi-nodejs:dynamic/bluegreen:ConsulReadinessGate",
+    networkComponent: "bluegreen:net:Network",
+    ecsClusterComponent: "bluegreen:ecs:Cluster",
+    serverClusterComponent: "bluegreen:consul:ServerCluster",
+    meshServiceComponent: "bluegreen:ecs:MeshService",
+    trafficPolicyComponent: "bluegreen:mesh:TrafficPolicy",
+} as const;
