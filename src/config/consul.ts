@@ -4,6 +4,7 @@ import { DEFAULT_CONSUL_ECS_IMAGE, DEFAULT_CONSUL_VERSION, DEFAULT_DATAPLANE_IMA
 import { checkFargateSize } from "./fargate";
 import { Report } from "./problems";
 import { RawConsul, RawGateway } from "./raw";
+import { isProductionStackName } from "./stackNames";
 import { ConsulConfig, GatewayConfig, NetworkConfig } from "./types";
 
 export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkConfig, at: Report): ConsulConfig {
@@ -16,7 +17,7 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
     if (mode === "dev" && count !== 1) {
         at(`${path}.servers.count`, `${count} servers in dev mode; dev runs exactly 1 server (use mode: ha for more)`);
     }
-    if (mode === "dev" && /(^|[-_.])prod($|[-_.])/.test(stack)) {
+    if (mode === "dev" && isProductionStackName(stack)) {
         at(`${path}.servers.mode`, `"dev" in stack "${stack}"; a production stack needs mode: ha (dev servers lose their data on restart)`);
     }
     if (mode === "ha") {

@@ -52,6 +52,7 @@ export interface RawService {
     blue?: RawColour;
     green?: RawColour;
     traffic: Record<string, unknown>;
-    gate?: { minHealthy?: number; skip?: boolean; alarms?: string[]; analysis?: RawAnalysis };
+    gate?: { minHealthy?: number; skip?: boolean; alarms?: string[]; failureThreshold?: number; analysis?: RawAnalysis };
+    rollout?: { steps?: number[]; bakeSeconds?: number; bakeEachStep?: boolean; checkIntervalSeconds?: number; readyTimeoutSeconds?: number };
     enableExecuteCommand?: boolean;
 }

@@ -7,6 +7,7 @@ import { API_GATEWAY_NAME, CONTAINERS } from "../mesh/names";
 import { Report } from "./problems";
 import { RawColour, RawService } from "./raw";
 import { checkTraffic } from "./traffic";
+import { DEFAULT_FAILURE_THRESHOLD, normaliseRollout } from "./rollout";
 import { ColourConfig, COLOURS, ServiceConfig } from "./types";
 
 /**
@@ -82,8 +83,10 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         minHealthy: raw.gate?.minHealthy,
         skip: raw.gate?.skip ?? false,
         alarms: raw.gate?.alarms ?? [],
+        failureThreshold: raw.gate?.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD,
         ...(analysis ? { analysis } : {}),
     };
+    const rollout = normaliseRollout(`${path}.rollout`, raw.rollout, at);
     if (gate.minHealthy !== undefined) {
         for (const colour of COLOURS) {
             if (traffic[colour] > 0 && gate.minHealthy > colours[colour].count) {
@@ -125,6 +128,7 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         ...colours,
         traffic,
         gate,
+        rollout,
         enableExecuteCommand: raw.enableExecuteCommand ?? false,
     };
 }

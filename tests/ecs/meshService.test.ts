@@ -193,10 +193,15 @@ describe("MeshService", () => {
             }
         });
 
-        it("changes only green's ECS service when green's count changes", async () => {
+        it("changes only green's ECS service when green's count changes (and the Release, which records the gate green must pass)", async () => {
             const after = await planMesh("prod", (c) => (services(c).orders.green.count = 5));
             const changes = diffOfflinePlans(prod.result, after.result);
-            expect(changes.map((c) => `${c.kind} ${c.urn}`)).to.deep.equal([`changed ${after.named("orders-green-service", T.service).urn}`]);
+            // The Release carries each colour's required passing instances (its count unless gate.minHealthy);
+            // with no traffic change its update starts no rollout.
+            expect(changes.map((c) => `${c.kind} ${c.urn}`)).to.deep.equal([
+                `changed ${after.named("orders-green-service", T.service).urn}`,
+                `changed ${after.named("rollout-release").urn}`,
+            ]);
         });
     });
 });

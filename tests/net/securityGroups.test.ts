@@ -36,8 +36,9 @@ const BETWEEN_GROUPS = [
     ...flow("consulApiLb", "servers", "tcp", 8501),
     // The SSM tunnel runs through a server to the internal API load balancer.
     ...flow("servers", "consulApiLb", "tcp", 8501),
+    ...flow("rolloutEngine", "consulApiLb", "tcp", 8501),
 ];
-const HTTPS_OUT = ["servers", "meshTasks", "gateway", "controller"].map((g) => `out ${g} -> 0.0.0.0/0 tcp/443`);
+const HTTPS_OUT = ["servers", "meshTasks", "gateway", "controller", "rolloutEngine"].map((g) => `out ${g} -> 0.0.0.0/0 tcp/443`);
 
 describe("security group table", () => {
     it("is exactly this table with HTTPS on the ALB (443, and 80 to redirect)", () => {

@@ -1,5 +1,6 @@
 // Plain inputs for the pure task builders: two services shaped like the example stacks' and a
 // resolved platform.
+import { DEFAULT_ROLLOUT } from "../../src/config/rollout";
 import type { TaskPlatform } from "../../src/ecs/render/containers";
 import type { ServiceConfig } from "../../src/config";
 import { CA_ARN, DB_PASSWORD_ARN, GREEN_API_KEY_ARN } from "./fakeArns";
@@ -31,7 +32,8 @@ export const orders: ServiceConfig = {
     blue: { image: FAKE_SERVICE, count: 2, env: { MESSAGE: "orders blue" }, secrets: {} },
     green: { image: "nicholasjackson/fake-service:v0.26.1", count: 1, env: { MESSAGE: "orders green" }, secrets: { API_KEY: GREEN_API_KEY_ARN } },
     traffic: { blue: 100, green: 0 },
-    gate: { skip: false, alarms: [] },
+    gate: { skip: false, alarms: [], failureThreshold: 3 },
+    rollout: DEFAULT_ROLLOUT,
     enableExecuteCommand: false,
 };
 
@@ -50,6 +52,7 @@ export const inventory: ServiceConfig = {
     blue: { image: FAKE_SERVICE, count: 1, env: {}, secrets: {} },
     green: { image: undefined, count: 0, env: {}, secrets: {} },
     traffic: { blue: 100, green: 0 },
-    gate: { skip: false, alarms: [] },
+    gate: { skip: false, alarms: [], failureThreshold: 3 },
+    rollout: DEFAULT_ROLLOUT,
     enableExecuteCommand: false,
 };
