@@ -74,6 +74,7 @@ export default function main() {
     const rollout = new RolloutEngine("rollout", {
         services: config.services.map((s) => s.name),
         alarmNames: [...new Set(config.services.flatMap((s) => s.gate.alarms))],
+        readsMeshMetrics: config.services.some((s) => s.gate.analysis !== undefined),
         region: config.region,
         privateSubnetIds: network.privateSubnetIds,
         securityGroupId: securityGroups.ids.rolloutEngine,

@@ -2,7 +2,8 @@
 // errors (5xx, plus non-OK gRPC statuses for gRPC services) and the p99 latency over one window. Thin
 // on purpose: what the figures mean is decided by analysis.ts.
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery } from "@aws-sdk/client-cloudwatch";
-import { COLOURS, Colour, ServiceConfig } from "../config";
+import type { Colour, ServiceConfig } from "../config";
+import { COLOURS } from "../config/types";
 import type { CanaryFigures, ColourWindow } from "./analysis";
 import { colourDimensions, METRIC, METRICS_NAMESPACE, MetricName } from "./names";
 

@@ -4,7 +4,7 @@
 //
 // Nothing here reads `traffic`: a flip must change the splitter and the health gate only, so the
 // dashboard shows the split the mesh actually applies (each colour's share of the requests it
-// served) and points at `flip --status` for the configured weights and the rollout's state.
+// served) and points at `flip status` for the rollout's state and its gates.
 // Structure: AWS's "Dashboard Body Structure and Syntax" (CloudWatch API Reference).
 import { COLOURS, Colour, ServiceConfig } from "../../config";
 import { DIMENSION, METRIC, METRICS_NAMESPACE, MetricName } from "../names";
@@ -69,7 +69,7 @@ function heading(context: DashboardContext): DashboardWidget {
     const markdown = [
         `## Mesh traffic of stack ${context.stack}: blue and green, side by side`,
         `Measured by each colour's own Envoy (requests it served). **Share** is the split the mesh applies right now; ` +
-            `the configured weights and passing instances: \`npm run flip -- --stack ${context.stack} --status\`.`,
+            `the rollout's state, its gates and canary judgements: \`npm run flip -- status --stack ${context.stack}\`.`,
     ].join("\n\n");
     return { type: "text", x: 0, y: 0, width: 24, height: HEADING_HEIGHT, properties: { markdown } };
 }

@@ -89,7 +89,7 @@ describe("dashboard body", () => {
     it("does not change with traffic (a flip must touch the splitter and gate only)", () => {
         const flipped = prod.services.map((s) => ({ ...s, traffic: { blue: s.traffic.green, green: s.traffic.blue } }));
         expect(JSON.stringify(dashboardBody(flipped, CONTEXT))).to.equal(JSON.stringify(dashboardBody(prod.services, CONTEXT)));
-        expect((dashboardBody(prod.services, CONTEXT).widgets[0].properties.markdown as string)).to.include("npm run flip -- --stack prod --status");
+        expect((dashboardBody(prod.services, CONTEXT).widgets[0].properties.markdown as string)).to.include("npm run flip -- status --stack prod");
     });
 
     it(`splits more than ${SERVICES_PER_DASHBOARD} services over several dashboards, each within the 500-widget limit`, () => {
