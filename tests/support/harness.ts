@@ -2,6 +2,8 @@
 // through src/offline/runtime.ts, and offers small finders over what it registered.
 import * as path from "path";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import type { PolicyDocument, PolicyStatement } from "../../src/iam/policyDocument";
+import { computedOutputs } from "../../src/offline/mocks";
 import { OfflinePlan, RegisteredResource } from "../../src/offline/planRecords";
 import { planStack, Program } from "../../src/offline/runtime";
 import { readStackFile, StackValues } from "../../src/offline/stackFile";
@@ -97,4 +99,24 @@ export class Plan {
 /** The containers of a registered ECS task definition, parsed from the JSON text the program sends. */
 export function containersOf(taskDefinition: RegisteredResource): ContainerDefinition[] {
     return JSON.parse(taskDefinition.inputs.containerDefinitions as string) as ContainerDefinition[];
+}
+
+/** An IAM document the program passed as JSON text (`policy`, `assumeRolePolicy`, ...). */
+export function policyDocumentOf(resource: RegisteredResource, key = "policy"): PolicyDocument {
+    return JSON.parse(resource.inputs[key] as string) as PolicyDocument;
+}
+
+/** A statement's actions as a list, whether written as one string or several. */
+export function actionsOf(statement: PolicyStatement): string[] {
+    return statement.Action === undefined ? [] : ([] as string[]).concat(statement.Action);
+}
+
+/** ARNs of the server cluster's Secrets Manager secrets, by item name (ca-cert, server-key, ...). */
+export function consulSecretArns(p: Plan, region = "eu-west-1"): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const s of p.ofTypeUnder("aws:secretsmanager/secret:Secret", "consul")) {
+        const name = s.inputs.name as string;
+        out[name.slice(name.lastIndexOf("/") + 1)] = computedOutputs(s.type, s.name, s.inputs, region).arn as string;
+    }
+    return out;
 }

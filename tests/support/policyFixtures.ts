@@ -194,3 +194,10 @@ export function safeStack(stack = "prod"): PlanRecord[] {
     add(T.asg, "consul-servers", { desiredCapacity: 3, minSize: 3, maxSize: 3, vpcZoneIdentifiers: ["subnet-a", "subnet-b", "subnet-c"], launchTemplate: { id: mockId("consul-servers-lt"), version: "$Latest" }, tags: [{ key: "bluegreen:consul-server", value: stack, propagateAtLaunch: true }] }, [lt]);
     return records;
 }
+
+/** The safe stack plus one ingress rule opening `port` on group `sg-<group>` to `cidr`. */
+export function openIngressRule(name: string, group: string, port: number, cidr = "0.0.0.0/0"): PlanRecord[] {
+    const stack = safeStack();
+    const sg = stack.find((r) => r.name === `sg-${group}`);
+    return [...stack, resource(T.ingress, name, { securityGroupId: mockId(`sg-${group}`), cidrIpv4: cidr, ipProtocol: "tcp", fromPort: port, toPort: port }, { dependsOn: sg ? [sg] : [] })];
+}

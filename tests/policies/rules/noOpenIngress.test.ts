@@ -2,14 +2,8 @@
 import { expect } from "chai";
 import { mockId } from "../../../cli/policy/policyArgs";
 import { noOpenIngress } from "../../../policies/rules/noOpenIngress";
-import { edit, messages, resource, safeStack, without } from "../../support/policyFixtures";
+import { edit, messages, openIngressRule, resource, safeStack, without } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";
-
-const openRule = (name: string, group: string, port: number, cidr = "0.0.0.0/0") => {
-    const stack = safeStack();
-    const sg = stack.find((r) => r.name === `sg-${group}`);
-    return [...stack, resource(T.ingress, name, { securityGroupId: mockId(`sg-${group}`), cidrIpv4: cidr, ipProtocol: "tcp", fromPort: port, toPort: port }, { dependsOn: sg ? [sg] : [] })];
-};
 
 describe("policy no-open-ingress", () => {
     it("accepts the ALB's listener ports open to the internet, and egress to it", async () => {
@@ -17,11 +11,11 @@ describe("policy no-open-ingress", () => {
     });
 
     it("rejects 0.0.0.0/0 on any other group, and on a port the ALB does not listen on", async () => {
-        expect(await messages(openRule("sg-servers-in-tcp8500-anywhere", "servers", 8500), noOpenIngress)).to.deep.equal([
+        expect(await messages(openIngressRule("sg-servers-in-tcp8500-anywhere", "servers", 8500), noOpenIngress)).to.deep.equal([
             'no-open-ingress: aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule "sg-servers-in-tcp8500-anywhere" admits 0.0.0.0/0 on tcp port 8500: its security group guards no internet-facing application load balancer; use a security group reference or a narrower CIDR',
         ]);
-        expect((await messages(openRule("sg-alb-in-tcp22", "alb", 22), noOpenIngress)).join()).to.include("only the public ALB's listener ports (443, 80/tcp) may be open to the internet");
-        expect((await messages(openRule("sg-gateway-v6", "gateway", 8443, "::/0"), noOpenIngress)).join()).to.include("admits ::/0 on tcp port 8443");
+        expect((await messages(openIngressRule("sg-alb-in-tcp22", "alb", 22), noOpenIngress)).join()).to.include("only the public ALB's listener ports (443, 80/tcp) may be open to the internet");
+        expect((await messages(openIngressRule("sg-gateway-v6", "gateway", 8443, "::/0"), noOpenIngress)).join()).to.include("admits ::/0 on tcp port 8443");
     });
 
     it("reads ec2 SecurityGroupRule resources and inline ingress blocks too", async () => {
