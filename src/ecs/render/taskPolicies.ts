@@ -27,14 +27,18 @@ export function meshTaskRolePolicy(input: MeshTaskRolePolicyInput): PolicyDocume
 export interface ControllerTaskRolePolicyInput {
     /** The ECS cluster whose tasks the controller watches. */
     readonly clusterArn: string;
+    /** True when `consulServers.hosts` runs `discover ... provider=aws`: go-discover calls it with the task role. */
+    readonly discoversWithAwsApi: boolean;
 }
 
 /**
- * The controller lists and describes the tasks of its own cluster, nothing else. ListTasks only
- * takes container-instance ARNs (Fargate tasks have none), so it is scoped by the ecs:cluster
- * condition; DescribeTasks takes task ARNs, so it is scoped to the cluster's tasks.
+ * The controller lists and describes the tasks of its own cluster, and finds the servers like every
+ * other consul-ecs task. ListTasks only takes container-instance ARNs (Fargate tasks have none), so
+ * it is scoped by the ecs:cluster condition; DescribeTasks takes task ARNs, so it is scoped to the
+ * cluster's tasks.
  */
 export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): PolicyDocument {
+    const discovery: PolicyStatement[] = input.discoversWithAwsApi ? [{ Sid: "DiscoverConsulServers", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }] : [];
     return {
         Version: POLICY_VERSION,
         Statement: [
@@ -51,6 +55,7 @@ export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): 
                 Action: ["ecs:DescribeTasks"],
                 Resource: clusterTasksArn(input.clusterArn),
             },
+            ...discovery,
         ],
     };
 }

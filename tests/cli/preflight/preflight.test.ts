@@ -11,7 +11,7 @@ import { reportError } from "../../../cli/shared/run";
 import { examplePlan } from "../../support/harness";
 import { runPreflight } from "../../../src/preflight/preflight";
 import { failures } from "../../../src/preflight/report";
-import { planRecords, repairedPlan } from "../../support/preflightFixtures";
+import { dropStatement, planRecords, repairedPlan } from "../../support/preflightFixtures";
 
 async function run(argv: string[], stdin?: string): Promise<{ code: number; out: string }> {
     const out: string[] = [];
@@ -30,10 +30,19 @@ async function usageError(argv: string[]): Promise<string> {
 }
 
 describe("cli: npm run preflight", function () {
-    it("--plan <file> of the saved prod plan exits 1 and names the controller's missing ec2:DescribeInstances", async () => {
+    it("--plan <file> reads a saved plan: the prod plan as `plan --json` writes it, and one whose controller may not discover exits 1 naming it", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
-        const file = path.join(dir, "prod.json");
-        fs.writeFileSync(file, JSON.stringify(planToJson((await examplePlan("prod")).result)));
+        const saved = path.join(dir, "prod.json");
+        fs.writeFileSync(saved, JSON.stringify(planToJson((await examplePlan("prod")).result)));
+        const asSaved = await run(["--plan", saved]);
+        const expected = failures(await runPreflight(await planRecords("prod")));
+        expect(asSaved.code).to.equal(expected.length > 0 ? 1 : 0);
+        expect(asSaved.out).to.include(expected.length > 0 ? `${expected.length} failed` : "all passed");
+
+        const broken = await repairedPlan("prod");
+        dropStatement(broken, "consul-ecs-controller-task", "DiscoverConsulServers");
+        const file = path.join(dir, "broken.json");
+        fs.writeFileSync(file, JSON.stringify(broken));
         const { code, out } = await run(["--plan", file]);
         expect(code).to.equal(1);
         expect(out).to.match(/FAIL {2}controller\.discovery +consul-ecs-controller-task +.*ec2:DescribeInstances/);

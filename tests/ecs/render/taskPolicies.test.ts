@@ -52,7 +52,7 @@ describe("IAM policy documents", () => {
 
     it("lets the controller list and describe the tasks of its own cluster only", () => {
         const cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/ecs-cluster-1234567";
-        expect(controllerTaskRolePolicy({ clusterArn: cluster }).Statement).to.deep.equal([
+        expect(controllerTaskRolePolicy({ clusterArn: cluster, discoversWithAwsApi: false }).Statement).to.deep.equal([
             {
                 Sid: "ListTasksOfOwnCluster",
                 Effect: "Allow",
@@ -69,8 +69,15 @@ describe("IAM policy documents", () => {
         ]);
     });
 
+    it("lets the controller find the servers through the AWS API when its hosts use go-discover's AWS provider (issue 10)", () => {
+        const cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/ecs-cluster-1234567";
+        const withDiscovery = controllerTaskRolePolicy({ clusterArn: cluster, discoversWithAwsApi: true }).Statement;
+        expect(withDiscovery).to.deep.include({ Sid: "DiscoverConsulServers", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" });
+        expect(controllerTaskRolePolicy({ clusterArn: cluster, discoversWithAwsApi: false }).Statement.map((s) => s.Sid)).to.deep.equal(["ListTasksOfOwnCluster", "DescribeTasksOfOwnCluster"]);
+    });
+
     it("refuses a controller cluster that is not an ECS cluster ARN", () => {
-        expect(() => controllerTaskRolePolicy({ clusterArn: "ecs-cluster" })).to.throw(/not an ECS cluster ARN/);
+        expect(() => controllerTaskRolePolicy({ clusterArn: "ecs-cluster", discoversWithAwsApi: false })).to.throw(/not an ECS cluster ARN/);
     });
 
     it("refuses a valueFrom that is not a Secrets Manager ARN", () => {
