@@ -181,7 +181,6 @@ export class ServerCluster extends pulumi.ComponentResource {
             caCertKmsKeyArn: secrets.kmsKeyArn,
             httpsPort: PORTS.consulHttps,
             grpcPort: PORTS.consulGrpcTls,
-            discoversWithAwsApi: servers.mode === "ha",
             datacenter,
         };
         this.api = {

@@ -79,7 +79,9 @@ export class ApiGateway extends pulumi.ComponentResource {
                 taskRolePath: CONSUL_ECS_ROLE_PATH,
                 taskRoleTags: { [ROLE_SERVICE_NAME_TAG]: API_GATEWAY_NAME, [ROLE_GATEWAY_KIND_TAG]: "api-gateway" },
                 taskPolicy: (roleArn) =>
-                    roleArn.apply((arn) => meshTaskRolePolicy({ roleArn: arn, discoversWithAwsApi: args.platform.endpoint.discoversWithAwsApi, executeCommand: false })),
+                    pulumi
+                        .all([roleArn, pulumi.output(args.platform.endpoint.hosts)])
+                        .apply(([arn, serverHosts]) => meshTaskRolePolicy({ roleArn: arn, serverHosts, executeCommand: false })),
                 executionPolicy: pulumi
                     .all([platform, pulumi.output(args.platform.logGroupArn), pulumi.output(args.platform.secretsKmsKeyArn)])
                     .apply(([p, logGroupArn, kmsKeyArn]) =>
