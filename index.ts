@@ -10,7 +10,7 @@ import { MeshService } from "./src/ecs/meshService";
 import { Network } from "./src/net/network";
 import { SecurityGroups } from "./src/net/securityGroups";
 import { ServerCluster } from "./src/consul/serverCluster";
-import { loadStackConfig } from "./src/config/stackConfig";
+import { loadStackConfig } from "./src/config";
 
 export default function main() {
     const config = loadStackConfig();
@@ -30,7 +30,6 @@ export default function main() {
         region: config.region,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
-        availabilityZoneCount: config.network.kind === "create" ? config.network.azCount : config.network.privateSubnetIds.length,
         securityGroupIds: { servers: securityGroups.ids.servers, consulApiLb: securityGroups.ids.consulApiLb },
         apiPathDependsOn: [securityGroups],
         ecsCluster: { arn: cluster.clusterArn, name: cluster.clusterName, logGroupName: cluster.logGroupName, logGroupArn: cluster.logGroupArn },

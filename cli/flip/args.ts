@@ -1,7 +1,7 @@
 // The flip command line: flags, durations and canary steps, checked before anything is read.
 import * as path from "path";
 import { parseArgs } from "util";
-import { COLOURS, Colour } from "../../src/config/stackConfig";
+import { COLOURS, Colour } from "../../src/config";
 import { UsageError } from "../../src/offline/runtime";
 
 export const USAGE = `usage: npm run flip -- --stack <name> --service <name> --to <blue|green> [--steps 10,50,100 --interval 5m] [--dry-run | --no-up]

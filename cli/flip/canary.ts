@@ -3,7 +3,7 @@
 // split the command started from, through the same write-and-apply path, and the command exits
 // non-zero with what failed.
 import * as fs from "fs";
-import { Colour, ServiceConfig } from "../../src/config/stackConfig";
+import { Colour, ServiceConfig } from "../../src/config";
 import { formatDuration } from "./args";
 import { Applier, NothingAppliedError } from "./apply";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, StackContext } from "./context";

@@ -1,7 +1,7 @@
 // The two flip modes that never apply: --dry-run (print the config change and the offline plan's
 // resource diff, write nothing) and --no-up (edit Pulumi.<stack>.yaml for a pull request). Both
 // run the config gate only; the health gate runs where the change is applied (in the program).
-import { Colour, ServiceConfig } from "../../src/config/stackConfig";
+import { Colour, ServiceConfig } from "../../src/config";
 import { OfflinePlan, StackValues } from "../../src/offline/runtime";
 import { checkFlipChanges, diffOfflinePlans, formatChanges } from "../../src/offline/planDiff";
 import { EXIT_FAILED, EXIT_OK, StackContext } from "./context";

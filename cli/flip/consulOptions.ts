@@ -2,7 +2,7 @@
 // variables the consul CLI reads) and the stack config, in that order.
 import * as fs from "fs";
 import { ConsulHttpOptions } from "../../src/consul/httpClient";
-import { StackConfig } from "../../src/config/stackConfig";
+import { StackConfig } from "../../src/config";
 import { UsageError } from "../../src/offline/runtime";
 
 export type Environment = Readonly<Record<string, string | undefined>>;

@@ -2,7 +2,7 @@
 // service being flipped, with clear errors for an unknown stack or service.
 import * as fs from "fs";
 import * as path from "path";
-import { ServiceConfig, StackConfig, StackConfigError } from "../../src/config/stackConfig";
+import { ServiceConfig, StackConfig, StackConfigError } from "../../src/config";
 import { listStacks, stackFilePath, UsageError } from "../../src/offline/runtime";
 import { parseStackValues } from "../shared/trafficTable";
 import { stackConfigOf } from "./stackFile";

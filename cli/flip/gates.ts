@@ -3,7 +3,7 @@
 // when the service names CloudWatch alarms, the alarm gate.
 import { ConsulHttpClient } from "../../src/consul/httpClient";
 import { checkTrafficHealth, healthRequest } from "../../src/mesh/colourHealth";
-import { Colour, ServiceConfig } from "../../src/config/stackConfig";
+import { Colour, ServiceConfig } from "../../src/config";
 import { Weights } from "./steps";
 
 export interface GateOutcome {

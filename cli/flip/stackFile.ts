@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
-import { COLOURS } from "../../src/config/stackConfig";
+import { COLOURS } from "../../src/config";
 import { KnownFailure } from "../shared/run";
 import { PROJECT } from "../../src/offline/runtime";
 import { Weights } from "./steps";

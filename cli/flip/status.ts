@@ -1,6 +1,6 @@
 // --status: the traffic table of a stack from its config and, when Consul answers, the passing
 // instances of every colour.
-import { COLOURS, ServiceConfig } from "../../src/config/stackConfig";
+import { COLOURS, ServiceConfig } from "../../src/config";
 import { renderTable } from "../shared/trafficTable";
 import { EXIT_OK, StackContext } from "./context";
 import { HealthSource } from "./gates";

@@ -1,5 +1,5 @@
 // The weights a flip goes through: pure arithmetic on the current split.
-import { COLOURS, Colour } from "../../src/config/stackConfig";
+import { COLOURS, Colour } from "../../src/config";
 
 export type Weights = Readonly<Record<Colour, number>>;
 

@@ -1,6 +1,6 @@
 // Runs a command-line entry point: known failures print their message alone (no stack trace) and
 // set the exit code; anything unexpected prints in full.
-import { StackConfigError } from "../../src/config/stackConfig";
+import { StackConfigError } from "../../src/config";
 import { UsageError } from "../../src/offline/runtime";
 
 export const EXIT_INVALID_CONFIG = 1;

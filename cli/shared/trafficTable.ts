@@ -1,5 +1,5 @@
 // The traffic table (service, colour, image, count, weight) read from a stack's config.
-import { COLOURS, Colour, validateStackConfig, StackConfigError, StackConfig } from "../../src/config/stackConfig";
+import { COLOURS, Colour, validateStackConfig, StackConfigError, StackConfig } from "../../src/config";
 import { PROJECT, StackValues } from "../../src/offline/runtime";
 
 export interface TrafficRow {

@@ -9,9 +9,9 @@ import { ConsulReadinessGate } from "./readinessGate";
 import { AutoJoinTag, discoverHosts, renderServerAgentConfig, serverTlsName } from "./render/agentConfig";
 import { AUTO_JOIN_TAG_KEY, DATA_DEVICE, SERVER_WARMUP_SECONDS, amazonLinuxAmiParameter, rollingMinHealthyPercentage } from "./render/fleet";
 import { assumeRolePolicy, devServerExecutionPolicy, devServerTaskPolicy, haServerPolicy, snapshotBucketPolicy } from "./render/serverPolicies";
-import { checkServerSettings, HA_SERVER_PATHS, ServerSecretArns, serverUserData } from "./render/userData";
+import { HA_SERVER_PATHS, ServerSecretArns, serverUserData } from "./render/userData";
 import { PORTS } from "../net/render/securityGroupRules";
-import type { ConsulConfig } from "../config/stackConfig";
+import type { ConsulConfig } from "../config";
 
 export interface ServerClusterArgs {
     /** The stack's validated Consul settings: datacenter, version, servers, apiAddress. */
@@ -21,8 +21,6 @@ export interface ServerClusterArgs {
     readonly vpcId: pulumi.Input<string>;
     /** Private subnets (no public IPs): the servers and the internal API load balancer live here. */
     readonly privateSubnetIds: pulumi.Input<string[]>;
-    /** Availability zones those subnets span; ha needs at least 3 (one server per zone). */
-    readonly availabilityZoneCount: number;
     /** Existing groups from SecurityGroups: `servers` (ha instances, dev task) and `consulApiLb`. */
     readonly securityGroupIds: { readonly servers: pulumi.Input<string>; readonly consulApiLb: pulumi.Input<string> };
     /** dev: the ECS cluster the server task runs in, and its log group. */
@@ -81,7 +79,6 @@ export class ServerCluster extends pulumi.ComponentResource {
     constructor(name: string, args: ServerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:consul:ServerCluster", name, {}, opts);
         const servers = args.consul.servers;
-        validate(name, args);
         const child = { parent: this };
         const project = pulumi.getProject();
         const stack = pulumi.getStack();
@@ -516,29 +513,6 @@ export class ServerCluster extends pulumi.ComponentResource {
             // ECS resolves the secrets when the task starts, so their versions must exist first.
             { parent: this, dependsOn: [deps.listener, executionPolicy, taskPolicy, deps.secrets] },
         );
-    }
-}
-
-function validate(name: string, args: ServerClusterArgs): void {
-    const servers = args.consul.servers;
-    if (servers.mode === "ha") {
-        if (!Number.isInteger(servers.count) || servers.count < 3 || servers.count % 2 === 0) {
-            throw new Error(`ServerCluster ${name}: ha needs an odd count of at least 3 servers, got ${servers.count}; set bluegreen:consul.servers.count to 3 or 5`);
-        }
-        if (args.availabilityZoneCount < 3) {
-            throw new Error(
-                `ServerCluster ${name}: ha servers need private subnets in at least 3 availability zones, got ${args.availabilityZoneCount}; set bluegreen:network.azCount to 3 or more (or list 3 private subnets in different zones)`,
-            );
-        }
-        checkServerSettings({ consulVersion: args.consul.version, snapshotSchedule: servers.snapshotSchedule });
-        if (!Number.isInteger(servers.snapshotRetentionDays) || servers.snapshotRetentionDays < 1) {
-            throw new Error(`ServerCluster ${name}: snapshotRetentionDays ${servers.snapshotRetentionDays} must be a whole number of days; set bluegreen:consul.servers.snapshotRetentionDays`);
-        }
-    } else if (servers.count !== 1) {
-        throw new Error(`ServerCluster ${name}: dev runs exactly 1 server, got ${servers.count}; set bluegreen:consul.servers.count to 1 or use mode: ha`);
-    }
-    if (args.consul.apiAddress !== undefined && !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(args.consul.apiAddress)) {
-        throw new Error(`ServerCluster ${name}: apiAddress ${JSON.stringify(args.consul.apiAddress)} must be host:port; set bluegreen:consul.apiAddress, for example localhost:8501`);
     }
 }
 

@@ -4,7 +4,7 @@ import { executionRolePolicy, meshTaskRolePolicy } from "./render/taskPolicies";
 import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, GATEWAY_LISTENER, MESH_TAG, ROLE_GATEWAY_KIND_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./platform";
 import { CONTAINERS, gatewayTask, meshVolumes } from "./render/containers";
-import type { GatewayConfig } from "../config/stackConfig";
+import type { GatewayConfig } from "../config";
 import { createTaskRoles } from "./taskRoles";
 
 /** TLS 1.3 with 1.2 as the floor: the current ELB policy AWS recommends for public listeners. */

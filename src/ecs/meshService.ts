@@ -4,7 +4,7 @@ import { executionRolePolicy, meshTaskRolePolicy, secretArn } from "./render/tas
 import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, MESH_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./platform";
 import { appSecrets, checkServiceForTask, meshVolumes, serviceTask, TaskPlatform } from "./render/containers";
-import { Colour, COLOURS, ServiceConfig } from "../config/stackConfig";
+import { Colour, COLOURS, ServiceConfig } from "../config";
 import { createTaskRoles } from "./taskRoles";
 
 /** Tags on each colour's ECS service and task definition; the policy pack ties weights to counts through them. */

@@ -2,7 +2,7 @@
 // of it. One judgement, shared by the program (the HealthGate resource that guards every splitter
 // write) and the flip CLI (before every step and while baking), so both always agree.
 import { ConsulHttpClient } from "../consul/httpClient";
-import { COLOURS, Colour, ServiceConfig } from "../config/stackConfig";
+import { COLOURS, Colour, ServiceConfig } from "../config";
 
 /** What to check: the weights a splitter is about to get, and what each weighted colour needs. */
 export interface TrafficHealthRequest {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulHttpClient, ConsulHttpOptions, consulHttpClient } from "../consul/httpClient";
 import { TrafficHealthRequest, waitForTrafficHealth } from "./colourHealth";
-import type { Colour } from "../config/stackConfig";
+import type { Colour } from "../config";
 
 /** How the gate reaches Consul's HTTPS API. */
 export interface GateConsulAccess {

@@ -1,7 +1,7 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { apiGateway, GenericConfigEntry, httpRoute, proxyDefaults } from "./render/configEntries";
-import type { ServiceConfig } from "../config/stackConfig";
+import type { ServiceConfig } from "../config";
 
 export interface MeshDefaultsArgs {
     /** Every service of the stack; those with a `route` get an http-route on the API gateway. */

@@ -4,7 +4,7 @@ import { serviceDefaults, serviceIntentions, serviceResolver, serviceRouter, ser
 import type { ConsulApiAccess } from "../consul/access";
 import { healthRequest } from "./colourHealth";
 import { HealthGate } from "./healthGate";
-import type { ServiceConfig } from "../config/stackConfig";
+import type { ServiceConfig } from "../config";
 
 export interface TrafficPolicyArgs {
     /** The service whose traffic this policy controls. */

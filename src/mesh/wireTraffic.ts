@@ -5,7 +5,7 @@ import type * as consul from "@pulumi/consul";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConsulApiAccess } from "../consul/access";
 import { MeshDefaults } from "./meshDefaults";
-import type { ServiceConfig } from "../config/stackConfig";
+import type { ServiceConfig } from "../config";
 import { TrafficPolicy, trafficPolicyName } from "./trafficPolicy";
 
 /** What the server cluster hands to everything that writes Consul config. */

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkConfig } from "../config/stackConfig";
+import type { NetworkConfig } from "../config";
 
 export interface NetworkArgs {
     /** Create a VPC (awsx) or adopt an existing one. */

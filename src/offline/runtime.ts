@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { StackConfigError } from "../config/stackConfig";
+import { StackConfigError } from "../config";
 
 export const PROJECT = "bluegreen";
 export const MOCK_ACCOUNT = "123456789012";

@@ -7,7 +7,7 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { MOCK_SECRET_MARKER, Program } from "./runtime";
 import { ConsulConnection, createMeshTraffic } from "../mesh/wireTraffic";
-import { loadStackConfig } from "../config/stackConfig";
+import { loadStackConfig } from "../config";
 
 /** Stands in for the server cluster's readiness gate: a custom resource everything must wait for. */
 export class ReadyStandIn extends pulumi.CustomResource {

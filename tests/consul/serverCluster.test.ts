@@ -225,16 +225,6 @@ describe("Consul server cluster", () => {
             expect(config.bootstrap_expect).to.equal(5);
             expect(config.autopilot).to.deep.equal({ cleanup_dead_servers: true, min_quorum: 5 });
         });
-
-        it("refuses ha servers in fewer than 3 availability zones, naming the setting", async () => {
-            const err = await plan("prod", (c) => {
-                (c["bluegreen:network"] as { azCount: number }).azCount = 2;
-            }).then(
-                () => undefined,
-                (e: unknown) => e as Error,
-            );
-            expect(err?.message).to.include("at least 3 availability zones, got 2").and.include("bluegreen:network.azCount");
-        });
     });
 
     describe("dev", () => {

@@ -11,7 +11,7 @@ import { parseStackValues } from "../../cli/shared/trafficTable";
 import { consulHttpClient } from "../../src/consul/httpClient";
 import { checkTrafficHealth, healthRequest, judge, waitForTrafficHealth } from "../../src/mesh/colourHealth";
 import { gateFingerprint, HealthGateInputs, healthGateProvider, runHealthGate } from "../../src/mesh/healthGate";
-import { ServiceConfig } from "../../src/config/stackConfig";
+import { ServiceConfig } from "../../src/config";
 import { FakeConsul, FakeInstance, startFakeConsul } from "../support/fakeConsul";
 import { ROOT } from "../support/harness";
 

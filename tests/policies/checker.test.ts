@@ -11,7 +11,7 @@ import { mockId } from "../../cli/policy/policyArgs";
 import { checkPlan } from "../../cli/policy/check";
 import { UsageError } from "../../src/offline/runtime";
 import * as meshNames from "../../src/mesh/names";
-import { RESERVED_PORTS } from "../../src/config/stackConfig";
+import { RESERVED_PORTS } from "../../src/config";
 import * as packNames from "../../policies/rules/names";
 import { policies } from "../../policies/rules";
 import { plan, ROOT } from "../support/harness";

@@ -1,7 +1,7 @@
 // Plain inputs for the pure task builders: two services shaped like the example stacks' and a
 // resolved platform.
 import type { TaskPlatform } from "../../src/ecs/render/containers";
-import type { ServiceConfig } from "../../src/config/stackConfig";
+import type { ServiceConfig } from "../../src/config";
 
 export const CA_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bluegreen/dev/consul-ca-AbCdEf";
 export const DB_PASSWORD_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-Xy12Zw:password::";

@@ -2,7 +2,7 @@
 // service task and colour, one for the API gateway's tasks and one for the controller. Pure: plain
 // data in, plain documents out; the tests validate every one against consul-ecs's own JSON Schema.
 import { API_GATEWAY_NAME, COLOUR_META_KEY, CONSUL_ECS_ROLE_PATH, GATEWAY_LISTENER, IAM_AUTH_METHOD } from "../../mesh/names";
-import type { Colour, ServiceConfig } from "../../config/stackConfig";
+import type { Colour, ServiceConfig } from "../../config";
 
 /** The environment variable consul-ecs reads its config from (not ECS_CONFIG_JSON). */
 export const CONFIG_ENV_VAR = "CONSUL_ECS_CONFIG_JSON";

@@ -4,7 +4,7 @@
 import type { ContainerDefinition, KeyValuePair, LogConfiguration, Secret } from "@aws-sdk/client-ecs";
 import { BOOTSTRAP_DIR, CONFIG_ENV_VAR, ConsulEcsConfig, ConsulServerFacts, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "./consulEcsConfig";
 import { GATEWAY_LISTENER } from "../../mesh/names";
-import type { Colour, ServiceConfig } from "../../config/stackConfig";
+import type { Colour, ServiceConfig } from "../../config";
 
 /** Container names consul-ecs looks up; renaming one breaks health sync and graceful shutdown. */
 export const CONTAINERS = {

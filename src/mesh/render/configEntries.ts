@@ -5,7 +5,7 @@
 // Field names follow the provider's Args types (camelCase); `configJson` documents (api-gateway,
 // http-route, proxy-defaults) use Consul's own field names.
 import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, GATEWAY_LISTENER } from "../names";
-import { COLOURS, Colour, ServiceConfig } from "../../config/stackConfig";
+import { COLOURS, Colour, ServiceConfig } from "../../config";
 
 /**
  * Resolver timeouts, written canonically: the provider reads durations back in Go's format, and a

@@ -15,7 +15,7 @@ import {
     serviceRouter,
     serviceSplitter,
 } from "../../../src/mesh/render/configEntries";
-import { ServiceConfig, StackConfig } from "../../../src/config/stackConfig";
+import { ServiceConfig, StackConfig } from "../../../src/config";
 import { ROOT } from "../../support/harness";
 
 function stack(name: "dev" | "prod"): StackConfig {

@@ -1,7 +1,7 @@
 // Stack config validation: one row per way a stack file can be wrong, each asserting the message
 // names the key path, the bad value and what is allowed. Pure: validateStackConfig needs no runtime.
 import { expect } from "chai";
-import { ConfigProblem, validateStackConfig } from "../../src/config/stackConfig";
+import { ConfigProblem, validateStackConfig } from "../../src/config";
 import { services, stackConfig } from "../support/harness";
 import { StackValues } from "../../src/offline/runtime";
 import { parseStackValues } from "../../cli/shared/trafficTable";
@@ -99,6 +99,21 @@ const cases: Case[] = [
     { name: "VPC CIDR octet out of range", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).cidr = "10.400.0.0/16"), path: "bluegreen:network.cidr", says: ["out of range"] },
     { name: "ingress CIDR invalid", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).ingressCidrs = ["0.0.0.0/0", "1.2.3.4/40"]), path: "bluegreen:gateway.ingressCidrs[1]", says: ['"1.2.3.4/40"'] },
     { name: "azCount out of range", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).azCount = 7), path: "bluegreen:network.azCount", says: ["7", "<= 6"] },
+    { name: "ha servers in 2 zones", stack: "prod", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).azCount = 2), path: "bluegreen:network.azCount", says: ["at least 3 availability zones, got 2", "azCount to 3"] },
+    {
+        name: "ha servers in 2 own subnets",
+        stack: "prod",
+        edit: (c) => (c["bluegreen:network"] = { vpcId: "vpc-0abc", privateSubnetIds: ["subnet-0a", "subnet-0b"], publicSubnetIds: ["subnet-1a", "subnet-1b"] }),
+        path: "bluegreen:network.privateSubnetIds",
+        says: ["at least 3 availability zones, got 2"],
+    },
+    {
+        name: "snapshot schedule with a systemd directive",
+        stack: "prod",
+        edit: (c) => ((c["bluegreen:consul"] as { servers: Record<string, unknown> }).servers.snapshotSchedule = "hourly\nExecStart=/bin/sh"),
+        path: "bluegreen:consul.servers.snapshotSchedule",
+        says: ["not a systemd OnCalendar expression", '"hourly"'],
+    },
     { name: "NAT strategy unknown", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).natGateways = "none"), path: "bluegreen:network.natGateways", says: ['"none"', '"single", "perAz"'] },
     {
         name: "both network forms",

@@ -1,0 +1,38 @@
+// loadStackConfig: the running program's config, validated once, before any resource exists.
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfigError } from "./problems";
+import { StackConfig } from "./types";
+import { validateStackConfig } from "./validate";
+
+/** Reads `aws:region` and the `bluegreen:*` keys from the running program's config, or throws. */
+export function loadStackConfig(): StackConfig {
+    const values: Record<string, unknown> = {};
+    let region: unknown;
+    for (const [fullKey, raw] of Object.entries(pulumi.runtime.allConfig())) {
+        const [namespace, key] = splitKey(fullKey);
+        if (namespace === "aws" && key === "region") {
+            region = raw;
+        } else if (namespace === pulumi.getProject()) {
+            values[key] = parseConfigValue(raw);
+        }
+    }
+    const result = validateStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), region, values });
+    if (!result.ok) {
+        throw new StackConfigError(result.problems);
+    }
+    return result.config;
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const colon = fullKey.indexOf(":");
+    return colon < 0 ? ["", fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+}
+
+/** Pulumi hands structured and numeric config to the program as JSON text. */
+function parseConfigValue(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}

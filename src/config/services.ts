@@ -1,0 +1,152 @@
+// bluegreen:services.<name>: one service's ports, upstreams, route, colours, traffic and gate, and
+// the rules that span services (upstreams that exist, routes that do not collide).
+import { checkFargateSize } from "./fargate";
+import { RESERVED_PORTS } from "./ports";
+import { Report } from "./problems";
+import { RawColour, RawService } from "./raw";
+import { checkTraffic } from "./traffic";
+import { ColourConfig, COLOURS, ServiceConfig } from "./types";
+
+/**
+ * The longest service name the program accepts: Consul allows 63, but each colour's IAM roles are
+ * named `<name>-<colour>-execution` plus an 8-character suffix, and IAM role names stop at 64.
+ */
+export const MAX_SERVICE_NAME = 40;
+
+/** Consul service names are DNS labels: lowercase, digits and '-', at most 63 characters. */
+const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/** `allNames` is undefined when `bluegreen:services` itself is malformed (already reported). */
+export function normaliseServices(raw: Record<string, RawService>, allNames: readonly string[] | undefined, at: Report): ServiceConfig[] {
+    if (allNames?.length === 0) {
+        at("bluegreen:services", "is empty; declare at least one service");
+    }
+    const services = Object.keys(raw).map((name) => normaliseService(name, raw[name], at));
+    checkCrossService(services, new Set(allNames ?? []), at);
+    return services;
+}
+
+function normaliseService(name: string, raw: RawService, at: Report): ServiceConfig {
+    const path = `bluegreen:services.${name}`;
+    if (!SERVICE_NAME.test(name) || name.length > 63) {
+        at(path, `service name ${JSON.stringify(name)} is not valid in Consul; use 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
+    } else if (name.length > MAX_SERVICE_NAME) {
+        at(path, `service name ${JSON.stringify(name)} has ${name.length} characters; at most ${MAX_SERVICE_NAME} fit in the IAM role names derived from it (<name>-green-execution plus Pulumi's 8-character suffix must stay within IAM's 64)`);
+    }
+    const cpu = raw.cpu ?? 256;
+    const memory = raw.memory ?? 512;
+    checkFargateSize(path, cpu, memory, at);
+    checkPort(`${path}.port`, raw.port, at);
+
+    const upstreams = raw.upstreams ?? [];
+    const ports = new Map<number, string>([[raw.port, `${path}.port`]]);
+    upstreams.forEach((u, i) => {
+        const upath = `${path}.upstreams[${i}]`;
+        checkPort(`${upath}.localPort`, u.localPort, at);
+        const clash = ports.get(u.localPort);
+        if (clash) {
+            at(`${upath}.localPort`, `${u.localPort} is already used by ${clash}; each upstream needs its own local port`);
+        } else {
+            ports.set(u.localPort, `${upath}.localPort`);
+        }
+        if (u.service === name) {
+            at(`${upath}.service`, `"${name}" names the service itself; a service cannot be its own upstream`);
+        }
+        if (upstreams.findIndex((other) => other.service === u.service) !== i) {
+            at(`${upath}.service`, `"${u.service}" is listed twice`);
+        }
+    });
+
+    if (raw.route && !raw.route.pathPrefix.startsWith("/")) {
+        at(`${path}.route.pathPrefix`, `${JSON.stringify(raw.route.pathPrefix)} must start with "/"`);
+    } else if (raw.route && normalisePrefix(raw.route.pathPrefix) === "/") {
+        // The ALB health-checks the gateway on a path no route serves (Envoy answers 404); a route
+        // for "/" would tie every gateway task's health to that one service's backends.
+        at(`${path}.route.pathPrefix`, `"/" would route every path, including the ALB's health check of the gateway; use a prefix such as "/${name}"`);
+    }
+
+    const colours = {
+        blue: normaliseColour(raw.blue),
+        green: normaliseColour(raw.green),
+    };
+    const traffic = checkTraffic(`${path}.traffic`, raw.traffic, colours, at);
+    const gate = {
+        minHealthy: raw.gate?.minHealthy,
+        skip: raw.gate?.skip ?? false,
+        alarms: raw.gate?.alarms ?? [],
+    };
+    if (gate.minHealthy !== undefined) {
+        for (const colour of COLOURS) {
+            if (traffic[colour] > 0 && gate.minHealthy > colours[colour].count) {
+                at(`${path}.gate.minHealthy`, `${gate.minHealthy} is more than ${colour}'s count of ${colours[colour].count}; the gate could never pass`);
+            }
+        }
+    }
+    const healthCheck = raw.healthCheck
+        ? {
+              path: raw.healthCheck.path,
+              interval: raw.healthCheck.interval ?? 10,
+              timeout: raw.healthCheck.timeout ?? 5,
+              retries: raw.healthCheck.retries ?? 3,
+              startPeriod: raw.healthCheck.startPeriod ?? 30,
+          }
+        : undefined;
+    if (healthCheck && !healthCheck.path.startsWith("/")) {
+        at(`${path}.healthCheck.path`, `${JSON.stringify(healthCheck.path)} must start with "/"`);
+    }
+    for (const [key, arn] of Object.entries({ ...raw.secrets, ...raw.blue?.secrets, ...raw.green?.secrets })) {
+        if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+/.test(arn)) {
+            at(`${path}.secrets.${key}`, `${JSON.stringify(arn)} is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`);
+        }
+    }
+    return {
+        name,
+        port: raw.port,
+        protocol: raw.protocol ?? "http",
+        healthCheck,
+        cpu,
+        memory,
+        env: raw.env ?? {},
+        secrets: raw.secrets ?? {},
+        upstreams,
+        route: raw.route,
+        ...colours,
+        traffic,
+        gate,
+        enableExecuteCommand: raw.enableExecuteCommand ?? false,
+    };
+}
+
+function normaliseColour(raw: RawColour | undefined): ColourConfig {
+    return { image: raw?.image, count: raw?.count ?? 0, env: raw?.env ?? {}, secrets: raw?.secrets ?? {} };
+}
+
+function checkPort(path: string, port: number, at: Report): void {
+    if (RESERVED_PORTS.includes(port)) {
+        at(path, `${port} is reserved by the mesh (${RESERVED_PORTS.join(", ")}); pick another port`);
+    }
+}
+
+function checkCrossService(services: readonly ServiceConfig[], names: ReadonlySet<string>, at: Report): void {
+    const routes = new Map<string, string>();
+    for (const service of services) {
+        service.upstreams.forEach((u, i) => {
+            if (u.service !== service.name && !names.has(u.service)) {
+                at(`bluegreen:services.${service.name}.upstreams[${i}].service`, `"${u.service}" is not a service in this stack; known: ${[...names].join(", ")}`);
+            }
+        });
+        if (service.route) {
+            const prefix = normalisePrefix(service.route.pathPrefix);
+            const other = routes.get(prefix);
+            if (other) {
+                at(`bluegreen:services.${service.name}.route.pathPrefix`, `"${service.route.pathPrefix}" is already the route of ${other}; each route needs its own path`);
+            } else {
+                routes.set(prefix, service.name);
+            }
+        }
+    }
+}
+
+function normalisePrefix(prefix: string): string {
+    return prefix.length > 1 && prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+}

@@ -1,0 +1,131 @@
+// The typed stack configuration the program reads once validation has passed, and the shape of a
+// problem report. Types only: the checks live in validate.ts and the files it calls.
+export const COLOURS = ["blue", "green"] as const;
+export type Colour = (typeof COLOURS)[number];
+
+export type NetworkConfig =
+    | { readonly kind: "create"; readonly cidr: string; readonly azCount: number; readonly natGateways: "single" | "perAz" }
+    | { readonly kind: "existing"; readonly vpcId: string; readonly privateSubnetIds: readonly string[]; readonly publicSubnetIds: readonly string[] };
+
+export interface ServerConfig {
+    /** `dev`: one Fargate server, ephemeral data; `ha`: an EC2 Auto Scaling group of `count` servers. */
+    readonly mode: "dev" | "ha";
+    /** Number of servers: 1 in dev; 3 or 5 in ha. */
+    readonly count: number;
+    /** EC2 instance type of the ha servers. Default t4g.small (arm64). */
+    readonly instanceType: string;
+    /** Size of the servers' encrypted gp3 data volume in GiB. Default 20. */
+    readonly dataVolumeSize: number;
+    /** How often a snapshot is saved to S3 (a systemd OnCalendar expression). Default hourly. */
+    readonly snapshotSchedule: string;
+    /** Days a snapshot is kept before its lifecycle rule expires it. Default 30. */
+    readonly snapshotRetentionDays: number;
+}
+
+export interface ConsulConfig {
+    /** The Consul datacenter name. Default dc1. */
+    readonly datacenter: string;
+    /** The Consul server version. Default 2.0.1. */
+    readonly version: string;
+    readonly servers: ServerConfig;
+    /** The consul-ecs image (mesh-init, health-sync, controller). */
+    readonly ecsImage: string;
+    /** The consul-dataplane image (runs Envoy). */
+    readonly dataplaneImage: string;
+    /**
+     * Where this program reaches Consul's HTTPS API (`host:port`), for example `localhost:8501` through
+     * an SSM tunnel. Default: the internal load balancer's DNS name on 8501.
+     */
+    readonly apiAddress?: string;
+}
+
+export interface GatewayConfig {
+    /** CIDRs allowed to reach the public ALB. */
+    readonly ingressCidrs: readonly string[];
+    /** ACM certificate for HTTPS; without it the ALB listens on HTTP only (dev). */
+    readonly certificateArn?: string;
+    /** Gateway tasks. Default 1 in a dev-server stack, 2 otherwise. */
+    readonly count: number;
+    readonly cpu: number;
+    readonly memory: number;
+}
+
+export interface UpstreamConfig {
+    readonly service: string;
+    readonly localPort: number;
+}
+
+export interface ColourConfig {
+    /** Container image of this colour; a colour without one runs no tasks. */
+    readonly image?: string;
+    /** Desired task count. */
+    readonly count: number;
+    /** Plain settings merged over the service's `env`. */
+    readonly env: Readonly<Record<string, string>>;
+    /** Secrets Manager ARNs merged over the service's `secrets`. */
+    readonly secrets: Readonly<Record<string, string>>;
+}
+
+export interface HealthCheckConfig {
+    /** HTTP path probed inside the app container. */
+    readonly path: string;
+    readonly interval: number;
+    readonly timeout: number;
+    readonly retries: number;
+    readonly startPeriod: number;
+}
+
+export interface GateConfig {
+    /** Passing instances a colour needs before it may receive weight. Default: its count. */
+    readonly minHealthy?: number;
+    /** Skips the health gate: for emergencies only, and logged loudly. Default false. */
+    readonly skip: boolean;
+    /** CloudWatch alarm names that must be OK before and during a flip. */
+    readonly alarms: readonly string[];
+}
+
+export interface ServiceConfig {
+    readonly name: string;
+    /** The port the application listens on (Envoy reaches it at 127.0.0.1:port). */
+    readonly port: number;
+    /** L7 protocol for Consul's routing; splitters need an HTTP-like one. Default http. */
+    readonly protocol: "http" | "http2" | "grpc";
+    readonly healthCheck?: HealthCheckConfig;
+    /** Fargate task CPU units. Default 256. */
+    readonly cpu: number;
+    /** Fargate task memory in MiB. Default 512. */
+    readonly memory: number;
+    readonly env: Readonly<Record<string, string>>;
+    readonly secrets: Readonly<Record<string, string>>;
+    readonly upstreams: readonly UpstreamConfig[];
+    /** Path prefix at which the API gateway routes internet traffic to this service. */
+    readonly route?: { readonly pathPrefix: string };
+    readonly blue: ColourConfig;
+    readonly green: ColourConfig;
+    readonly traffic: Readonly<Record<Colour, number>>;
+    readonly gate: GateConfig;
+    /** ECS Exec into this service's tasks. Default false. */
+    readonly enableExecuteCommand: boolean;
+}
+
+export interface StackConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly region: string;
+    readonly network: NetworkConfig;
+    readonly consul: ConsulConfig;
+    readonly gateway: GatewayConfig;
+    /** Services in the order the stack file lists them. */
+    readonly services: readonly ServiceConfig[];
+    /** Days CloudWatch keeps container logs. Default 30. */
+    readonly logRetentionDays: number;
+}
+
+/** The top-level `bluegreen:*` keys a stack file may set. */
+export const CONFIG_KEYS = ["network", "consul", "gateway", "services", "logRetentionDays"] as const;
+
+/** One problem with the stack config: the key's path and what is wrong and allowed. */
+export interface ConfigProblem {
+    readonly path: string;
+    readonly message: string;
+}

@@ -1,0 +1,99 @@
+// validateStackConfig: plain data in, typed config or every problem out. Pure (no Pulumi runtime),
+// so it is tested table by table. The structure is checked by JSON Schema first (schema.ts), key by
+// key and service by service so that one broken value does not hide the others' problems; then the
+// rules that span values run over what passed.
+import Ajv, { ValidateFunction } from "ajv";
+import { normaliseConsul, normaliseGateway } from "./consul";
+import { normaliseNetwork } from "./network";
+import { dedupe, describeSchemaError } from "./problems";
+import { RawService, RawValues } from "./raw";
+import { rawConfigSchemas, rawServiceSchema } from "./schema";
+import { normaliseServices } from "./services";
+import { CONFIG_KEYS, ConfigProblem, StackConfig } from "./types";
+
+/** What `validateStackConfig` reads: the raw `bluegreen:*` values (parsed from YAML/JSON) and context. */
+export interface RawStackInput {
+    readonly project: string;
+    readonly stack: string;
+    readonly region?: unknown;
+    /** Keys without the `bluegreen:` prefix. */
+    readonly values: Readonly<Record<string, unknown>>;
+}
+
+export type ValidationResult = { ok: true; config: StackConfig } | { ok: false; problems: ConfigProblem[] };
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+const structuralValidators = Object.fromEntries(
+    Object.entries(rawConfigSchemas).map(([key, schema]) => [key, ajv.compile(schema)]),
+);
+const serviceValidator = ajv.compile(rawServiceSchema);
+
+function checkStructure(root: string, validate: ValidateFunction, value: unknown, problems: ConfigProblem[]): boolean {
+    if (validate(value)) {
+        return true;
+    }
+    for (const error of validate.errors ?? []) {
+        problems.push(describeSchemaError(root, error));
+    }
+    return false;
+}
+
+/** Validates and normalises a stack's config. Pure: no Pulumi runtime needed. */
+export function validateStackConfig(input: RawStackInput): ValidationResult {
+    const problems: ConfigProblem[] = [];
+    const at = (path: string, message: string) => problems.push({ path, message });
+
+    for (const key of Object.keys(input.values)) {
+        if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+            at(`bluegreen:${key}`, `unknown key; allowed keys: ${CONFIG_KEYS.map((k) => `bluegreen:${k}`).join(", ")}`);
+        }
+    }
+    if (typeof input.region !== "string" || input.region === "") {
+        at("aws:region", "is required (for example eu-west-1)");
+    }
+    for (const required of ["consul", "gateway", "services"] as const) {
+        if (input.values[required] === undefined) {
+            at(`bluegreen:${required}`, "is required");
+        }
+    }
+    const structurallyValid = new Set<string>();
+    for (const key of CONFIG_KEYS) {
+        const value = input.values[key];
+        if (value !== undefined && checkStructure(`bluegreen:${key}`, structuralValidators[key], value, problems)) {
+            structurallyValid.add(key);
+        }
+    }
+    // Each service is checked on its own, so one broken service does not hide the others' problems.
+    const rawServices: Record<string, RawService> = {};
+    if (structurallyValid.has("services")) {
+        for (const [name, value] of Object.entries(input.values.services as Record<string, unknown>)) {
+            if (checkStructure(`bluegreen:services.${name}`, serviceValidator, value, problems)) {
+                rawServices[name] = value as RawService;
+            }
+        }
+    }
+
+    const values = input.values as RawValues;
+    const valid = <K extends keyof RawValues>(key: K): RawValues[K] | undefined => (structurallyValid.has(key) ? values[key] : undefined);
+    const network = normaliseNetwork(valid("network"), at);
+    const consul = normaliseConsul(valid("consul") ?? {}, input.stack, network, at);
+    const serviceNames = structurallyValid.has("services") ? Object.keys(input.values.services as object) : undefined;
+    const services = normaliseServices(rawServices, serviceNames, at);
+    const gateway = normaliseGateway(valid("gateway") ?? {}, consul.servers.mode, at);
+    if (problems.length > 0) {
+        return { ok: false, problems: dedupe(problems) };
+    }
+    return {
+        ok: true,
+        config: {
+            project: input.project,
+            stack: input.stack,
+            region: input.region as string,
+            network,
+            consul,
+            gateway,
+            services,
+            logRetentionDays: values.logRetentionDays ?? 30,
+        },
+    };
+}
