@@ -65,14 +65,40 @@ export function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: 
             at(`${path}.ingressCidrs[${i}]`, `${JSON.stringify(cidr)} ${problem}`);
         }
     });
+    const previewCidrs = raw.previewCidrs ?? [];
+    checkPreviewCidrs(previewCidrs, at);
     const cpu = raw.cpu ?? 256;
     const memory = raw.memory ?? 512;
     checkFargateSize(`${path}`, cpu, memory, at);
     return {
         ingressCidrs,
+        previewCidrs,
         certificateArn: raw.certificateArn,
         count: raw.count ?? (serverMode === "dev" ? 1 : 2),
         cpu,
         memory,
     };
+}
+
+/**
+ * Ten ALB listener rules of three source CIDRs each (the ALB allows 3 values per condition and 5 per
+ * rule; the colour header takes one).
+ */
+export const MAX_PREVIEW_CIDRS = 30;
+/** Narrower than a /8 is someone's network; wider is a good part of the internet. */
+const WIDEST_PREVIEW_PREFIX = 8;
+
+function checkPreviewCidrs(cidrs: readonly string[], at: Report): void {
+    const path = "bluegreen:gateway.previewCidrs";
+    if (cidrs.length > MAX_PREVIEW_CIDRS) {
+        at(path, `${cidrs.length} CIDRs; at most ${MAX_PREVIEW_CIDRS} fit in the ALB's listener rules: list the operators' networks, not single addresses`);
+    }
+    cidrs.forEach((cidr, i) => {
+        const problem = checkCidr(cidr);
+        if (problem) {
+            at(`${path}[${i}]`, `${JSON.stringify(cidr)} ${problem}`);
+        } else if (Number(cidr.split("/")[1]) < WIDEST_PREVIEW_PREFIX) {
+            at(`${path}[${i}]`, `${JSON.stringify(cidr)} is wider than a /${WIDEST_PREVIEW_PREFIX}: it would let much of the internet choose a colour; list the operators' own networks`);
+        }
+    });
 }

@@ -27,6 +27,7 @@ export interface RawConsul {
 }
 export interface RawGateway {
     ingressCidrs?: string[];
+    previewCidrs?: string[];
     certificateArn?: string;
     count?: number;
     cpu?: number;

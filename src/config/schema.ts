@@ -126,6 +126,7 @@ export const rawConfigSchemas: Record<string, Schema | JSONSchemaType<unknown>> 
         additionalProperties: false,
         properties: {
             ingressCidrs: { type: "array", minItems: 1, items: { type: "string" } },
+            previewCidrs: { type: "array", items: { type: "string" } },
             certificateArn: { type: "string", pattern: "^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/.+$" },
             count: { type: "integer", minimum: 1, maximum: 100 },
             cpu: { type: "integer" },

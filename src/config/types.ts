@@ -42,6 +42,11 @@ export interface ConsulConfig {
 export interface GatewayConfig {
     /** CIDRs allowed to reach the public ALB. */
     readonly ingressCidrs: readonly string[];
+    /**
+     * CIDRs whose requests may carry the colour header through the ALB (operators previewing the idle
+     * colour); from anywhere else the ALB answers 403. Default none.
+     */
+    readonly previewCidrs: readonly string[];
     /** ACM certificate for HTTPS; without it the ALB listens on HTTP only (dev). */
     readonly certificateArn?: string;
     /** Gateway tasks. Default 1 in a dev-server stack, 2 otherwise. */

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { colourHeaderRules } from "./render/listenerRules";
 import { executionRolePolicy, meshTaskRolePolicy } from "./render/taskPolicies";
 import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, GATEWAY_LISTENER, MESH_TAG, ROLE_GATEWAY_KIND_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./platform";
@@ -133,14 +134,17 @@ export class ApiGateway extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
-        const listeners = https
+        const forward = { type: "forward", targetGroupArn: targetGroup.arn };
+        const serving = https
+            ? new aws.lb.Listener(
+                  `${name}-https`,
+                  { loadBalancerArn: alb.arn, port: 443, protocol: "HTTPS", sslPolicy: ALB_SSL_POLICY, certificateArn: gateway.certificateArn, defaultActions: [forward], tags },
+                  { parent: this },
+              )
+            : new aws.lb.Listener(`${name}-http`, { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: [forward], tags }, { parent: this });
+        // The redirect forwards nothing: the client repeats the request, header and all, over HTTPS.
+        const redirect = https
             ? [
-                  new aws.lb.Listener(
-                      `${name}-https`,
-                      { loadBalancerArn: alb.arn, port: 443, protocol: "HTTPS", sslPolicy: ALB_SSL_POLICY, certificateArn: gateway.certificateArn, defaultActions: forward, tags },
-                      { parent: this },
-                  ),
                   new aws.lb.Listener(
                       `${name}-http-redirect`,
                       {
@@ -153,7 +157,22 @@ export class ApiGateway extends pulumi.ComponentResource {
                       { parent: this },
                   ),
               ]
-            : [new aws.lb.Listener(`${name}-http`, { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: forward, tags }, { parent: this })];
+            : [];
+        const listeners = [serving, ...redirect];
+        const colourRules = colourHeaderRules(gateway.previewCidrs).map(
+            (rule) =>
+                new aws.lb.ListenerRule(
+                    `${name}-${https ? "https" : "http"}-${rule.key}`,
+                    {
+                        listenerArn: serving.arn,
+                        priority: rule.priority,
+                        conditions: rule.conditions,
+                        actions: [rule.action.type === "forward" ? forward : rule.action],
+                        tags,
+                    },
+                    { parent: this },
+                ),
+        );
 
         const service = new aws.ecs.Service(
             `${name}-service`,
@@ -174,8 +193,8 @@ export class ApiGateway extends pulumi.ComponentResource {
                 deploymentCircuitBreaker: { enable: true, rollback: true },
                 tags,
             },
-            // ECS refuses a target group that no listener uses yet.
-            { parent: this, dependsOn: [...(args.platform.startAfter ?? []), ...roles.policies, ...listeners], deleteBeforeReplace: true },
+            // ECS refuses a target group that no listener uses yet; no gateway task serves before the colour header is refused.
+            { parent: this, dependsOn: [...(args.platform.startAfter ?? []), ...roles.policies, ...listeners, ...colourRules], deleteBeforeReplace: true },
         );
 
         this.albDnsName = alb.dnsName;

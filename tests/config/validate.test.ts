@@ -98,6 +98,14 @@ const cases: Case[] = [
     { name: "VPC CIDR with host bits", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).cidr = "10.40.1.0/16"), path: "bluegreen:network.cidr", says: ["host bits", "10.40.0.0/16"] },
     { name: "VPC CIDR octet out of range", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).cidr = "10.400.0.0/16"), path: "bluegreen:network.cidr", says: ["out of range"] },
     { name: "ingress CIDR invalid", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).ingressCidrs = ["0.0.0.0/0", "1.2.3.4/40"]), path: "bluegreen:gateway.ingressCidrs[1]", says: ['"1.2.3.4/40"'] },
+    { name: "preview CIDR invalid", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).previewCidrs = ["203.0.113.0/24", "203.0.113.7"]), path: "bluegreen:gateway.previewCidrs[1]", says: ['"203.0.113.7"', "not an IPv4 CIDR"] },
+    { name: "preview CIDR for the whole internet", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).previewCidrs = ["0.0.0.0/0"]), path: "bluegreen:gateway.previewCidrs[0]", says: ['"0.0.0.0/0"', "wider than a /8", "operators' own networks"] },
+    {
+        name: "more preview CIDRs than the listener rules hold",
+        edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).previewCidrs = Array.from({ length: 31 }, (_, i) => `10.${i}.0.0/16`)),
+        path: "bluegreen:gateway.previewCidrs",
+        says: ["31 CIDRs", "at most 30"],
+    },
     { name: "azCount out of range", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).azCount = 7), path: "bluegreen:network.azCount", says: ["7", "<= 6"] },
     { name: "ha servers in 2 zones", stack: "prod", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).azCount = 2), path: "bluegreen:network.azCount", says: ["at least 3 availability zones, got 2", "azCount to 3"] },
     {
@@ -176,6 +184,7 @@ describe("stack config validation", () => {
         expect(config.consul.ecsImage).to.equal("public.ecr.aws/hashicorp/consul-ecs:0.10.0");
         expect(config.consul.dataplaneImage).to.equal("hashicorp/consul-dataplane:2.0.1");
         expect(config.gateway.count).to.equal(1);
+        expect(config.gateway.previewCidrs).to.deep.equal([]);
         expect(config.logRetentionDays).to.equal(30);
         expect(parseStackValues("prod", stackConfig("prod")).gateway.count).to.equal(2);
     });
