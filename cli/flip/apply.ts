@@ -3,7 +3,8 @@
 // splitter and health gate and nothing else, then runs `pulumi up` targeted at those two resources
 // (so a change that slipped in between preview and up still cannot ride along). The health gate
 // runs inside that `up`, in the program.
-import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
+import { CommandError, EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { KnownFailure } from "../shared/run";
 import { checkFlipChanges } from "../../src/offline/planDiff";
 import { Weights } from "./steps";
 
@@ -19,6 +20,11 @@ export interface ApplyRequest {
 }
 
 export interface Applier {
+    /**
+     * Rejects with a KnownFailure when applying cannot work at all (no Pulumi CLI), so the flip stops
+     * before any gate runs or anything is written. Default: always ready.
+     */
+    ready?(): Promise<void>;
     /** Resolves when the stack runs with the request's weights; rejects otherwise. */
     apply(request: ApplyRequest): Promise<void>;
 }
@@ -63,6 +69,7 @@ export function changesFromEvents(events: readonly EngineEvent[]): { urn: string
  */
 export function automationApplier(): Applier {
     return {
+        ready: requirePulumiCli,
         async apply(request) {
             const events: EngineEvent[] = [];
             let stack: Stack;
@@ -87,4 +94,23 @@ export function automationApplier(): Applier {
             await stack.up({ target: changes.map((c) => c.urn), onOutput: request.onOutput });
         },
     };
+}
+
+const INSTALL_PULUMI = "install it (https://www.pulumi.com/docs/install/) and log in to the stack's backend (pulumi login), or edit the file only with --no-up";
+
+/**
+ * The Automation API runs the `pulumi` CLI from PATH, and without one it fails with the raw dump of
+ * a spawn error; this asks the same way first (`pulumi version`, checked against the SDK's minimum)
+ * and says what to do.
+ */
+export async function requirePulumiCli(): Promise<void> {
+    try {
+        await PulumiCommand.get();
+    } catch (err) {
+        // The CommandError's text is the only public trace of the spawn's errno.
+        if (err instanceof CommandError && /\bspawn \S*pulumi ENOENT\b/.test(err.message)) {
+            throw new KnownFailure(`the Pulumi CLI is not installed (no pulumi on PATH); ${INSTALL_PULUMI}`);
+        }
+        throw new KnownFailure(`the Pulumi CLI cannot be used: ${String((err as Error).message).split("\n")[0]}; ${INSTALL_PULUMI}`);
+    }
 }

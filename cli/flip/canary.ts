@@ -73,6 +73,9 @@ export async function runCanary(request: CanaryRequest, deps: CanaryDeps): Promi
         progress.event(`nothing to do: ${to} already has 100% (${formatWeights(original)})`);
         return EXIT_OK;
     }
+    // Whatever cannot work at all stops the flip here, before any gate runs or anything is written.
+    editTrafficText(context.text, service.name, steps[0]);
+    await deps.applier.ready?.();
     const lock = StackLock.acquire(context.file, request.command);
     const interrupt = new AbortController();
     const stopListening = deps.interrupts.onInterrupt(() => {

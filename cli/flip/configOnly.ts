@@ -6,7 +6,8 @@ import { OfflinePlan, StackValues } from "../../src/offline/runtime";
 import { checkFlipChanges, diffOfflinePlans, formatChanges } from "../../src/offline/planDiff";
 import { EXIT_FAILED, EXIT_OK, StackContext } from "./context";
 import { configGate, formatGates } from "./gates";
-import { editTrafficText, stackConfigOf, StackLock, writeFileAtomic } from "./stackFile";
+import { parseStackText } from "../../src/offline/stackFiles";
+import { editTrafficText, StackLock, writeFileAtomic } from "./stackFile";
 import { formatWeights, planSteps, Weights } from "./steps";
 
 export interface ConfigOnlyRequest {
@@ -44,6 +45,7 @@ export async function runDryRun(request: ConfigOnlyRequest, planOffline: PlanFn,
         write(`Nothing to do: ${to} already has 100% (${formatWeights(service.traffic)}).`);
         return EXIT_OK;
     }
+    const edited = editTrafficText(context.text, service.name, steps[0]);
     const gate = configGate(service, to);
     write(`Steps from ${formatWeights(service.traffic)}:\n${describeSteps(steps)}`);
     write(`Config gate: ${formatGates([gate])}`);
@@ -51,10 +53,10 @@ export async function runDryRun(request: ConfigOnlyRequest, planOffline: PlanFn,
         return EXIT_FAILED;
     }
     write(`The health gate${service.gate.alarms.length > 0 ? " and the alarm gate run" : " runs"} where the change is applied, before every step.`);
-    const edited = editTrafficText(context.text, service.name, steps[0]);
     write(`Config change (Pulumi.${context.stack}.yaml, ${steps.length > 1 ? "first step" : "final weights"}):\n${changedLines(context.text, edited)}`);
-    const before = await planOffline(context.stack, stackConfigOf(context.text));
-    const after = await planOffline(context.stack, stackConfigOf(edited));
+    const fileName = `Pulumi.${context.stack}.yaml`;
+    const before = await planOffline(context.stack, parseStackText(fileName, context.text));
+    const after = await planOffline(context.stack, parseStackText(fileName, edited));
     const changes = diffOfflinePlans(before, after);
     write(`Offline plan: resources whose inputs change (${changes.length} of ${after.resources.length}):\n${formatChanges(changes)}`);
     const verdict = checkFlipChanges(changes, service.name);
@@ -73,6 +75,7 @@ export function runNoUp(request: ConfigOnlyRequest, write: (text: string) => voi
         write(`Nothing to do: ${to} already has 100% (${formatWeights(service.traffic)}); Pulumi.${context.stack}.yaml is unchanged.`);
         return EXIT_OK;
     }
+    const edited = editTrafficText(context.text, service.name, steps[0]);
     const gate = configGate(service, to);
     write(`Config gate: ${formatGates([gate])}`);
     if (!gate.ok) {
@@ -82,7 +85,6 @@ export function runNoUp(request: ConfigOnlyRequest, write: (text: string) => voi
     const lock = StackLock.acquire(context.file, request.command);
     try {
         const weights = steps[0];
-        const edited = editTrafficText(context.text, service.name, weights);
         writeFileAtomic(context.file, edited);
         write(`Wrote ${service.name}: ${formatWeights(service.traffic)} -> ${formatWeights(weights)} to ${context.file}:\n${changedLines(context.text, edited)}`);
         if (steps.length > 1) {

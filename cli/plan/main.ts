@@ -4,7 +4,8 @@
 // listed, no stack trace) or a mandatory policy violation, 2 on a usage error.
 import { parseArgs } from "util";
 import { runMain } from "../shared/run";
-import { OfflinePlan, planStack, readStackFile, UsageError } from "../../src/offline/runtime";
+import { OfflinePlan, planStack, UsageError } from "../../src/offline/runtime";
+import { readStackFile } from "../../src/offline/stackFiles";
 import { formatPlan } from "./report";
 import { checkPlan, EXIT_POLICY_VIOLATION, formatPolicyReport, hasMandatoryViolation } from "../policy/check";
 import { trafficRows } from "../shared/trafficTable";

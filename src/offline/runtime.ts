@@ -7,11 +7,8 @@
 // and add the few outputs AWS, awsx, tls, random and consul would compute (ids, ARNs, DNS names,
 // generated key material). Generated secrets carry the marker MOCK_SECRET_MARKER so that tests can
 // scan a plan for secret material that leaked into a plain input.
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
-import { StackConfigError } from "../config";
 
 export const PROJECT = "bluegreen";
 export const MOCK_ACCOUNT = "123456789012";
@@ -70,41 +67,6 @@ function loadProgram(): Program {
         programCache = mod.default;
     }
     return programCache;
-}
-
-/** Reads `Pulumi.<stack>.yaml` from `dir` and returns its `config:` map. */
-export function readStackFile(stack: string, dir = path.join(__dirname, "..", "..")): StackValues {
-    const file = stackFilePath(stack, dir);
-    if (!fs.existsSync(file)) {
-        const known = listStacks(dir);
-        throw new UsageError(`no stack file ${path.basename(file)} in ${dir}; known stacks: ${known.join(", ") || "(none)"}`);
-    }
-    let doc: unknown;
-    try {
-        doc = YAML.parse(fs.readFileSync(file, "utf8"));
-    } catch (err) {
-        throw new StackConfigError([{ path: path.basename(file), message: `is not valid YAML: ${(err as Error).message.split("\n")[0]}` }]);
-    }
-    if (doc === null || doc === undefined) {
-        return {};
-    }
-    const config = (doc as { config?: unknown }).config;
-    if (typeof doc !== "object" || Array.isArray(doc) || (config !== undefined && (config === null || typeof config !== "object" || Array.isArray(config)))) {
-        throw new StackConfigError([{ path: `${path.basename(file)}: config`, message: "must be a map of keys (aws:region, bluegreen:services, ...) to values" }]);
-    }
-    return (config as StackValues | undefined) ?? {};
-}
-
-export function stackFilePath(stack: string, dir = path.join(__dirname, "..", "..")): string {
-    return path.join(dir, `Pulumi.${stack}.yaml`);
-}
-
-export function listStacks(dir = path.join(__dirname, "..", "..")): string[] {
-    return fs
-        .readdirSync(dir)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
 }
 
 /** An error in how a command was called; printed without a stack trace. */

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../../src/offline/runtime";
+import { readStackFile } from "../../src/offline/stackFiles";
 import { parseStackValues } from "../../cli/shared/trafficTable";
 import { consulHttpClient } from "../../src/consul/httpClient";
 import { checkTrafficHealth, healthRequest, judge, waitForTrafficHealth } from "../../src/mesh/colourHealth";

@@ -1,7 +1,8 @@
 // The shared test harness: runs the real program (index.ts) offline under Pulumi's mock runtime
 // through cli/offline.ts, and offers small finders over what it registered.
 import * as path from "path";
-import { OfflinePlan, planStack, Program, readStackFile, RegisteredResource, StackValues } from "../../src/offline/runtime";
+import { OfflinePlan, planStack, Program, RegisteredResource, StackValues } from "../../src/offline/runtime";
+import { readStackFile } from "../../src/offline/stackFiles";
 
 export const ROOT = path.join(__dirname, "..", "..");
 

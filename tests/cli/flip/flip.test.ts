@@ -20,7 +20,7 @@ import { Applier, ApplyRefusedError, ApplyRequest, changesFromEvents } from "../
 import { Interrupts, processInterrupts } from "../../../cli/flip/canary";
 import { AlarmReader } from "../../../cli/flip/gates";
 import { progress } from "../../../cli/flip/progress";
-import { editTrafficText, lockFilePath, StackLock, StackLockedError, writeFileAtomic } from "../../../cli/flip/stackFile";
+import { editTrafficText, lockFilePath, StackLock, StackLockedError, TrafficNotEditableError, writeFileAtomic } from "../../../cli/flip/stackFile";
 import { planSteps } from "../../../cli/flip/steps";
 import { reportError } from "../../../cli/shared/run";
 import { planStack, UsageError } from "../../../src/offline/runtime";
@@ -435,7 +435,8 @@ describe("flip building blocks", () => {
         expect(editTrafficText(yaml, "a", { blue: 25.5, green: 74.5 })).to.equal(yaml.replace("blue: 100 # live\n        green: 0", "blue: 25.5 # live\n        green: 74.5"));
         expect(editTrafficText(yaml, "b", { blue: 0, green: 100 })).to.equal(yaml.replace("traffic: { blue: 100, green: 0 }", "traffic: { blue: 0, green: 100 }"));
         const aliased = "config:\n  bluegreen:services:\n    a:\n      traffic: &t { blue: 100, green: 0 }\n    b:\n      traffic: *t\n";
-        expect(() => editTrafficText(aliased, "b", { blue: 0, green: 100 })).to.throw("is not a map in the stack file");
+        expect(() => editTrafficText(aliased, "b", { blue: 0, green: 100 })).to.throw(TrafficNotEditableError, "traffic is a YAML alias (*t)");
+        expect(() => editTrafficText(aliased, "a", { blue: 0, green: 100 })).to.throw(TrafficNotEditableError, "would change more than its weights");
         expect(() => editTrafficText(yaml, "c", { blue: 0, green: 100 })).to.throw("is not a map");
     });
 
