@@ -68,7 +68,6 @@ export default function main() {
     const gateway = new ApiGateway("api-gateway", {
         platform: meshPlatform,
         gateway: config.gateway,
-        highAvailability: config.consul.servers.mode === "ha",
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
         gatewaySecurityGroupId: securityGroups.ids.gateway,

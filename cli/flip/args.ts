@@ -2,7 +2,7 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { COLOURS, Colour } from "../../src/config";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
 
 export const USAGE = `usage: npm run flip -- --stack <name> --service <name> --to <blue|green> [--steps 10,50,100 --interval 5m] [--dry-run | --no-up]
        npm run flip -- --stack <name> --status [--service <name>]

@@ -2,11 +2,12 @@
 // resource diff, write nothing) and --no-up (edit Pulumi.<stack>.yaml for a pull request). Both
 // run the config gate only; the health gate runs where the change is applied (in the program).
 import { Colour, ServiceConfig } from "../../src/config";
-import { OfflinePlan, StackValues } from "../../src/offline/runtime";
+import { OfflinePlan } from "../../src/offline/planRecords";
+import { StackValues, stackValuesOf } from "../../src/offline/stackFile";
 import { checkFlipChanges, diffOfflinePlans, formatChanges } from "../../src/offline/planDiff";
-import { EXIT_FAILED, EXIT_OK, StackContext } from "./context";
+import { EXIT_FAILED, EXIT_OK } from "../shared/exitCodes";
+import { StackContext } from "./context";
 import { configGate, formatGates } from "./gates";
-import { parseStackText } from "../../src/offline/stackFiles";
 import { editTrafficText, StackLock, writeFileAtomic } from "./stackFile";
 import { formatWeights, planSteps, Weights } from "./steps";
 
@@ -54,9 +55,8 @@ export async function runDryRun(request: ConfigOnlyRequest, planOffline: PlanFn,
     }
     write(`The health gate${service.gate.alarms.length > 0 ? " and the alarm gate run" : " runs"} where the change is applied, before every step.`);
     write(`Config change (Pulumi.${context.stack}.yaml, ${steps.length > 1 ? "first step" : "final weights"}):\n${changedLines(context.text, edited)}`);
-    const fileName = `Pulumi.${context.stack}.yaml`;
-    const before = await planOffline(context.stack, parseStackText(fileName, context.text));
-    const after = await planOffline(context.stack, parseStackText(fileName, edited));
+    const before = await planOffline(context.stack, stackValuesOf(context.text, context.file));
+    const after = await planOffline(context.stack, stackValuesOf(edited, context.file));
     const changes = diffOfflinePlans(before, after);
     write(`Offline plan: resources whose inputs change (${changes.length} of ${after.resources.length}):\n${formatChanges(changes)}`);
     const verdict = checkFlipChanges(changes, service.name);

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import { ConsulHttpOptions } from "../../src/consul/httpClient";
 import { StackConfig } from "../../src/config";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 

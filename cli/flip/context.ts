@@ -1,14 +1,8 @@
 // What every flip mode starts from: the stack file's text and its validated config, and the one
 // service being flipped, with clear errors for an unknown stack or service.
-import * as path from "path";
 import { ServiceConfig, StackConfig } from "../../src/config";
-import { UsageError } from "../../src/offline/runtime";
-import { parseStackText, readStackText } from "../../src/offline/stackFiles";
-import { parseStackValues } from "../shared/trafficTable";
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_INTERRUPTED = 130;
+import { UsageError } from "../../src/offline/errors";
+import { loadStackFile, parseStackValues } from "../../src/offline/stackFile";
 
 export interface StackContext {
     readonly stack: string;
@@ -19,8 +13,8 @@ export interface StackContext {
 }
 
 export function loadStackContext(stack: string, dir: string): StackContext {
-    const { file, text } = readStackText(stack, dir);
-    return { stack, dir, file, text, config: parseStackValues(stack, parseStackText(path.basename(file), text)) };
+    const { file, text, values } = loadStackFile(stack, dir);
+    return { stack, dir, file, text, config: parseStackValues(stack, values) };
 }
 
 export function findService(context: StackContext, name: string): ServiceConfig {

@@ -10,8 +10,7 @@ import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
 import { COLOURS } from "../../src/config";
 import { KnownFailure } from "../shared/run";
-import { PROJECT } from "../../src/offline/runtime";
-import { describeFsError } from "../../src/offline/stackFiles";
+import { describeFsError, PROJECT } from "../../src/offline/stackFile";
 import { Weights } from "./steps";
 
 const SERVICES_KEY = `${PROJECT}:services`;

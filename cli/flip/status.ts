@@ -2,7 +2,8 @@
 // instances of every colour.
 import { COLOURS, ServiceConfig } from "../../src/config";
 import { renderTable } from "../shared/trafficTable";
-import { EXIT_OK, StackContext } from "./context";
+import { EXIT_OK } from "../shared/exitCodes";
+import { StackContext } from "./context";
 import { HealthSource } from "./gates";
 
 export async function runStatus(context: StackContext, only: ServiceConfig | undefined, consul: HealthSource | undefined, write: (text: string) => void): Promise<number> {

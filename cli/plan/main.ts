@@ -4,10 +4,13 @@
 // listed, no stack trace) or a mandatory policy violation, 2 on a usage error.
 import { parseArgs } from "util";
 import { runMain } from "../shared/run";
-import { OfflinePlan, planStack, UsageError } from "../../src/offline/runtime";
-import { readStackFile } from "../../src/offline/stackFiles";
+import { OfflinePlan } from "../../src/offline/planRecords";
+import { planStack } from "../../src/offline/runtime";
+import { readStackFile } from "../../src/offline/stackFile";
+import { UsageError } from "../../src/offline/errors";
 import { formatPlan } from "./report";
-import { checkPlan, EXIT_POLICY_VIOLATION, formatPolicyReport, hasMandatoryViolation } from "../policy/check";
+import { EXIT_OK, EXIT_POLICY_VIOLATION } from "../shared/exitCodes";
+import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "../policy/check";
 import { trafficRows } from "../shared/trafficTable";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json | --policy] [--dir <folder with Pulumi.<name>.yaml>]`;
@@ -40,7 +43,7 @@ export async function plan(argv: readonly string[], write: (text: string) => voi
     if (values.policy) {
         const report = await checkPlan(result.stack, result.resources);
         write(formatPolicyReport(report));
-        return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : 0;
+        return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : EXIT_OK;
     }
     if (values.json) {
         write(JSON.stringify(planToJson(result), null, 2));

@@ -1,5 +1,5 @@
 // The human-readable plan: resources grouped under their components, a count by type, traffic.
-import { OfflinePlan, RegisteredResource } from "../../src/offline/runtime";
+import { OfflinePlan, RegisteredResource } from "../../src/offline/planRecords";
 import { formatTraffic, renderTable, TrafficRow } from "../shared/trafficTable";
 
 export function formatPlan(plan: OfflinePlan, traffic: readonly TrafficRow[]): string {

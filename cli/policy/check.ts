@@ -20,9 +20,6 @@ export interface PolicyReport {
     readonly violations: readonly Violation[];
 }
 
-/** Exit code of `npm run plan -- --policy` and `npm run policy` when a mandatory rule is violated. */
-export const EXIT_POLICY_VIOLATION = 1;
-
 /** The pack's default, as @pulumi/policy applies it to a policy that sets none. */
 const DEFAULT_ENFORCEMENT: EnforcementLevel = "advisory";
 

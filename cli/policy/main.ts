@@ -4,9 +4,10 @@
 // 0 when no mandatory rule is violated, 1 when one is, 2 on a usage error (unreadable file, not a plan).
 import * as fs from "fs";
 import { runMain } from "../shared/run";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
 import { PlanRecord } from "./policyArgs";
-import { checkPlan, EXIT_POLICY_VIOLATION, formatPolicyReport, hasMandatoryViolation } from "./check";
+import { EXIT_OK, EXIT_POLICY_VIOLATION } from "../shared/exitCodes";
+import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "./check";
 
 const USAGE = "usage: npm run policy -- <plan.json | ->   (the output of npm run plan -- --stack <name> --json)";
 
@@ -63,7 +64,7 @@ export async function policy(argv: readonly string[], write: (text: string) => v
     const plan = asSavedPlan(doc, source);
     const report = await checkPlan(plan.stack, plan.resources);
     write(formatPolicyReport(report));
-    return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : 0;
+    return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : EXIT_OK;
 }
 
 if (require.main === module) {

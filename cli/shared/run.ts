@@ -1,11 +1,9 @@
 // Runs a command-line entry point: known failures print their message alone (no stack trace) and
 // set the exit code; anything unexpected prints in full.
 import { StackConfigError } from "../../src/config";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
+import { EXIT_FAILED, EXIT_INVALID_CONFIG, EXIT_USAGE } from "./exitCodes";
 
-export const EXIT_INVALID_CONFIG = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_FAILED = 1;
 
 /** A failure the user can act on from its message alone: printed without a stack trace, exit 1. */
 export class KnownFailure extends Error {}

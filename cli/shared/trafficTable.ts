@@ -1,6 +1,6 @@
 // The traffic table (service, colour, image, count, weight) read from a stack's config.
-import { COLOURS, Colour, validateStackConfig, StackConfigError, StackConfig } from "../../src/config";
-import { PROJECT, StackValues } from "../../src/offline/runtime";
+import { COLOURS, Colour } from "../../src/config";
+import { parseStackValues, StackValues } from "../../src/offline/stackFile";
 
 export interface TrafficRow {
     readonly service: string;
@@ -8,21 +8,6 @@ export interface TrafficRow {
     readonly image: string;
     readonly count: number;
     readonly weight: number;
-}
-
-/** Validates a stack file's `config:` map as the program does (same function, same messages). */
-export function parseStackValues(stack: string, config: StackValues): StackConfig {
-    const values: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(config)) {
-        if (key.startsWith(`${PROJECT}:`)) {
-            values[key.slice(PROJECT.length + 1)] = value;
-        }
-    }
-    const result = validateStackConfig({ project: PROJECT, stack, region: config["aws:region"], values });
-    if (!result.ok) {
-        throw new StackConfigError(result.problems);
-    }
-    return result.config;
 }
 
 export function trafficRows(stack: string, config: StackValues): TrafficRow[] {

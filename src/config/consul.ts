@@ -67,6 +67,10 @@ export function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: 
     });
     const previewCidrs = raw.previewCidrs ?? [];
     checkPreviewCidrs(previewCidrs, at);
+    const count = raw.count ?? (serverMode === "dev" ? 1 : 2);
+    if (serverMode === "ha" && count < 2) {
+        at(`${path}.count`, `${count} gateway task in a stack with ha servers; one task is a single point of failure for all internet traffic: use 2 or more`);
+    }
     const cpu = raw.cpu ?? 256;
     const memory = raw.memory ?? 512;
     checkFargateSize(`${path}`, cpu, memory, at);
@@ -74,7 +78,7 @@ export function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: 
         ingressCidrs,
         previewCidrs,
         certificateArn: raw.certificateArn,
-        count: raw.count ?? (serverMode === "dev" ? 1 : 2),
+        count,
         cpu,
         memory,
     };

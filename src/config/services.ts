@@ -2,6 +2,7 @@
 // the rules that span services (upstreams that exist, routes that do not collide).
 import { checkFargateSize } from "./fargate";
 import { RESERVED_PORTS } from "./ports";
+import { API_GATEWAY_NAME, CONTAINERS } from "../mesh/names";
 import { Report } from "./problems";
 import { RawColour, RawService } from "./raw";
 import { checkTraffic } from "./traffic";
@@ -32,6 +33,11 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         at(path, `service name ${JSON.stringify(name)} is not valid in Consul; use 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
     } else if (name.length > MAX_SERVICE_NAME) {
         at(path, `service name ${JSON.stringify(name)} has ${name.length} characters; at most ${MAX_SERVICE_NAME} fit in the IAM role names derived from it (<name>-green-execution plus Pulumi's 8-character suffix must stay within IAM's 64)`);
+    }
+    const taken = [API_GATEWAY_NAME, ...Object.values(CONTAINERS)];
+    if (taken.includes(name)) {
+        // The app container is named after its service, and the gateway registers under its own name.
+        at(path, `service name ${JSON.stringify(name)} is taken by the mesh itself (${taken.join(", ")}); rename the service`);
     }
     const cpu = raw.cpu ?? 256;
     const memory = raw.memory ?? 512;
@@ -93,6 +99,9 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         : undefined;
     if (healthCheck && !healthCheck.path.startsWith("/")) {
         at(`${path}.healthCheck.path`, `${JSON.stringify(healthCheck.path)} must start with "/"`);
+    } else if (healthCheck && !/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(healthCheck.path)) {
+        // The ECS health check quotes the URL in a shell command: a quote or a space would break out of it.
+        at(`${path}.healthCheck.path`, `${JSON.stringify(healthCheck.path)} is not a plain URL path; use letters, digits and URL punctuation only (no quotes, spaces or control characters)`);
     }
     for (const [key, arn] of Object.entries({ ...raw.secrets, ...raw.blue?.secrets, ...raw.green?.secrets })) {
         if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+/.test(arn)) {

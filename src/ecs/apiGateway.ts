@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { colourHeaderRules } from "./render/listenerRules";
 import { executionRolePolicy, meshTaskRolePolicy } from "./render/taskPolicies";
-import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, GATEWAY_LISTENER, MESH_TAG, ROLE_GATEWAY_KIND_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
+import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, CONTAINERS, GATEWAY_LISTENER, MESH_TAG, ROLE_GATEWAY_KIND_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./platform";
-import { CONTAINERS, gatewayTask, meshVolumes } from "./render/containers";
+import { gatewayTask, meshVolumes } from "./render/containers";
 import type { GatewayConfig } from "../config";
 import { createTaskRoles } from "./taskRoles";
 
@@ -31,8 +31,6 @@ export interface ApiGatewayArgs {
     readonly platform: MeshPlatform;
     /** `bluegreen:gateway`: task count and size, the ALB's certificate (ingress CIDRs live in the ALB's security group). */
     readonly gateway: GatewayConfig;
-    /** True for stacks that must survive an AZ loss (ha servers): then at least 2 gateway tasks. */
-    readonly highAvailability: boolean;
     readonly vpcId: pulumi.Input<string>;
     /** Public subnets: the ALB's only. */
     readonly publicSubnetIds: pulumi.Input<string[]>;
@@ -60,14 +58,6 @@ export class ApiGateway extends pulumi.ComponentResource {
         const owner = `ApiGateway ${name}`;
         validatePlatform(owner, args.platform);
         const gateway = args.gateway;
-        if (!Number.isInteger(gateway.count) || gateway.count < 1) {
-            throw new Error(`${owner}: bluegreen:gateway.count ${gateway.count} must be a whole number of at least 1`);
-        }
-        if (args.highAvailability && gateway.count < 2) {
-            throw new Error(
-                `${owner}: bluegreen:gateway.count is ${gateway.count} in a highly available stack; one gateway task is a single point of failure for all internet traffic, set it to 2 or more`,
-            );
-        }
         const stack = pulumi.getStack();
         const tags = { ...args.platform.tags };
         const https = gateway.certificateArn !== undefined;

@@ -17,9 +17,6 @@ export class EcsCluster extends pulumi.ComponentResource {
     constructor(name: string, args: EcsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:ecs:Cluster", name, {}, opts);
         const retention = args.logRetentionDays ?? 30;
-        if (!Number.isInteger(retention) || retention < 1) {
-            throw new Error(`EcsCluster ${name}: logRetentionDays must be a positive whole number of days, got ${retention}`);
-        }
         const cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
             {

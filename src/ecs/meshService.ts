@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { executionRolePolicy, meshTaskRolePolicy, secretArn } from "./render/taskPolicies";
-import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, MESH_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
+import { executionRolePolicy, meshTaskRolePolicy } from "./render/taskPolicies";
+import { CONSUL_ECS_ROLE_PATH, MESH_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./platform";
-import { appSecrets, checkServiceForTask, meshVolumes, serviceTask, TaskPlatform } from "./render/containers";
+import { appSecrets, meshVolumes, serviceTask, TaskPlatform } from "./render/containers";
 import { Colour, COLOURS, ServiceConfig } from "../config";
 import { createTaskRoles } from "./taskRoles";
 
@@ -45,23 +45,6 @@ export class MeshService extends pulumi.ComponentResource {
         const owner = `MeshService ${name}`;
         validatePlatform(owner, args.platform);
         const service = args.service;
-        checkServiceForTask(service);
-        if (service.name === API_GATEWAY_NAME) {
-            throw new Error(`${owner}: "${API_GATEWAY_NAME}" is the Consul name of the API gateway; rename the service in bluegreen:services`);
-        }
-        for (const colour of COLOURS) {
-            for (const [variable, arn] of Object.entries(appSecrets(service, colour))) {
-                try {
-                    secretArn(arn);
-                } catch (err) {
-                    throw new Error(`${owner}: secret ${variable} of ${colour}: ${(err as Error).message}; fix bluegreen:services.${service.name}.secrets`);
-                }
-            }
-            const count = service[colour].count;
-            if (!Number.isInteger(count) || count < 0) {
-                throw new Error(`${owner}: bluegreen:services.${service.name}.${colour}.count ${count} is not a whole number of tasks`);
-            }
-        }
 
         const platform = resolvePlatform(args.platform);
         const colours: Partial<Record<Colour, ColourDeployment>> = {};

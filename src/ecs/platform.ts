@@ -57,12 +57,4 @@ export function validatePlatform(owner: string, platform: MeshPlatform): void {
     if (!/^[a-z0-9.-]+$/.test(endpoint.tlsServerName)) {
         throw new Error(`${owner}: endpoint.tlsServerName ${JSON.stringify(endpoint.tlsServerName)} is not a DNS name; expected server.<datacenter>.consul`);
     }
-    for (const [image, key] of [
-        [platform.consulEcsImage, "bluegreen:consul.ecsImage"],
-        [platform.dataplaneImage, "bluegreen:consul.dataplaneImage"],
-    ] as const) {
-        if (!image || /\s/.test(image)) {
-            throw new Error(`${owner}: ${key} ${JSON.stringify(image)} is not an image reference`);
-        }
-    }
 }

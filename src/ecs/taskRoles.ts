@@ -3,7 +3,7 @@
 // service, API gateway and controller components, always as their children.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ecsTasksTrustPolicy, PolicyDocument } from "./render/taskPolicies";
+import { PolicyDocument, serviceTrustPolicy } from "../iam/policyDocument";
 
 export interface TaskRolesArgs {
     /** The task role's path: `/consul-ecs/` for roles that log in with the IAM auth method. */
@@ -28,7 +28,7 @@ export interface TaskRoles {
  * roles belong under the path the Consul auth method trusts.
  */
 export function createTaskRoles(name: string, args: TaskRolesArgs, parent: pulumi.Resource): TaskRoles {
-    const assumeRolePolicy = JSON.stringify(ecsTasksTrustPolicy());
+    const assumeRolePolicy = JSON.stringify(serviceTrustPolicy("ecs-tasks.amazonaws.com"));
     const taskRole = new aws.iam.Role(
         `${name}-task`,
         { path: args.taskRolePath, assumeRolePolicy, tags: { ...args.tags, ...args.taskRoleTags } },

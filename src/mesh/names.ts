@@ -1,5 +1,13 @@
 // Names that the mesh's parts must agree on: gateway tasks, config entries and policies.
 
+/** Container names consul-ecs looks up; renaming one breaks health sync and graceful shutdown. */
+export const CONTAINERS = {
+    meshInit: "consul-ecs-mesh-init",
+    dataplane: "consul-dataplane",
+    healthSync: "consul-ecs-health-sync",
+    controller: "consul-ecs-controller",
+} as const;
+
 /** The Consul name of the API gateway: its tasks' `gateway.name` and its `api-gateway` config entry. */
 export const API_GATEWAY_NAME = "api-gateway";
 

@@ -31,9 +31,6 @@ export class SecurityGroups extends pulumi.ComponentResource {
 
     constructor(name: string, args: SecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:net:SecurityGroups", name, {}, opts);
-        if (args.ingressCidrs.length === 0) {
-            throw new Error(`SecurityGroups ${name}: ingressCidrs is empty; set bluegreen:gateway.ingressCidrs to the CIDRs that may reach the ALB`);
-        }
         const groups = {} as Record<GroupKey, aws.ec2.SecurityGroup>;
         for (const key of GROUPS) {
             groups[key] = new aws.ec2.SecurityGroup(

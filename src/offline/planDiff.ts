@@ -1,6 +1,6 @@
 // Which resources a config change touches: two offline plans compared input by input. Used by the
 // flip's dry run, its apply check, the benchmark and the blast-radius tests.
-import { OfflinePlan, RegisteredResource } from "./runtime";
+import { OfflinePlan, RegisteredResource } from "./planRecords";
 import { flipResourceNames } from "../mesh/trafficPolicy";
 
 export interface ResourceChange {

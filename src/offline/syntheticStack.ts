@@ -1,7 +1,7 @@
 // Generated stacks of any size, for the benchmark and the blast-radius tests: services in call
 // chains of five (each calls the next), the head of each chain routed through the API gateway,
 // two tasks per colour, all traffic on blue.
-import { StackValues } from "./runtime";
+import { StackValues } from "./stackFile";
 
 export const CHAIN_LENGTH = 5;
 

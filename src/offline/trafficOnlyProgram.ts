@@ -5,7 +5,8 @@
 // traffic side on its own; run under the mock runtime only, it never reaches a network.
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { MOCK_SECRET_MARKER, Program } from "./runtime";
+import { MOCK_SECRET_MARKER } from "./mocks";
+import { Program } from "./runtime";
 import { ConsulConnection, createMeshTraffic } from "../mesh/wireTraffic";
 import { loadStackConfig } from "../config";
 

@@ -3,8 +3,8 @@
 import { expect } from "chai";
 import { ConfigProblem, validateStackConfig } from "../../src/config";
 import { services, stackConfig } from "../support/harness";
-import { StackValues } from "../../src/offline/runtime";
-import { parseStackValues } from "../../cli/shared/trafficTable";
+import { StackValues } from "../../src/offline/stackFile";
+import { parseStackValues } from "../../src/offline/stackFile";
 
 function validate(stack: string, config: StackValues) {
     const values: Record<string, unknown> = {};
@@ -122,6 +122,28 @@ const cases: Case[] = [
         path: "bluegreen:consul.servers.snapshotSchedule",
         says: ["not a systemd OnCalendar expression", '"hourly"'],
     },
+    { name: "one gateway task with ha servers", stack: "prod", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).count = 1), path: "bluegreen:gateway.count", says: ["single point of failure", "2 or more"] },
+    {
+        name: "service named like a consul-ecs container",
+        edit: (c) => {
+            S(c)["consul-dataplane"] = S(c).inventory;
+            delete S(c).inventory;
+            S(c).orders.upstreams = [];
+        },
+        path: "bluegreen:services.consul-dataplane",
+        says: ["taken by the mesh itself", "api-gateway", "rename the service"],
+    },
+    {
+        name: "service named like the API gateway",
+        edit: (c) => {
+            S(c)["api-gateway"] = S(c).inventory;
+            delete S(c).inventory;
+            S(c).orders.upstreams = [];
+        },
+        path: "bluegreen:services.api-gateway",
+        says: ["taken by the mesh itself"],
+    },
+    { name: "health check path with a quote", edit: (c) => (S(c).orders.healthCheck.path = "/health' ; rm -rf /"), path: "bluegreen:services.orders.healthCheck.path", says: ["not a plain URL path", "no quotes, spaces"] },
     { name: "NAT strategy unknown", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).natGateways = "none"), path: "bluegreen:network.natGateways", says: ['"none"', '"single", "perAz"'] },
     {
         name: "both network forms",

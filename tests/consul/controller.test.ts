@@ -2,7 +2,8 @@
 // read-only controller task allowed to watch its cluster's tasks only.
 import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { MOCK_SECRET_MARKER, SECRET_PLACEHOLDER } from "../../src/offline/runtime";
+import { MOCK_SECRET_MARKER } from "../../src/offline/mocks";
+import { SECRET_PLACEHOLDER } from "../../src/offline/planRecords";
 import { CONTROLLER_POLICY_RULES } from "../../src/consul/controller";
 import { Plan } from "../support/harness";
 import { DEV_CA_CERT_SECRET_ARN, DEV_SECRETS_KMS_KEY_ARN } from "../support/devServerFacts";

@@ -2,9 +2,10 @@
 // in dev): server count and spread, launch template, the rendered agent config, IAM statements,
 // security groups, secrets, the API access path, and a scan of every input for secret material.
 import { expect } from "chai";
-import { computedOutputs, MOCK_SECRET_MARKER, RegisteredResource } from "../../src/offline/runtime";
+import { computedOutputs, MOCK_SECRET_MARKER } from "../../src/offline/mocks";
+import { RegisteredResource } from "../../src/offline/planRecords";
 import { gossipKeyFromSeed, uuidFromSeed } from "../../src/consul/secrets";
-import { PolicyDocument, PolicyStatement } from "../../src/consul/render/serverPolicies";
+import { PolicyDocument, PolicyStatement } from "../../src/iam/policyDocument";
 import { GROUPS, securityGroupRules } from "../../src/net/render/securityGroupRules";
 import { examplePlan, plan, Plan } from "../support/harness";
 

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { ALB_SSL_POLICY, GATEWAY_TARGET_HEALTH_CHECK } from "../../src/ecs/apiGateway";
 import { COLOUR_HEADER } from "../../src/mesh/names";
-import { computedOutputs } from "../../src/offline/runtime";
+import { computedOutputs } from "../../src/offline/mocks";
 import { Plan } from "../support/harness";
 import { examplePlan as meshPlan, plan as planMesh } from "../support/harness";
 import { AlbRequest, albAction, AlbRule } from "../support/albRules";
@@ -154,13 +154,13 @@ describe("ApiGateway", () => {
         }
     });
 
-    it("refuses a single gateway task in a highly available stack", async () => {
+    it("is refused by config with a single gateway task in a highly available stack", async () => {
         let error: unknown;
         try {
             await planMesh("prod", (c) => ((c["bluegreen:gateway"] as { count: number }).count = 1));
         } catch (err) {
             error = err;
         }
-        expect(String(error)).to.match(/bluegreen:gateway.count is 1 in a highly available stack/);
+        expect(String(error)).to.match(/bluegreen:gateway.count: 1 gateway task in a stack with ha servers; one task is a single point of failure/);
     });
 });

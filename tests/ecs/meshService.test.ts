@@ -2,8 +2,9 @@
 // service with their tags and settings, and the independence of blue and green.
 import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { RegisteredResource } from "../../src/offline/runtime";
-import { diffPlans, Plan, services } from "../support/harness";
+import { RegisteredResource } from "../../src/offline/planRecords";
+import { Plan, services } from "../support/harness";
+import { diffOfflinePlans } from "../../src/offline/planDiff";
 import { DEV_CA_CERT_SECRET_ARN, DEV_SECRETS_KMS_KEY_ARN } from "../support/devServerFacts";
 import { examplePlan as meshPlan, plan as planMesh } from "../support/harness";
 
@@ -191,11 +192,10 @@ describe("MeshService", () => {
 
         it("leaves every blue resource's inputs identical when green's image changes", async () => {
             const after = await planMesh("dev", (c) => (services(c).orders.green.image = "nicholasjackson/fake-service:v0.26.3"));
-            const diff = diffPlans(dev, after);
+            const changes = diffOfflinePlans(dev.result, after.result);
             const blueUrns = new Set(blueResources(dev).map((r) => r.urn));
             expect(blueUrns.size).to.equal(12);
-            expect(diff.added.concat(diff.removed)).to.be.empty;
-            expect(diff.changed).to.deep.equal([after.named("orders-green-taskdef", TASKDEF).urn]);
+            expect(changes.map((c) => `${c.kind} ${c.urn}`)).to.deep.equal([`changed ${after.named("orders-green-taskdef", TASKDEF).urn}`]);
             for (const resource of blueResources(after)) {
                 expect(JSON.stringify(resource.inputs), resource.name).to.equal(JSON.stringify(dev.named(resource.name, resource.type).inputs));
             }
@@ -203,8 +203,8 @@ describe("MeshService", () => {
 
         it("changes only green's ECS service when green's count changes", async () => {
             const after = await planMesh("prod", (c) => (services(c).orders.green.count = 5));
-            const diff = diffPlans(prod, after);
-            expect(diff.changed).to.deep.equal([after.named("orders-green-service", SERVICE).urn]);
+            const changes = diffOfflinePlans(prod.result, after.result);
+            expect(changes.map((c) => `${c.kind} ${c.urn}`)).to.deep.equal([`changed ${after.named("orders-green-service", SERVICE).urn}`]);
         });
     });
 });

@@ -3,7 +3,8 @@
 // and API access (cli/trafficProgram.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { RegisteredResource, StackValues } from "../../src/offline/runtime";
+import { RegisteredResource } from "../../src/offline/planRecords";
+import { StackValues } from "../../src/offline/stackFile";
 import { checkFlipChanges, diffOfflinePlans } from "../../src/offline/planDiff";
 import { describeFlipBlastRadius } from "../support/blastRadius";
 import { plan, Plan, services } from "../support/harness";

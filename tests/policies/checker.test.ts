@@ -9,7 +9,7 @@ import { plan as planCommand, planToJson } from "../../cli/plan/main";
 import { policy as policyCommand } from "../../cli/policy/main";
 import { mockId } from "../../cli/policy/policyArgs";
 import { checkPlan } from "../../cli/policy/check";
-import { UsageError } from "../../src/offline/runtime";
+import { UsageError } from "../../src/offline/errors";
 import * as meshNames from "../../src/mesh/names";
 import { RESERVED_PORTS } from "../../src/config";
 import * as packNames from "../../policies/rules/names";

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { CONFIG_ENV_VAR } from "../../src/ecs/render/consulEcsConfig";
-import { RegisteredResource } from "../../src/offline/runtime";
+import { RegisteredResource } from "../../src/offline/planRecords";
 import { examplePlan, Plan } from "../support/harness";
 
 interface PolicyDocument {

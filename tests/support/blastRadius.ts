@@ -7,7 +7,8 @@
 // Used by tests/trafficPolicy.test.ts (the traffic side over stand-ins) and by
 // tests/programBlastRadius.test.ts (the whole program, index.ts).
 import { expect } from "chai";
-import { Program, StackValues } from "../../src/offline/runtime";
+import { Program } from "../../src/offline/runtime";
+import { StackValues } from "../../src/offline/stackFile";
 import { checkFlipChanges, diffOfflinePlans } from "../../src/offline/planDiff";
 import { syntheticServiceName, syntheticStack } from "../../src/offline/syntheticStack";
 import { examplePlan, plan, Plan, planWith, services } from "./harness";

@@ -1,8 +1,9 @@
 // The shared test harness: runs the real program (index.ts) offline under Pulumi's mock runtime
-// through cli/offline.ts, and offers small finders over what it registered.
+// through src/offline/runtime.ts, and offers small finders over what it registered.
 import * as path from "path";
-import { OfflinePlan, planStack, Program, RegisteredResource, StackValues } from "../../src/offline/runtime";
-import { readStackFile } from "../../src/offline/stackFiles";
+import { OfflinePlan, RegisteredResource } from "../../src/offline/planRecords";
+import { planStack, Program } from "../../src/offline/runtime";
+import { readStackFile, StackValues } from "../../src/offline/stackFile";
 
 export const ROOT = path.join(__dirname, "..", "..");
 
@@ -90,20 +91,4 @@ export class Plan {
     parentOf(resource: RegisteredResource): RegisteredResource | undefined {
         return this.resources.find((r) => r.urn === resource.parent);
     }
-
-    /** Every resource's inputs keyed by URN, for diffs between two plans. */
-    inputsByUrn(): Map<string, string> {
-        return new Map(this.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
-    }
-}
-
-/** URNs whose inputs differ between two plans, plus resources present in only one. */
-export function diffPlans(before: Plan, after: Plan): { changed: string[]; added: string[]; removed: string[] } {
-    const a = before.inputsByUrn();
-    const b = after.inputsByUrn();
-    return {
-        changed: [...a.keys()].filter((urn) => b.has(urn) && a.get(urn) !== b.get(urn)),
-        added: [...b.keys()].filter((urn) => !a.has(urn)),
-        removed: [...a.keys()].filter((urn) => !b.has(urn)),
-    };
 }

@@ -3,27 +3,7 @@
 // on exactly the resources it needs; `Resource: "*"` only where AWS offers no resource-level
 // permission (ec2:DescribeInstances, Session Manager's ssmmessages channels).
 
-export interface PolicyStatement {
-    readonly Sid: string;
-    readonly Effect: "Allow" | "Deny";
-    readonly Action?: string | readonly string[];
-    readonly Principal?: Record<string, string | readonly string[]> | "*";
-    readonly Resource: string | readonly string[];
-    readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
-}
-
-export interface PolicyDocument {
-    readonly Version: "2012-10-17";
-    readonly Statement: readonly PolicyStatement[];
-}
-
-/** A trust policy for one AWS service principal (ec2.amazonaws.com, ecs-tasks.amazonaws.com). */
-export function assumeRolePolicy(service: "ec2.amazonaws.com" | "ecs-tasks.amazonaws.com"): Record<string, unknown> {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Sid: "AssumedByService", Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
-    };
-}
+import { ECS_EXEC_ACTIONS, POLICY_VERSION, PolicyDocument } from "../../iam/policyDocument";
 
 /** The KMS calls a principal makes through Secrets Manager (and S3) are allowed only through those services. */
 function viaService(region: string, dnsSuffix: string, services: readonly string[]): Record<string, Record<string, string | readonly string[]>> {
@@ -50,7 +30,7 @@ export interface HaServerPolicyOptions {
 export function haServerPolicy(options: HaServerPolicyOptions): PolicyDocument {
     requireArns(options.secretArns, "secretArns");
     return {
-        Version: "2012-10-17",
+        Version: POLICY_VERSION,
         Statement: [
             // retry_join provider=aws lists the tagged instances; DescribeInstances has no resource-level permissions.
             { Sid: "CloudAutoJoin", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" },
@@ -87,7 +67,7 @@ export interface DevServerExecutionPolicyOptions {
 export function devServerExecutionPolicy(options: DevServerExecutionPolicyOptions): PolicyDocument {
     requireArns(options.secretArns, "secretArns");
     return {
-        Version: "2012-10-17",
+        Version: POLICY_VERSION,
         Statement: [
             { Sid: "InjectOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...options.secretArns] },
             {
@@ -108,12 +88,12 @@ export function devServerExecutionPolicy(options: DevServerExecutionPolicyOption
  */
 export function devServerTaskPolicy(): PolicyDocument {
     return {
-        Version: "2012-10-17",
+        Version: POLICY_VERSION,
         Statement: [
             {
                 Sid: "EcsExecSessionChannels",
                 Effect: "Allow",
-                Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+                Action: ECS_EXEC_ACTIONS,
                 Resource: "*",
             },
         ],
@@ -123,7 +103,7 @@ export function devServerTaskPolicy(): PolicyDocument {
 /** The snapshot bucket refuses every request that is not over TLS. */
 export function snapshotBucketPolicy(bucketArn: string): PolicyDocument {
     return {
-        Version: "2012-10-17",
+        Version: POLICY_VERSION,
         Statement: [
             {
                 Sid: "DenyInsecureTransport",

@@ -3,16 +3,8 @@
 // ECS `ContainerDefinition`s out, typed with the ECS API's own type so a misspelt field fails to compile.
 import type { ContainerDefinition, KeyValuePair, LogConfiguration, Secret } from "@aws-sdk/client-ecs";
 import { BOOTSTRAP_DIR, CONFIG_ENV_VAR, ConsulEcsConfig, ConsulServerFacts, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "./consulEcsConfig";
-import { GATEWAY_LISTENER } from "../../mesh/names";
+import { CONTAINERS, GATEWAY_LISTENER } from "../../mesh/names";
 import type { Colour, ServiceConfig } from "../../config";
-
-/** Container names consul-ecs looks up; renaming one breaks health sync and graceful shutdown. */
-export const CONTAINERS = {
-    meshInit: "consul-ecs-mesh-init",
-    dataplane: "consul-dataplane",
-    healthSync: "consul-ecs-health-sync",
-    controller: "consul-ecs-controller",
-} as const;
 
 /** The two empty task volumes every mesh task shares between its containers. */
 export const VOLUMES = { data: "consul_data", binary: "consul_binary" } as const;
@@ -61,10 +53,6 @@ export interface MeshTask {
 
 /** The app container's name: the service's name, so logs and ECS Exec say which service they are. */
 export function appContainerName(service: ServiceConfig): string {
-    const reserved: readonly string[] = Object.values(CONTAINERS);
-    if (reserved.includes(service.name)) {
-        throw new Error(`service "${service.name}" has the name of a consul-ecs container (${reserved.join(", ")}); rename the service in bluegreen:services`);
-    }
     return service.name;
 }
 
@@ -99,20 +87,12 @@ export function appSecrets(service: ServiceConfig, colour: Colour): Record<strin
  * Throws, naming the setting, when a service cannot become a mesh task; components call it before
  * creating anything (the builder itself runs later, inside outputs).
  */
-export function checkServiceForTask(service: ServiceConfig): void {
-    appContainerName(service);
-    if (service.healthCheck) {
-        healthCheckUrl(service, service.healthCheck.path);
-    }
-}
-
 /** The task definition contents of one colour of a service; built only from that colour's data. */
 export function serviceTask(service: ServiceConfig, colour: Colour, platform: TaskPlatform): MeshTask {
     const image = service[colour].image;
     if (!image) {
         throw new Error(`${service.name}.${colour} has no image; a colour without an image runs no tasks and needs no task definition`);
     }
-    checkServiceForTask(service);
     const app = appContainerName(service);
     const healthSyncContainers = service.healthCheck ? [app] : [];
     const config = serviceTaskConfig(service, colour, platform.servers, healthSyncContainers);
@@ -142,11 +122,8 @@ export function serviceTask(service: ServiceConfig, colour: Colour, platform: Ta
     };
 }
 
-/** The URL the app's health check probes; single-quoted in a shell command, so no quote or space may appear. */
+/** The URL the app's health check probes, single-quoted in a shell command (config refuses quotes and spaces in the path). */
 function healthCheckUrl(service: ServiceConfig, path: string): string {
-    if (!/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(path)) {
-        throw new Error(`bluegreen:services.${service.name}.healthCheck.path ${JSON.stringify(path)} is not a plain URL path (no quotes, spaces or control characters)`);
-    }
     return `http://127.0.0.1:${service.port}${path}`;
 }
 

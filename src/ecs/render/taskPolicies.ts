@@ -1,26 +1,6 @@
 // The IAM policy documents of mesh tasks, the API gateway and the controller (reference section 3).
 // Pure: ARNs in, documents out, each granting only what its role uses.
-
-export interface PolicyStatement {
-    readonly Sid: string;
-    readonly Effect: "Allow";
-    readonly Action: readonly string[];
-    readonly Resource: string | readonly string[];
-    readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-export interface PolicyDocument {
-    readonly Version: "2012-10-17";
-    readonly Statement: readonly PolicyStatement[];
-}
-
-/** Who may assume a task or execution role: ECS tasks only. */
-export function ecsTasksTrustPolicy() {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
-    } as const;
-}
+import { ECS_EXEC_ACTIONS, POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
 
 /**
  * True when consul-ecs finds the servers by running go-discover's AWS provider: `hosts` is
@@ -59,7 +39,7 @@ export function meshTaskRolePolicy(input: MeshTaskRolePolicyInput): PolicyDocume
     if (input.executeCommand) {
         statements.push(executeCommandStatement());
     }
-    return { Version: "2012-10-17", Statement: statements };
+    return { Version: POLICY_VERSION, Statement: statements };
 }
 
 export interface ControllerTaskRolePolicyInput {
@@ -77,7 +57,7 @@ export interface ControllerTaskRolePolicyInput {
  */
 export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): PolicyDocument {
     return {
-        Version: "2012-10-17",
+        Version: POLICY_VERSION,
         Statement: [
             {
                 Sid: "ListTasksOfOwnCluster",
@@ -144,7 +124,7 @@ export function executionRolePolicy(input: ExecutionRolePolicyInput): PolicyDocu
             Resource: repositories,
         });
     }
-    return { Version: "2012-10-17", Statement: statements };
+    return { Version: POLICY_VERSION, Statement: statements };
 }
 
 /**
@@ -175,7 +155,7 @@ function executeCommandStatement(): PolicyStatement {
     return {
         Sid: "EcsExec",
         Effect: "Allow",
-        Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        Action: ECS_EXEC_ACTIONS,
         Resource: "*",
     };
 }

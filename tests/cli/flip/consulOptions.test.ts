@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { consulOptionsFrom } from "../../../cli/flip/consulOptions";
-import { parseStackValues } from "../../../cli/shared/trafficTable";
+import { parseStackValues } from "../../../src/offline/stackFile";
 import { stackConfig } from "../../support/harness";
 
 describe("flip: Consul access options", () => {

@@ -1,8 +1,8 @@
 // The config-entry bodies, field by field, built from the example stacks' own config. These are
 // exactly what TrafficPolicy and MeshDefaults hand to the Consul provider.
 import { expect } from "chai";
-import { readStackFile } from "../../../src/offline/stackFiles";
-import { parseStackValues } from "../../../cli/shared/trafficTable";
+import { readStackFile } from "../../../src/offline/stackFile";
+import { parseStackValues } from "../../../src/offline/stackFile";
 import {
     allowedSources,
     apiGateway,

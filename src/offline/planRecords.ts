@@ -1,0 +1,116 @@
+// What a plan records of each resource the program registers: type, name, URN, parent,
+// dependencies, provider and inputs, with secret values replaced by a placeholder. The mock monitor
+// does not pass parents and dependencies to the mocks, so the recorder wraps the monitor itself.
+import * as pulumi from "@pulumi/pulumi";
+
+/** How a secret input is shown in a recorded plan. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface RegisteredResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    /** The parent's URN, when the resource has one. */
+    readonly parent?: string;
+    readonly custom: boolean;
+    readonly dependsOn: readonly string[];
+    /** The explicit provider reference (`<provider urn>::<id>`), when the resource was given one. */
+    readonly provider?: string;
+    /** Inputs as the engine would receive them; secret values shown as "[secret]". */
+    readonly inputs: Record<string, unknown>;
+    /** Names of the inputs that were secrets. */
+    readonly secretInputs: readonly string[];
+}
+
+export interface OfflinePlan {
+    readonly project: string;
+    readonly stack: string;
+    readonly resources: readonly RegisteredResource[];
+    readonly outputs: Record<string, unknown>;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getDependenciesList(): string[];
+    getProvider(): string;
+}
+interface RegisterResponse {
+    getUrn(): string;
+}
+type MonitorCallback = (err: unknown, response?: RegisterResponse) => void;
+
+/** Wraps the mock monitor so that parents and dependencies, which mocks do not see, are recorded. */
+export function recordRegistrations(resources: RegisteredResource[]): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: RegisterRequest & { getObject(): unknown }, cb: MonitorCallback): void;
+    };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        const inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as Record<string, unknown>;
+        original(req, (err, response) => {
+            if (!err && response) {
+                const { plain, secrets } = redactSecrets(inputs);
+                resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: response.getUrn(),
+                    parent: req.getParent() || undefined,
+                    custom: req.getCustom(),
+                    dependsOn: req.getDependenciesList(),
+                    provider: req.getProvider() || undefined,
+                    inputs: plain,
+                    secretInputs: secrets,
+                });
+            }
+            callback(err, response);
+        });
+    };
+}
+
+/** Replaces secret-wrapped values with a placeholder; drops the dynamic provider's serialized code. */
+function redactSecrets(inputs: Record<string, unknown>): { plain: Record<string, unknown>; secrets: string[] } {
+    const secrets: string[] = [];
+    const plain: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(inputs)) {
+        if (key === "__provider") {
+            plain[key] = "[serialized dynamic provider]";
+            continue;
+        }
+        const { value: redacted, hadSecret } = redact(value);
+        plain[key] = redacted;
+        if (hadSecret) {
+            secrets.push(key);
+        }
+    }
+    return { plain, secrets };
+}
+
+function redact(value: unknown): { value: unknown; hadSecret: boolean } {
+    if (pulumi.runtime.isRpcSecret(value)) {
+        return { value: SECRET_PLACEHOLDER, hadSecret: true };
+    }
+    if (Array.isArray(value)) {
+        let hadSecret = false;
+        const items = value.map((item) => {
+            const r = redact(item);
+            hadSecret ||= r.hadSecret;
+            return r.value;
+        });
+        return { value: items, hadSecret };
+    }
+    if (value !== null && typeof value === "object") {
+        let hadSecret = false;
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) {
+            const r = redact(v);
+            hadSecret ||= r.hadSecret;
+            out[k] = r.value;
+        }
+        return { value: out, hadSecret };
+    }
+    return { value, hadSecret: false };
+}
+
