@@ -1,7 +1,9 @@
 // bluegreen:consul and bluegreen:gateway: server mode and count, images, and the public edge.
 import { checkCidr } from "./cidr";
-import { DEFAULT_CONSUL_ECS_IMAGE, DEFAULT_CONSUL_VERSION, DEFAULT_DATAPLANE_IMAGE } from "./defaults";
+import { DEFAULT_CONSUL_ECS_IMAGE, DEFAULT_CONSUL_IMAGE_REPOSITORY, DEFAULT_CONSUL_VERSION, DEFAULT_DATAPLANE_IMAGE } from "./defaults";
 import { checkFargateSize } from "./fargate";
+import { isProductionStack, PRODUCTION_WORDS } from "../../policies/rules/names";
+import { checkedImage } from "./imageReference";
 import { Report } from "./problems";
 import { RawConsul, RawGateway } from "./raw";
 import { ConsulConfig, GatewayConfig, NetworkConfig } from "./types";
@@ -16,8 +18,8 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
     if (mode === "dev" && count !== 1) {
         at(`${path}.servers.count`, `${count} servers in dev mode; dev runs exactly 1 server (use mode: ha for more)`);
     }
-    if (mode === "dev" && /(^|[-_.])prod($|[-_.])/.test(stack)) {
-        at(`${path}.servers.mode`, `"dev" in stack "${stack}"; a production stack needs mode: ha (dev servers lose their data on restart)`);
+    if (mode === "dev" && isProductionStack(stack)) {
+        at(`${path}.servers.mode`, `"dev" in stack "${stack}", whose name says production (${PRODUCTION_WORDS.join(", ")}); a production stack needs mode: ha (dev servers lose their data on restart)`);
     }
     if (mode === "ha") {
         checkServerZones(network, at);
@@ -40,8 +42,9 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
             snapshotSchedule,
             snapshotRetentionDays: raw.servers?.snapshotRetentionDays ?? 30,
         },
-        ecsImage: raw.ecsImage ?? DEFAULT_CONSUL_ECS_IMAGE,
-        dataplaneImage: raw.dataplaneImage ?? DEFAULT_DATAPLANE_IMAGE,
+        ecsImage: checkedImage(`${path}.ecsImage`, raw.ecsImage ?? DEFAULT_CONSUL_ECS_IMAGE, at),
+        dataplaneImage: checkedImage(`${path}.dataplaneImage`, raw.dataplaneImage ?? DEFAULT_DATAPLANE_IMAGE, at),
+        devServerImage: checkedImage(`${path}.devServerImage`, raw.devServerImage ?? `${DEFAULT_CONSUL_IMAGE_REPOSITORY}:${version}`, at),
         apiAddress: raw.apiAddress,
     };
 }

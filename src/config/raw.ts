@@ -23,6 +23,7 @@ export interface RawConsul {
     servers?: Partial<Omit<ServerConfig, "mode">> & { mode?: "dev" | "ha" };
     ecsImage?: string;
     dataplaneImage?: string;
+    devServerImage?: string;
     apiAddress?: string;
 }
 export interface RawGateway {

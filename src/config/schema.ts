@@ -10,7 +10,8 @@ const envMap: Schema = {
     propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
     additionalProperties: { type: "string" },
 };
-const imageRef: Schema = { type: "string", minLength: 1, pattern: "^[^\\s]+$" };
+// The reference grammar is checked with plain-words messages in imageReference.ts.
+const imageRef: Schema = { type: "string" };
 
 const colour: Schema = {
     type: "object",
@@ -118,6 +119,7 @@ export const rawConfigSchemas: Record<string, Schema | JSONSchemaType<unknown>> 
             },
             ecsImage: imageRef,
             dataplaneImage: imageRef,
+            devServerImage: imageRef,
             apiAddress: { type: "string", pattern: "^[A-Za-z0-9.-]+:\\d{1,5}$" },
         },
     },

@@ -32,6 +32,8 @@ export interface ConsulConfig {
     readonly ecsImage: string;
     /** The consul-dataplane image (runs Envoy). */
     readonly dataplaneImage: string;
+    /** The dev server's Consul image. Default public.ecr.aws/hashicorp/consul:<version>. */
+    readonly devServerImage: string;
     /**
      * Where this program reaches Consul's HTTPS API (`host:port`), for example `localhost:8501` through
      * an SSM tunnel. Default: the internal load balancer's DNS name on 8501.

@@ -156,6 +156,58 @@ const cases: Case[] = [
     { name: "secret that is not an ARN", edit: (c) => (S(c).orders.secrets = { DB_PASSWORD: "hunter2" }), path: "bluegreen:services.orders.secrets.DB_PASSWORD", says: ["not a Secrets Manager secret ARN"] },
     { name: "missing region", edit: (c) => delete c["aws:region"], path: "aws:region", says: ["required"] },
     { name: "gate stricter than the count", edit: (c) => (S(c).orders.gate = { minHealthy: 3 }), path: "bluegreen:services.orders.gate.minHealthy", says: ["3", "count of 1", "never pass"] },
+    {
+        name: "gate stricter than the idle colour's count (a flip to it could never pass)",
+        edit: (c) => {
+            S(c).orders.blue.count = 3;
+            S(c).orders.gate = { minHealthy: 2 };
+        },
+        path: "bluegreen:services.orders.gate.minHealthy",
+        says: ["2 is more than green's count of 1", "a flip to green could never pass", "lower gate.minHealthy or raise green's count"],
+    },
+    ...["production", "prd", "prod-eu", "eu_prod2", "live", "Production"].map((stack) => ({
+        name: `dev servers in a stack named ${stack}`,
+        stack,
+        edit: (c: StackValues) => ((c["bluegreen:consul"] as { servers: Record<string, unknown> }).servers = { mode: "dev", count: 1 }),
+        path: "bluegreen:consul.servers.mode",
+        says: ['"dev"', `"${stack}"`, "production", "mode: ha"],
+    })),
+    { name: "a region that does not exist", edit: (c) => (c["aws:region"] = "mars-north-9"), path: "aws:region", says: ['"mars-north-9" is not an AWS region', "eu-west-1"] },
+    { name: "a region with a typo", edit: (c) => (c["aws:region"] = "eu-west1"), path: "aws:region", says: ['"eu-west1" is not an AWS region', 'did you mean "eu-west-1"?'] },
+    {
+        name: "an image reference with colons, an uppercase name and a short digest",
+        edit: (c) => (S(c).orders.green.image = "Name:::tag@sha256:zz"),
+        path: "bluegreen:services.orders.green.image",
+        says: ['"Name:::tag@sha256:zz" is not an image reference', "lowercase", "the digest after @", "64 hexadecimal digits"],
+    },
+    { name: "an image reference with a space", edit: (c) => (S(c).orders.blue.image = "my image:1"), path: "bluegreen:services.orders.blue.image", says: ['"my image:1" is not an image reference', "contains a space"] },
+    { name: "an image tag that starts with a dot", edit: (c) => (S(c).orders.blue.image = "orders:.1"), path: "bluegreen:services.orders.blue.image", says: ["the tag", "letters, digits"] },
+    { name: "a consul image that is no reference", edit: (c) => ((c["bluegreen:consul"] as Record<string, unknown>).dataplaneImage = "hashicorp//consul-dataplane"), path: "bluegreen:consul.dataplaneImage", says: ["is not an image reference"] },
+    {
+        name: "an AWS secret key in plain env",
+        edit: (c) => (S(c).orders.env.AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        path: "bluegreen:services.orders.env.AWS_SECRET_ACCESS_KEY",
+        says: ["its name says it holds a secret", "in clear", "bluegreen:services.orders.secrets.AWS_SECRET_ACCESS_KEY", "Secrets Manager"],
+    },
+    { name: "a token in a colour's plain env", edit: (c) => (S(c).orders.green.env.GITHUB_TOKEN = "ghp_x"), path: "bluegreen:services.orders.green.env.GITHUB_TOKEN", says: ["its name says it holds a secret", "secrets"] },
+    {
+        name: "a private key in plain env",
+        edit: (c) => (S(c).orders.env.TLS = "-----BEGIN PRIVATE KEY-----\nMII...\n-----END PRIVATE KEY-----\n"),
+        path: "bluegreen:services.orders.env.TLS",
+        says: ["its value is a private key", "secrets"],
+    },
+    {
+        name: "a secure: value under env",
+        edit: (c) => (S(c).orders.env.DB_URL = { secure: "v1:abcdEFGH1234" }),
+        path: "bluegreen:services.orders.env.DB_URL",
+        says: ["is a secure: value", "decrypt", "in clear", "secrets"],
+    },
+    {
+        name: "a whole env written as a secure: value",
+        edit: (c) => (S(c).orders.blue.env = { secure: "v1:abcdEFGH1234" }),
+        path: "bluegreen:services.orders.blue.env",
+        says: ["is a secure: value", "secrets"],
+    },
 ];
 
 describe("stack config validation", () => {
@@ -182,6 +234,17 @@ describe("stack config validation", () => {
         });
     }
 
+    it("refuses services that Pulumi marks secret: a secure: value reached the program decrypted", () => {
+        const config = stackConfig("dev");
+        const values = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("bluegreen:")).map(([k, v]) => [k.slice("bluegreen:".length), v]));
+        const marked = validateStackConfig({ project: "bluegreen", stack: "dev", region: "eu-west-1", values, secretKeys: ["bluegreen:services"] });
+        expect(marked.ok).to.equal(false);
+        const problems = marked.ok ? [] : marked.problems;
+        expect(problems.map((p) => p.path)).to.deep.equal(["bluegreen:services"]);
+        expect(problems[0].message).to.include("holds a secure: value").and.to.include("`secrets`");
+        expect(validateStackConfig({ project: "bluegreen", stack: "dev", region: "eu-west-1", values, secretKeys: ["bluegreen:other"] }).ok).to.equal(true);
+    });
+
     it("reports every problem at once", () => {
         const problems = problemsOf("dev", (c) => {
             S(c).orders.traffic = { blue: 50, green: 40 };
@@ -204,7 +267,8 @@ describe("stack config validation", () => {
         expect(orders?.gate).to.deep.equal({ minHealthy: undefined, skip: false, alarms: [] });
         expect(orders?.enableExecuteCommand).to.equal(false);
         expect(config.consul.ecsImage).to.equal("public.ecr.aws/hashicorp/consul-ecs:0.10.0");
-        expect(config.consul.dataplaneImage).to.equal("hashicorp/consul-dataplane:2.0.1");
+        expect(config.consul.dataplaneImage).to.equal("public.ecr.aws/hashicorp/consul-dataplane:2.0.1");
+        expect(config.consul.devServerImage).to.equal("public.ecr.aws/hashicorp/consul:2.0.1");
         expect(config.gateway.count).to.equal(1);
         expect(config.gateway.previewCidrs).to.deep.equal([]);
         expect(config.logRetentionDays).to.equal(30);

@@ -256,7 +256,8 @@ describe("Consul server cluster", () => {
             expect(config.tls.internal_rpc).to.deep.equal({ verify_incoming: true, verify_server_hostname: true });
             const arns = secretArns(dev);
             expect(container.secrets.map((s) => s.valueFrom)).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]]);
-            expect(container.image).to.equal("hashicorp/consul:2.0.1");
+            // HashiCorp's ECR Public repository: no Docker Hub pull limits through the NAT gateways.
+            expect(container.image).to.equal("public.ecr.aws/hashicorp/consul:2.0.1");
         });
 
         it("gives the task's roles only its secrets, its logs and the ECS Exec channels", () => {

@@ -1,7 +1,8 @@
 // The secret and IAM rules: no-plaintext-secrets, secrets-kms-encrypted and iam-least-privilege.
 import { expect } from "chai";
 import { iamLeastPrivilege, policyDocumentProblems } from "../../policies/rules/iamLeastPrivilege";
-import { isSecretName, noPlaintextSecrets } from "../../policies/rules/noPlaintextSecrets";
+import { noPlaintextSecrets } from "../../policies/rules/noPlaintextSecrets";
+import { isSecretName } from "../../policies/rules/secretNames";
 import { secretsKmsEncrypted } from "../../policies/rules/secretsEncrypted";
 import { edit, meshContainers, messages, resource, safeStack, serverAgentConfig, T, userDataFor } from "../support/policyFixtures";
 

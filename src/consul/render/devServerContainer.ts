@@ -33,7 +33,7 @@ export const DEV_SECRET_ENV: Readonly<Record<keyof ServerSecretArns, string>> = 
 export const DEV_AGENT_CONFIG_ENV = "BLUEGREEN_AGENT_CONFIG";
 
 export interface DevServerContainerOptions {
-    /** `hashicorp/consul:<version>`. */
+    /** A Consul image, by default `public.ecr.aws/hashicorp/consul:<version>`. */
     readonly image: string;
     /** The rendered, secret-free agent config (renderServerAgentConfig, mode dev). */
     readonly agentConfig: string;
