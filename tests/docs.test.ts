@@ -1,5 +1,6 @@
-// The docs: every relative link resolves, the architecture page has its two diagrams, and the
-// runbooks cover every situation the team asked for.
+// The docs: every relative link and every repository path they name resolves, every section the
+// code's comments cite exists, the architecture page has its two diagrams, and the runbooks cover
+// every situation the team asked for.
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
@@ -7,6 +8,25 @@ import { ROOT } from "./support/harness";
 
 const DOCS = path.join(ROOT, "docs");
 const pages = ["README.md", ...fs.readdirSync(DOCS).map((f) => path.join("docs", f))].filter((f) => f.endsWith(".md"));
+
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to hyphens. */
+function anchorsOf(page: string): Set<string> {
+    const headings = [...fs.readFileSync(path.join(ROOT, page), "utf8").matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1]);
+    return new Set(headings.map((h) => h.toLowerCase().replace(/[^a-z0-9 _-]/g, "").replace(/ /g, "-")));
+}
+
+/** Every TypeScript file of the program, CLI, tests and policy pack, relative to the root. */
+function sourceFiles(dir = ROOT, out: string[] = []): string[] {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory() && !["node_modules", "bin", ".git"].includes(entry.name)) {
+            sourceFiles(full, out);
+        } else if (entry.isFile() && entry.name.endsWith(".ts")) {
+            out.push(path.relative(ROOT, full));
+        }
+    }
+    return out;
+}
 
 describe("docs", () => {
     for (const page of pages) {
@@ -18,6 +38,41 @@ describe("docs", () => {
             }
         });
     }
+
+    for (const page of pages) {
+        it(`${page}: every repository path it names exists`, () => {
+            const text = fs.readFileSync(path.join(ROOT, page), "utf8");
+            const named = [...text.matchAll(/`((?:src|cli|tests|policies|docs|scripts|\.github|\.ci)\/[\w./-]*)`/g)].map((m) => m[1]);
+            for (const target of named) {
+                expect(fs.existsSync(path.join(ROOT, target)), `${page} names ${target}`).to.equal(true);
+            }
+        });
+    }
+
+    it("every docs section a comment or a page cites exists (docs/<page>.md#anchor)", () => {
+        const cited: { from: string; page: string; anchors: string[] }[] = [];
+        for (const file of [...sourceFiles(), ...pages]) {
+            const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+            // A comment may cite several sections of one page: docs/platform-facts.md#iam, #network.
+            for (const m of text.matchAll(/(?:^|[^\w/.])((?:\.\.\/)*(?:docs\/)?[\w-]+\.md)((?:#[\w-]+)(?:, #[\w-]+)*)/gm)) {
+                const page = m[1].startsWith("docs/") ? m[1] : path.join(path.dirname(file), m[1]);
+                cited.push({ from: file, page: path.normalize(page), anchors: m[2].split(", ").map((a) => a.slice(1)) });
+            }
+        }
+        expect(cited.filter((c) => c.page === path.join("docs", "platform-facts.md")).length).to.be.above(10);
+        for (const { from, page, anchors } of cited) {
+            expect(fs.existsSync(path.join(ROOT, page)), `${from} cites ${page}`).to.equal(true);
+            const known = anchorsOf(page);
+            for (const anchor of anchors) {
+                expect(known.has(anchor), `${from} cites ${page}#${anchor}`).to.equal(true);
+            }
+        }
+    });
+
+    it("no comment cites a section of a document outside the repository", () => {
+        const offenders = sourceFiles().filter((file) => /reference sections? \d|reference \u00a7/i.test(fs.readFileSync(path.join(ROOT, file), "utf8")));
+        expect(offenders).to.deep.equal([]);
+    });
 
     it("no page tells operators to test a colour with the header through the ALB: the API gateway ignores a service's router", () => {
         // Consul applies a service-router only at the top of a discovery chain; the gateway's chain

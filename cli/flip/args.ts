@@ -1,7 +1,7 @@
 // The flip command line: flags, durations and canary steps, checked before anything is read.
 import * as path from "path";
 import { parseArgs } from "util";
-import { COLOURS, Colour } from "../../src/config";
+import { COLOURS, Colour, weightProblem } from "../../src/config";
 import { UsageError } from "../../src/offline/errors";
 
 export const USAGE = `usage: npm run flip -- --stack <name> --service <name> --to <blue|green> [--steps 10,50,100 --interval 5m] [--dry-run | --no-up]
@@ -135,7 +135,7 @@ export function parseSteps(text: string): number[] {
     const steps = text.split(",").map((s) => s.trim());
     const weights = steps.map((s) => {
         const n = Number(s);
-        if (s === "" || !Number.isFinite(n) || n <= 0 || n > 100 || Math.abs(Math.round(n * 100) - n * 100) > 1e-6) {
+        if (s === "" || weightProblem(n) !== undefined || n <= 0) {
             throw new UsageError(`--steps ${JSON.stringify(text)}: ${JSON.stringify(s)} is not a weight above 0 and at most 100 with at most 2 decimals`);
         }
         return n;

@@ -1,8 +1,7 @@
 // IAM policies name their actions and resources. `*` as an action (or a whole service, `ecs:*`)
 // grants what nobody reviewed; `*` as a resource is allowed only for actions that AWS cannot scope
 // to a resource (the Service Authorization Reference lists no resource type for them).
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { asArray, asRecord, asString, parseJsonInput } from "./resources";
+import { asArray, asRecord, asString, mandatoryResourceRule, parseJsonInput } from "./resources";
 
 /**
  * Actions without resource-level permissions that this program's roles use or may reasonably use
@@ -109,14 +108,8 @@ export function iamProblems(type: string, props: Record<string, unknown>): strin
     return [];
 }
 
-export const iamLeastPrivilege: ResourceValidationPolicy = {
-    name: "iam-least-privilege",
-    description:
-        'IAM policies allow no "*" or whole-service action, no NotAction or NotResource, and "*" as a resource only for actions that cannot be scoped to a resource; no AdministratorAccess, PowerUserAccess or *FullAccess managed policy.',
-    enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-        for (const problem of iamProblems(args.type, args.props)) {
-            reportViolation(problem);
-        }
-    },
-};
+export const iamLeastPrivilege = mandatoryResourceRule(
+    "iam-least-privilege",
+    'IAM policies allow no "*" or whole-service action, no NotAction or NotResource, and "*" as a resource only for actions that cannot be scoped to a resource; no AdministratorAccess, PowerUserAccess or *FullAccess managed policy.',
+    iamProblems,
+);

@@ -45,29 +45,26 @@ const strings = (value: unknown): string[] => asArray(value).filter((v): v is st
 export function ingressPermissions(resources: readonly PolicyResource[]): IngressPermission[] {
     const groups = ofType(resources, TYPES.securityGroup);
     const permissions: IngressPermission[] = [];
-    for (const rule of ofType(resources, TYPES.ingressRule)) {
-        const protocol = String(rule.props.ipProtocol ?? "-1");
-        permissions.push({
+    // A standalone rule names its group by id; the two rule types differ only in field names.
+    const standalone = (rule: PolicyResource, protocolInput: unknown, cidrs: string[], prefixLists: string[]): IngressPermission => {
+        const protocol = String(protocolInput ?? "-1");
+        return {
             resource: rule,
             groups: referencedBy(rule, "securityGroupId", TYPES.securityGroup, groups),
             groupId: asString(rule.props.securityGroupId),
             protocol,
             ports: portRange(protocol, rule.props.fromPort, rule.props.toPort),
-            cidrs: [asString(rule.props.cidrIpv4), asString(rule.props.cidrIpv6)].filter((c): c is string => !!c),
-            prefixLists: strings([rule.props.prefixListId]),
-        });
+            cidrs,
+            prefixLists,
+        };
+    };
+    for (const rule of ofType(resources, TYPES.ingressRule)) {
+        const cidrs = [asString(rule.props.cidrIpv4), asString(rule.props.cidrIpv6)].filter((c): c is string => !!c);
+        permissions.push(standalone(rule, rule.props.ipProtocol, cidrs, strings([rule.props.prefixListId])));
     }
     for (const rule of ofType(resources, TYPES.securityGroupRule).filter((r) => r.props.type === "ingress")) {
-        const protocol = String(rule.props.protocol ?? "-1");
-        permissions.push({
-            resource: rule,
-            groups: referencedBy(rule, "securityGroupId", TYPES.securityGroup, groups),
-            groupId: asString(rule.props.securityGroupId),
-            protocol,
-            ports: portRange(protocol, rule.props.fromPort, rule.props.toPort),
-            cidrs: [...strings(rule.props.cidrBlocks), ...strings(rule.props.ipv6CidrBlocks)],
-            prefixLists: strings(rule.props.prefixListIds),
-        });
+        const cidrs = [...strings(rule.props.cidrBlocks), ...strings(rule.props.ipv6CidrBlocks)];
+        permissions.push(standalone(rule, rule.props.protocol, cidrs, strings(rule.props.prefixListIds)));
     }
     for (const group of groups) {
         for (const raw of asArray(group.props.ingress)) {

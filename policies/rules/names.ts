@@ -1,6 +1,7 @@
-// Names the policy pack must agree on with the program. The pack is published and run on its own
-// (`pulumi preview --policy-pack ./policies`), so it cannot import the program's modules; a root test
-// checks that every value here equals the program's (components/meshNames.ts).
+// Names the policy pack must agree on with the program, copied here; a root test checks that every
+// value equals the program's (src/mesh/names.ts). The pack does import two pure rules from the
+// program (src/config/traffic.ts, src/config/ports.ts): it runs from this repository
+// (`pulumi preview --policy-pack ./policies`), not published on its own.
 
 /** Task definition tag that makes the consul-ecs controller treat a task as part of the mesh. */
 export const MESH_TAG = "consul.hashicorp.com/mesh";
@@ -23,13 +24,6 @@ export const COLOUR_TAG = "bluegreen:colour";
 
 /** Service meta key the resolver's subsets filter on. */
 export const COLOUR_META_KEY = "version";
-
-/**
- * Consul's ports in the 8300-8600 block: server RPC 8300, LAN and WAN gossip 8301-8302, HTTP 8500,
- * HTTPS 8501, gRPC 8502, gRPC TLS 8503, DNS 8600. The API gateway's listener (8443) lies inside the
- * block's numbers but is not Consul's, and the public ALB must reach it.
- */
-export const CONSUL_PORTS: readonly number[] = [8300, 8301, 8302, 8500, 8501, 8502, 8503, 8600];
 
 /** Protocols with which Consul permits a splitter or router (L7). */
 export const HTTP_LIKE_PROTOCOLS: readonly string[] = ["http", "http2", "grpc"];

@@ -2,10 +2,9 @@
 // describe it; secrets belong in `secrets` (Secrets Manager ARNs ECS injects at start). Likewise
 // EC2 user data is readable from the instance metadata and the console: servers fetch their
 // secrets at boot instead.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { agentConfigIn, decodedUserData } from "./agentConfig";
 import { parseContainerDefinitions } from "./containers";
-import { asRecord, asString, TYPES } from "./resources";
+import { asRecord, asString, mandatoryResourceRule, TYPES } from "./resources";
 import { isSecretName, PRIVATE_KEY_PEM } from "./secretNames";
 
 function taskDefinitionProblems(props: Record<string, unknown>): string[] {
@@ -65,14 +64,8 @@ export function plaintextSecretProblems(type: string, props: Record<string, unkn
     }
 }
 
-export const noPlaintextSecrets: ResourceValidationPolicy = {
-    name: "no-plaintext-secrets",
-    description:
-        "No container sets a secret-looking variable (TOKEN, SECRET, PASSWORD, KEY, ..., and Consul's token and CA variables) or a private key in plain `environment`; no user data carries a private key, the gossip key or an ACL token.",
-    enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-        for (const problem of plaintextSecretProblems(args.type, args.props)) {
-            reportViolation(problem);
-        }
-    },
-};
+export const noPlaintextSecrets = mandatoryResourceRule(
+    "no-plaintext-secrets",
+    "No container sets a secret-looking variable (TOKEN, SECRET, PASSWORD, KEY, ..., and Consul's token and CA variables) or a private key in plain `environment`; no user data carries a private key, the gossip key or an ACL token.",
+    plaintextSecretProblems,
+);

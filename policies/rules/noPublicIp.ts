@@ -1,7 +1,6 @@
 // Tasks and servers live in private subnets and reach AWS through NAT or endpoints; a public IP
 // would put them on the internet beside their security groups.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { asArray, asBoolean, asRecord, isOneOf, TYPES } from "./resources";
+import { asArray, asBoolean, asRecord, isOneOf, mandatoryResourceRule, TYPES } from "./resources";
 
 export function publicIpProblems(type: string, props: Record<string, unknown>): string[] {
     if (isOneOf(type, TYPES.ecsServices)) {
@@ -21,13 +20,8 @@ export function publicIpProblems(type: string, props: Record<string, unknown>): 
     }
 }
 
-export const noPublicIp: ResourceValidationPolicy = {
-    name: "no-public-ip",
-    description: "No ECS service assigns public IPs to its tasks, and no launch template or instance has a public IP.",
-    enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-        for (const problem of publicIpProblems(args.type, args.props)) {
-            reportViolation(problem);
-        }
-    },
-};
+export const noPublicIp = mandatoryResourceRule(
+    "no-public-ip",
+    "No ECS service assigns public IPs to its tasks, and no launch template or instance has a public IP.",
+    publicIpProblems,
+);

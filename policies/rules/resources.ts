@@ -4,7 +4,7 @@
 // Properties arrive as plain JSON-like values (`Record<string, any>` in @pulumi/policy). During a
 // preview, reading a value that is not known yet throws inside the policy framework, which then
 // reports that the policy could not run; the readers here never hide that.
-import type { PolicyResource } from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 
 export const TYPES = {
     taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
@@ -166,4 +166,22 @@ export function linkedTo(
 /** How a violation names a resource: its type and name. */
 export function resourceLabel(resource: { type: string; name: string }): string {
     return `${resource.type} "${resource.name}"`;
+}
+
+/** A mandatory rule that looks at one resource at a time and reports each problem `problemsOf` finds. */
+export function mandatoryResourceRule(
+    name: string,
+    description: string,
+    problemsOf: (type: string, props: Record<string, unknown>) => readonly string[],
+): ResourceValidationPolicy {
+    return {
+        name,
+        description,
+        enforcementLevel: "mandatory",
+        validateResource: (args, reportViolation) => {
+            for (const problem of problemsOf(args.type, args.props)) {
+                reportViolation(problem);
+            }
+        },
+    };
 }

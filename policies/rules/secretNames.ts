@@ -6,7 +6,7 @@
 const SECRET_WORDS = ["TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE", "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS"];
 /** Last words that make it a reference to a secret instead (CONSUL_HTTP_TOKEN_FILE, KMS_KEY_ID). */
 const REFERENCE_WORDS = ["FILE", "PATH", "ARN", "ID", "NAME"];
-/** Consul variables that are secrets whatever their words say (reference sections 2 and 4). */
+/** Consul variables that are secrets whatever their words say (docs/platform-facts.md#the-consul-ecs-config, #the-controller). */
 const CONSUL_SECRET_VARIABLES = ["CONSUL_HTTP_TOKEN", "CONSUL_HTTP_AUTH", "CONSUL_HTTPS_CACERT_PEM", "CONSUL_GRPC_CACERT_PEM", "DP_CREDENTIAL_STATIC_TOKEN"];
 
 export const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;

@@ -1,35 +1,25 @@
-// Consul accepts a splitter only when its weights sum to 100 (after rounding to 0.01), when every
+// Consul accepts a splitter only when its weights (each to 0.01) sum to exactly 100, when every
 // subset it names is defined by the service's resolver, and when the service's protocol is L7
 // (service-defaults with http, http2 or grpc); otherwise the write fails half-way through a
 // `pulumi up`, or, for a subset Consul cannot resolve, that share of requests fails.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configEntries, ConfigEntries, Split } from "./configEntries";
 import { HTTP_LIKE_PROTOCOLS } from "./names";
-
-/** Weights in hundredths, as Consul rounds them; undefined when a weight is not a number. */
-function hundredths(weight: unknown): number | undefined {
-    return typeof weight === "number" && Number.isFinite(weight) ? Math.round(weight * 100) : undefined;
-}
+// The program's own weight rule, so that config, the flip and the pack cannot disagree on it.
+import { weightProblem, weightSumProblem } from "../../src/config/traffic";
 
 function checkWeights(service: string, splits: readonly Split[], report: (message: string) => void): void {
     if (splits.length === 0) {
         report(`splitter "${service}" has no splits; give each colour a split with a weight`);
         return;
     }
-    let total = 0;
-    for (const split of splits) {
-        const weight = hundredths(split.weight);
-        if (weight === undefined) {
-            report(`splitter "${service}": the weight of split ${split.subset ?? split.service} is ${JSON.stringify(split.weight)}, not a number`);
-            return;
-        }
-        if (weight < 0 || weight > 10000) {
-            report(`splitter "${service}": the weight of split ${split.subset ?? split.service} is ${String(split.weight)}; weights go from 0 to 100`);
-        }
-        total += weight;
+    const problems = splits.map((split) => ({ split, problem: weightProblem(split.weight) })).filter((p) => p.problem !== undefined);
+    for (const { split, problem } of problems) {
+        report(`splitter "${service}": the weight of split ${split.subset ?? split.service}: ${problem}`);
     }
-    if (total !== 10000) {
-        report(`splitter "${service}": weights sum to ${total / 100}, Consul requires exactly 100`);
+    const sumProblem = problems.length === 0 ? weightSumProblem(splits.map((split) => split.weight as number)) : undefined;
+    if (sumProblem) {
+        report(`splitter "${service}": ${sumProblem}`);
     }
 }
 

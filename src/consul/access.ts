@@ -11,7 +11,7 @@ export interface ConsulServerEndpoint {
     readonly caCertSecretArn: pulumi.Input<string>;
     /**
      * The customer KMS key that encrypts that secret: an execution role that injects it needs
-     * `kms:Decrypt` on this key (reference section 3). Absent when the secret uses the AWS managed key.
+     * `kms:Decrypt` on this key (docs/platform-facts.md#iam). Absent when the secret uses the AWS managed key.
      */
     readonly caCertKmsKeyArn?: pulumi.Input<string>;
     /** HTTPS API port (8501). */

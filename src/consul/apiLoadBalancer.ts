@@ -20,6 +20,9 @@ export interface ApiLoadBalancer {
     readonly listener: aws.lb.Listener;
 }
 
+/** Consul's HTTPS API, passed through as TCP: the servers terminate TLS themselves. */
+const API_PORT = { port: PORTS.consulHttps, protocol: "TCP" } as const;
+
 /** Creates the load balancer, its target group and its TCP 8501 listener as children of `parent`. */
 export function createApiLoadBalancer(name: string, args: ApiLoadBalancerArgs, parent: pulumi.Resource): ApiLoadBalancer {
     const child = { parent };
@@ -39,8 +42,7 @@ export function createApiLoadBalancer(name: string, args: ApiLoadBalancerArgs, p
         `${name}-api`,
         {
             vpcId: args.vpcId,
-            port: PORTS.consulHttps,
-            protocol: "TCP",
+            ...API_PORT,
             targetType: args.targetType,
             // Source = the load balancer, so the servers' rule "from consulApiLb" applies, and a
             // tunnel through a server can reach the load balancer that routes back to that server.
@@ -55,8 +57,7 @@ export function createApiLoadBalancer(name: string, args: ApiLoadBalancerArgs, p
         `${name}-api`,
         {
             loadBalancerArn: loadBalancer.arn,
-            port: PORTS.consulHttps,
-            protocol: "TCP",
+            ...API_PORT,
             defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
             tags: args.tags,
         },

@@ -53,7 +53,7 @@ export interface ServerDeps {
 }
 
 /**
- * The stack's Consul control plane and the way this program talks to it (reference sections 5-7).
+ * The stack's Consul control plane and the way this program talks to it (docs/platform-facts.md#network, #tls-gossip-and-acls, #consul-servers).
  *
  * - `ha`: `count` servers (3 or 5) in an EC2 Auto Scaling group across the private subnets, replaced
  *   one at a time by instance refresh, with hourly snapshots to a private, versioned, encrypted bucket.

@@ -41,7 +41,7 @@ export interface ApiGatewayArgs {
 
 /**
  * The way in from the internet: a public ALB in front of Consul API gateway tasks on Fargate
- * (reference section 10). The ALB terminates HTTPS with the stack's certificate (HTTP only
+ * (docs/platform-facts.md#the-api-gateway). The ALB terminates HTTPS with the stack's certificate (HTTP only
  * redirects), or serves HTTP alone when no certificate is configured, and forwards to the gateway
  * dataplanes' listener, which routes through each service's splitter, so blue/green applies to
  * north-south traffic too. The ALB is the only internet-facing resource of the stack.

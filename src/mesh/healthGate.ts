@@ -26,14 +26,8 @@ export interface HealthGateInputs extends TrafficHealthRequest {
     readonly consul: GateConsulAccess;
 }
 
-/** What the gate records in state: its decision, never the token or the CA. */
-export interface HealthGateOutputs {
-    readonly service: string;
-    readonly weights: Readonly<Record<Colour, number>>;
-    readonly required: Readonly<Partial<Record<Colour, number>>>;
-    readonly skip: boolean;
-    readonly timeoutSeconds: number;
-    readonly intervalSeconds: number;
+/** What the gate records in state: its inputs and decision, never the token or the CA. */
+export interface HealthGateOutputs extends Omit<HealthGateInputs, "consul"> {
     /** Passing instances seen per weighted colour when the gate passed; empty when skipped. */
     readonly passing: Readonly<Partial<Record<Colour, number>>>;
     readonly verdict: string;
@@ -88,13 +82,7 @@ export const healthGateProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export interface HealthGateArgs {
-    readonly service: string;
-    readonly weights: Readonly<Record<Colour, number>>;
-    readonly required: Readonly<Partial<Record<Colour, number>>>;
-    readonly skip: boolean;
-    readonly timeoutSeconds: number;
-    readonly intervalSeconds: number;
+export interface HealthGateArgs extends Omit<HealthGateInputs, "consul"> {
     readonly consul: pulumi.Input<{
         address: pulumi.Input<string>;
         caCertPem: pulumi.Input<string>;

@@ -16,7 +16,7 @@ describe("Controller", () => {
     });
 
     it("writes an ACL policy granting acl write, node write and the reads the controller makes, and a token with it, only after the servers are ready", () => {
-        // acl and node write (reference section 4); service read so the node's services of stopped tasks
+        // acl and node write (docs/platform-facts.md#the-controller); service read so the node's services of stopped tasks
         // are visible to deregister; agent read for the controller's GET /v1/agent/self at startup.
         expect(CONTROLLER_POLICY_RULES).to.equal(
             'acl = "write"\n\nnode_prefix "" {\n  policy = "write"\n}\n\nservice_prefix "" {\n  policy = "read"\n}\n\nagent_prefix "" {\n  policy = "read"\n}\n',

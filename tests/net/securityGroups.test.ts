@@ -1,4 +1,4 @@
-// The stack's whole security group table (reference section 5), printed as rows and asserted row by
+// The stack's whole security group table (docs/platform-facts.md#network), printed as rows and asserted row by
 // row: who may reach whom, on which port and protocol. A flow added or widened anywhere fails here.
 import { expect } from "chai";
 import { Peer, SecurityGroupRule, securityGroupRules } from "../../src/net/render/securityGroupRules";

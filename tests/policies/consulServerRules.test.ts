@@ -66,7 +66,7 @@ describe("policy production-consul-servers-ha", () => {
 });
 
 describe("policies consul-servers-tls-acls (prod) and -nonprod (advisory)", () => {
-    it("accepts the reference's server config", async () => {
+    it("accepts the server config the program renders", async () => {
         expect(agentSecurityProblems(serverAgentConfig(3))).to.deep.equal([]);
         expect(await messages(safeStack("prod"), consulServersSecured)).to.deep.equal([]);
     });

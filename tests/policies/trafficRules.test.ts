@@ -16,12 +16,20 @@ describe("policy consul-traffic-splits", () => {
 
     it("rejects weights that do not sum to 100", async () => {
         const stack = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", serviceSubset: "blue", weight: 70 }, { service: "orders", serviceSubset: "green", weight: 20 }]));
-        expect(await messages(stack, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: splitter "orders": weights sum to 90, Consul requires exactly 100']);
+        expect(await messages(stack, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: splitter "orders": weights sum to 90; blue + green must be exactly 100']);
     });
 
     it("rejects a weight that is not a number", async () => {
         const stack = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", serviceSubset: "blue", weight: "100" }, { service: "orders", serviceSubset: "green", weight: 0 }]));
-        expect((await messages(stack, consulTrafficSplits)).join("\n")).to.include('the weight of split blue is "100", not a number');
+        expect((await messages(stack, consulTrafficSplits)).join("\n")).to.include('the weight of split blue: "100" is not a number');
+    });
+
+    it("rejects a weight Consul would round (more than 2 decimals), as stack config does", async () => {
+        const stack = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", serviceSubset: "blue", weight: 33.333 }, { service: "orders", serviceSubset: "green", weight: 66.667 }]));
+        expect(await messages(stack, consulTrafficSplits)).to.deep.equal([
+            'consul-traffic-splits: splitter "orders": the weight of split blue: 33.333 has more than 2 decimals; Consul keeps weights to 0.01',
+            'consul-traffic-splits: splitter "orders": the weight of split green: 66.667 has more than 2 decimals; Consul keeps weights to 0.01',
+        ]);
     });
 
     it("rejects a split to a subset the resolver does not define, or to no subset", async () => {
@@ -53,7 +61,7 @@ describe("policy consul-traffic-splits", () => {
             resource(T.configEntry, "svc-resolver", { kind: "service-resolver", name: "svc", configJson: JSON.stringify({ Subsets: { blue: { Filter: 'Service.Meta.version == "blue"' }, green: { Filter: 'Service.Meta.version == "green"' } } }) }),
             resource(T.configEntry, "svc-splitter", { kind: "service-splitter", name: "svc", configJson: JSON.stringify({ Splits: [{ Weight: 60, ServiceSubset: "blue" }, { Weight: 30, ServiceSubset: "green" }] }) }),
         ];
-        expect(await messages(generic, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: splitter "svc": weights sum to 90, Consul requires exactly 100']);
+        expect(await messages(generic, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: splitter "svc": weights sum to 90; blue + green must be exactly 100']);
     });
 
     it("rejects a router destination subset the resolver does not define", async () => {

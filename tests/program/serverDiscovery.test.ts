@@ -1,7 +1,8 @@
 // Every consul-ecs task that finds the servers by running go-discover's AWS provider
-// (`consulServers.hosts` = `exec=discover ... provider=aws ...`) calls ec2:DescribeInstances with its
-// task role's credentials (reference sections 3 and 4): its role must allow it, whichever task it is
-// (mesh colour, API gateway or controller). Tasks that find the servers by DNS get no EC2 right.
+// (`consulServers.hosts` = `exec=discover ... provider=aws ...`) calls ec2:DescribeInstances with
+// its task role's credentials (docs/platform-facts.md#iam, #the-controller): its role must allow it,
+// whichever task it is (mesh colour, API gateway or controller). Tasks that find the servers by DNS
+// get no EC2 right.
 import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { CONFIG_ENV_VAR } from "../../src/ecs/render/consulEcsConfig";

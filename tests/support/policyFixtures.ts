@@ -83,7 +83,7 @@ export interface MeshContainerOptions {
     readonly environment?: readonly { name: string; value: string }[];
 }
 
-/** The container definitions of a sound mesh task (reference section 1). */
+/** The container definitions of a sound mesh task (docs/platform-facts.md#mesh-tasks). */
 export function meshContainers(options: MeshContainerOptions = {}): Record<string, unknown>[] {
     const config = options.consulEcsConfig ?? {
         bootstrapDir: "/consul",
@@ -121,7 +121,7 @@ export function meshContainers(options: MeshContainerOptions = {}): Record<strin
     return [...apps, ...sidecars];
 }
 
-/** A Consul server agent config as reference section 6 sets it (secrets in a separate file). */
+/** A Consul server agent config as docs/platform-facts.md#tls-gossip-and-acls sets it (secrets in a separate file). */
 export function serverAgentConfig(count: number): Record<string, unknown> {
     return {
         server: true,

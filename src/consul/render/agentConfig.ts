@@ -1,4 +1,4 @@
-// The Consul server agent configuration (reference sections 6 and 7) as a JSON document, built from
+// The Consul server agent configuration (docs/platform-facts.md#tls-gossip-and-acls, #consul-servers) as a JSON document, built from
 // plain data. Consul reads every `.json` file in its config directory and merges them; this document
 // is the non-secret part. The gossip key and the initial management token are written at boot into a
 // separate root-owned file (see serverUserData.ts and devServerTask.ts), so what is rendered here, and
@@ -10,6 +10,26 @@ export interface TlsFiles {
     readonly caFile: string;
     readonly certFile: string;
     readonly keyFile: string;
+}
+
+/** Where a server keeps its config, TLS material and Raft data. */
+export interface ServerPaths {
+    readonly configDir: string;
+    readonly agentConfig: string;
+    readonly secretConfig: string;
+    readonly dataDir: string;
+    readonly tls: TlsFiles;
+}
+
+/** The same layout for ha and dev: the agent and secret config in `configDir`, TLS files in `tlsDir`. */
+export function serverPaths(dirs: { readonly configDir: string; readonly agentConfigFile: string; readonly dataDir: string; readonly tlsDir: string }): ServerPaths {
+    return {
+        configDir: dirs.configDir,
+        agentConfig: `${dirs.configDir}/${dirs.agentConfigFile}`,
+        secretConfig: `${dirs.configDir}/secrets.json`,
+        dataDir: dirs.dataDir,
+        tls: { caFile: `${dirs.tlsDir}/ca.pem`, certFile: `${dirs.tlsDir}/server.pem`, keyFile: `${dirs.tlsDir}/server-key.pem` },
+    };
 }
 
 /** The EC2 tag the ha servers carry and find each other by (cloud auto-join). */

@@ -1,24 +1,14 @@
-// The dev server's container (reference section 7, `dev`): one `hashicorp/consul` container that writes
+// The dev server's container (docs/platform-facts.md#consul-servers, `dev`): one `hashicorp/consul` container that writes
 // its TLS material and secret config from ECS `secrets` (Secrets Manager ARNs, resolved by ECS at
 // start) into files, then runs a single self-bootstrapping server with TLS, gossip encryption and ACLs
 // on, like ha. Its data lives in the task and is lost when the task stops: never for production.
-import { secretConfigShell, TlsFiles } from "./agentConfig";
+import { secretConfigShell, serverPaths } from "./agentConfig";
 import { ServerSecretArns } from "./userData";
 import { PORTS } from "../../net/render/securityGroupRules";
 
 export const DEV_SERVER_CONTAINER = "consul-server";
 
-export const DEV_SERVER_PATHS = {
-    configDir: "/consul/config",
-    agentConfig: "/consul/config/server.json",
-    secretConfig: "/consul/config/secrets.json",
-    dataDir: "/consul/data",
-    tls: {
-        caFile: "/consul/tls/ca.pem",
-        certFile: "/consul/tls/server.pem",
-        keyFile: "/consul/tls/server-key.pem",
-    } satisfies TlsFiles,
-} as const;
+export const DEV_SERVER_PATHS = serverPaths({ configDir: "/consul/config", agentConfigFile: "server.json", dataDir: "/consul/data", tlsDir: "/consul/tls" });
 
 /** Environment names under which ECS injects each secret into the container. */
 export const DEV_SECRET_ENV: Readonly<Record<keyof ServerSecretArns, string>> = {

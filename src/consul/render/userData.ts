@@ -8,23 +8,13 @@
 // The script holds no secret. The TLS key and certificates, the gossip key and the management token
 // are read from Secrets Manager with the instance role at boot and written to root-owned files only
 // the consul group can read; the rendered agent config (serverAgentConfig.ts) holds file paths only.
-import { secretConfigShell, TlsFiles } from "./agentConfig";
+import { secretConfigShell, serverPaths } from "./agentConfig";
 
 /** HashiCorp's release signing key (https://www.hashicorp.com/security). */
 export const HASHICORP_RELEASE_KEY_FINGERPRINT = "C874011F0AB405110D02105534365D9472D7468F";
 
 /** Where an ha server keeps its config, TLS material and Raft data. */
-export const HA_SERVER_PATHS = {
-    configDir: "/etc/consul.d",
-    agentConfig: "/etc/consul.d/consul.json",
-    secretConfig: "/etc/consul.d/secrets.json",
-    dataDir: "/opt/consul/data",
-    tls: {
-        caFile: "/opt/consul/tls/ca.pem",
-        certFile: "/opt/consul/tls/server.pem",
-        keyFile: "/opt/consul/tls/server-key.pem",
-    } satisfies TlsFiles,
-} as const;
+export const HA_SERVER_PATHS = serverPaths({ configDir: "/etc/consul.d", agentConfigFile: "consul.json", dataDir: "/opt/consul/data", tlsDir: "/opt/consul/tls" });
 
 /** Secrets Manager ARNs a server reads at boot (never the CA's private key). */
 export interface ServerSecretArns {

@@ -1,4 +1,4 @@
-// The CONSUL_ECS_CONFIG_JSON documents consul-ecs 0.10 reads (reference section 2): one per mesh
+// The CONSUL_ECS_CONFIG_JSON documents consul-ecs 0.10 reads (docs/platform-facts.md#the-consul-ecs-config): one per mesh
 // service task and colour, one for the API gateway's tasks and one for the controller. Pure: plain
 // data in, plain documents out; the tests validate every one against consul-ecs's own JSON Schema.
 import { API_GATEWAY_NAME, COLOUR_META_KEY, CONSUL_ECS_ROLE_PATH, GATEWAY_LISTENER, IAM_AUTH_METHOD } from "../../mesh/names";

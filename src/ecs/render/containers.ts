@@ -1,6 +1,7 @@
-// The containers and volumes of every consul-ecs task this program runs (reference sections 1, 4
-// and 10): one colour of a mesh service, the API gateway, and the controller. Pure: plain data in,
-// ECS `ContainerDefinition`s out, typed with the ECS API's own type so a misspelt field fails to compile.
+// The containers and volumes of every consul-ecs task this program runs: one colour of a mesh
+// service, the API gateway, and the controller (docs/platform-facts.md#mesh-tasks, #the-controller,
+// #the-api-gateway). Pure: plain data in, ECS `ContainerDefinition`s out, typed with the ECS API's
+// own type so a misspelt field fails to compile.
 import type { ContainerDefinition, KeyValuePair, LogConfiguration, Secret } from "@aws-sdk/client-ecs";
 import { BOOTSTRAP_DIR, CONFIG_ENV_VAR, ConsulEcsConfig, ConsulServerFacts, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "./consulEcsConfig";
 import { CONTAINERS, GATEWAY_LISTENER } from "../../mesh/names";

@@ -1,4 +1,4 @@
-// The IAM policy documents of mesh tasks, the API gateway and the controller (reference section 3).
+// The IAM policy documents of mesh tasks, the API gateway and the controller (docs/platform-facts.md#iam).
 // Pure: ARNs in, documents out, each granting only what its role uses.
 import { ECS_EXEC_ACTIONS, POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
 

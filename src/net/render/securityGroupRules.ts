@@ -1,4 +1,4 @@
-// Who may talk to whom, as data (reference section 5). The SecurityGroups component turns each row
+// Who may talk to whom, as data (docs/platform-facts.md#network). The SecurityGroups component turns each row
 // into one ingress or egress rule; tests read the table directly.
 
 export const PORTS = {

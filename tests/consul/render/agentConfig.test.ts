@@ -1,6 +1,6 @@
 // The Consul server's rendered artifacts, from plain data: the agent config (key by key against
-// reference sections 6 and 7), the secret config writer (run in a real shell), the ha user data
-// script and the dev server's container.
+// docs/platform-facts.md#tls-gossip-and-acls, #consul-servers), the secret config writer (run in a
+// real shell), the ha user data script and the dev server's container.
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -28,7 +28,7 @@ const arns: ServerSecretArns = {
     managementToken: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bluegreen/prod/consul/management-token-AbCdEf",
 };
 
-/** Section 6 of the reference, exactly. */
+/** The TLS block docs/platform-facts.md#tls-gossip-and-acls describes, exactly. */
 const expectedTls = {
     defaults: { ca_file: "/opt/consul/tls/ca.pem", cert_file: "/opt/consul/tls/server.pem", key_file: "/opt/consul/tls/server-key.pem", verify_outgoing: true },
     internal_rpc: { verify_incoming: true, verify_server_hostname: true },
@@ -37,7 +37,7 @@ const expectedTls = {
 };
 
 describe("server agent config", () => {
-    it("renders the ha config key by key (reference sections 6 and 7)", () => {
+    it("renders the ha config key by key (docs/platform-facts.md#tls-gossip-and-acls, #consul-servers)", () => {
         const config = JSON.parse(renderServerAgentConfig(haOptions));
         expect(config.server).to.equal(true);
         expect(config.datacenter).to.equal("dc1");

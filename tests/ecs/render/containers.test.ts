@@ -1,5 +1,5 @@
 // The pure task builders, field by field: what consul-ecs 0.10 requires of every container
-// (reference sections 1, 2, 4 and 10), for a service with and without upstreams, the API gateway
+// (docs/platform-facts.md#mesh-tasks, #the-consul-ecs-config, #the-controller, #the-api-gateway), for a service with and without upstreams, the API gateway
 // and the controller.
 import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
