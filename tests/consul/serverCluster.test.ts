@@ -2,12 +2,14 @@
 // in dev): server count and spread, launch template, the rendered agent config, IAM statements,
 // security groups, secrets, the API access path, and a scan of every input for secret material.
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { computedOutputs, MOCK_SECRET_MARKER } from "../../src/offline/mocks";
 import { RegisteredResource } from "../../src/offline/planRecords";
 import { gossipKeyFromSeed, uuidFromSeed } from "../../src/consul/secrets";
 import { PolicyDocument, PolicyStatement } from "../../src/iam/policyDocument";
 import { GROUPS, securityGroupRules } from "../../src/net/render/securityGroupRules";
-import { examplePlan, plan, Plan } from "../support/harness";
+import { examplePlan, plan, Plan, ROOT } from "../support/harness";
 
 const REGION = "eu-west-1";
 
@@ -116,6 +118,19 @@ describe("Consul server cluster", () => {
             const instanceTags = (lt.inputs.tagSpecifications as { resourceType: string; tags: Record<string, string> }[]).find((t) => t.resourceType === "instance")!.tags;
             expect(instanceTags["bluegreen-consul-server"]).to.equal("bluegreen-prod-dc1");
             expect(instanceTags["bluegreen:server-cert-not-after"]).to.equal("2026-01-01T00:00:00Z");
+        });
+
+        it("keeps a server's data volume for that server's life, and the docs say so and what a replacement costs", () => {
+            // Deliberate: instance refresh and health replacement launch new instances with new volumes,
+            // so a kept volume would only be orphaned; Raft on the other servers and S3 snapshots hold the data.
+            const lt = prod.named("consul-server", "aws:ec2/launchTemplate:LaunchTemplate");
+            const data = (lt.inputs.blockDeviceMappings as { deviceName: string; ebs: Record<string, string> }[]).find((d) => d.deviceName === "/dev/sdf")!;
+            expect(data.ebs.deleteOnTermination).to.equal("true");
+            const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+            const dataRow = readme.split("\n").find((line) => line.startsWith("| data |"))!;
+            expect(dataRow).to.include("deleted with its server").and.to.include("rejoins empty");
+            const runbook = fs.readFileSync(path.join(ROOT, "docs", "runbooks.md"), "utf8").replace(/\s+/g, " ");
+            expect(runbook).to.include("A replacement server starts with an empty data volume");
         });
 
         it("renders the agent config into the user data, key by key", () => {
