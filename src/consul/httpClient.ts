@@ -47,9 +47,10 @@ export interface ConsulHttpClient {
     passingInstances(service: string, colour: string): Promise<number>;
 }
 
-export function consulHttpClient(options: ConsulHttpOptions): ConsulHttpClient {
+/** An axios instance for Consul's API: TLS checked against `tlsServerName`, every status returned to the caller. */
+export function consulAxios(options: ConsulHttpOptions): AxiosInstance {
     const scheme = options.scheme ?? "https";
-    const http: AxiosInstance = axios.create({
+    return axios.create({
         baseURL: `${scheme}://${options.address}`,
         timeout: options.timeoutMs ?? 5000,
         headers: options.token ? { "X-Consul-Token": options.token } : {},
@@ -61,6 +62,10 @@ export function consulHttpClient(options: ConsulHttpOptions): ConsulHttpClient {
         validateStatus: () => true,
         proxy: false,
     });
+}
+
+export function consulHttpClient(options: ConsulHttpOptions): ConsulHttpClient {
+    const http = consulAxios(options);
 
     async function get<T>(path: string, params?: Record<string, string>): Promise<T> {
         let response;

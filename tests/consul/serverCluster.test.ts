@@ -159,7 +159,7 @@ describe("Consul server cluster", () => {
             const userData = userDataOf(prod);
             const arns = secretArns(prod);
             const fetched = new Set([...userData.matchAll(/'(arn:aws:secretsmanager:[^']+)'/g)].map((m) => m[1]));
-            expect(fetched).to.deep.equal(new Set([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]]));
+            expect(fetched).to.deep.equal(new Set([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]]));
             expect(userData).to.include("'s3://consul-snapshots-mock/snapshots/dc1/'");
             expect(userData).to.include("CONSUL_VERSION='2.0.1'");
         });
@@ -174,7 +174,7 @@ describe("Consul server cluster", () => {
                     Sid: "ReadOwnSecrets",
                     Effect: "Allow",
                     Action: ["secretsmanager:GetSecretValue"],
-                    Resource: [arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]],
+                    Resource: [arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]],
                 },
                 {
                     Sid: "DecryptOwnSecrets",
@@ -270,7 +270,7 @@ describe("Consul server cluster", () => {
             expect(config.acl).to.deep.equal({ enabled: true, default_policy: "deny", down_policy: "extend-cache", enable_token_persistence: true });
             expect(config.tls.internal_rpc).to.deep.equal({ verify_incoming: true, verify_server_hostname: true });
             const arns = secretArns(dev);
-            expect(container.secrets.map((s) => s.valueFrom)).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]]);
+            expect(container.secrets.map((s) => s.valueFrom)).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]]);
             // HashiCorp's ECR Public repository: no Docker Hub pull limits through the NAT gateways.
             expect(container.image).to.equal("public.ecr.aws/hashicorp/consul:2.0.1");
         });
@@ -283,7 +283,7 @@ describe("Consul server cluster", () => {
                 ["DecryptOwnSecrets", ["kms:Decrypt"]],
                 ["WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
             ]);
-            expect(execution.Statement[0].Resource).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]]);
+            expect(execution.Statement[0].Resource).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]]);
             expect(execution.Statement[2].Resource).to.equal("arn:aws:logs:eu-west-1:123456789012:log-group:/bluegreen/dev:log-stream:*");
             const task = policy(dev.named("consul-server-task", "aws:iam/rolePolicy:RolePolicy"));
             expect(task.Statement.flatMap(actions)).to.deep.equal([
@@ -339,11 +339,34 @@ describe("Consul server cluster", () => {
             expect(prod.named("sg-servers-out-tcp8501-consulApiLb").inputs).to.include({ securityGroupId: "sg-servers-id", referencedSecurityGroupId: "sg-consulApiLb-id", fromPort: 8501, toPort: 8501 });
         });
 
-        it("stores six KMS-encrypted secrets named after the stack, with a rotating key", () => {
+        it("gives the servers an agent token: node write for their own node names and service read, created under the SecretID they boot with", () => {
+            for (const [p, stack] of [[prod, "prod"], [dev, "dev"]] as const) {
+                const policy = p.named("consul-agent", "consul:index/aclPolicy:AclPolicy");
+                expect(policy.inputs).to.deep.include({ name: `${stack}-consul-server-agent` });
+                expect(policy.inputs.rules).to.equal('node_prefix "consul-server-" {\n  policy = "write"\n}\n\nservice_prefix "" {\n  policy = "read"\n}\n');
+                expect(policy.provider).to.match(/\$pulumi:providers:consul::consul-consul::/);
+                const token = p.named("consul-agent-token");
+                expect(token.type).to.equal("pulumi-nodejs:dynamic/bluegreen:ConsulPresetToken");
+                expect(token.inputs).to.deep.include({ policies: [`${stack}-consul-server-agent`], tlsServerName: "server.dc1.consul" });
+                expect(token.secretInputs).to.include.members(["secretId", "token", "caCertPem"]);
+                const ready = p.named("consul-ready").urn;
+                expect(policy.dependsOn).to.include(ready);
+                expect(token.dependsOn).to.include.members([ready, policy.urn]);
+            }
+            // The names the servers take all start with the policy's prefix.
+            expect(userDataOf(prod)).to.include(`printf '{"node_name": "consul-server-%s"}\\n' "$instance_id" > /etc/consul.d/node.json`);
+            expect(JSON.parse(containerOf(dev).environment.find((e) => e.name === "BLUEGREEN_AGENT_CONFIG")!.value).node_name).to.equal("consul-server-dev");
+            // They boot with the SecretID read from Secrets Manager, never with the value in the plan.
+            const arns = secretArns(prod);
+            expect(userDataOf(prod)).to.include(`agent_token=$(retry secret_value '${arns["agent-token"]}')`).and.to.include('"agent": "%s"');
+            expect(containerOf(dev).secrets.map((s) => s.name)).to.include("BLUEGREEN_AGENT_TOKEN");
+        });
+
+        it("stores seven KMS-encrypted secrets named after the stack, with a rotating key", () => {
             for (const [p, stack, window] of [[prod, "prod", 30], [dev, "dev", 0]] as const) {
                 const secrets = p.ofTypeUnder("aws:secretsmanager/secret:Secret", "consul");
                 expect(secrets.map((s) => s.inputs.name).sort()).to.deep.equal(
-                    ["ca-cert", "ca-key", "gossip-key", "management-token", "server-cert", "server-key"].map((item) => `bluegreen/${stack}/consul/${item}`),
+                    ["agent-token", "ca-cert", "ca-key", "gossip-key", "management-token", "server-cert", "server-key"].map((item) => `bluegreen/${stack}/consul/${item}`),
                 );
                 for (const s of secrets) {
                     expect(s.inputs.kmsKeyId).to.equal("arn:aws:kms:eu-west-1:123456789012:key/consul-secrets-key-key-id");
@@ -422,7 +445,7 @@ describe("Consul server cluster", () => {
         it("starts servers only once their secrets have values", () => {
             for (const [p, servers] of [[prod, prod.named("consul-servers")], [dev, dev.named("consul-server", "aws:ecs/service:Service")]] as const) {
                 const versions = p.ofTypeUnder("aws:secretsmanager/secretVersion:SecretVersion", "consul").map((v) => v.urn);
-                expect(versions).to.have.length(6);
+                expect(versions).to.have.length(7);
                 expect(servers.dependsOn).to.include.members(versions);
             }
         });
