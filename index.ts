@@ -10,6 +10,9 @@ import { MeshService } from "./src/ecs/meshService";
 import { Network } from "./src/net/network";
 import { SecurityGroups } from "./src/net/securityGroups";
 import { ServerCluster } from "./src/consul/serverCluster";
+import { RolloutEngine } from "./src/rollout/engine";
+import { createRelease } from "./src/rollout/wireRelease";
+import { ROLLOUT_KV_PREFIX } from "./src/rollout/contract";
 import { loadStackConfig } from "./src/config";
 
 export default function main() {
@@ -64,7 +67,25 @@ export default function main() {
     // checks after the service's ECS services exist); once: proxy-defaults, the API gateway entry and
     // the routed services' http-routes. All through the servers' Consul provider, after their
     // readiness gate.
-    createMeshTraffic(config.services, servers, Object.fromEntries(services.map((s) => [s.serviceName, [s]])));
+    const traffic = createMeshTraffic(config.services, servers, Object.fromEntries(services.map((s) => [s.serviceName, [s]])));
+    // The platform's rollout engine writes the splitters after their creation; the stack's one
+    // Release resource carries every service's desired traffic to it during `pulumi up`.
+    const rollout = new RolloutEngine("rollout", {
+        services: config.services.map((s) => s.name),
+        alarmNames: [...new Set(config.services.flatMap((s) => s.gate.alarms))],
+        region: config.region,
+        privateSubnetIds: network.privateSubnetIds,
+        securityGroupId: securityGroups.ids.rolloutEngine,
+        consulProvider: servers.provider,
+        consulReady: servers.ready,
+        consulAddress: pulumi.interpolate`${servers.apiLoadBalancerDnsName}:8501`,
+        tlsServerName: servers.endpoint.tlsServerName,
+        caCertSecretArn: servers.endpoint.caCertSecretArn,
+        kmsKeyArn: servers.kmsKeyArn,
+        logRetentionDays: config.logRetentionDays,
+        tags,
+    });
+    createRelease(config.services, servers.api, { stateMachineArn: rollout.stateMachineArn, region: config.region }, [rollout, ...Object.values(traffic.policies)]);
     const gateway = new ApiGateway("api-gateway", {
         platform: meshPlatform,
         gateway: config.gateway,
@@ -93,5 +114,6 @@ export default function main() {
             tunnelCommand: servers.tunnelCommand,
         },
         traffic: Object.fromEntries(config.services.map((s) => [s.name, s.traffic])),
+        rollout: { stateMachineArn: rollout.stateMachineArn, functionName: rollout.functionName, kvPrefix: ROLLOUT_KV_PREFIX, tokenSecretArn: rollout.tokenSecretArn },
     };
 }

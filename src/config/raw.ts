@@ -53,6 +53,7 @@ export interface RawService {
     blue?: RawColour;
     green?: RawColour;
     traffic: Record<string, unknown>;
-    gate?: { minHealthy?: number; skip?: boolean; alarms?: string[] };
+    gate?: { minHealthy?: number; skip?: boolean; alarms?: string[]; failureThreshold?: number };
+    rollout?: { steps?: number[]; bakeSeconds?: number; bakeEachStep?: boolean; checkIntervalSeconds?: number; readyTimeoutSeconds?: number };
     enableExecuteCommand?: boolean;
 }

@@ -79,6 +79,20 @@ export const rawServiceSchema: Schema = {
                 minHealthy: { type: "integer", minimum: 0 },
                 skip: { type: "boolean" },
                 alarms: { type: "array", items: { type: "string", minLength: 1 } },
+                failureThreshold: { type: "integer", minimum: 1, maximum: 100 },
+            },
+        },
+        rollout: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                // Each step's range and order are checked by hand (src/config/rollout.ts).
+                steps: { type: "array", maxItems: 20, items: {} },
+                bakeSeconds: { type: "integer", minimum: 0, maximum: 86400 },
+                bakeEachStep: { type: "boolean" },
+                // Step Functions' Wait takes whole seconds; under 5 s the ticks cost more than they tell.
+                checkIntervalSeconds: { type: "integer", minimum: 5, maximum: 600 },
+                readyTimeoutSeconds: { type: "integer", minimum: 0, maximum: 3600 },
             },
         },
         enableExecuteCommand: { type: "boolean" },

@@ -8,6 +8,7 @@ import { API_GATEWAY_NAME, CONTAINERS } from "../mesh/names";
 import { Report } from "./problems";
 import { RawColour, RawService } from "./raw";
 import { checkTraffic } from "./traffic";
+import { DEFAULT_FAILURE_THRESHOLD, normaliseRollout } from "./rollout";
 import { ColourConfig, COLOURS, ServiceConfig } from "./types";
 
 /**
@@ -83,7 +84,9 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         minHealthy: raw.gate?.minHealthy,
         skip: raw.gate?.skip ?? false,
         alarms: raw.gate?.alarms ?? [],
+        failureThreshold: raw.gate?.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD,
     };
+    const rollout = normaliseRollout(`${path}.rollout`, raw.rollout, at);
     if (gate.minHealthy !== undefined) {
         // Every colour that runs tasks may be flipped to; a colour at count 0 is refused by the flip anyway.
         for (const colour of COLOURS) {
@@ -128,6 +131,7 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         ...colours,
         traffic,
         gate,
+        rollout,
         enableExecuteCommand: raw.enableExecuteCommand ?? false,
     };
 }

@@ -89,6 +89,22 @@ export interface GateConfig {
     readonly skip: boolean;
     /** CloudWatch alarm names that must be OK before and during a flip. */
     readonly alarms: readonly string[];
+    /** Consecutive failed checks of a gate after which the rollout rolls back. Default 3. */
+    readonly failureThreshold: number;
+}
+
+/** How the rollout engine moves this service to a new `traffic`. */
+export interface RolloutConfig {
+    /** Percents of the way from the live split to the new one, rising, each in (0, 100); 100 follows. Default [] (one step). */
+    readonly steps: readonly number[];
+    /** Bake after a step, seconds. Default 0. */
+    readonly bakeSeconds: number;
+    /** Bake after every step (true) or once, after the last (false). Default true. */
+    readonly bakeEachStep: boolean;
+    /** Seconds between two checks of the gates. Default 15. */
+    readonly checkIntervalSeconds: number;
+    /** Before the first step, how long failing health checks wait for the colour instead of counting. Default 300. */
+    readonly readyTimeoutSeconds: number;
 }
 
 export interface ServiceConfig {
@@ -111,6 +127,7 @@ export interface ServiceConfig {
     readonly green: ColourConfig;
     readonly traffic: Readonly<Record<Colour, number>>;
     readonly gate: GateConfig;
+    readonly rollout: RolloutConfig;
     /** ECS Exec into this service's tasks. Default false. */
     readonly enableExecuteCommand: boolean;
 }

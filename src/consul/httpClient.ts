@@ -47,7 +47,7 @@ export interface ConsulHttpClient {
     passingInstances(service: string, colour: string): Promise<number>;
 }
 
-/** An axios instance for Consul's API: TLS checked against `tlsServerName`, every status returned to the caller. */
+/** The axios instance every Consul client of this program uses: TLS with the stack's CA, the token, no proxy. */
 export function consulAxios(options: ConsulHttpOptions): AxiosInstance {
     const scheme = options.scheme ?? "https";
     return axios.create({

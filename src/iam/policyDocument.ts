@@ -18,7 +18,7 @@ export interface PolicyDocument {
 }
 
 /** The AWS services whose principals assume this program's roles. */
-export type ServicePrincipal = "ec2.amazonaws.com" | "ecs-tasks.amazonaws.com";
+export type ServicePrincipal = "ec2.amazonaws.com" | "ecs-tasks.amazonaws.com" | "lambda.amazonaws.com" | "states.amazonaws.com";
 
 export interface TrustPolicy {
     readonly Version: typeof POLICY_VERSION;

@@ -1,8 +1,8 @@
 // The health gate: before a colour receives weight, Consul must report enough passing instances
 // of it. One judgement, shared by the program (the HealthGate resource that guards every splitter
 // write) and the flip CLI (before every step and while baking), so both always agree.
-import { ConsulHttpClient } from "../consul/httpClient";
-import { COLOURS, Colour, ServiceConfig } from "../config";
+import type { ConsulHttpClient } from "../consul/httpClient";
+import { COLOURS, Colour, ServiceConfig } from "../config/types";
 
 /** What to check: the weights a splitter is about to get, and what each weighted colour needs. */
 export interface TrafficHealthRequest {

@@ -40,8 +40,9 @@ export function trafficPolicyName(service: string): string {
  * A service's Consul traffic configuration: service-defaults, a static resolver with a blue and a
  * green subset, the health gate, the splitter that carries the weights, the router whose header
  * routes reach one colour directly, and the intentions. Created in that order and deleted in
- * reverse (Consul re-validates the routing graph on every write and delete). A change of `traffic`
- * changes the inputs of the gate and the splitter only.
+ * reverse (Consul re-validates the routing graph on every write and delete). The health gate guards
+ * the splitter's creation only: after it, the rollout engine writes the weights (and runs the
+ * health gate before each step), and a change of `traffic` changes none of these resources.
  */
 export class TrafficPolicy extends pulumi.ComponentResource {
     public readonly splitter: consul.ConfigEntryServiceSplitter;
@@ -93,9 +94,15 @@ export class TrafficPolicy extends pulumi.ComponentResource {
                     tlsServerName: args.api.tlsServerName,
                 },
             },
-            { parent: this, dependsOn: [resolver, ...(args.workloads ?? [])] },
+            { parent: this, dependsOn: [resolver, ...(args.workloads ?? [])], ignoreChanges: ["weights", "required"] },
         );
-        this.splitter = new consul.ConfigEntryServiceSplitter(`${name}-splitter`, serviceSplitter(service), entry([resolver, this.gate]));
+        // Written by Pulumi once, with the stack file's weights; from then on the rollout engine is the
+        // splitter's one writer (the stack's Release resource carries the desired weights to it), so
+        // a change of `traffic` never updates the splitter, nor the gate that guards its creation.
+        this.splitter = new consul.ConfigEntryServiceSplitter(`${name}-splitter`, serviceSplitter(service), {
+            ...entry([resolver, this.gate]),
+            ignoreChanges: ["splits"],
+        });
         const router = new consul.ConfigEntryServiceRouter(`${name}-router`, serviceRouter(service), entry([this.splitter]));
         const intentionsBody = serviceIntentions(service, args.services);
         this.last = intentionsBody ? new consul.ConfigEntryServiceIntentions(`${name}-intentions`, intentionsBody, entry([router])) : router;

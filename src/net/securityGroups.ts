@@ -20,6 +20,7 @@ const PURPOSE: Record<GroupKey, string> = {
     controller: "consul-ecs controller",
     alb: "public ALB in front of the API gateway",
     consulApiLb: "internal load balancer for the Consul HTTPS API",
+    rolloutEngine: "rollout engine Lambda (Consul API through the internal load balancer, AWS APIs)",
 };
 
 /**

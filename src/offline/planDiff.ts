@@ -2,6 +2,7 @@
 // flip's dry run, its apply check, the benchmark and the blast-radius tests.
 import { OfflinePlan, RegisteredResource } from "./planRecords";
 import { flipResourceNames } from "../mesh/trafficPolicy";
+import { RELEASE_RESOURCE_NAME } from "../rollout/names";
 
 export interface ResourceChange {
     readonly kind: "changed" | "added" | "removed";
@@ -10,9 +11,13 @@ export interface ResourceChange {
     readonly name: string;
 }
 
-/** Resources whose inputs differ, and resources present in only one of the plans. */
+/**
+ * Resources whose inputs differ, and resources present in only one of the plans. Inputs a resource
+ * lists in `ignoreChanges` are left out, as Pulumi leaves them out of an update.
+ */
 export function diffOfflinePlans(before: OfflinePlan, after: OfflinePlan): ResourceChange[] {
-    const inputs = (plan: OfflinePlan) => new Map(plan.resources.map((r) => [r.urn, { resource: r, json: JSON.stringify(r.inputs) }]));
+    const compared = (r: RegisteredResource) => Object.fromEntries(Object.entries(r.inputs).filter(([key]) => !(r.ignoreChanges ?? []).includes(key)));
+    const inputs = (plan: OfflinePlan) => new Map(plan.resources.map((r) => [r.urn, { resource: r, json: JSON.stringify(compared(r)) }]));
     const a = inputs(before);
     const b = inputs(after);
     const change = (kind: ResourceChange["kind"], r: RegisteredResource): ResourceChange => ({ kind, urn: r.urn, type: r.type, name: r.name });
@@ -50,6 +55,18 @@ export function checkFlipChanges(changes: readonly { urn: string; kind: string }
     const unexpected = changes.filter((c) => c.kind !== "changed" || !isFlipResource(c.urn, service)).map((c) => `${c.kind} ${c.urn}`);
     const splitterChanged = changes.some((c) => c.kind === "changed" && c.urn.endsWith(`::${names.splitter}`));
     return { ok: unexpected.length === 0, unexpected, splitterChanged };
+}
+
+/**
+ * The verdict on a traffic change under the rollout engine: `ok` when exactly one resource changes,
+ * the stack's Release (its inputs carry the desired weights; the splitters ignore theirs after
+ * creation), and nothing else. No change at all is not ok: the desired weights did not reach it.
+ */
+export function checkReleaseChanges(changes: readonly { urn: string; kind: string }[]): { ok: boolean; unexpected: string[]; releaseChanged: boolean } {
+    const isRelease = (c: { urn: string; kind: string }) => c.kind === "changed" && c.urn.endsWith(`::${RELEASE_RESOURCE_NAME}`);
+    const unexpected = changes.filter((c) => !isRelease(c)).map((c) => `${c.kind} ${c.urn}`);
+    const releaseChanged = changes.some(isRelease);
+    return { ok: unexpected.length === 0 && releaseChanged, unexpected, releaseChanged };
 }
 
 export function formatChanges(changes: readonly ResourceChange[]): string {

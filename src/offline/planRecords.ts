@@ -20,6 +20,11 @@ export interface RegisteredResource {
     readonly inputs: Record<string, unknown>;
     /** Names of the inputs that were secrets. */
     readonly secretInputs: readonly string[];
+    /**
+     * The resource's `ignoreChanges` (top-level input names), only when it has some: after the
+     * first create, Pulumi keeps the old value of these inputs, so a change to them updates nothing.
+     */
+    readonly ignoreChanges?: readonly string[];
 }
 
 export interface OfflinePlan {
@@ -36,6 +41,7 @@ interface RegisterRequest {
     getCustom(): boolean;
     getDependenciesList(): string[];
     getProvider(): string;
+    getIgnorechangesList(): string[];
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -53,6 +59,7 @@ export function recordRegistrations(resources: RegisteredResource[]): void {
         original(req, (err, response) => {
             if (!err && response) {
                 const { plain, secrets } = redactSecrets(inputs);
+                const ignoreChanges = req.getIgnorechangesList();
                 resources.push({
                     type: req.getType(),
                     name: req.getName(),
@@ -63,6 +70,7 @@ export function recordRegistrations(resources: RegisteredResource[]): void {
                     provider: req.getProvider() || undefined,
                     inputs: plain,
                     secretInputs: secrets,
+                    ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
                 });
             }
             callback(err, response);

@@ -1,5 +1,5 @@
-// A program that registers only the Consul traffic side (createMeshTraffic, exactly as index.ts
-// calls it) on top of STAND-INS for what the server cluster provides: a real consul.Provider object
+// A program that registers only the Consul traffic side (createMeshTraffic and createRelease,
+// exactly as index.ts calls them) on top of STAND-INS for what the server cluster provides: a real consul.Provider object
 // pointed at a made-up address, a placeholder resource standing in for the readiness gate, and
 // secret placeholders for the CA and the token. For the tests and the benchmark, which measure the
 // traffic side on its own; run under the mock runtime only, it never reaches a network.
@@ -9,6 +9,7 @@ import { MOCK_SECRET_MARKER } from "./mocks";
 import { Program } from "./runtime";
 import { ConsulConnection, createMeshTraffic } from "../mesh/wireTraffic";
 import { loadStackConfig } from "../config";
+import { createRelease } from "../rollout/wireRelease";
 
 /** Stands in for the server cluster's readiness gate: a custom resource everything must wait for. */
 export class ReadyStandIn extends pulumi.CustomResource {
@@ -31,9 +32,14 @@ export function standInConnection(providerName = "consul"): ConsulConnection {
     };
 }
 
-/** The traffic side of a stack, over stand-ins for the server cluster. */
+/** Stands in for the rollout engine's state machine. */
+export const STAND_IN_STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:stand-in-rollout";
+
+/** The traffic side of a stack (the splitters and the Release that carries their desired weights), over stand-ins. */
 export const trafficProgram: Program = () => {
     const config = loadStackConfig();
-    const { policies } = createMeshTraffic(config.services, standInConnection());
+    const connection = standInConnection();
+    const { policies } = createMeshTraffic(config.services, connection);
+    createRelease(config.services, connection.api, { stateMachineArn: STAND_IN_STATE_MACHINE_ARN, region: config.region }, Object.values(policies));
     return { splitters: Object.fromEntries(Object.entries(policies).map(([name, p]) => [name, p.splitter.id])) };
 };

@@ -155,6 +155,14 @@ const cases: Case[] = [
     { name: "count not a whole number", edit: (c) => (S(c).orders.blue.count = 1.5), path: "bluegreen:services.orders.blue.count", says: ["1.5", "integer"] },
     { name: "secret that is not an ARN", edit: (c) => (S(c).orders.secrets = { DB_PASSWORD: "hunter2" }), path: "bluegreen:services.orders.secrets.DB_PASSWORD", says: ["not a Secrets Manager secret ARN"] },
     { name: "missing region", edit: (c) => delete c["aws:region"], path: "aws:region", says: ["required"] },
+    { name: "gate failure threshold 0", edit: (c) => (S(c).orders.gate = { failureThreshold: 0 }), path: "bluegreen:services.orders.gate.failureThreshold", says: ["0", ">= 1"] },
+    { name: "rollout step not a number", edit: (c) => (S(c).orders.rollout = { steps: ["ten"] }), path: "bluegreen:services.orders.rollout.steps[0]", says: ['"ten"', "steps are percents"] },
+    { name: "rollout step 100 or more", edit: (c) => (S(c).orders.rollout = { steps: [10, 100] }), path: "bluegreen:services.orders.rollout.steps[1]", says: ["100", "between 0 and 100", "always 100"] },
+    { name: "rollout steps not rising", edit: (c) => (S(c).orders.rollout = { steps: [50, 20] }), path: "bluegreen:services.orders.rollout.steps[1]", says: ["20", "step before it (50)", "increasing order"] },
+    { name: "rollout step with 3 decimals", edit: (c) => (S(c).orders.rollout = { steps: [12.345] }), path: "bluegreen:services.orders.rollout.steps[0]", says: ["12.345", "2 decimals"] },
+    { name: "rollout check interval too short", edit: (c) => (S(c).orders.rollout = { checkIntervalSeconds: 1 }), path: "bluegreen:services.orders.rollout.checkIntervalSeconds", says: ["1", ">= 5"] },
+    { name: "rollout bake shorter than a check", edit: (c) => (S(c).orders.rollout = { bakeSeconds: 10, checkIntervalSeconds: 30 }), path: "bluegreen:services.orders.rollout.bakeSeconds", says: ["10", "checkIntervalSeconds (30)", "at least one check"] },
+    { name: "rollout unknown key", edit: (c) => (S(c).orders.rollout = { bake: "5m" }), path: "bluegreen:services.orders.rollout.bake", says: ["bake"] },
     { name: "gate stricter than the count", edit: (c) => (S(c).orders.gate = { minHealthy: 3 }), path: "bluegreen:services.orders.gate.minHealthy", says: ["3", "count of 1", "never pass"] },
     {
         name: "gate stricter than the idle colour's count (a flip to it could never pass)",
@@ -264,7 +272,8 @@ describe("stack config validation", () => {
         const config = parseStackValues("dev", stackConfig("dev"));
         const orders = config.services.find((s) => s.name === "orders");
         expect(orders?.protocol).to.equal("http");
-        expect(orders?.gate).to.deep.equal({ minHealthy: undefined, skip: false, alarms: [] });
+        expect(orders?.gate).to.deep.equal({ minHealthy: undefined, skip: false, alarms: [], failureThreshold: 3 });
+        expect(orders?.rollout).to.deep.equal({ steps: [], bakeSeconds: 0, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 300 });
         expect(orders?.enableExecuteCommand).to.equal(false);
         expect(config.consul.ecsImage).to.equal("public.ecr.aws/hashicorp/consul-ecs:0.10.0");
         expect(config.consul.dataplaneImage).to.equal("public.ecr.aws/hashicorp/consul-dataplane:2.0.1");

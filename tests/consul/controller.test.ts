@@ -1,13 +1,13 @@
 // bluegreen:consul:Controller under the mock runtime: its own narrow token, kept secret, and a
 // read-only controller task allowed to watch its cluster's tasks only.
 import { expect } from "chai";
-import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { MOCK_SECRET_MARKER } from "../../src/offline/mocks";
 import { SECRET_PLACEHOLDER } from "../../src/offline/planRecords";
 import { CONTROLLER_POLICY_RULES } from "../../src/consul/controller";
-import { Plan } from "../support/harness";
-import { DEV_CA_CERT_SECRET_ARN, DEV_SECRETS_KMS_KEY_ARN } from "../support/devServerFacts";
+import { containersOf, Plan } from "../support/harness";
 import { examplePlan as meshPlan } from "../support/harness";
+import { T } from "../support/typeTokens";
+import { CONTROLLER_TOKEN_SECRET_ARN, DEV_CA_CERT_SECRET_ARN, SECRETS_KMS_KEY_ARN } from "../support/fakeArns";
 
 describe("Controller", () => {
     let dev: Plan;
@@ -21,9 +21,9 @@ describe("Controller", () => {
         expect(CONTROLLER_POLICY_RULES).to.equal(
             'acl = "write"\n\nnode_prefix "" {\n  policy = "write"\n}\n\nservice_prefix "" {\n  policy = "read"\n}\n\nagent_prefix "" {\n  policy = "read"\n}\n',
         );
-        const policy = dev.named("consul-ecs-controller-policy", "consul:index/aclPolicy:AclPolicy");
+        const policy = dev.named("consul-ecs-controller-policy", T.aclPolicy);
         expect(policy.inputs).to.deep.include({ name: "dev-consul-ecs-controller", rules: CONTROLLER_POLICY_RULES });
-        const token = dev.named("consul-ecs-controller-token", "consul:index/aclToken:AclToken");
+        const token = dev.named("consul-ecs-controller-token", T.aclToken);
         expect(token.inputs).to.deep.include({ policies: ["dev-consul-ecs-controller"], local: false });
         const ready = dev.named("consul-ready").urn;
         expect(policy.dependsOn).to.include(ready);
@@ -31,9 +31,9 @@ describe("Controller", () => {
     });
 
     it("keeps the token's secret ID as a Pulumi secret in Secrets Manager, encrypted with the stack key", () => {
-        const secret = dev.named("consul-ecs-controller-token", "aws:secretsmanager/secret:Secret");
-        expect(secret.inputs.kmsKeyId).to.equal(DEV_SECRETS_KMS_KEY_ARN);
-        const version = dev.named("consul-ecs-controller-token", "aws:secretsmanager/secretVersion:SecretVersion");
+        const secret = dev.named("consul-ecs-controller-token", T.secret);
+        expect(secret.inputs.kmsKeyId).to.equal(SECRETS_KMS_KEY_ARN);
+        const version = dev.named("consul-ecs-controller-token", T.secretVersion);
         expect(version.inputs.secretString).to.equal(SECRET_PLACEHOLDER);
         expect(version.secretInputs).to.include("secretString");
         const leaks = dev.resources.filter((r) => JSON.stringify(r.inputs).includes(MOCK_SECRET_MARKER)).map((r) => `${r.type} ${r.name}`);
@@ -41,20 +41,20 @@ describe("Controller", () => {
     });
 
     it("runs consul-ecs controller read-only with its token and the CA injected from Secrets Manager", () => {
-        const td = dev.named("consul-ecs-controller-taskdef", "aws:ecs/taskDefinition:TaskDefinition");
+        const td = dev.named("consul-ecs-controller-taskdef", T.td);
         expect(td.inputs).to.deep.include({ family: "dev-consul-ecs-controller", networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"] });
-        const [container] = JSON.parse(td.inputs.containerDefinitions as string) as ContainerDefinition[];
+        const [container] = containersOf(td);
         expect(container).to.deep.include({ name: "consul-ecs-controller", command: ["controller"], readonlyRootFilesystem: true, essential: true });
         expect(container.secrets?.map((s) => s.name)).to.deep.equal(["CONSUL_HTTP_TOKEN", "CONSUL_HTTPS_CACERT_PEM", "CONSUL_GRPC_CACERT_PEM"]);
-        const tokenArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul-ecs-controller-token-mock-AbCdEf";
+        const tokenArn = CONTROLLER_TOKEN_SECRET_ARN;
         expect(container.secrets?.[0].valueFrom).to.equal(tokenArn);
         expect(container.environment?.map((e) => e.name)).to.deep.equal(["CONSUL_ECS_CONFIG_JSON"]);
     });
 
     it("lets its task role list and describe the tasks of its own cluster only, and its execution role read exactly its secrets", () => {
-        const role = dev.named("consul-ecs-controller-task", "aws:iam/role:Role");
+        const role = dev.named("consul-ecs-controller-task", T.role);
         expect(role.inputs.path).to.equal("/");
-        const taskPolicy = JSON.parse(dev.named("consul-ecs-controller-task", "aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
+        const taskPolicy = JSON.parse(dev.named("consul-ecs-controller-task", T.rolePolicy).inputs.policy as string);
         expect(taskPolicy.Statement).to.deep.equal([
             {
                 Sid: "ListTasksOfOwnCluster",
@@ -70,15 +70,15 @@ describe("Controller", () => {
                 Resource: "arn:aws:ecs:eu-west-1:123456789012:task/ecs-cluster-mock/*",
             },
         ]);
-        const executionPolicy = JSON.parse(dev.named("consul-ecs-controller-execution", "aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
+        const executionPolicy = JSON.parse(dev.named("consul-ecs-controller-execution", T.rolePolicy).inputs.policy as string);
         expect(executionPolicy.Statement[0].Resource).to.deep.equal([
-            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul-ecs-controller-token-mock-AbCdEf",
+            CONTROLLER_TOKEN_SECRET_ARN,
             DEV_CA_CERT_SECRET_ARN,
         ]);
     });
 
     it("runs one task in the private subnets with the controller's group, after its token is stored", () => {
-        const service = dev.named("consul-ecs-controller-service", "aws:ecs/service:Service");
+        const service = dev.named("consul-ecs-controller-service", T.service);
         expect(service.inputs).to.deep.include({
             name: "consul-ecs-controller",
             desiredCount: 1,
@@ -89,7 +89,7 @@ describe("Controller", () => {
         expect(service.inputs.networkConfiguration).to.deep.equal({ subnets: ["subnet-0a011", "subnet-0a111"], securityGroups: ["sg-controller-id"], assignPublicIp: false });
         expect(service.dependsOn).to.include.members([
             dev.named("consul-ready").urn,
-            dev.named("consul-ecs-controller-token", "aws:secretsmanager/secretVersion:SecretVersion").urn,
+            dev.named("consul-ecs-controller-token", T.secretVersion).urn,
         ]);
     });
 });

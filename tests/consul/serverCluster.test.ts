@@ -9,7 +9,9 @@ import { RegisteredResource } from "../../src/offline/planRecords";
 import { gossipKeyFromSeed, uuidFromSeed } from "../../src/consul/secrets";
 import { PolicyDocument, PolicyStatement } from "../../src/iam/policyDocument";
 import { GROUPS, securityGroupRules } from "../../src/net/render/securityGroupRules";
-import { examplePlan, plan, Plan, ROOT } from "../support/harness";
+import { containersOf, examplePlan, plan, Plan, ROOT } from "../support/harness";
+import { T } from "../support/typeTokens";
+import { DEV_LOG_STREAMS_ARN, SECRETS_KMS_KEY_ARN } from "../support/fakeArns";
 
 const REGION = "eu-west-1";
 
@@ -22,7 +24,7 @@ function actions(statement: PolicyStatement): string[] {
 }
 
 function userDataOf(p: Plan): string {
-    return Buffer.from(p.named("consul-server", "aws:ec2/launchTemplate:LaunchTemplate").inputs.userData as string, "base64").toString("utf8");
+    return Buffer.from(p.named("consul-server", T.lt).inputs.userData as string, "base64").toString("utf8");
 }
 
 function agentConfigOf(userData: string): Record<string, unknown> {
@@ -32,8 +34,8 @@ function agentConfigOf(userData: string): Record<string, unknown> {
 }
 
 function containerOf(p: Plan): Record<string, unknown> & { environment: { name: string; value: string }[]; secrets: { name: string; valueFrom: string }[] } {
-    const td = p.named("consul-server", "aws:ecs/taskDefinition:TaskDefinition");
-    const defs = JSON.parse(td.inputs.containerDefinitions as string);
+    const td = p.named("consul-server", T.td);
+    const defs = containersOf(td) as unknown as ReturnType<typeof containerOf>[];
     expect(defs).to.have.length(1);
     return defs[0];
 }
@@ -41,7 +43,7 @@ function containerOf(p: Plan): Record<string, unknown> & { environment: { name: 
 /** ARNs of the Secrets Manager secrets, by item name (ca-cert, server-key, ...). */
 function secretArns(p: Plan): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const s of p.ofTypeUnder("aws:secretsmanager/secret:Secret", "consul")) {
+    for (const s of p.ofTypeUnder(T.secret, "consul")) {
         const name = s.inputs.name as string;
         out[name.slice(name.lastIndexOf("/") + 1)] = computedOutputs(s.type, s.name, s.inputs, REGION).arn as string;
     }
@@ -50,10 +52,10 @@ function secretArns(p: Plan): Record<string, string> {
 
 /** Every secret value the mocks generate for the cluster, as it would appear if it leaked. */
 function secretValues(): string[] {
-    const seed = (name: string) => computedOutputs("random:index/randomPassword:RandomPassword", name, {}, REGION).result as string;
+    const seed = (name: string) => computedOutputs(T.randomPassword, name, {}, REGION).result as string;
     const gossipKey = gossipKeyFromSeed(seed("consul-secrets-gossip-seed"));
     const token = uuidFromSeed(seed("consul-secrets-token-seed"));
-    const pem = (name: string) => (computedOutputs("tls:index/privateKey:PrivateKey", name, {}, REGION).privateKeyPem as string).split("\n")[1];
+    const pem = (name: string) => (computedOutputs(T.privateKey, name, {}, REGION).privateKeyPem as string).split("\n")[1];
     return [MOCK_SECRET_MARKER, gossipKey, token, pem("consul-secrets-ca-key"), pem("consul-secrets-server-key")];
 }
 
@@ -82,19 +84,19 @@ describe("Consul server cluster", () => {
 
     describe("ha (prod)", () => {
         it("runs count servers in an Auto Scaling group across the private subnets of 3 AZs", () => {
-            const asg = prod.named("consul-servers", "aws:autoscaling/group:Group");
+            const asg = prod.named("consul-servers", T.asg);
             expect(asg.inputs).to.include({ minSize: 3, maxSize: 3, desiredCapacity: 3, healthCheckType: "ELB" });
             const privateSubnets = prod.result.outputs.privateSubnetIds as string[];
             expect(privateSubnets).to.have.length(3);
             expect(asg.inputs.vpcZoneIdentifiers).to.deep.equal(privateSubnets);
-            const lb = prod.named("consul-api", "aws:lb/loadBalancer:LoadBalancer");
-            expect(asg.inputs.targetGroupArns).to.deep.equal([computedOutputs("aws:lb/targetGroup:TargetGroup", "consul-api", {}, REGION).arn]);
-            expect(prod.parentOf(asg)?.type).to.equal("bluegreen:consul:ServerCluster");
+            const lb = prod.named("consul-api", T.lb);
+            expect(asg.inputs.targetGroupArns).to.deep.equal([computedOutputs(T.tg, "consul-api", {}, REGION).arn]);
+            expect(prod.parentOf(asg)?.type).to.equal(T.serverClusterComponent);
             expect(lb.inputs.subnets).to.deep.equal(privateSubnets);
         });
 
         it("replaces one server at a time (instance refresh keeps quorum)", () => {
-            const refresh = prod.named("consul-servers", "aws:autoscaling/group:Group").inputs.instanceRefresh as {
+            const refresh = prod.named("consul-servers", T.asg).inputs.instanceRefresh as {
                 strategy: string;
                 preferences: { minHealthyPercentage: number; maxHealthyPercentage: number; instanceWarmup: string };
             };
@@ -105,7 +107,7 @@ describe("Consul server cluster", () => {
         });
 
         it("launches Amazon Linux 2023 with IMDSv2 required, encrypted gp3 volumes and no public IP", () => {
-            const lt = prod.named("consul-server", "aws:ec2/launchTemplate:LaunchTemplate");
+            const lt = prod.named("consul-server", T.lt);
             expect(lt.inputs.imageId).to.equal("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
             expect(lt.inputs.instanceType).to.equal("t4g.small");
             expect(lt.inputs.metadataOptions).to.deep.equal({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
@@ -166,8 +168,8 @@ describe("Consul server cluster", () => {
 
         it("gives the instance role exactly auto-join, its secrets, its snapshot prefix and Session Manager", () => {
             const arns = secretArns(prod);
-            const doc = policy(prod.named("consul-server", "aws:iam/rolePolicy:RolePolicy"));
-            const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/consul-secrets-key-key-id";
+            const doc = policy(prod.named("consul-server", T.rolePolicy));
+            const keyArn = SECRETS_KMS_KEY_ARN;
             expect(doc.Statement).to.deep.equal([
                 { Sid: "CloudAutoJoin", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" },
                 {
@@ -186,27 +188,27 @@ describe("Consul server cluster", () => {
                 { Sid: "EncryptSnapshots", Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: keyArn, Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } } },
                 { Sid: "WriteSnapshots", Effect: "Allow", Action: ["s3:PutObject"], Resource: "arn:aws:s3:::consul-snapshots-mock/snapshots/dc1/*" },
             ]);
-            const ssm = prod.named("consul-server-ssm", "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+            const ssm = prod.named("consul-server-ssm", T.attachment);
             expect(ssm.inputs.policyArn).to.equal("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
-            const role = prod.named("consul-server", "aws:iam/role:Role");
+            const role = prod.named("consul-server", T.role);
             expect(policy(role, "assumeRolePolicy").Statement).to.deep.equal([
                 { Sid: "AssumedByService", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
             ]);
         });
 
         it("keeps snapshots in a private, versioned, KMS-encrypted bucket with a lifecycle rule", () => {
-            expect(prod.named("consul-snapshots", "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
-            expect(prod.named("consul-snapshots", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.include({
+            expect(prod.named("consul-snapshots", T.bucketVersioning).inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+            expect(prod.named("consul-snapshots", T.bucketPublicAccess).inputs).to.include({
                 blockPublicAcls: true,
                 blockPublicPolicy: true,
                 ignorePublicAcls: true,
                 restrictPublicBuckets: true,
             });
-            const sse = prod.named("consul-snapshots", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+            const sse = prod.named("consul-snapshots", T.bucketEncryption);
             expect(sse.inputs.rules).to.deep.equal([
-                { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/consul-secrets-key-key-id" }, bucketKeyEnabled: true },
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: SECRETS_KMS_KEY_ARN }, bucketKeyEnabled: true },
             ]);
-            const lifecycle = prod.named("consul-snapshots", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+            const lifecycle = prod.named("consul-snapshots", T.bucketLifecycle);
             expect(lifecycle.inputs.rules).to.deep.equal([
                 {
                     id: "expire-snapshots",
@@ -217,10 +219,10 @@ describe("Consul server cluster", () => {
                     abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
                 },
             ]);
-            const bucketPolicy = policy(prod.named("consul-snapshots", "aws:s3/bucketPolicy:BucketPolicy"));
+            const bucketPolicy = policy(prod.named("consul-snapshots", T.bucketPolicy));
             expect(bucketPolicy.Statement).to.have.length(1);
             expect(bucketPolicy.Statement[0]).to.deep.include({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-            expect(prod.named("consul-snapshots", "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+            expect(prod.named("consul-snapshots", T.bucketOwnership).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
         });
 
         it("tells mesh tasks to discover the servers through the EC2 API, with the TLS server name", () => {
@@ -234,7 +236,7 @@ describe("Consul server cluster", () => {
             const five = await plan("prod", (c) => {
                 (c["bluegreen:consul"] as { servers: { count: number } }).servers.count = 5;
             });
-            const asg = five.named("consul-servers", "aws:autoscaling/group:Group");
+            const asg = five.named("consul-servers", T.asg);
             expect(asg.inputs).to.include({ minSize: 5, maxSize: 5, desiredCapacity: 5 });
             expect((asg.inputs.instanceRefresh as { preferences: { minHealthyPercentage: number } }).preferences.minHealthyPercentage).to.equal(80);
             const config = agentConfigOf(userDataOf(five));
@@ -245,22 +247,22 @@ describe("Consul server cluster", () => {
 
     describe("dev", () => {
         it("runs one server on Fargate, found by a Cloud Map name, labelled non-production", () => {
-            const service = dev.named("consul-server", "aws:ecs/service:Service");
+            const service = dev.named("consul-server", T.service);
             expect(service.inputs).to.include({ desiredCount: 1, launchType: "FARGATE", deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100, enableExecuteCommand: true });
             expect(service.inputs.networkConfiguration).to.deep.equal({ assignPublicIp: false, securityGroups: ["sg-servers-id"], subnets: dev.result.outputs.privateSubnetIds });
             expect(service.inputs.loadBalancers).to.deep.equal([
-                { containerName: "consul-server", containerPort: 8501, targetGroupArn: computedOutputs("aws:lb/targetGroup:TargetGroup", "consul-api", {}, REGION).arn },
+                { containerName: "consul-server", containerPort: 8501, targetGroupArn: computedOutputs(T.tg, "consul-api", {}, REGION).arn },
             ]);
-            const discovery = dev.named("consul-server", "aws:servicediscovery/service:Service");
+            const discovery = dev.named("consul-server", T.cloudMapService);
             expect(discovery.inputs.name).to.equal("consul-server");
             expect(discovery.inputs.description).to.match(/NON-PRODUCTION/);
             // A destroy must not stop at instances ECS has not deregistered yet.
             expect(discovery.inputs.forceDestroy).to.equal(true);
-            expect(dev.named("consul-dns", "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace").inputs.name).to.equal("dev.bluegreen.internal");
-            expect(dev.named("consul-server", "aws:ecs/taskDefinition:TaskDefinition").inputs.tags).to.have.property("bluegreen:purpose").that.matches(/NON-PRODUCTION/);
-            expect(dev.ofType("aws:autoscaling/group:Group")).to.be.empty;
-            expect(dev.ofType("aws:s3/bucket:Bucket")).to.be.empty;
-            expect(prod.ofTypeUnder("aws:ecs/service:Service", "consul")).to.be.empty;
+            expect(dev.named("consul-dns", T.dnsNamespace).inputs.name).to.equal("dev.bluegreen.internal");
+            expect(dev.named("consul-server", T.td).inputs.tags).to.have.property("bluegreen:purpose").that.matches(/NON-PRODUCTION/);
+            expect(dev.ofType(T.asg)).to.be.empty;
+            expect(dev.ofType(T.bucket)).to.be.empty;
+            expect(prod.ofTypeUnder(T.service, "consul")).to.be.empty;
         });
 
         it("has TLS and ACLs on like ha, and every secret injected from Secrets Manager", () => {
@@ -277,15 +279,15 @@ describe("Consul server cluster", () => {
 
         it("gives the task's roles only its secrets, its logs and the ECS Exec channels", () => {
             const arns = secretArns(dev);
-            const execution = policy(dev.named("consul-server-execution", "aws:iam/rolePolicy:RolePolicy"));
+            const execution = policy(dev.named("consul-server-execution", T.rolePolicy));
             expect(execution.Statement.map((s) => [s.Sid, actions(s)])).to.deep.equal([
                 ["InjectOwnSecrets", ["secretsmanager:GetSecretValue"]],
                 ["DecryptOwnSecrets", ["kms:Decrypt"]],
                 ["WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
             ]);
             expect(execution.Statement[0].Resource).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]]);
-            expect(execution.Statement[2].Resource).to.equal("arn:aws:logs:eu-west-1:123456789012:log-group:/bluegreen/dev:log-stream:*");
-            const task = policy(dev.named("consul-server-task", "aws:iam/rolePolicy:RolePolicy"));
+            expect(execution.Statement[2].Resource).to.equal(DEV_LOG_STREAMS_ARN);
+            const task = policy(dev.named("consul-server-task", T.rolePolicy));
             expect(task.Statement.flatMap(actions)).to.deep.equal([
                 "ssmmessages:CreateControlChannel",
                 "ssmmessages:CreateDataChannel",
@@ -305,26 +307,26 @@ describe("Consul server cluster", () => {
     describe("both modes", () => {
         it("puts an internal NLB (TCP 8501) with the consulApiLb group in front of the servers", () => {
             for (const [p, targetType] of [[prod, "instance"], [dev, "ip"]] as const) {
-                const lb = p.named("consul-api", "aws:lb/loadBalancer:LoadBalancer");
+                const lb = p.named("consul-api", T.lb);
                 expect(lb.inputs).to.include({ loadBalancerType: "network", internal: true });
                 expect(lb.inputs.securityGroups).to.deep.equal(["sg-consulApiLb-id"]);
-                const tg = p.named("consul-api", "aws:lb/targetGroup:TargetGroup");
+                const tg = p.named("consul-api", T.tg);
                 expect(tg.inputs).to.include({ port: 8501, protocol: "TCP", targetType, preserveClientIp: "false" });
-                const listener = p.named("consul-api", "aws:lb/listener:Listener");
+                const listener = p.named("consul-api", T.listener);
                 expect(listener.inputs).to.include({ port: 8501, protocol: "TCP" });
             }
         });
 
         it("creates no security group of its own and reaches servers only from groups, never from wide CIDRs", () => {
             for (const p of [prod, dev]) {
-                expect(p.ofType("aws:ec2/securityGroup:SecurityGroup").map((g) => g.name).sort()).to.deep.equal(GROUPS.map((g) => `sg-${g}`).sort());
-                const serverIngress = p.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === "sg-servers-id");
+                expect(p.ofType(T.sg).map((g) => g.name).sort()).to.deep.equal(GROUPS.map((g) => `sg-${g}`).sort());
+                const serverIngress = p.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === "sg-servers-id");
                 expect(serverIngress).to.not.be.empty;
                 for (const rule of serverIngress) {
                     expect(rule.inputs, rule.name).to.not.have.property("cidrIpv4");
                     expect(rule.inputs.referencedSecurityGroupId).to.match(/^sg-(servers|meshTasks|gateway|controller|consulApiLb)-id$/);
                 }
-                const apiLbIngress = p.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === "sg-consulApiLb-id");
+                const apiLbIngress = p.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === "sg-consulApiLb-id");
                 for (const rule of apiLbIngress) {
                     expect(rule.inputs.fromPort).to.equal(8501);
                     expect(rule.inputs.cidrIpv4 ?? rule.inputs.referencedSecurityGroupId).to.not.equal("0.0.0.0/0");
@@ -364,29 +366,29 @@ describe("Consul server cluster", () => {
 
         it("stores seven KMS-encrypted secrets named after the stack, with a rotating key", () => {
             for (const [p, stack, window] of [[prod, "prod", 30], [dev, "dev", 0]] as const) {
-                const secrets = p.ofTypeUnder("aws:secretsmanager/secret:Secret", "consul");
+                const secrets = p.ofTypeUnder(T.secret, "consul");
                 expect(secrets.map((s) => s.inputs.name).sort()).to.deep.equal(
                     ["agent-token", "ca-cert", "ca-key", "gossip-key", "management-token", "server-cert", "server-key"].map((item) => `bluegreen/${stack}/consul/${item}`),
                 );
                 for (const s of secrets) {
-                    expect(s.inputs.kmsKeyId).to.equal("arn:aws:kms:eu-west-1:123456789012:key/consul-secrets-key-key-id");
+                    expect(s.inputs.kmsKeyId).to.equal(SECRETS_KMS_KEY_ARN);
                     expect(s.inputs.recoveryWindowInDays).to.equal(window);
                 }
-                for (const v of p.ofTypeUnder("aws:secretsmanager/secretVersion:SecretVersion", "consul")) {
+                for (const v of p.ofTypeUnder(T.secretVersion, "consul")) {
                     expect(v.secretInputs).to.deep.equal(["secretString"]);
                 }
-                expect(p.named("consul-secrets-key", "aws:kms/key:Key").inputs.enableKeyRotation).to.equal(true);
+                expect(p.named("consul-secrets-key", T.kmsKey).inputs.enableKeyRotation).to.equal(true);
             }
         });
 
         it("generates an ECDSA P-384 CA and a server certificate for every name clients use", () => {
             for (const p of [prod, dev]) {
-                expect(p.named("consul-secrets-ca-key", "tls:index/privateKey:PrivateKey").inputs).to.deep.equal({ algorithm: "ECDSA", ecdsaCurve: "P384" });
-                expect(p.named("consul-secrets-ca-cert", "tls:index/selfSignedCert:SelfSignedCert").inputs).to.include({ isCaCertificate: true });
-                const csr = p.named("consul-secrets-server-csr", "tls:index/certRequest:CertRequest");
+                expect(p.named("consul-secrets-ca-key", T.privateKey).inputs).to.deep.equal({ algorithm: "ECDSA", ecdsaCurve: "P384" });
+                expect(p.named("consul-secrets-ca-cert", T.selfSignedCert).inputs).to.include({ isCaCertificate: true });
+                const csr = p.named("consul-secrets-server-csr", T.certRequest);
                 expect(csr.inputs.dnsNames).to.include.members(["server.dc1.consul", "localhost", "consul-api-mock.eu-west-1.elb.amazonaws.com"]);
                 expect(csr.inputs.ipAddresses).to.deep.equal(["127.0.0.1"]);
-                const cert = p.named("consul-secrets-server-cert", "tls:index/locallySignedCert:LocallySignedCert");
+                const cert = p.named("consul-secrets-server-cert", T.locallySignedCert);
                 expect(cert.inputs.allowedUses).to.include.members(["server_auth", "client_auth"]);
             }
         });
@@ -409,16 +411,16 @@ describe("Consul server cluster", () => {
 
         it("builds the program's Consul provider and readiness gate from the stack, secrets as secrets", () => {
             for (const p of [prod, dev]) {
-                const provider = p.named("consul-consul", "pulumi:providers:consul");
+                const provider = p.named("consul-consul", T.consulProvider);
                 expect(provider.inputs).to.include({ address: "consul-api-mock.eu-west-1.elb.amazonaws.com:8501", scheme: "https", datacenter: "dc1", caPem: "[secret]", token: "[secret]" });
-                const gate = p.named("consul-ready", "pulumi-nodejs:dynamic/bluegreen:ConsulReadinessGate");
+                const gate = p.named("consul-ready", T.readinessGate);
                 expect(gate.inputs).to.include({ address: "consul-api-mock.eu-west-1.elb.amazonaws.com:8501", tlsServerName: "server.dc1.consul", attempts: 60, intervalSeconds: 10 });
                 expect(gate.secretInputs).to.have.members(["caCertPem", "token"]);
-                expect(p.parentOf(gate)?.type).to.equal("bluegreen:consul:ServerCluster");
+                expect(p.parentOf(gate)?.type).to.equal(T.serverClusterComponent);
             }
             const asgUrn = prod.named("consul-servers").urn;
             expect(prod.named("consul-ready").dependsOn).to.include(asgUrn);
-            expect(dev.named("consul-ready").dependsOn).to.include(dev.named("consul-server", "aws:ecs/service:Service").urn);
+            expect(dev.named("consul-ready").dependsOn).to.include(dev.named("consul-server", T.service).urn);
         });
 
         it("points the provider and gate at bluegreen:consul.apiAddress when set (a tunnel)", async () => {
@@ -443,8 +445,8 @@ describe("Consul server cluster", () => {
         });
 
         it("starts servers only once their secrets have values", () => {
-            for (const [p, servers] of [[prod, prod.named("consul-servers")], [dev, dev.named("consul-server", "aws:ecs/service:Service")]] as const) {
-                const versions = p.ofTypeUnder("aws:secretsmanager/secretVersion:SecretVersion", "consul").map((v) => v.urn);
+            for (const [p, servers] of [[prod, prod.named("consul-servers")], [dev, dev.named("consul-server", T.service)]] as const) {
+                const versions = p.ofTypeUnder(T.secretVersion, "consul").map((v) => v.urn);
                 expect(versions).to.have.length(7);
                 expect(servers.dependsOn).to.include.members(versions);
             }
@@ -463,7 +465,7 @@ describe("Consul server cluster", () => {
 
         it("grants no wildcard action in any IAM policy it creates", () => {
             for (const p of [prod, dev]) {
-                const docs = [...p.ofType("aws:iam/rolePolicy:RolePolicy").map((r) => policy(r)), ...p.ofType("aws:iam/role:Role").map((r) => policy(r, "assumeRolePolicy"))];
+                const docs = [...p.ofType(T.rolePolicy).map((r) => policy(r)), ...p.ofType(T.role).map((r) => policy(r, "assumeRolePolicy"))];
                 expect(docs).to.not.be.empty;
                 for (const doc of docs) {
                     for (const statement of doc.Statement) {

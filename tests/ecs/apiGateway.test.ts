@@ -1,23 +1,21 @@
 // bluegreen:ecs:ApiGateway under the mock runtime: the gateway tasks, their roles, and the public
 // ALB in front of them, the stack's only internet-facing resource.
 import { expect } from "chai";
-import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { ALB_SSL_POLICY, GATEWAY_TARGET_HEALTH_CHECK } from "../../src/ecs/apiGateway";
 import { COLOUR_HEADER } from "../../src/mesh/names";
 import { computedOutputs } from "../../src/offline/mocks";
-import { Plan } from "../support/harness";
+import { containersOf, Plan } from "../support/harness";
 import { examplePlan as meshPlan, plan as planMesh } from "../support/harness";
+import { T } from "../support/typeTokens";
+import { GATEWAY_TARGET_GROUP_ARN } from "../support/fakeArns";
 import { AlbRequest, albAction, AlbRule } from "../support/albRules";
-
-const LISTENER = "aws:lb/listener:Listener";
-const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
 
 /** What each listener of the plan's ALB does with a request: "gateway", "redirect" or a status code. */
 function edgeAnswers(plan: Plan, request: AlbRequest): Record<string, string> {
     const answers: Record<string, string> = {};
-    for (const listener of plan.ofTypeUnder(LISTENER, "api-gateway")) {
+    for (const listener of plan.ofTypeUnder(T.listener, "api-gateway")) {
         const arn = computedOutputs(listener.type, listener.name, listener.inputs, "eu-west-1").arn;
-        const rules = plan.ofTypeUnder(LISTENER_RULE, "api-gateway").filter((r) => r.inputs.listenerArn === arn);
+        const rules = plan.ofTypeUnder(T.listenerRule, "api-gateway").filter((r) => r.inputs.listenerArn === arn);
         const action = albAction(listener.inputs.defaultActions as Record<string, unknown>[], rules.map((r) => r.inputs as unknown as AlbRule), request) as {
             type: string;
             fixedResponse?: { statusCode: string };
@@ -36,46 +34,46 @@ describe("ApiGateway", () => {
     });
 
     it("tags its task role with the gateway's Consul name and kind, under the auth method's path", () => {
-        const role = prod.named("api-gateway-task", "aws:iam/role:Role");
+        const role = prod.named("api-gateway-task", T.role);
         expect(role.inputs.path).to.equal("/consul-ecs/");
         expect(role.inputs.tags).to.deep.include({ "consul.hashicorp.com.service-name": "api-gateway", "consul.hashicorp.com.gateway-kind": "api-gateway" });
-        const policy = JSON.parse(prod.named("api-gateway-task", "aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
+        const policy = JSON.parse(prod.named("api-gateway-task", T.rolePolicy).inputs.policy as string);
         expect(policy.Statement.map((s: { Action: string[] }) => s.Action)).to.deep.equal([["iam:GetRole"], ["ec2:DescribeInstances"]]);
     });
 
     it("runs a gateway task: mesh tags, no app, an essential dataplane listening on 8443", () => {
-        const td = dev.named("api-gateway-taskdef", "aws:ecs/taskDefinition:TaskDefinition");
+        const td = dev.named("api-gateway-taskdef", T.td);
         expect(td.inputs).to.deep.include({ family: "dev-api-gateway", cpu: "256", memory: "512" });
         expect(td.inputs.tags).to.deep.include({ "consul.hashicorp.com/mesh": "true", "consul.hashicorp.com/service-name": "api-gateway" });
-        const containers = JSON.parse(td.inputs.containerDefinitions as string) as ContainerDefinition[];
+        const containers = containersOf(td);
         expect(containers.map((c) => c.name)).to.deep.equal(["consul-ecs-mesh-init", "consul-dataplane", "consul-ecs-health-sync"]);
         expect(containers[1]).to.deep.include({ essential: true, portMappings: [{ containerPort: 8443, hostPort: 8443, protocol: "tcp" }] });
     });
 
     it("puts a public ALB in the public subnets, targeting container consul-dataplane on 8443 by IP", () => {
-        const alb = prod.named("api-gateway-alb", "aws:lb/loadBalancer:LoadBalancer");
+        const alb = prod.named("api-gateway-alb", T.lb);
         expect(alb.inputs).to.deep.include({ internal: false, loadBalancerType: "application", securityGroups: ["sg-alb-id"], dropInvalidHeaderFields: true });
         expect(alb.inputs.subnets).to.have.length(3).and.to.satisfy((ids: string[]) => ids.every((id) => id.startsWith("subnet-0b")));
-        const tg = prod.named("api-gateway-tg", "aws:lb/targetGroup:TargetGroup");
+        const tg = prod.named("api-gateway-tg", T.tg);
         expect(tg.inputs).to.deep.include({ port: 8443, protocol: "HTTP", targetType: "ip" });
         expect(tg.inputs.healthCheck).to.deep.equal({ enabled: true, ...GATEWAY_TARGET_HEALTH_CHECK });
-        const service = prod.named("api-gateway-service", "aws:ecs/service:Service");
+        const service = prod.named("api-gateway-service", T.service);
         expect(service.inputs.loadBalancers).to.deep.equal([
-            { targetGroupArn: "arn:aws:lb:eu-west-1:123456789012:targetgroup/api-gateway-tg-mock", containerName: "consul-dataplane", containerPort: 8443 },
+            { targetGroupArn: GATEWAY_TARGET_GROUP_ARN, containerName: "consul-dataplane", containerPort: 8443 },
         ]);
     });
 
     it("terminates HTTPS with the stack's certificate and redirects HTTP when a certificate is given", () => {
-        const listeners = prod.ofTypeUnder(LISTENER, "api-gateway").map((l) => l.inputs);
+        const listeners = prod.ofTypeUnder(T.listener, "api-gateway").map((l) => l.inputs);
         expect(listeners).to.have.length(2);
-        expect(prod.named("api-gateway-https", LISTENER).inputs).to.deep.include({
+        expect(prod.named("api-gateway-https", T.listener).inputs).to.deep.include({
             port: 443,
             protocol: "HTTPS",
             sslPolicy: ALB_SSL_POLICY,
             certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000",
-            defaultActions: [{ type: "forward", targetGroupArn: "arn:aws:lb:eu-west-1:123456789012:targetgroup/api-gateway-tg-mock" }],
+            defaultActions: [{ type: "forward", targetGroupArn: GATEWAY_TARGET_GROUP_ARN }],
         });
-        expect(prod.named("api-gateway-http-redirect", LISTENER).inputs).to.deep.include({
+        expect(prod.named("api-gateway-http-redirect", T.listener).inputs).to.deep.include({
             port: 80,
             protocol: "HTTP",
             defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
@@ -83,7 +81,7 @@ describe("ApiGateway", () => {
     });
 
     it("serves plain HTTP only when no certificate is given", () => {
-        const listeners = dev.ofTypeUnder(LISTENER, "api-gateway");
+        const listeners = dev.ofTypeUnder(T.listener, "api-gateway");
         expect(listeners.map((l) => l.name)).to.deep.equal(["api-gateway-http"]);
         expect(listeners[0].inputs).to.deep.include({ port: 80, protocol: "HTTP" });
         expect((listeners[0].inputs.defaultActions as { type: string }[])[0].type).to.equal("forward");
@@ -96,7 +94,7 @@ describe("ApiGateway", () => {
         expect(edgeAnswers(dev, { sourceIp: internet, headers: [] })).to.deep.equal({ "api-gateway-http": "gateway" });
         expect(edgeAnswers(prod, { sourceIp: internet, headers: green })).to.deep.equal({ "api-gateway-https": "403", "api-gateway-http-redirect": "redirect" });
         expect(edgeAnswers(prod, { sourceIp: internet, headers: [] })).to.deep.equal({ "api-gateway-https": "gateway", "api-gateway-http-redirect": "redirect" });
-        const refusal = prod.named("api-gateway-https-colour-header-refused", LISTENER_RULE);
+        const refusal = prod.named("api-gateway-https-colour-header-refused", T.listenerRule);
         expect(refusal.inputs.actions).to.deep.equal([
             { type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "The x-bluegreen-color header is not accepted here.\n" } },
         ]);
@@ -108,12 +106,12 @@ describe("ApiGateway", () => {
         const green: AlbRequest["headers"] = [["X-Bluegreen-Color", "green"]];
         expect(edgeAnswers(preview, { sourceIp: "203.0.113.40", headers: green })["api-gateway-https"]).to.equal("gateway");
         expect(edgeAnswers(preview, { sourceIp: "203.0.114.40", headers: green })["api-gateway-https"]).to.equal("403");
-        const allow = preview.named("api-gateway-https-colour-preview-1", LISTENER_RULE);
+        const allow = preview.named("api-gateway-https-colour-preview-1", T.listenerRule);
         expect(allow.inputs).to.deep.include({
             priority: 1,
-            actions: [{ type: "forward", targetGroupArn: "arn:aws:lb:eu-west-1:123456789012:targetgroup/api-gateway-tg-mock" }],
+            actions: [{ type: "forward", targetGroupArn: GATEWAY_TARGET_GROUP_ARN }],
         });
-        expect(preview.ofTypeUnder(LISTENER_RULE, "api-gateway").map((r) => r.name)).to.have.members([
+        expect(preview.ofTypeUnder(T.listenerRule, "api-gateway").map((r) => r.name)).to.have.members([
             "api-gateway-https-colour-preview-1",
             "api-gateway-https-colour-header-refused",
         ]);
@@ -124,7 +122,7 @@ describe("ApiGateway", () => {
             [dev, 1, 2],
             [prod, 2, 3],
         ] as const) {
-            const service = plan.named("api-gateway-service", "aws:ecs/service:Service");
+            const service = plan.named("api-gateway-service", T.service);
             expect(service.inputs).to.deep.include({
                 name: "api-gateway",
                 desiredCount: count,
@@ -138,7 +136,7 @@ describe("ApiGateway", () => {
             const network = service.inputs.networkConfiguration as { subnets: string[]; securityGroups: string[]; assignPublicIp: boolean };
             expect(network).to.deep.include({ securityGroups: ["sg-gateway-id"], assignPublicIp: false });
             expect(network.subnets).to.have.length(subnets).and.to.satisfy((ids: string[]) => ids.every((id) => id.startsWith("subnet-0a")));
-            for (const listener of plan.ofTypeUnder(LISTENER, "api-gateway")) {
+            for (const listener of plan.ofTypeUnder(T.listener, "api-gateway")) {
                 expect(service.dependsOn).to.include(listener.urn);
             }
         }
@@ -146,9 +144,9 @@ describe("ApiGateway", () => {
 
     it("is the only internet-facing thing: every other task runs without a public IP", () => {
         for (const plan of [dev, prod]) {
-            const public_ = plan.ofType("aws:lb/loadBalancer:LoadBalancer").filter((lb) => lb.inputs.internal !== true);
+            const public_ = plan.ofType(T.lb).filter((lb) => lb.inputs.internal !== true);
             expect(public_.map((lb) => lb.name)).to.deep.equal(["api-gateway-alb"]);
-            for (const service of plan.ofType("aws:ecs/service:Service")) {
+            for (const service of plan.ofType(T.service)) {
                 expect((service.inputs.networkConfiguration as { assignPublicIp: boolean }).assignPublicIp, service.name).to.equal(false);
             }
         }

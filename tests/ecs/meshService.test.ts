@@ -1,23 +1,15 @@
 // bluegreen:ecs:MeshService under the mock runtime: per colour, the roles, task definition and ECS
 // service with their tags and settings, and the independence of blue and green.
 import { expect } from "chai";
-import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { RegisteredResource } from "../../src/offline/planRecords";
-import { Plan, services } from "../support/harness";
+import { containersOf, Plan, services } from "../support/harness";
 import { diffOfflinePlans } from "../../src/offline/planDiff";
-import { DEV_CA_CERT_SECRET_ARN, DEV_SECRETS_KMS_KEY_ARN } from "../support/devServerFacts";
 import { examplePlan as meshPlan, plan as planMesh } from "../support/harness";
+import { T } from "../support/typeTokens";
+import { DB_SECRET_ARN, DEV_CA_CERT_SECRET_ARN, DEV_LOG_STREAMS_ARN, ORDERS_GREEN_TASK_ROLE_ARN, SECRETS_KMS_KEY_ARN } from "../support/fakeArns";
 
-const SERVICE = "aws:ecs/service:Service";
-const TASKDEF = "aws:ecs/taskDefinition:TaskDefinition";
-const ROLE = "aws:iam/role:Role";
-const POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 function policyOf(plan: Plan, name: string) {
-    return JSON.parse(plan.named(name, POLICY).inputs.policy as string) as { Statement: { Sid: string; Action: string[]; Resource: unknown }[] };
-}
-function containersOf(taskDefinition: RegisteredResource): ContainerDefinition[] {
-    return JSON.parse(taskDefinition.inputs.containerDefinitions as string) as ContainerDefinition[];
+    return JSON.parse(plan.named(name, T.rolePolicy).inputs.policy as string) as { Statement: { Sid: string; Action: string[]; Resource: unknown }[] };
 }
 
 describe("MeshService", () => {
@@ -29,22 +21,22 @@ describe("MeshService", () => {
     });
 
     it("creates, for each colour with an image, two roles, a task definition and an ECS service under the component", () => {
-        const component = dev.named("orders", "bluegreen:ecs:MeshService");
+        const component = dev.named("orders", T.meshServiceComponent);
         const children = dev.childrenOf(component).map((r) => `${r.type} ${r.name}`).sort();
         const perColour = (c: string) => [
-            `${POLICY} orders-${c}-execution`,
-            `${POLICY} orders-${c}-task`,
-            `${ROLE} orders-${c}-execution`,
-            `${ROLE} orders-${c}-task`,
-            `${SERVICE} orders-${c}-service`,
-            `${TASKDEF} orders-${c}-taskdef`,
+            `${T.rolePolicy} orders-${c}-execution`,
+            `${T.rolePolicy} orders-${c}-task`,
+            `${T.role} orders-${c}-execution`,
+            `${T.role} orders-${c}-task`,
+            `${T.service} orders-${c}-service`,
+            `${T.td} orders-${c}-taskdef`,
         ];
         expect(children).to.deep.equal([...perColour("blue"), ...perColour("green")].sort());
     });
 
     it("gives each colour a task role under /consul-ecs/ tagged with the Consul service name, trusted by ECS tasks only", () => {
         for (const colour of ["blue", "green"]) {
-            const role = dev.named(`orders-${colour}-task`, ROLE);
+            const role = dev.named(`orders-${colour}-task`, T.role);
             expect(role.inputs.path).to.equal("/consul-ecs/");
             expect(role.inputs.tags).to.deep.equal({
                 "consul.hashicorp.com.service-name": "orders",
@@ -57,7 +49,7 @@ describe("MeshService", () => {
                 Version: "2012-10-17",
                 Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
             });
-            expect(dev.named(`orders-${colour}-execution`, ROLE).inputs.path).to.equal("/");
+            expect(dev.named(`orders-${colour}-execution`, T.role).inputs.path).to.equal("/");
         }
     });
 
@@ -66,7 +58,7 @@ describe("MeshService", () => {
             { Sid: "ReadOwnRoleForConsulLogin", Effect: "Allow", Action: ["iam:GetRole"], Resource: "arn:aws:iam::123456789012:role/consul-ecs/orders-blue-task-mock" },
         ]);
         expect(policyOf(prod, "orders-green-task").Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
-            [["iam:GetRole"], "arn:aws:iam::123456789012:role/consul-ecs/orders-green-task-mock"],
+            [["iam:GetRole"], ORDERS_GREEN_TASK_ROLE_ARN],
             [["ec2:DescribeInstances"], "*"],
         ]);
     });
@@ -74,25 +66,25 @@ describe("MeshService", () => {
     it("lets an execution role read exactly the CA secret, decrypt with the stack key and write to the stack's log group", () => {
         expect(policyOf(dev, "inventory-blue-execution").Statement).to.deep.equal([
             { Sid: "ReadInjectedSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [DEV_CA_CERT_SECRET_ARN] },
-            { Sid: "DecryptInjectedSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: DEV_SECRETS_KMS_KEY_ARN },
+            { Sid: "DecryptInjectedSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: SECRETS_KMS_KEY_ARN },
             {
                 Sid: "WriteContainerLogs",
                 Effect: "Allow",
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/bluegreen/dev:log-stream:*",
+                Resource: DEV_LOG_STREAMS_ARN,
             },
         ]);
     });
 
     it("registers a task definition per colour: family, Fargate, awsvpc, the colour's roles, mesh and bluegreen tags", () => {
-        const td = prod.named("orders-green-taskdef", TASKDEF);
+        const td = prod.named("orders-green-taskdef", T.td);
         expect(td.inputs).to.deep.include({
             family: "prod-orders-green",
             networkMode: "awsvpc",
             requiresCompatibilities: ["FARGATE"],
             cpu: "512",
             memory: "1024",
-            taskRoleArn: "arn:aws:iam::123456789012:role/consul-ecs/orders-green-task-mock",
+            taskRoleArn: ORDERS_GREEN_TASK_ROLE_ARN,
             executionRoleArn: "arn:aws:iam::123456789012:role/orders-green-execution-mock",
             volumes: [{ name: "consul_data" }, { name: "consul_binary" }],
         });
@@ -112,7 +104,7 @@ describe("MeshService", () => {
             [dev, 1, 2],
             [prod, 2, 3],
         ] as const) {
-            const service = plan.named("orders-blue-service", SERVICE);
+            const service = plan.named("orders-blue-service", T.service);
             expect(service.inputs).to.deep.include({
                 name: "orders-blue",
                 desiredCount: count,
@@ -131,14 +123,14 @@ describe("MeshService", () => {
     });
 
     it("starts the ECS services after the servers are ready, the controller exists and the roles have their policies", () => {
-        const dependsOn = dev.named("orders-green-service", SERVICE).dependsOn;
+        const dependsOn = dev.named("orders-green-service", T.service).dependsOn;
         expect(dependsOn).to.include(dev.named("consul-ready").urn);
-        expect(dependsOn).to.include(dev.named("consul-ecs-controller-service", SERVICE).urn);
-        expect(dependsOn).to.include.members([dev.named("orders-green-task", POLICY).urn, dev.named("orders-green-execution", POLICY).urn]);
+        expect(dependsOn).to.include(dev.named("consul-ecs-controller-service", T.service).urn);
+        expect(dependsOn).to.include.members([dev.named("orders-green-task", T.rolePolicy).urn, dev.named("orders-green-execution", T.rolePolicy).urn]);
     });
 
     describe("with settings the example stacks do not use", () => {
-        const secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-Xy12Zw";
+        const secret = DB_SECRET_ARN;
         const greenOnly = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/green-key-Qw12Er";
         let edited: Plan;
         before(async () => {
@@ -153,7 +145,7 @@ describe("MeshService", () => {
         });
 
         it("hands app secrets to the app as ECS secrets, and the execution role may read exactly those", () => {
-            const app = containersOf(edited.named("orders-green-taskdef", TASKDEF))[0];
+            const app = containersOf(edited.named("orders-green-taskdef", T.td))[0];
             expect(app.secrets).to.deep.equal([
                 { name: "API_KEY", valueFrom: greenOnly },
                 { name: "DB_PASSWORD", valueFrom: `${secret}:password::` },
@@ -164,16 +156,16 @@ describe("MeshService", () => {
         });
 
         it("turns ECS Exec on per service, with the SSM channels on its task roles only", () => {
-            expect(edited.named("inventory-blue-service", SERVICE).inputs.enableExecuteCommand).to.equal(true);
+            expect(edited.named("inventory-blue-service", T.service).inputs.enableExecuteCommand).to.equal(true);
             expect(policyOf(edited, "inventory-blue-task").Statement.map((s) => s.Sid)).to.deep.equal(["ReadOwnRoleForConsulLogin", "EcsExec"]);
-            expect(edited.named("orders-blue-service", SERVICE).inputs.enableExecuteCommand).to.equal(false);
+            expect(edited.named("orders-blue-service", T.service).inputs.enableExecuteCommand).to.equal(false);
             expect(policyOf(edited, "orders-blue-task").Statement.map((s) => s.Sid)).to.deep.equal(["ReadOwnRoleForConsulLogin"]);
         });
 
         it("runs nothing for a colour without an image, and keeps a colour at count 0 ready to scale", () => {
             expect(edited.resources.filter((r) => r.name.startsWith("inventory-green-"))).to.be.empty;
-            expect(edited.named("orders-green-service", SERVICE).inputs.desiredCount).to.equal(0);
-            expect(edited.named("orders-green-taskdef", TASKDEF).inputs.family).to.equal("dev-orders-green");
+            expect(edited.named("orders-green-service", T.service).inputs.desiredCount).to.equal(0);
+            expect(edited.named("orders-green-taskdef", T.td).inputs.family).to.equal("dev-orders-green");
         });
     });
 
@@ -195,16 +187,21 @@ describe("MeshService", () => {
             const changes = diffOfflinePlans(dev.result, after.result);
             const blueUrns = new Set(blueResources(dev).map((r) => r.urn));
             expect(blueUrns.size).to.equal(12);
-            expect(changes.map((c) => `${c.kind} ${c.urn}`)).to.deep.equal([`changed ${after.named("orders-green-taskdef", TASKDEF).urn}`]);
+            expect(changes.map((c) => `${c.kind} ${c.urn}`)).to.deep.equal([`changed ${after.named("orders-green-taskdef", T.td).urn}`]);
             for (const resource of blueResources(after)) {
                 expect(JSON.stringify(resource.inputs), resource.name).to.equal(JSON.stringify(dev.named(resource.name, resource.type).inputs));
             }
         });
 
-        it("changes only green's ECS service when green's count changes", async () => {
+        it("changes only green's ECS service when green's count changes (and the Release, which records the gate green must pass)", async () => {
             const after = await planMesh("prod", (c) => (services(c).orders.green.count = 5));
             const changes = diffOfflinePlans(prod.result, after.result);
-            expect(changes.map((c) => `${c.kind} ${c.urn}`)).to.deep.equal([`changed ${after.named("orders-green-service", SERVICE).urn}`]);
+            // The Release carries each colour's required passing instances (its count unless gate.minHealthy);
+            // with no traffic change its update starts no rollout.
+            expect(changes.map((c) => `${c.kind} ${c.urn}`)).to.deep.equal([
+                `changed ${after.named("orders-green-service", T.service).urn}`,
+                `changed ${after.named("rollout-release").urn}`,
+            ]);
         });
     });
 });

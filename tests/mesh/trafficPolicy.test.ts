@@ -5,20 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { RegisteredResource } from "../../src/offline/planRecords";
 import { StackValues } from "../../src/offline/stackFile";
-import { checkFlipChanges, diffOfflinePlans } from "../../src/offline/planDiff";
+import { checkReleaseChanges, diffOfflinePlans } from "../../src/offline/planDiff";
 import { describeFlipBlastRadius } from "../support/blastRadius";
 import { plan, Plan, services } from "../support/harness";
 import { trafficProgram } from "../../src/offline/trafficOnlyProgram";
+import { T } from "../support/typeTokens";
 
-const T = {
-    defaults: "consul:index/configEntryServiceDefaults:ConfigEntryServiceDefaults",
-    resolver: "consul:index/configEntryServiceResolver:ConfigEntryServiceResolver",
-    splitter: "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter",
-    router: "consul:index/configEntryServiceRouter:ConfigEntryServiceRouter",
-    intentions: "consul:index/configEntryServiceIntentions:ConfigEntryServiceIntentions",
-    generic: "consul:index/configEntry:ConfigEntry",
-    gate: "pulumi-nodejs:dynamic/bluegreen:HealthGate",
-};
 
 const planTraffic = (stack: "dev" | "prod", edit?: (c: StackValues) => void) => plan(stack, edit, { program: trafficProgram });
 
@@ -35,13 +27,13 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
 
     it("registers one TrafficPolicy per service with defaults, resolver, gate, splitter, router and intentions", () => {
         for (const service of ["orders", "inventory"]) {
-            const policy = dev.named(`traffic-${service}`, "bluegreen:mesh:TrafficPolicy");
+            const policy = dev.named(`traffic-${service}`, T.trafficPolicyComponent);
             const children = dev.childrenOf(policy).map((r) => `${r.type} ${r.name}`).sort();
             expect(children).to.deep.equal(
                 [
                     `${T.defaults} traffic-${service}-defaults`,
                     `${T.resolver} traffic-${service}-resolver`,
-                    `${T.gate} traffic-${service}-gate`,
+                    `${T.healthGate} traffic-${service}-gate`,
                     `${T.splitter} traffic-${service}-splitter`,
                     `${T.router} traffic-${service}-router`,
                     `${T.intentions} traffic-${service}-intentions`,
@@ -51,7 +43,7 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
     });
 
     it("gives every config entry its fixed Consul name and writes it through the stack's Consul provider", () => {
-        const provider = dev.named("consul", "pulumi:providers:consul");
+        const provider = dev.named("consul", T.consulProvider);
         const entries = dev.resources.filter((r) => r.type.startsWith("consul:index/configEntry"));
         expect(entries).to.have.length(2 * 5 + 3);
         for (const entry of entries) {
@@ -80,7 +72,7 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
     });
 
     it("gates the splitter on the weights and the counts of the weighted colours, with the API access as a secret", () => {
-        const gate = dev.named("traffic-orders-gate", T.gate);
+        const gate = dev.named("traffic-orders-gate", T.healthGate);
         expect(gate.inputs).to.deep.include({ service: "orders", weights: { blue: 100, green: 0 }, required: { blue: 1 }, skip: false, timeoutSeconds: 300 });
         expect(gate.secretInputs).to.deep.equal(["consul"]);
         expect(gate.inputs.consul).to.equal("[secret]");
@@ -132,8 +124,9 @@ describe("a flip's verdict", () => {
             services(c).orders.traffic = { blue: 90, green: 10 };
             services(c).orders.route = { pathPrefix: "/api/v2/orders" };
         });
-        const verdict = checkFlipChanges(diffOfflinePlans(before.result, after.result), "orders");
+        const verdict = checkReleaseChanges(diffOfflinePlans(before.result, after.result));
         expect(verdict.ok).to.equal(false);
+        expect(verdict.releaseChanged).to.equal(true);
         expect(verdict.unexpected).to.have.length(1);
         expect(verdict.unexpected[0]).to.match(/^changed .*::mesh-route-orders$/);
     });

@@ -2,7 +2,7 @@
 // row: who may reach whom, on which port and protocol. A flow added or widened anywhere fails here.
 import { expect } from "chai";
 import { Peer, SecurityGroupRule, securityGroupRules } from "../../src/net/render/securityGroupRules";
-import { plan } from "../support/harness";
+import { examplePlan, plan } from "../support/harness";
 
 function peerLabel(peer: Peer): string {
     return "group" in peer ? peer.group : "cidr" in peer ? peer.cidr : "vpc";
@@ -39,8 +39,9 @@ const BETWEEN_GROUPS = [
     ...flow("consulApiLb", "servers", "tcp", 8501),
     // The SSM tunnel runs through a server to the internal API load balancer.
     ...flow("servers", "consulApiLb", "tcp", 8501),
+    ...flow("rolloutEngine", "consulApiLb", "tcp", 8501),
 ];
-const HTTPS_OUT = ["servers", "meshTasks", "gateway", "controller"].map((g) => `out ${g} -> 0.0.0.0/0 tcp/443`);
+const HTTPS_OUT = ["servers", "meshTasks", "gateway", "controller", "rolloutEngine"].map((g) => `out ${g} -> 0.0.0.0/0 tcp/443`);
 
 describe("security group table", () => {
     it("is exactly this table with HTTPS on the ALB (443, and 80 to redirect)", () => {
@@ -99,3 +100,16 @@ describe("security group table", () => {
         }
     });
 });
+
+describe("SecurityGroups in the example stacks", () => {
+    it("registers one security group rule per row of the rule table", async () => {
+        const dev = await examplePlan("dev");
+        const prod = await examplePlan("prod");
+        const expected = securityGroupRules({ ingressCidrs: ["0.0.0.0/0"], https: true }).length;
+        const registered = prod.resources.filter((r) => r.type.startsWith("aws:vpc/securityGroup")).length;
+        expect(registered).to.equal(expected);
+        const devExpected = securityGroupRules({ ingressCidrs: ["0.0.0.0/0"], https: false }).length;
+        expect(dev.resources.filter((r) => r.type.startsWith("aws:vpc/securityGroup")).length).to.equal(devExpected);
+    });
+});
+

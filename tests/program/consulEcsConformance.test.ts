@@ -2,12 +2,12 @@
 // the controller; dev and prod) validated with ajv against consul-ecs's own JSON Schema, read from
 // ../shared/reference/consul-ecs-config.schema.json. Skips, saying so, only where that folder is absent.
 import { expect } from "chai";
-import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { CONFIG_ENV_VAR, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "../../src/ecs/render/consulEcsConfig";
-import { Plan } from "../support/harness";
+import { containersOf, Plan } from "../support/harness";
 import { inventory, orders, platform } from "../support/meshFixtures";
 import { examplePlan as meshPlan } from "../support/harness";
 import { requireSchema, schemaErrors } from "../support/consulEcsSchema";
+import { T } from "../support/typeTokens";
 
 interface FoundDocument {
     readonly where: string;
@@ -16,8 +16,8 @@ interface FoundDocument {
 
 function configDocuments(plan: Plan): FoundDocument[] {
     const found: FoundDocument[] = [];
-    for (const td of plan.ofType("aws:ecs/taskDefinition:TaskDefinition")) {
-        for (const container of JSON.parse(td.inputs.containerDefinitions as string) as ContainerDefinition[]) {
+    for (const td of plan.ofType(T.td)) {
+        for (const container of containersOf(td)) {
             for (const variable of container.environment ?? []) {
                 if (variable.name === CONFIG_ENV_VAR) {
                     found.push({ where: `${td.name}/${container.name}`, document: JSON.parse(variable.value as string) });

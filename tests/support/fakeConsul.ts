@@ -1,9 +1,14 @@
 // A loopback HTTP server that answers the Consul HTTP API calls this project makes, in the response
 // format Consul documents (status/leader: a JSON string; acl/token/self: a token object, 403 with a
 // plain-text reason for a bad token; health/service: a list of { Node, Service, Checks } entries,
-// with `passing` and `filter` applied; PUT acl/token creates a token, with the SecretID given or a new
-// one, and refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID> update and delete one). It is NOT Consul: it exists so that our thin axios code can
-// be tested on this machine, where no Consul runs.
+// with `passing` and `filter` applied; kv: GET answers [{ Key, Value (base64), CreateIndex,
+// ModifyIndex, LockIndex, Flags }] or 404, `?recurse` every entry under a prefix, `?keys` the key
+// names, PUT stores the raw body and answers true/false, honouring `?cas=<ModifyIndex>` with 0 as
+// "only if absent"; config: PUT /v1/config stores an entry and answers true, GET
+// /v1/config/<kind>/<name> answers it with its indexes or 404; PUT acl/token creates a token, with the
+// SecretID given or a new one, and refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID>
+// update and delete one). It is NOT Consul: it exists so that
+// our thin axios code can be tested on this machine, where no Consul runs.
 import * as http from "http";
 import { AddressInfo } from "net";
 
@@ -19,8 +24,14 @@ export interface FakeConsulState {
     /** Tokens the server accepts. */
     tokens: string[];
     instances: FakeInstance[];
+    /** The KV store, by key: the raw bytes and Consul's indexes. */
+    readonly kv: Map<string, FakeKvEntry>;
+    /** Config entries by "<Kind>/<Name>", as written (plus their indexes). */
+    readonly config: Map<string, Record<string, unknown>>;
     /** ACL tokens created through the API (the management tokens above are not listed here). */
     aclTokens: FakeAclToken[];
+    /** Answers to force: the next `times` requests whose "METHOD path" starts with `prefix` get `status`. */
+    faults: { prefix: string; status: number; times: number }[];
     /** Requests seen, as "METHOD path?query". */
     readonly requests: string[];
 }
@@ -32,6 +43,12 @@ export interface FakeAclToken {
     Policies: { Name: string }[];
 }
 
+export interface FakeKvEntry {
+    readonly value: Buffer;
+    readonly createIndex: number;
+    readonly modifyIndex: number;
+}
+
 export interface FakeConsul {
     readonly address: string;
     readonly state: FakeConsulState;
@@ -39,19 +56,35 @@ export interface FakeConsul {
 }
 
 export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "requests">> = {}): Promise<FakeConsul> {
-    const state: FakeConsulState = { leader: "10.40.1.10:8300", tokens: ["management-token"], instances: [], aclTokens: [], ...initial, requests: [] };
+    const state: FakeConsulState = {
+        leader: "10.40.1.10:8300",
+        tokens: ["management-token"],
+        instances: [],
+        aclTokens: [],
+        faults: [],
+        ...initial,
+        kv: new Map(),
+        config: new Map(),
+        requests: [],
+    };
+    let raftIndex = 10;
     const server = http.createServer((req, res) => {
-        let raw = "";
-        req.on("data", (chunk: Buffer) => (raw += chunk.toString("utf8")));
-        req.on("end", () => answer(req, raw, res));
+        const chunks: Buffer[] = [];
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
+        req.on("end", () => answer(req, res, Buffer.concat(chunks)));
     });
-    function answer(req: http.IncomingMessage, raw: string, res: http.ServerResponse) {
+    const answer = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
         const url = new URL(req.url ?? "/", "http://localhost");
         state.requests.push(`${req.method} ${url.pathname}${url.search}`);
-        const send = (status: number, body: unknown, type = "application/json") => {
+        const send = (status: number, payload: unknown, type = "application/json") => {
             res.writeHead(status, { "Content-Type": type });
-            res.end(type === "application/json" ? JSON.stringify(body) : String(body));
+            res.end(type === "application/json" ? JSON.stringify(payload) : String(payload));
         };
+        const fault = state.faults.find((f) => f.times > 0 && `${req.method} ${url.pathname}`.startsWith(f.prefix));
+        if (fault) {
+            fault.times--;
+            return send(fault.status, "injected fault", "text/plain");
+        }
         if (url.pathname === "/v1/status/leader") {
             return send(200, state.leader);
         }
@@ -65,10 +98,6 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
         }
         if (url.pathname === "/v1/acl/token/self") {
             return send(200, { AccessorID: "fake-accessor", SecretID: token, Description: "Initial Management Token", Policies: [{ Name: "global-management" }] });
-        }
-        const tokenPath = /^\/v1\/acl\/token(?:\/([^/]+))?$/.exec(url.pathname);
-        if (tokenPath && (req.method === "PUT" || req.method === "DELETE")) {
-            return send(...aclTokenWrite(state, req.method, tokenPath[1] && decodeURIComponent(tokenPath[1]), raw));
         }
         const health = /^\/v1\/health\/service\/([^/]+)$/.exec(url.pathname);
         if (health) {
@@ -88,8 +117,47 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
                 }));
             return send(200, entries);
         }
+        const tokenPath = /^\/v1\/acl\/token(?:\/([^/]+))?$/.exec(url.pathname);
+        if (tokenPath && (req.method === "PUT" || req.method === "DELETE")) {
+            return send(...aclTokenWrite(state, req.method, tokenPath[1] && decodeURIComponent(tokenPath[1]), body.toString("utf8")));
+        }
+        const kv = /^\/v1\/kv\/(.*)$/.exec(url.pathname);
+        if (kv) {
+            return answerKv(decodeURIComponent(kv[1]), req.method ?? "GET", url.searchParams, body, send);
+        }
+        if (url.pathname === "/v1/config" && req.method === "PUT") {
+            const entry = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+            const id = `${String(entry.Kind)}/${String(entry.Name)}`;
+            const previous = state.config.get(id);
+            raftIndex++;
+            state.config.set(id, { ...entry, CreateIndex: previous?.CreateIndex ?? raftIndex, ModifyIndex: raftIndex });
+            return send(200, true);
+        }
+        const config = /^\/v1\/config\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+        if (config && req.method === "GET") {
+            const entry = state.config.get(`${config[1]}/${decodeURIComponent(config[2])}`);
+            return entry ? send(200, entry) : send(404, `Config entry not found for "${config[1]}" / "${config[2]}"`, "text/plain");
+        }
         send(404, `unknown path ${url.pathname}`, "text/plain");
-    }
+    };
+    const entryJson = (key: string, e: FakeKvEntry) => ({ Key: key, Value: e.value.length ? e.value.toString("base64") : null, CreateIndex: e.createIndex, ModifyIndex: e.modifyIndex, LockIndex: 0, Flags: 0 });
+    const answerKv = (key: string, method: string, query: URLSearchParams, body: Buffer, send: (status: number, payload: unknown, type?: string) => void) => {
+        if (method === "PUT") {
+            const existing = state.kv.get(key);
+            const cas = query.get("cas");
+            if (cas !== null && (cas === "0" ? existing !== undefined : existing?.modifyIndex !== Number(cas))) {
+                return send(200, false);
+            }
+            raftIndex++;
+            state.kv.set(key, { value: body, createIndex: existing?.createIndex ?? raftIndex, modifyIndex: raftIndex });
+            return send(200, true);
+        }
+        const matching = [...state.kv.entries()].filter(([k]) => (query.has("recurse") || query.has("keys") ? k.startsWith(key) : k === key)).sort(([a], [b]) => (a < b ? -1 : 1));
+        if (matching.length === 0) {
+            return send(404, "", "text/plain");
+        }
+        return send(200, query.has("keys") ? matching.map(([k]) => k) : matching.map(([k, e]) => entryJson(k, e)));
+    };
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     return {

@@ -1,6 +1,7 @@
 // The shared test harness: runs the real program (index.ts) offline under Pulumi's mock runtime
 // through src/offline/runtime.ts, and offers small finders over what it registered.
 import * as path from "path";
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { OfflinePlan, RegisteredResource } from "../../src/offline/planRecords";
 import { planStack, Program } from "../../src/offline/runtime";
 import { readStackFile, StackValues } from "../../src/offline/stackFile";
@@ -53,7 +54,7 @@ export class Plan {
         return this.result.resources;
     }
 
-    /** All resources of a type, for example "aws:ecs/service:Service". */
+    /** All resources of a type, for example T.service (tests/support/typeTokens.ts). */
     ofType(type: string): RegisteredResource[] {
         return this.resources.filter((r) => r.type === type);
     }
@@ -91,4 +92,9 @@ export class Plan {
     parentOf(resource: RegisteredResource): RegisteredResource | undefined {
         return this.resources.find((r) => r.urn === resource.parent);
     }
+}
+
+/** The containers of a registered ECS task definition, parsed from the JSON text the program sends. */
+export function containersOf(taskDefinition: RegisteredResource): ContainerDefinition[] {
+    return JSON.parse(taskDefinition.inputs.containerDefinitions as string) as ContainerDefinition[];
 }

@@ -1,11 +1,10 @@
 // Plain inputs for the pure task builders: two services shaped like the example stacks' and a
 // resolved platform.
+import { DEFAULT_ROLLOUT } from "../../src/config/rollout";
 import type { TaskPlatform } from "../../src/ecs/render/containers";
 import type { ServiceConfig } from "../../src/config";
+import { CA_ARN, DB_PASSWORD_ARN, GREEN_API_KEY_ARN } from "./fakeArns";
 
-export const CA_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bluegreen/dev/consul-ca-AbCdEf";
-export const DB_PASSWORD_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-Xy12Zw:password::";
-export const GREEN_API_KEY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/green-api-key-Qw12Er";
 export const FAKE_SERVICE = "nicholasjackson/fake-service:v0.26.2";
 
 export const platform: TaskPlatform = {
@@ -32,7 +31,8 @@ export const orders: ServiceConfig = {
     blue: { image: FAKE_SERVICE, count: 2, env: { MESSAGE: "orders blue" }, secrets: {} },
     green: { image: "nicholasjackson/fake-service:v0.26.1", count: 1, env: { MESSAGE: "orders green" }, secrets: { API_KEY: GREEN_API_KEY_ARN } },
     traffic: { blue: 100, green: 0 },
-    gate: { skip: false, alarms: [] },
+    gate: { skip: false, alarms: [], failureThreshold: 3 },
+    rollout: DEFAULT_ROLLOUT,
     enableExecuteCommand: false,
 };
 
@@ -51,6 +51,7 @@ export const inventory: ServiceConfig = {
     blue: { image: FAKE_SERVICE, count: 1, env: {}, secrets: {} },
     green: { image: undefined, count: 0, env: {}, secrets: {} },
     traffic: { blue: 100, green: 0 },
-    gate: { skip: false, alarms: [] },
+    gate: { skip: false, alarms: [], failureThreshold: 3 },
+    rollout: DEFAULT_ROLLOUT,
     enableExecuteCommand: false,
 };

@@ -6,30 +6,7 @@ import type { Policy } from "@pulumi/policy";
 import { mockId, PlanRecord } from "../../cli/policy/policyArgs";
 import { checkPlan, Violation } from "../../cli/policy/check";
 import { policies } from "../../policies/rules";
-
-export const T = {
-    vpc: "awsx:ec2:Vpc",
-    sg: "aws:ec2/securityGroup:SecurityGroup",
-    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    sgRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
-    lb: "aws:lb/loadBalancer:LoadBalancer",
-    listener: "aws:lb/listener:Listener",
-    tg: "aws:lb/targetGroup:TargetGroup",
-    td: "aws:ecs/taskDefinition:TaskDefinition",
-    service: "aws:ecs/service:Service",
-    defaults: "consul:index/configEntryServiceDefaults:ConfigEntryServiceDefaults",
-    resolver: "consul:index/configEntryServiceResolver:ConfigEntryServiceResolver",
-    splitter: "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter",
-    router: "consul:index/configEntryServiceRouter:ConfigEntryServiceRouter",
-    configEntry: "consul:index/configEntry:ConfigEntry",
-    secret: "aws:secretsmanager/secret:Secret",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    asg: "aws:autoscaling/group:Group",
-    lt: "aws:ec2/launchTemplate:LaunchTemplate",
-    subnet: "aws:ec2/subnet:Subnet",
-} as const;
+import { T } from "./typeTokens";
 
 /** One resource record as the offline plan records it. */
 export function resource(type: string, name: string, inputs: Record<string, unknown>, options: { stack?: string; dependsOn?: readonly PlanRecord[] } = {}): PlanRecord {

@@ -21,7 +21,7 @@ export const PORTS = {
 } as const;
 
 /** The security groups of a stack. */
-export const GROUPS = ["servers", "meshTasks", "gateway", "controller", "alb", "consulApiLb"] as const;
+export const GROUPS = ["servers", "meshTasks", "gateway", "controller", "alb", "consulApiLb", "rolloutEngine"] as const;
 export type GroupKey = (typeof GROUPS)[number];
 
 export type Peer =
@@ -77,6 +77,8 @@ export function securityGroupRules(options: RuleOptions): SecurityGroupRule[] {
     allow("consulApiLb", "servers", "tcp", PORTS.consulHttps, "internal API load balancer to Consul HTTPS API");
     // An operator's SSM port-forwarding session runs on an ha server and connects from it to the load balancer.
     allow("servers", "consulApiLb", "tcp", PORTS.consulHttps, "SSM tunnel through a server to the internal API load balancer");
+    // The rollout engine's Lambda reads and writes rollout state and splitters through the load balancer.
+    allow("rolloutEngine", "consulApiLb", "tcp", PORTS.consulHttps, "rollout engine to the internal API load balancer");
 
     rules.push({
         group: "consulApiLb",
@@ -99,7 +101,7 @@ export function securityGroupRules(options: RuleOptions): SecurityGroupRule[] {
             });
         }
     }
-    for (const group of ["servers", "meshTasks", "gateway", "controller"] as const) {
+    for (const group of ["servers", "meshTasks", "gateway", "controller", "rolloutEngine"] as const) {
         rules.push({
             group,
             direction: "egress",

@@ -5,7 +5,8 @@ import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { consulServersDocument } from "../../../src/ecs/render/consulEcsConfig";
 import { appEnvironment, controllerTask, gatewayTask, MeshTask, serviceTask } from "../../../src/ecs/render/containers";
-import { CA_ARN, DB_PASSWORD_ARN, FAKE_SERVICE, GREEN_API_KEY_ARN, inventory, orders, platform } from "../../support/meshFixtures";
+import { FAKE_SERVICE, inventory, orders, platform } from "../../support/meshFixtures";
+import { CA_ARN, DB_PASSWORD_ARN, GREEN_API_KEY_ARN } from "../../support/fakeArns";
 
 /** What ECS receives: the definitions as JSON, so absent and undefined fields look the same. */
 function sent(task: { containerDefinitions: ContainerDefinition[] }): Record<string, ContainerDefinition> {

@@ -1,7 +1,7 @@
 // The pure IAM policy documents: each role gets exactly what it uses.
 import { expect } from "chai";
 import { controllerTaskRolePolicy, discoversWithAwsApi, ecrRepositoryArn, executionRolePolicy, meshTaskRolePolicy, secretArn } from "../../../src/ecs/render/taskPolicies";
-import { CA_ARN, DB_PASSWORD_ARN } from "../../support/meshFixtures";
+import { CA_ARN, DB_PASSWORD_ARN, DB_SECRET_ARN } from "../../support/fakeArns";
 
 const ROLE = "arn:aws:iam::123456789012:role/consul-ecs/orders-blue-task-1234567";
 const LOG_GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/bluegreen/dev";
@@ -36,7 +36,7 @@ describe("IAM policy documents", () => {
                 Sid: "ReadInjectedSecrets",
                 Effect: "Allow",
                 Action: ["secretsmanager:GetSecretValue"],
-                Resource: [CA_ARN, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-Xy12Zw"],
+                Resource: [CA_ARN, DB_SECRET_ARN],
             },
             { Sid: "DecryptInjectedSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: kms },
             { Sid: "WriteContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${LOG_GROUP}:log-stream:*` },

@@ -1,50 +1,25 @@
-// The offline policy check: `npm run plan -- --stack <s> --policy` and `npm run policy -- <plan.json>`
-// over the example stacks, over saved plans made unsafe on purpose, and its exit codes.
+// The offline policy check from the command line: `npm run plan -- --stack <s> --policy` and
+// `npm run policy -- <plan.json>` over the example stacks, over saved plans made unsafe on purpose,
+// and their exit codes.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { plan as planCommand, planToJson } from "../../cli/plan/main";
-import { policy as policyCommand } from "../../cli/policy/main";
-import { mockId } from "../../cli/policy/policyArgs";
-import { checkPlan } from "../../cli/policy/check";
-import { UsageError } from "../../src/offline/errors";
-import * as meshNames from "../../src/mesh/names";
-import * as packNames from "../../policies/rules/names";
-import { policies } from "../../policies/rules";
-import { plan, ROOT } from "../support/harness";
-import { edit, messages, resource, safeStack, T } from "../support/policyFixtures";
+import { plan as planCommand, planToJson } from "../../../cli/plan/main";
+import { policy as policyCommand } from "../../../cli/policy/main";
+import { mockId } from "../../../cli/policy/policyArgs";
+import { UsageError } from "../../../src/offline/errors";
+import { policies } from "../../../policies/rules";
+import { plan, ROOT } from "../../support/harness";
+import { resource } from "../../support/policyFixtures";
+import { T } from "../../support/typeTokens";
 
 async function run(command: (argv: string[], write: (t: string) => void) => Promise<number>, argv: string[]): Promise<{ code: number; out: string }> {
     const out: string[] = [];
     const code = await command(argv, (t) => out.push(t));
     return { code, out: out.join("\n") };
 }
-
-describe("the policy pack's rules", () => {
-    it("have unique names, descriptions and an enforcement level each", () => {
-        const names = policies.map((p) => p.name);
-        expect(new Set(names).size).to.equal(names.length);
-        for (const p of policies) {
-            expect(p.description, p.name).to.have.length.above(40);
-            expect(["mandatory", "advisory"], p.name).to.include(p.enforcementLevel);
-        }
-        expect(policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).to.deep.equal(["consul-servers-tls-acls-nonprod"]);
-    });
-
-    it("use the program's own names (the pack keeps copies of them)", () => {
-        expect(packNames.MESH_TAG).to.equal(meshNames.MESH_TAG);
-        expect(packNames.GATEWAY_LISTENER_PORT).to.equal(meshNames.GATEWAY_LISTENER.port);
-        expect(packNames.COLOUR_META_KEY).to.equal(meshNames.COLOUR_META_KEY);
-        expect(packNames.isProductionStack("prod") && packNames.isProductionStack("eu-prod") && !packNames.isProductionStack("products")).to.equal(true);
-    });
-
-    it("accept a complete safe stack, named prod or dev", async () => {
-        expect(await messages(safeStack("prod"))).to.deep.equal([]);
-        expect(await messages(safeStack("dev"))).to.deep.equal([]);
-    });
-});
 
 describe("npm run plan -- --policy", () => {
     for (const stack of ["dev", "prod"]) {
@@ -130,39 +105,5 @@ describe("npm run policy -- <plan.json>", () => {
         const violation = runCli([file]);
         expect(violation.stdout).to.match(/^mandatory\s+secrets-kms-encrypted {2}aws:secretsmanager\/secret:Secret "plain-secret"/);
         expect(violation.status).to.equal(1);
-    });
-});
-
-describe("checkPlan", () => {
-    it("reports stack-level violations without a resource", async () => {
-        const records = safeStack("prod");
-        const second = resource(T.lb, "second-alb", { loadBalancerType: "application" }, { stack: "prod" });
-        const report = await checkPlan("prod", [...records, second]);
-        const stackWide = report.violations.filter((v) => v.resource === undefined);
-        expect(stackWide.map((v) => v.policy)).to.deep.equal(["only-gateway-alb-internet-facing"]);
-    });
-});
-
-describe("checkPlan on plans shaped in other ways", () => {
-    it("checks a saved plan as the stack its document names, whatever its URNs say", async () => {
-        const devServer = resource(T.td, "consul-dev-server-td", { containerDefinitions: JSON.stringify([{ name: "consul-server", image: "hashicorp/consul:2.0.1", command: ["agent", "-server"] }]) }, { stack: "dev" });
-        const devPlan = [...safeStack("dev"), devServer];
-        expect((await checkPlan("dev", devPlan)).violations.filter((v) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
-        const asProd = await checkPlan("prod", devPlan);
-        expect(asProd.violations.map((v) => v.policy)).to.include("production-consul-servers-ha");
-        expect(asProd.violations.find((v) => v.policy === "production-consul-servers-ha")?.resource?.urn).to.match(/^urn:pulumi:prod::/);
-    });
-
-    it("treats awsx's ECS service components as ECS services (offline plans see only the component)", async () => {
-        const toGreen = [
-            { service: "orders", serviceSubset: "blue", weight: 0 },
-            { service: "orders", serviceSubset: "green", weight: 100 },
-        ];
-        const records = edit(safeStack(), "orders-splitter", (i) => ({ ...i, splits: toGreen })).map((r) =>
-            r.name.startsWith("orders-") && r.type === T.service ? { ...r, type: "awsx:ecs:FargateService", urn: r.urn.replace(T.service, "awsx:ecs:FargateService") } : r,
-        );
-        expect((await checkPlan("prod", records)).violations).to.deep.equal([]);
-        const stopped = edit(records, "orders-green", (i) => ({ ...i, desiredCount: 0, networkConfiguration: { assignPublicIp: true } }));
-        expect((await checkPlan("prod", stopped)).violations.map((v) => v.policy)).to.deep.equal(["weight-only-on-running-colours", "no-public-ip"]);
     });
 });

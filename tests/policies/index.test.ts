@@ -11,7 +11,8 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { AnalyzerInfo, AnalyzerResource, AnalyzerResourceOptions, AnalyzeResponse, AnalyzeStackRequest, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
 import { mockId } from "../../cli/policy/policyArgs";
 import { policies } from "../../policies/rules";
-import { resource, safeStack, T } from "../support/policyFixtures";
+import { resource, safeStack } from "../support/policyFixtures";
+import { T } from "../support/typeTokens";
 
 const POLICIES_DIR = path.join(__dirname, "..", "..", "policies");
 

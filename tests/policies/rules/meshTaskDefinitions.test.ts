@@ -1,8 +1,8 @@
-// The mesh task rules: mesh-task-definitions and mesh-services-propagate-tags.
+// policies/rules/meshTaskDefinitions.ts: mesh-task-definitions.
 import { expect } from "chai";
-import { meshServicesPropagateTags } from "../../policies/rules/meshServicesPropagateTags";
-import { meshTaskDefinitions } from "../../policies/rules/meshTaskDefinitions";
-import { edit, meshContainers, messages, resource, safeStack, T } from "../support/policyFixtures";
+import { meshTaskDefinitions } from "../../../policies/rules/meshTaskDefinitions";
+import { meshContainers, messages, resource, safeStack } from "../../support/policyFixtures";
+import { T } from "../../support/typeTokens";
 
 type Def = Record<string, unknown> & { name: string };
 const meshTask = (containers: Record<string, unknown>[], extra: Record<string, unknown> = {}) =>
@@ -61,24 +61,5 @@ describe("policy mesh-task-definitions", () => {
         expect(await messages([meshTask([], { containerDefinitions: "[secret]" })], meshTaskDefinitions)).to.deep.equal([
             "mesh-task-definitions: containerDefinitions is a secret, so a secret value is written into the task definition in plain text",
         ]);
-    });
-});
-
-describe("policy mesh-services-propagate-tags", () => {
-    it("accepts mesh services that propagate task definition tags", async () => {
-        expect(await messages(safeStack(), meshServicesPropagateTags)).to.deep.equal([]);
-    });
-
-    it("rejects a mesh service that does not propagate them", async () => {
-        const stack = edit(safeStack(), "inventory-blue", (i) => ({ ...i, propagateTags: "SERVICE" }));
-        expect(await messages(stack, meshServicesPropagateTags)).to.deep.equal([
-            'mesh-services-propagate-tags: ECS service "inventory-blue" runs mesh task definition aws:ecs/taskDefinition:TaskDefinition "inventory-blue-td" but propagateTags is "SERVICE"; set "TASK_DEFINITION" or the consul-ecs controller deregisters its tasks',
-        ]);
-    });
-
-    it("leaves services of task definitions outside the mesh alone", async () => {
-        const td = resource(T.td, "batch-td", { containerDefinitions: "[]", tags: {} });
-        const service = resource(T.service, "batch", { taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/batch:1" }, { dependsOn: [td] });
-        expect(await messages([td, service], meshServicesPropagateTags)).to.deep.equal([]);
     });
 });

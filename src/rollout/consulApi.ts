@@ -1,0 +1,108 @@
+// The Consul HTTP API calls of the rollout engine, thin: KV reads and check-and-set writes
+// (GET /v1/kv/<key>, PUT /v1/kv/<key>?cas=<index>, GET ?recurse) and the service-splitter config
+// entry (GET /v1/config/service-splitter/<name>, PUT /v1/config). Every decision is elsewhere.
+import type { AxiosInstance } from "axios";
+import { ConsulHttpError, ConsulHttpOptions, consulAxios, consulHttpClient } from "../consul/httpClient";
+import type { ConsulKvEntry, Weights } from "./contract";
+
+export interface KvDocument<T> {
+    readonly value: T;
+    readonly modifyIndex: number;
+}
+
+export interface RolloutConsulApi {
+    /** The key's JSON document and ModifyIndex, or undefined when the key does not exist. */
+    getJson<T>(key: string): Promise<KvDocument<T> | undefined>;
+    /** Every document under `prefix` (GET ?recurse), by key; {} when there is none. */
+    listJson<T>(prefix: string): Promise<Record<string, T>>;
+    /** Check-and-set: writes only if the key's ModifyIndex is still `index` (0: only if absent). */
+    casJson(key: string, value: unknown, index: number): Promise<boolean>;
+    /** A service's live split as its service-splitter says, or undefined when it has none. */
+    getSplit(service: string): Promise<Weights | undefined>;
+    /** Writes the service's service-splitter with these weights (the engine is its one writer). */
+    putSplit(service: string, weights: Weights): Promise<void>;
+    passingInstances(service: string, colour: string): Promise<number>;
+}
+
+interface SplitterEntry {
+    readonly Splits?: readonly { readonly Weight?: number; readonly ServiceSubset?: string }[];
+}
+
+/** The body of PUT /v1/config for a service's splitter: the same fields the Pulumi resource writes. */
+export function splitterEntry(service: string, weights: Weights): Record<string, unknown> {
+    return {
+        Kind: "service-splitter",
+        Name: service,
+        Splits: (["blue", "green"] as const).map((colour) => ({ Weight: weights[colour], Service: service, ServiceSubset: colour })),
+    };
+}
+
+/** Weights per colour from a splitter entry Consul answered (a subset listed twice adds up). */
+export function weightsOfEntry(entry: SplitterEntry): Weights {
+    const sum = (colour: string) => (entry.Splits ?? []).filter((s) => s.ServiceSubset === colour).reduce((total, s) => total + (s.Weight ?? 0), 0);
+    return { blue: sum("blue"), green: sum("green") };
+}
+
+export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
+    const http: AxiosInstance = consulAxios(options);
+    const health = consulHttpClient(options);
+    const fail = (what: string, status: number, data: unknown) =>
+        new ConsulHttpError(`${what} on ${options.address} answered ${status}: ${typeof data === "string" ? data.trim() : JSON.stringify(data)}`, status);
+    async function call(method: "get" | "put", path: string, config: { params?: Record<string, string>; data?: unknown } = {}) {
+        try {
+            return await http.request({ method, url: path, params: config.params, data: config.data, headers: { "Content-Type": "application/json" } });
+        } catch (err) {
+            throw new ConsulHttpError(`${method.toUpperCase()} ${path} on ${options.address} failed: ${(err as Error).message}`);
+        }
+    }
+    const decode = <T>(entry: ConsulKvEntry): T => JSON.parse(Buffer.from(entry.Value ?? "", "base64").toString("utf8")) as T;
+
+    return {
+        async getJson<T>(key: string) {
+            const response = await call("get", `/v1/kv/${key}`);
+            if (response.status === 404) {
+                return undefined;
+            }
+            if (response.status !== 200 || !Array.isArray(response.data) || response.data.length !== 1) {
+                throw fail(`GET /v1/kv/${key}`, response.status, response.data);
+            }
+            const entry = response.data[0] as ConsulKvEntry;
+            return { value: decode<T>(entry), modifyIndex: entry.ModifyIndex };
+        },
+        async listJson<T>(prefix: string) {
+            const response = await call("get", `/v1/kv/${prefix}`, { params: { recurse: "true" } });
+            if (response.status === 404) {
+                return {};
+            }
+            if (response.status !== 200 || !Array.isArray(response.data)) {
+                throw fail(`GET /v1/kv/${prefix}?recurse`, response.status, response.data);
+            }
+            return Object.fromEntries((response.data as ConsulKvEntry[]).map((entry) => [entry.Key, decode<T>(entry)]));
+        },
+        async casJson(key, value, index) {
+            const response = await call("put", `/v1/kv/${key}`, { params: { cas: String(index) }, data: JSON.stringify(value) });
+            if (response.status !== 200 || typeof response.data !== "boolean") {
+                throw fail(`PUT /v1/kv/${key}?cas=${index}`, response.status, response.data);
+            }
+            return response.data;
+        },
+        async getSplit(service) {
+            const path = `/v1/config/service-splitter/${encodeURIComponent(service)}`;
+            const response = await call("get", path);
+            if (response.status === 404) {
+                return undefined;
+            }
+            if (response.status !== 200 || typeof response.data !== "object" || response.data === null) {
+                throw fail(`GET ${path}`, response.status, response.data);
+            }
+            return weightsOfEntry(response.data as SplitterEntry);
+        },
+        async putSplit(service, weights) {
+            const response = await call("put", "/v1/config", { data: JSON.stringify(splitterEntry(service, weights)) });
+            if (response.status !== 200 || response.data !== true) {
+                throw fail(`PUT /v1/config (service-splitter ${service})`, response.status, response.data);
+            }
+        },
+        passingInstances: (service, colour) => health.passingInstances(service, colour),
+    };
+}

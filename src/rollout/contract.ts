@@ -1,0 +1,365 @@
+// The contract between the rollout engine (Step Functions + the tick Lambda) and every client of it
+// (`npm run flip`, the stack's Release resource, an operator with curl). It is the durable state in
+// Consul KV, the control commands, the key layout and how each side writes, and how a state maps
+// to a health and an exit code. Plain types and pure helpers only: no I/O, no Pulumi, no AWS SDK,
+// so the client can import it without pulling in the engine.
+//
+// STABILITY: the client CLI is built against this file. Changes are additive only (new optional
+// fields, new helpers); a field is never renamed or removed and a meaning never changes.
+// `ROLLOUT_SCHEMA_VERSION` rises when something is added that a reader may want to detect.
+
+export const ROLLOUT_SCHEMA_VERSION = 1;
+
+/** The two colours (the same as the stack config's; repeated so clients need nothing else). */
+export type Colour = "blue" | "green";
+
+// ---------------------------------------------------------------------------------------------
+// Consul KV layout. One Consul cluster per stack, so the prefix needs no stack name.
+//
+//   bluegreen/rollout/current               RolloutState of the latest rollout, running or ended.
+//                                           Written only by the engine, always with ?cas=<ModifyIndex>
+//                                           (?cas=0 when the key does not exist yet).
+//   bluegreen/rollout/command               ControlCommand: the one pending command slot. Written by
+//                                           clients with CAS (rules below); never deleted by the engine,
+//                                           which records the id it applied in state.lastCommandId.
+//   bluegreen/rollout/history/<key>         HistoryRecord of each ended rollout, written once by the
+//                                           engine with ?cas=0. <key> = historyKeySuffix(): sorts by time.
+//
+// Reading (documented Consul KV API): GET /v1/kv/<key> answers 200 with a JSON list of one entry
+// { Key, Value (base64 of the JSON document), ModifyIndex, CreateIndex, Flags, LockIndex }, or 404
+// when the key does not exist. GET /v1/kv/bluegreen/rollout/history/?recurse answers every record.
+// Writing: PUT /v1/kv/<key>?cas=<index> with the raw JSON document as body answers `true` or `false`.
+// Every request carries the token as X-Consul-Token, over HTTPS (8501) with the stack's CA.
+// A service's live split (what `status` shows): GET /v1/config/service-splitter/<service> answers
+// { Kind, Name, Splits: [{ Weight, Service, ServiceSubset: "blue" | "green" }], ModifyIndex, ... }
+// or 404 while the service has no splitter (src/rollout/consulApi.ts weightsOfEntry reads it).
+// ---------------------------------------------------------------------------------------------
+
+export const ROLLOUT_KV_PREFIX = "bluegreen/rollout/";
+export const ROLLOUT_STATE_KEY = `${ROLLOUT_KV_PREFIX}current`;
+export const ROLLOUT_COMMAND_KEY = `${ROLLOUT_KV_PREFIX}command`;
+export const ROLLOUT_HISTORY_PREFIX = `${ROLLOUT_KV_PREFIX}history/`;
+
+/** One entry of GET /v1/kv/<key> as Consul documents it. */
+export interface ConsulKvEntry {
+    readonly Key: string;
+    /** Base64 of the stored bytes; null for a key stored with an empty body. */
+    readonly Value: string | null;
+    readonly CreateIndex: number;
+    readonly ModifyIndex: number;
+    readonly LockIndex: number;
+    readonly Flags: number;
+}
+
+/** The history key of a rollout: its start time in sortable form, then its id. */
+export function historyKeySuffix(startedAt: string, rolloutId: string): string {
+    return `${startedAt.replace(/[-:.]/g, "")}-${rolloutId}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a rollout is asked to do (the Release resource's StartExecution input, kept in the state).
+// ---------------------------------------------------------------------------------------------
+
+export type Weights = Readonly<Record<Colour, number>>;
+
+/** The gates of one service, judged by the engine before each step and during each bake. */
+export interface ServiceGateSpec {
+    /** Passing instances each colour needs while it has weight above 0 (from `gate.minHealthy` or the colour's count). */
+    readonly required: Readonly<Record<Colour, number>>;
+    /** CloudWatch alarms that must not be in ALARM. */
+    readonly alarms: readonly string[];
+    /** Consecutive failed checks after which the gate fails and the release rolls back. */
+    readonly failureThreshold: number;
+    /** `gate.skip`: health is not judged for this service (alarms still are). */
+    readonly skipHealth: boolean;
+    /**
+     * Metric analysis settings (issue 12: green compared with blue), when the service asks for it.
+     * The engine judges it through its analysis dependency as gate `analysis:<service>`; a verdict
+     * of "inconclusive" holds the step without counting as a failed check.
+     */
+    readonly analysis?: Readonly<Record<string, unknown>>;
+}
+
+export interface ServiceReleaseSpec {
+    readonly service: string;
+    /** The desired split: the service's `traffic` in the stack file. */
+    readonly to: Weights;
+    /** Services this one calls that are also in the release (promote: callees first). */
+    readonly upstreams: readonly string[];
+    readonly gate: ServiceGateSpec;
+}
+
+export interface RolloutStrategy {
+    /**
+     * Percent of the way from the live split to the desired one, rising, each 1..100; 100 is
+     * implied as the last step. [] = one step straight to the desired split.
+     */
+    readonly steps: readonly number[];
+    /** Bake after a step, in seconds (0 = none). */
+    readonly bakeSeconds: number;
+    /** true: bake after every step; false: one bake, after the last step only. */
+    readonly bakeEachStep: boolean;
+    /** Seconds between two checks of the gates (the Wait between ticks). */
+    readonly checkIntervalSeconds: number;
+    /**
+     * Before the first step only: how long (from the start) failing health checks hold the rollout
+     * instead of counting as failures, so that a `pulumi up` that starts a colour's tasks and moves
+     * weight to it in one go waits for them. Alarm checks always count. Absent = 300.
+     */
+    readonly readyTimeoutSeconds?: number;
+}
+
+/** The desired state of a release of one or more services, as the stack file says. */
+export interface ReleaseSpec {
+    readonly stack: string;
+    /** In dependency order, callees first (the order steps are written when promoting). */
+    readonly services: readonly ServiceReleaseSpec[];
+    readonly strategy: RolloutStrategy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durable state (bluegreen/rollout/current).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * - pending: the execution started; the engine has not read the live split yet.
+ * - progressing: checking gates before the next step, or writing it.
+ * - baking: at a step, waiting its bake time while the gates are checked.
+ * - paused: held by an operator (`pause`) until `resume`, `promote` or `abort`; gates still checked.
+ * - promoted: every service reached its desired split. Terminal, healthy.
+ * - rolled-back: a gate failed; the engine restored the split the rollout started from. Terminal, degraded.
+ * - aborted: an operator aborted; the engine restored the starting split. Terminal, degraded.
+ * - failed: the engine itself failed (the state machine's Catch); it tried to restore the starting
+ *   split, `restored` says whether that worked. Terminal, degraded.
+ */
+export const ROLLOUT_PHASES = ["pending", "progressing", "baking", "paused", "promoted", "rolled-back", "aborted", "failed"] as const;
+export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
+export const TERMINAL_PHASES: readonly RolloutPhase[] = ["promoted", "rolled-back", "aborted", "failed"];
+
+export function isTerminal(phase: RolloutPhase): boolean {
+    return TERMINAL_PHASES.includes(phase);
+}
+
+/** One planned step: the split of every service of the release once the step is written. */
+export interface RolloutStep {
+    /** Percent of the way (100 = the desired split). */
+    readonly percent: number;
+    readonly weights: Readonly<Record<string, Weights>>;
+    /** Bake after this step, seconds. */
+    readonly bakeSeconds: number;
+}
+
+/** The outcome of one gate check, with the figures it used. */
+export interface GateCheck {
+    readonly at: string;
+    readonly ok: boolean;
+    /** One line, for example "orders/green has 1 passing instance of 2 required (weight 10%)". */
+    readonly message: string;
+    /** Not ok, but not a failure either (too little traffic to judge): the step holds, nothing counts. */
+    readonly inconclusive?: boolean;
+    /** The figures the check used (analysis gates), for history and status. */
+    readonly figures?: Readonly<Record<string, number>>;
+}
+
+/** A gate: `health:<service>`, `alarm:<alarm name>` or `analysis:<service>`. */
+export interface GateState {
+    readonly gate: string;
+    readonly consecutiveFailures: number;
+    readonly failureThreshold: number;
+    readonly last?: GateCheck;
+}
+
+export interface RolloutEvent {
+    readonly at: string;
+    readonly message: string;
+}
+
+export interface RolloutState {
+    readonly schemaVersion: number;
+    /** Also the Step Functions execution name. */
+    readonly rolloutId: string;
+    /** sha256 of the canonical ReleaseSpec: the same desired state gives the same hash. */
+    readonly specHash: string;
+    readonly spec: ReleaseSpec;
+    readonly phase: RolloutPhase;
+    /** Who started it (the `pulumi up` user and host), and how. */
+    readonly requestedBy: string;
+    readonly startedAt: string;
+    readonly updatedAt: string;
+    readonly endedAt?: string;
+    /** The live split of each service when the rollout started (what a rollback restores). */
+    readonly from: Readonly<Record<string, Weights>>;
+    readonly steps: readonly RolloutStep[];
+    /** Index of the last step written; -1 before the first. */
+    readonly stepIndex: number;
+    /** When the current step was written (ISO). */
+    readonly stepStartedAt?: string;
+    /** End of the current bake (ISO), while baking. */
+    readonly bakeUntil?: string;
+    /** When the engine will look again (ISO); absent once terminal. */
+    readonly nextCheckAt?: string;
+    readonly gates: readonly GateState[];
+    /** Who paused and when, while paused. */
+    readonly pausedBy?: string;
+    readonly pausedAt?: string;
+    /** The id of the last ControlCommand applied (or refused); a command with this id is done. */
+    readonly lastCommandId?: string;
+    /** Why it ended, for any terminal phase but promoted; the gate's message for rolled-back. */
+    readonly reason?: string;
+    /** failed only: whether the starting split was written back. */
+    readonly restored?: boolean;
+    /** The latest events, oldest first, at most MAX_EVENTS. */
+    readonly events: readonly RolloutEvent[];
+    /** Every command applied, in order (what history records). */
+    readonly commandLog?: readonly AppliedCommand[];
+}
+
+export interface AppliedCommand {
+    readonly kind: CommandKind;
+    readonly issuedBy: string;
+    readonly at: string;
+}
+
+export const MAX_EVENTS = 50;
+
+// ---------------------------------------------------------------------------------------------
+// Control commands (bluegreen/rollout/command).
+//
+// A client writes a command like this:
+//   1. GET bluegreen/rollout/current; refuse if there is none or its phase is terminal (a command
+//      applies to a running rollout only) and take its rolloutId.
+//   2. GET bluegreen/rollout/command. If it exists and its id is not state.lastCommandId, another
+//      command is pending: refuse ("a <kind> from <issuedBy> is pending") or wait one check interval.
+//   3. PUT bluegreen/rollout/command?cas=<its ModifyIndex> (cas=0 when it did not exist) with the new
+//      ControlCommand (a fresh random id, the rolloutId from step 1). `false` means another client
+//      wrote first: start again at 1.
+//   4. Watch bluegreen/rollout/current until lastCommandId is the command's id: it was applied then
+//      (or refused: the last event says why). The engine applies it at its next tick, at most one
+//      check interval later.
+// The engine ignores a command whose rolloutId is not the current rollout's (a stale command).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * - pause: hold at the current step (no further step; gates still checked and still roll back).
+ * - resume: continue a paused rollout (its bake restarts from the resume).
+ * - promote: skip the rest of the current bake and write the next step now (at the last step:
+ *   end promoted now).
+ * - promote-full: make the desired split the next step, with no bake, skipping every remaining
+ *   step and bake; it ends promoted at the check after it is written.
+ *   Neither skips the gates: a step is written only when every gate passes for it (the weighted
+ *   colours have their passing instances, no gated alarm is in ALARM); until then it holds.
+ * - abort: restore the starting split now; the rollout ends `aborted`.
+ */
+export const COMMAND_KINDS = ["pause", "resume", "promote", "promote-full", "abort"] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
+
+export interface ControlCommand {
+    /** Random, unique (for example crypto.randomUUID()). */
+    readonly id: string;
+    readonly rolloutId: string;
+    readonly kind: CommandKind;
+    /** `user@host` of the client. */
+    readonly issuedBy: string;
+    readonly issuedAt: string;
+    readonly reason?: string;
+}
+
+/** The client's rule of step 2: may a new command be written over `existing`? */
+export function commandSlotFree(existing: ControlCommand | undefined, state: RolloutState): boolean {
+    return existing === undefined || existing.id === state.lastCommandId || existing.rolloutId !== state.rolloutId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// History (bluegreen/rollout/history/<key>).
+// ---------------------------------------------------------------------------------------------
+
+export interface HistoryRecord {
+    readonly rolloutId: string;
+    readonly requestedBy: string;
+    readonly startedAt: string;
+    readonly endedAt: string;
+    readonly from: Readonly<Record<string, Weights>>;
+    readonly to: Readonly<Record<string, Weights>>;
+    readonly result: RolloutPhase;
+    readonly reason?: string;
+    /** The commands applied during the rollout, in order. */
+    readonly commands: readonly AppliedCommand[];
+    /** Each gate as it stood at the end: its last check, with the figures it used. */
+    readonly gates?: readonly GateState[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health and exit codes, after `kubectl argo rollouts status` (0 when healthy, an error otherwise).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * - Healthy: no rollout ran, or the last one promoted and the live split equals its desired split.
+ * - Progressing: a rollout is running (pending, progressing, baking).
+ * - Paused: a rollout is held by an operator.
+ * - Degraded: the last rollout was rolled back, aborted or failed (git says the new split, the
+ *   platform runs the old one and says so), or the live split differs from what the state says.
+ */
+export type RolloutHealth = "Healthy" | "Progressing" | "Paused" | "Degraded";
+
+export function healthOf(state: RolloutState | undefined): RolloutHealth {
+    if (state === undefined) {
+        return "Healthy";
+    }
+    switch (state.phase) {
+        case "promoted":
+            return "Healthy";
+        case "paused":
+            return "Paused";
+        case "pending":
+        case "progressing":
+        case "baking":
+            return "Progressing";
+        default:
+            return "Degraded";
+    }
+}
+
+/**
+ * Exit codes of every client command:
+ * - 0 OK: healthy (status), or the command was applied.
+ * - 1 DEGRADED: a gate failed / rolled back / aborted / failed, or the live split differs from the state.
+ * - 2 INVALID_INPUT: bad arguments or config, no rollout to control, a command slot taken.
+ * - 3 INTERNAL: Consul or AWS unreachable, an unreadable state, a bug.
+ * - 4 NOT_DONE: still Progressing or Paused when `status` (without --watch, or at --timeout) returned.
+ */
+export const EXIT_CODES = { OK: 0, DEGRADED: 1, INVALID_INPUT: 2, INTERNAL: 3, NOT_DONE: 4 } as const;
+
+export function exitCodeOf(health: RolloutHealth): number {
+    switch (health) {
+        case "Healthy":
+            return EXIT_CODES.OK;
+        case "Degraded":
+            return EXIT_CODES.DEGRADED;
+        default:
+            return EXIT_CODES.NOT_DONE;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine's resources, as stack outputs (`pulumi stack output rollout`), for clients.
+// ---------------------------------------------------------------------------------------------
+
+export interface RolloutEngineOutputs {
+    readonly stateMachineArn: string;
+    readonly functionName: string;
+    /** Consul KV prefix of the state (ROLLOUT_KV_PREFIX). */
+    readonly kvPrefix: string;
+    /** Secrets Manager ARN of the engine's Consul token (the engine reads it; clients use their own token). */
+    readonly tokenSecretArn: string;
+}
+
+/**
+ * A rollout's id, also its Step Functions execution name (at most 80 letters, digits, `-`, `_`):
+ * `<stack>-<first 16 hex of specHash>-<attempt>`. The same desired state gives the same id, so a
+ * retried `pulumi up` attaches to the running execution instead of starting a second; `attempt`
+ * rises only when an earlier attempt of the same desired state has ended.
+ */
+export function rolloutIdFor(stack: string, specHash: string, attempt: number): string {
+    const safeStack = stack.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 50);
+    return `${safeStack}-${specHash.slice(0, 16)}-${attempt}`;
+}

@@ -1,0 +1,146 @@
+import * as aws from "@pulumi/aws";
+import * as consul from "@pulumi/consul";
+import * as pulumi from "@pulumi/pulumi";
+import { engineBundle } from "./bundle";
+import { ROLLOUT_KV_PREFIX } from "./contract";
+import { ENGINE_ENV } from "./lambda";
+import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy } from "./render/enginePolicies";
+import { serviceTrustPolicy } from "../iam/policyDocument";
+import { rolloutStateMachine } from "./render/stateMachine";
+
+export interface RolloutEngineArgs {
+    /** The mesh services whose splitters the engine writes. */
+    readonly services: readonly string[];
+    /** Every CloudWatch alarm any service is gated on (DescribeAlarms, and the EventBridge rule). */
+    readonly alarmNames: readonly string[];
+    readonly region: string;
+    readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The engine's security group (8501 to the internal API load balancer, HTTPS out). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** The servers' Consul provider and readiness gate: the engine's policy and token are written through it. */
+    readonly consulProvider: consul.Provider;
+    readonly consulReady: pulumi.Resource;
+    /** `host:port` the Lambda reaches Consul at: always the internal load balancer, never an operator's tunnel. */
+    readonly consulAddress: pulumi.Input<string>;
+    readonly tlsServerName: string;
+    readonly caCertSecretArn: pulumi.Input<string>;
+    /** The stack's KMS key: it encrypts the token's secret, and the Lambda decrypts both secrets with it. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly logRetentionDays: number;
+    readonly tags?: Record<string, string>;
+}
+
+/**
+ * The platform's rollout engine, part of every stack: one tick Lambda in the private subnets
+ * (Node.js 22, its own security group, a Consul token allowed exactly what it writes, read from
+ * Secrets Manager at cold start), a Standard Step Functions state machine that runs one execution
+ * per rollout, and, when any service is gated on alarms, an EventBridge rule that invokes the Lambda
+ * as soon as one of them goes into ALARM. The rollout's state lives in Consul KV under
+ * `bluegreen/rollout/`.
+ */
+export class RolloutEngine extends pulumi.ComponentResource {
+    public readonly stateMachineArn: pulumi.Output<string>;
+    public readonly functionName: pulumi.Output<string>;
+    public readonly tokenSecretArn: pulumi.Output<string>;
+
+    constructor(name: string, args: RolloutEngineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bluegreen:rollout:RolloutEngine", name, {}, opts);
+        const stack = pulumi.getStack();
+        const tags = { ...args.tags };
+        const consulOpts = { parent: this, provider: args.consulProvider, dependsOn: [args.consulReady] };
+        const functionName = `${stack}-${name}-tick`;
+        const stateMachineName = `${stack}-${name}`;
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+
+        const policy = new consul.AclPolicy(`${name}-policy`, { name: `${stack}-rollout-engine`, description: `rollout engine of stack ${stack}`, rules: engineAclRules(args.services) }, consulOpts);
+        const token = new consul.AclToken(`${name}-token`, { description: `rollout engine of stack ${stack}`, policies: [policy.name], local: false }, consulOpts);
+        const secret = new aws.secretsmanager.Secret(
+            `${name}-token`,
+            { namePrefix: `bluegreen/${stack}/rollout-engine-token-`, description: `Consul ACL token of the rollout engine (stack ${stack})`, kmsKeyId: args.kmsKeyArn, tags },
+            { parent: this },
+        );
+        const tokenValue = pulumi.secret(consul.getAclTokenSecretIdOutput({ accessorId: token.accessorId }, { parent: this, provider: args.consulProvider }).secretId);
+        const secretVersion = new aws.secretsmanager.SecretVersion(`${name}-token`, { secretId: secret.id, secretString: tokenValue }, { parent: this });
+
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, tags }, { parent: this });
+        const functionRole = new aws.iam.Role(`${name}-function`, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")), tags }, { parent: this });
+        const functionPolicy = new aws.iam.RolePolicy(
+            `${name}-function`,
+            {
+                role: functionRole.id,
+                policy: pulumi
+                    .all([account, logGroup.arn, secret.arn, pulumi.output(args.caCertSecretArn), pulumi.output(args.kmsKeyArn)])
+                    .apply(([accountId, logGroupArn, tokenArn, caArn, kmsKeyArn]) =>
+                        JSON.stringify(engineFunctionPolicy({ region: args.region, accountId, logGroupArn, secretArns: [tokenArn, caArn], kmsKeyArn, alarmNames: args.alarmNames })),
+                    ),
+            },
+            { parent: this },
+        );
+        const bundle = engineBundle();
+        const fn = new aws.lambda.Function(
+            `${name}-tick`,
+            {
+                name: functionName,
+                description: `bluegreen rollout engine of stack ${stack}: one tick of a rollout (${ROLLOUT_KV_PREFIX} in Consul KV)`,
+                runtime: aws.lambda.Runtime.NodeJS22dX,
+                architectures: ["arm64"],
+                handler: "index.handler",
+                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) }),
+                sourceCodeHash: Buffer.from(bundle.sha256, "hex").toString("base64"),
+                role: functionRole.arn,
+                memorySize: 256,
+                timeout: 60,
+                vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.securityGroupId] },
+                environment: {
+                    variables: {
+                        [ENGINE_ENV.address]: args.consulAddress,
+                        [ENGINE_ENV.tlsServerName]: args.tlsServerName,
+                        [ENGINE_ENV.caSecretArn]: args.caCertSecretArn,
+                        [ENGINE_ENV.tokenSecretArn]: secret.arn,
+                    },
+                },
+                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                tags,
+            },
+            { parent: this, dependsOn: [functionPolicy, secretVersion, logGroup] },
+        );
+
+        const stateMachineArn = pulumi.interpolate`arn:aws:states:${args.region}:${account}:stateMachine:${stateMachineName}`;
+        const machineRole = new aws.iam.Role(`${name}-machine`, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("states.amazonaws.com")), tags }, { parent: this });
+        const machinePolicy = new aws.iam.RolePolicy(
+            `${name}-machine`,
+            { role: machineRole.id, policy: pulumi.all([fn.arn, stateMachineArn]).apply(([fnArn, smArn]) => JSON.stringify(engineStateMachinePolicy(fnArn, smArn))) },
+            { parent: this },
+        );
+        const machine = new aws.sfn.StateMachine(
+            `${name}-machine`,
+            {
+                name: stateMachineName,
+                type: "STANDARD",
+                roleArn: machineRole.arn,
+                definition: pulumi.all([fn.arn, stateMachineArn]).apply(([fnArn, smArn]) => JSON.stringify(rolloutStateMachine(fnArn, smArn))),
+                tags,
+            },
+            { parent: this, dependsOn: [machinePolicy] },
+        );
+
+        if (args.alarmNames.length > 0) {
+            const rule = new aws.cloudwatch.EventRule(
+                `${name}-alarms`,
+                { description: `bluegreen ${stack}: a rollout gate's alarm went into ALARM`, eventPattern: JSON.stringify(alarmEventPattern(args.alarmNames)), tags },
+                { parent: this },
+            );
+            const permission = new aws.lambda.Permission(
+                `${name}-alarms`,
+                { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+                { parent: this },
+            );
+            new aws.cloudwatch.EventTarget(`${name}-alarms`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [permission] });
+        }
+
+        this.stateMachineArn = machine.arn;
+        this.functionName = fn.name;
+        this.tokenSecretArn = secret.arn;
+        this.registerOutputs({ stateMachineArn: this.stateMachineArn, functionName: this.functionName, tokenSecretArn: this.tokenSecretArn });
+    }
+}

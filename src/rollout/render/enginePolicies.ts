@@ -1,0 +1,88 @@
+// The documents the rollout engine's resources carry: its Consul ACL policy, its two IAM roles'
+// trust and permissions, and the EventBridge pattern of the alarms it is gated on. Pure: names and
+// ARNs in, documents out, each granting only what the engine does.
+import { POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
+import { ROLLOUT_KV_PREFIX } from "../contract";
+
+/**
+ * What the engine's token may do in Consul: read and write the rollout's KV prefix, write each
+ * mesh service's service-splitter (Consul requires service:write on the entry's service for a
+ * service-splitter; there is no narrower rule), and read services and nodes for the health API
+ * and the config entries it reads back. Nothing else: no ACL, operator, intention or agent rights.
+ */
+export function engineAclRules(services: readonly string[]): string {
+    const writes = [...services]
+        .sort()
+        .map((service) => `service "${service}" {\n  policy = "write"\n}\n`)
+        .join("\n");
+    return `key_prefix "${ROLLOUT_KV_PREFIX}" {
+  policy = "write"
+}
+
+${writes}
+service_prefix "" {
+  policy = "read"
+}
+
+node_prefix "" {
+  policy = "read"
+}
+`;
+}
+
+export interface EngineFunctionPolicyInput {
+    readonly region: string;
+    readonly accountId: string;
+    readonly logGroupArn: string;
+    /** The engine's Consul token and the servers' CA certificate. */
+    readonly secretArns: readonly string[];
+    readonly kmsKeyArn: string;
+    /** The CloudWatch alarms the rollouts are gated on (DescribeAlarms). */
+    readonly alarmNames: readonly string[];
+}
+
+/** The tick Lambda's role: its logs, its two secrets, the gated alarms, and the VPC network interfaces Lambda manages for it. */
+export function engineFunctionPolicy(input: EngineFunctionPolicyInput): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [input.logGroupArn, `${input.logGroupArn}:*`] },
+        { Sid: "ReadConsulTokenAndCa", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...input.secretArns] },
+        { Sid: "DecryptSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: input.kmsKeyArn },
+        // DescribeNetworkInterfaces works only on "*" (Lambda developer guide, VPC configuration).
+        { Sid: "DescribeVpcInterfaces", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces"], Resource: "*" },
+        {
+            Sid: "ManageVpcInterfaces",
+            Effect: "Allow",
+            Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+            Resource: `arn:aws:ec2:${input.region}:${input.accountId}:*/*`,
+        },
+    ];
+    if (input.alarmNames.length > 0) {
+        statements.push({
+            Sid: "ReadGateAlarms",
+            Effect: "Allow",
+            Action: ["cloudwatch:DescribeAlarms"],
+            Resource: [...input.alarmNames].sort().map((name) => `arn:aws:cloudwatch:${input.region}:${input.accountId}:alarm:${name}`),
+        });
+    }
+    return { Version: POLICY_VERSION, Statement: statements };
+}
+
+/** The state machine's role: invoke the tick Lambda, and start its own successor execution. */
+export function engineStateMachinePolicy(functionArn: string, stateMachineArn: string): PolicyDocument {
+    return {
+        Version: POLICY_VERSION,
+        Statement: [
+            { Sid: "InvokeTick", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn, `${functionArn}:*`] },
+            { Sid: "HandOverToSuccessor", Effect: "Allow", Action: ["states:StartExecution"], Resource: stateMachineArn },
+        ],
+    };
+}
+
+/** EventBridge pattern: one of these alarms went into ALARM. */
+export function alarmEventPattern(alarmNames: readonly string[]): Record<string, unknown> {
+    return {
+        source: ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        detail: { alarmName: [...alarmNames].sort(), state: { value: ["ALARM"] } },
+    };
+}

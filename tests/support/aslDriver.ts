@@ -1,0 +1,280 @@
+// A tiny interpreter of the subset of the Amazon States Language that the rollout state machine
+// uses, so that the engine's code runs end to end on this machine through the REAL definition
+// (src/rollout/render/stateMachine.ts). It is NOT Step Functions: no durability, no history, no
+// concurrency, a virtual clock instead of time. It follows the spec's semantics for what it
+// supports (Pass, Task with lambda:invoke and states:startExecution, Choice, Wait with SecondsPath,
+// Succeed, Fail with Cause/CausePath; Parameters with ".$" paths and the intrinsics States.MathAdd
+// and States.Format; ResultSelector, ResultPath, Retry with backoff, Catch) and throws on anything
+// else rather than guess.
+
+export interface VirtualClock {
+    now(): Date;
+    advance(seconds: number): void;
+}
+
+export function virtualClock(start: Date): VirtualClock {
+    let ms = start.getTime();
+    return { now: () => new Date(ms), advance: (seconds) => (ms += seconds * 1000) };
+}
+
+export interface DriverServices {
+    /** lambda:invoke: the handler, called with the task's Payload. */
+    invoke(functionName: string, payload: unknown): Promise<unknown>;
+    /** states:startExecution (the hand-over to a successor execution). */
+    startExecution?(stateMachineArn: string, name: string, input: unknown): void;
+    clock: VirtualClock;
+    /** Called before each state is entered (tests use it to act "between" ticks). */
+    onState?(name: string, input: Json): void | Promise<void>;
+}
+
+export type Json = unknown;
+
+export interface ExecutionOutcome {
+    readonly status: "SUCCEEDED" | "FAILED";
+    readonly error?: string;
+    readonly cause?: string;
+    readonly output?: Json;
+    /** Every state entered, in order. */
+    readonly trace: string[];
+}
+
+class StatesError extends Error {
+    constructor(
+        readonly errorName: string,
+        readonly cause: string,
+    ) {
+        super(`${errorName}: ${cause}`);
+    }
+}
+
+function readPath(path: string, input: Json, context: Json): Json {
+    const [root, rest] = path.startsWith("$$") ? [context, path.slice(2)] : [input, path.slice(1)];
+    if (rest !== "" && !/^(\.[A-Za-z0-9_]+)+$/.test(rest)) {
+        throw new Error(`aslDriver: unsupported path ${path}`);
+    }
+    let value: unknown = root;
+    for (const key of rest.split(".").slice(1)) {
+        if (value === null || typeof value !== "object" || !(key in (value as object))) {
+            throw new StatesError("States.Runtime", `the path ${path} does not exist in the input`);
+        }
+        value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+}
+
+/** Evaluates a path or intrinsic-function expression (the value of a ".$" field). */
+function evaluate(expression: string, input: Json, context: Json): Json {
+    const text = expression.trim();
+    const call = /^(States\.[A-Za-z]+)\((.*)\)$/s.exec(text);
+    if (!call) {
+        if (text.startsWith("'")) {
+            return text.slice(1, -1);
+        }
+        if (/^-?\d+(\.\d+)?$/.test(text)) {
+            return Number(text);
+        }
+        return readPath(text, input, context);
+    }
+    const args = splitArguments(call[2]).map((a) => evaluate(a, input, context));
+    switch (call[1]) {
+        case "States.MathAdd":
+            return Number(args[0]) + Number(args[1]);
+        case "States.Format": {
+            let i = 1;
+            return String(args[0]).replace(/\{\}/g, () => String(args[i++]));
+        }
+        default:
+            throw new Error(`aslDriver: unsupported intrinsic ${call[1]}`);
+    }
+}
+
+function splitArguments(text: string): string[] {
+    const args: string[] = [];
+    let depth = 0;
+    let quoted = false;
+    let current = "";
+    for (const ch of text) {
+        if (ch === "'") quoted = !quoted;
+        if (!quoted && ch === "(") depth++;
+        if (!quoted && ch === ")") depth--;
+        if (!quoted && depth === 0 && ch === ",") {
+            args.push(current);
+            current = "";
+            continue;
+        }
+        current += ch;
+    }
+    if (current.trim() !== "") args.push(current);
+    return args;
+}
+
+function applyTemplate(template: Json, input: Json, context: Json): Json {
+    if (Array.isArray(template)) {
+        return template.map((t) => applyTemplate(t, input, context));
+    }
+    if (template === null || typeof template !== "object") {
+        return template;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(template as Record<string, unknown>)) {
+        if (key.endsWith(".$")) {
+            out[key.slice(0, -2)] = evaluate(String(value), input, context);
+        } else {
+            out[key] = applyTemplate(value, input, context);
+        }
+    }
+    return out;
+}
+
+function withResult(input: Json, resultPath: string | null | undefined, result: Json): Json {
+    if (resultPath === null) {
+        return input;
+    }
+    if (resultPath === undefined || resultPath === "$") {
+        return result;
+    }
+    if (!/^\$\.[A-Za-z0-9_]+$/.test(resultPath)) {
+        throw new Error(`aslDriver: unsupported ResultPath ${resultPath}`);
+    }
+    return { ...(input as Record<string, unknown>), [resultPath.slice(2)]: result };
+}
+
+function matches(errorEquals: readonly string[], errorName: string): boolean {
+    return errorEquals.includes("States.ALL") || errorEquals.includes(errorName) || (errorEquals.includes("States.TaskFailed") && errorName !== "States.Timeout" && !errorName.startsWith("States.Runtime"));
+}
+
+interface RetryRule {
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    MaxAttempts?: number;
+    BackoffRate?: number;
+}
+
+interface CatchRule {
+    ErrorEquals: string[];
+    ResultPath?: string | null;
+    Next: string;
+}
+
+interface AslState {
+    Type: string;
+    Next?: string;
+    Default?: string;
+    Parameters?: Json;
+    ResultPath?: string | null;
+    ResultSelector?: Json;
+    SecondsPath?: string;
+    Seconds?: number;
+    Choices?: Rule[];
+    Error?: string;
+    Cause?: string;
+    CausePath?: string;
+    Resource?: string;
+    Retry?: RetryRule[];
+    Catch?: CatchRule[];
+}
+
+export interface AslDefinition {
+    StartAt: string;
+    States: Record<string, AslState>;
+}
+
+type Rule = { Variable?: string; And?: Rule[]; BooleanEquals?: boolean; StringEquals?: string; NumericGreaterThanEquals?: number; Next?: string };
+
+function choose(rule: Rule, input: Json, context: Json): boolean {
+    if (rule.And) {
+        return rule.And.every((r) => choose(r, input, context));
+    }
+    const value = readPath(rule.Variable!, input, context);
+    if ("BooleanEquals" in rule) return value === rule.BooleanEquals;
+    if ("StringEquals" in rule) return value === rule.StringEquals;
+    if ("NumericGreaterThanEquals" in rule) return typeof value === "number" && value >= rule.NumericGreaterThanEquals!;
+    throw new Error(`aslDriver: unsupported choice rule ${JSON.stringify(rule)}`);
+}
+
+/** Runs one execution of `definition` to its end. `maxStates` guards against a loop that never ends. */
+export async function runExecution(definition: AslDefinition, name: string, input: Json, services: DriverServices, maxStates = 100_000): Promise<ExecutionOutcome> {
+    const trace: string[] = [];
+    const context = { Execution: { Name: name, Input: input }, StateMachine: { Id: "local" } };
+    let current: string | undefined = definition.StartAt;
+    let data: Json = input;
+    for (let n = 0; n < maxStates; n++) {
+        if (current === undefined || !(current in definition.States)) {
+            throw new Error(`aslDriver: no state ${current}`);
+        }
+        const state: AslState = definition.States[current];
+        trace.push(current);
+        await services.onState?.(current, data);
+        switch (state.Type) {
+            case "Pass":
+                data = withResult(data, state.ResultPath, state.Parameters ? applyTemplate(state.Parameters, data, context) : data);
+                current = state.Next;
+                break;
+            case "Wait":
+                services.clock.advance(Number(state.SecondsPath ? readPath(state.SecondsPath, data, context) : state.Seconds));
+                current = state.Next;
+                break;
+            case "Choice": {
+                const rule = (state.Choices as Rule[]).find((r) => choose(r, data, context));
+                current = rule?.Next ?? state.Default;
+                if (!current) throw new StatesError("States.NoChoiceMatched", `no choice matched in ${trace[trace.length - 1]}`);
+                break;
+            }
+            case "Succeed":
+                return { status: "SUCCEEDED", output: data, trace };
+            case "Fail":
+                return { status: "FAILED", error: state.Error, cause: state.CausePath ? String(readPath(state.CausePath, data, context)) : state.Cause, trace };
+            case "Task": {
+                const outcome = await runTask(state, data, context, services);
+                if ("caught" in outcome) {
+                    data = withResult(data, outcome.catcher.ResultPath, { Error: outcome.caught.errorName, Cause: outcome.caught.cause });
+                    current = outcome.catcher.Next;
+                } else {
+                    data = withResult(data, state.ResultPath, state.ResultSelector ? applyTemplate(state.ResultSelector, outcome.result, context) : outcome.result);
+                    current = state.Next;
+                }
+                break;
+            }
+            default:
+                throw new Error(`aslDriver: unsupported state type ${state.Type}`);
+        }
+    }
+    throw new Error(`aslDriver: more than ${maxStates} states entered`);
+}
+
+type TaskOutcome = { readonly result: Json } | { readonly caught: StatesError; readonly catcher: CatchRule };
+
+async function runTask(state: AslState, data: Json, context: Json, services: DriverServices): Promise<TaskOutcome> {
+    const parameters = applyTemplate(state.Parameters, data, context) as { FunctionName: string; Payload: Json; StateMachineArn: string; Name: string; Input: Json };
+    const retriesUsed = new Map<number, number>();
+    for (;;) {
+        try {
+            if (state.Resource === "arn:aws:states:::lambda:invoke") {
+                return { result: { Payload: await services.invoke(parameters.FunctionName, parameters.Payload), StatusCode: 200 } };
+            }
+            if (state.Resource === "arn:aws:states:::states:startExecution") {
+                services.startExecution?.(parameters.StateMachineArn, parameters.Name, parameters.Input);
+                return { result: { ExecutionArn: `local:${parameters.Name}` } };
+            }
+            throw new Error(`aslDriver: unsupported resource ${state.Resource}`);
+        } catch (err) {
+            const caught = err instanceof StatesError ? err : new StatesError((err as Error).name || "Error", (err as Error).message);
+            const retries = state.Retry ?? [];
+            const retryIndex = retries.findIndex((r) => matches(r.ErrorEquals, caught.errorName));
+            if (retryIndex >= 0) {
+                const retry = retries[retryIndex];
+                const used = retriesUsed.get(retryIndex) ?? 0;
+                if (used < (retry.MaxAttempts ?? 3)) {
+                    services.clock.advance((retry.IntervalSeconds ?? 1) * Math.pow(retry.BackoffRate ?? 2, used));
+                    retriesUsed.set(retryIndex, used + 1);
+                    continue;
+                }
+            }
+            const catcher = (state.Catch ?? []).find((c) => matches(c.ErrorEquals, caught.errorName));
+            if (!catcher) {
+                throw caught;
+            }
+            return { caught, catcher };
+        }
+    }
+}
