@@ -95,11 +95,14 @@ describe("docs", () => {
         expect(diagrams[1]).to.include("pulumi up").and.include("Consul servers").and.include("dataplanes");
     });
 
-    it("runbooks cover promote, canary, rollback, stuck deployment, server loss, restore and rotations", () => {
+    it("runbooks cover promote, canary, pause and resume, abort, multi-service release, rollback, stuck deployment, server loss, restore and rotations", () => {
         const headings = [...fs.readFileSync(path.join(DOCS, "runbooks.md"), "utf8").matchAll(/^## (.+)$/gm)].map((m) => m[1]);
         expect(headings).to.deep.equal([
             "Promote (all traffic to the new colour)",
-            "Canary",
+            "Canary, and a gate that fails",
+            "Pause and resume",
+            "Abort from a second machine",
+            "A release of several services",
             "Rollback",
             "Stuck deployment",
             "Loss of one Consul server (ha)",

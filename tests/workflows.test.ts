@@ -75,16 +75,18 @@ describe("GitHub workflows", () => {
         expect(doc.concurrency["cancel-in-progress"]).to.equal(false);
     });
 
-    it("flip: a manual workflow with stack, service, colour and steps that runs npm run flip", () => {
+    it("flip: a manual workflow that sets the desired split (a pull request) or controls the running rollout", () => {
         const doc = load("flip.yml");
         const inputs = doc.on.workflow_dispatch.inputs;
-        expect(Object.keys(inputs)).to.include.members(["stack", "service", "colour", "steps"]);
+        expect(Object.keys(inputs)).to.include.members(["stack", "action", "services", "colour", "reason"]);
         expect(inputs.stack.options).to.deep.equal(["dev", "prod"]);
+        expect(inputs.action.options).to.deep.equal(["set", "status", "pause", "resume", "promote", "promote-full", "abort"]);
         expect(inputs.colour.options).to.deep.equal(["blue", "green"]);
         const script = runs(doc.jobs.flip);
-        expect(script).to.include('args=(--stack "$STACK" --service "$SERVICE" --to "$COLOUR")');
-        expect(script).to.include('args+=(--steps "$STEPS" --interval "$INTERVAL")');
+        expect(script).to.include('args=(set --stack "$STACK" --to "$COLOUR" --yes)');
         expect(script).to.include('npm run flip -- "${args[@]}"');
+        expect(script).to.include('npm run flip -- "$ACTION" --stack "$STACK" --yes');
+        expect(script).to.include('npm run flip -- promote --full --stack "$STACK" --yes');
         expect(doc.jobs.flip.environment).to.equal("${{ inputs.stack }}");
         // Inputs reach the shell through the environment only, never spliced into a script.
         expect(script).to.not.match(/\$\{\{\s*inputs\./);

@@ -1,44 +1,33 @@
-// Applying a flip step: the stack file already holds the step's weights; this runs `pulumi preview`
-// for the stack through the Automation API, refuses unless the preview changes that service's
-// splitter and health gate and nothing else, then runs `pulumi up` targeted at those two resources
-// (so a change that slipped in between preview and up still cannot ride along). The health gate
-// runs inside that `up`, in the program.
-import { CommandError, EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { KnownFailure } from "../shared/run";
-import { checkFlipChanges } from "../../src/offline/planDiff";
-import { Weights } from "./steps";
+// `set --up`: runs the user's `pulumi up` for the stack now, through Pulumi's Automation API (the
+// Pulumi CLI must be installed and logged in to the stack's backend). It previews first and refuses
+// unless the preview changes exactly the stack's Release (the one resource a traffic change
+// changes; apply other pending changes on their own first), then runs `pulumi up` targeted at it.
+// The rollout starts inside that `up` and runs in the engine; the `up` follows it and prints its
+// steps. A signal to the client cancels the `up` gracefully (SIGINT to the pulumi process), never
+// the rollout.
+import * as fs from "fs";
+import * as path from "path";
+import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
+import { checkReleaseChanges } from "../../src/offline/planDiff";
+import { FlipInputError } from "./clientErrors";
 
 export interface ApplyRequest {
     readonly stack: string;
-    readonly service: string;
-    readonly weights: Weights;
+    readonly services: readonly string[];
     /** The folder with Pulumi.yaml and Pulumi.<stack>.yaml. */
     readonly workDir: string;
-    readonly reason: "step" | "rollback";
-    /** Lines of engine output, for the progress display. */
-    readonly onOutput?: (line: string) => void;
+    readonly onOutput?: (text: string) => void;
+    /** Aborted when the client detaches: pulumi gets SIGINT and cancels cleanly. */
+    readonly signal?: AbortSignal;
 }
 
 export interface Applier {
-    /**
-     * Rejects with a KnownFailure when applying cannot work at all (no Pulumi CLI), so the flip stops
-     * before any gate runs or anything is written. Default: always ready.
-     */
-    ready?(): Promise<void>;
-    /** Resolves when the stack runs with the request's weights; rejects otherwise. */
+    /** Resolves once `pulumi up` succeeded; rejects otherwise. */
     apply(request: ApplyRequest): Promise<void>;
 }
 
-/** The apply stopped before `pulumi up` began: the stack runs what it ran before. */
-export class NothingAppliedError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "NothingAppliedError";
-    }
-}
-
-/** The preview showed changes other than the service's splitter and gate: nothing was applied. */
-export class ApplyRefusedError extends NothingAppliedError {
+/** The preview showed changes other than the stack's Release: nothing was applied. */
+export class ApplyRefusedError extends FlipInputError {
     constructor(
         message: string,
         readonly unexpected: readonly string[],
@@ -63,54 +52,50 @@ export function changesFromEvents(events: readonly EngineEvent[]): { urn: string
     return changes;
 }
 
-/**
- * The real apply: Pulumi's Automation API over the Pulumi CLI (which must be installed and logged
- * in). A preview without changes means the weights are already live, and nothing is run.
- */
+/** Changes a traffic change must not carry: anything but the stack's Release. */
+export function unexpectedChanges(changes: readonly { urn: string; kind: string }[]): string[] {
+    return checkReleaseChanges(changes).unexpected;
+}
+
+/** The `pulumi` executable on PATH, or undefined. */
+export function findPulumiCli(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+    for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+        const candidate = path.join(dir, "pulumi");
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            return candidate;
+        } catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+
 export function automationApplier(): Applier {
     return {
-        ready: requirePulumiCli,
         async apply(request) {
-            const events: EngineEvent[] = [];
-            let stack: Stack;
-            try {
-                stack = await LocalWorkspace.selectStack({ stackName: request.stack, workDir: request.workDir });
-                await stack.preview({ onEvent: (e) => events.push(e), onOutput: request.onOutput });
-            } catch (err) {
-                throw new NothingAppliedError(`pulumi preview of ${request.stack} failed, nothing was applied: ${(err as Error).message}`);
+            if (!findPulumiCli()) {
+                throw new FlipInputError(
+                    `--up needs the Pulumi CLI on PATH (https://www.pulumi.com/docs/install/), logged in to the stack's backend; ` +
+                        `the stack file is already edited, so run \`pulumi up --stack ${request.stack}\` where Pulumi is installed`,
+                );
             }
+            const events: EngineEvent[] = [];
+            const stack = await LocalWorkspace.selectStack({ stackName: request.stack, workDir: request.workDir });
+            await stack.preview({ onEvent: (e) => events.push(e), onOutput: request.onOutput, signal: request.signal });
             const changes = changesFromEvents(events);
             if (changes.length === 0) {
                 return;
             }
-            const verdict = checkFlipChanges(changes, request.service);
-            if (!verdict.ok) {
+            const unexpected = unexpectedChanges(changes);
+            if (unexpected.length > 0) {
                 throw new ApplyRefusedError(
-                    `refusing to run pulumi up on ${request.stack}: besides the splitter and health gate of ${request.service}, it would change:\n  ` +
-                        `${verdict.unexpected.join("\n  ")}\nRun \`pulumi preview --stack ${request.stack}\` and apply those changes on their own first.`,
-                    verdict.unexpected,
+                    `refusing to run pulumi up on ${request.stack}: besides the Release (the traffic of ${request.services.join(", ")}), it would change:\n  ` +
+                        `${unexpected.join("\n  ")}\nRun \`pulumi preview --stack ${request.stack}\` and apply those changes on their own first.`,
+                    unexpected,
                 );
             }
-            await stack.up({ target: changes.map((c) => c.urn), onOutput: request.onOutput });
+            await stack.up({ target: changes.map((c) => c.urn), onOutput: request.onOutput, signal: request.signal });
         },
     };
-}
-
-const INSTALL_PULUMI = "install it (https://www.pulumi.com/docs/install/) and log in to the stack's backend (pulumi login), or edit the file only with --no-up";
-
-/**
- * The Automation API runs the `pulumi` CLI from PATH, and without one it fails with the raw dump of
- * a spawn error; this asks the same way first (`pulumi version`, checked against the SDK's minimum)
- * and says what to do.
- */
-export async function requirePulumiCli(): Promise<void> {
-    try {
-        await PulumiCommand.get();
-    } catch (err) {
-        // The CommandError's text is the only public trace of the spawn's errno.
-        if (err instanceof CommandError && /\bspawn \S*pulumi ENOENT\b/.test(err.message)) {
-            throw new KnownFailure(`the Pulumi CLI is not installed (no pulumi on PATH); ${INSTALL_PULUMI}`);
-        }
-        throw new KnownFailure(`the Pulumi CLI cannot be used: ${String((err as Error).message).split("\n")[0]}; ${INSTALL_PULUMI}`);
-    }
 }

@@ -1,60 +1,89 @@
-// The flip command line: flags, durations and canary steps, checked before anything is read.
+// The flip command line: a command and its flags, checked before anything is read.
 import * as path from "path";
 import { parseArgs } from "util";
-import { COLOURS, Colour, weightProblem } from "../../src/config";
+import { COLOURS, Colour } from "../../src/config";
 import { UsageError } from "../../src/offline/errors";
 
-export const USAGE = `usage: npm run flip -- --stack <name> --service <name> --to <blue|green> [--steps 10,50,100 --interval 5m] [--dry-run | --no-up]
-       npm run flip -- --stack <name> --status [--service <name>]
+export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
 
-  --to <colour>          send all traffic to that colour (with --steps: in canary steps)
-  --steps <list>         weights of the target colour, increasing, ending at 100 (for example 10,50,100)
-  --interval <duration>  bake time between two steps, while the gates are polled (default 5m; 30s, 1m30s, 1h)
-  --poll <duration>      time between two gate checks while baking (default 15s)
-  --dry-run              print the config change and the offline plan's resource diff; write nothing
-  --no-up                only edit Pulumi.<stack>.yaml (final weights, or the first step's) for a pull request
-  --status               the traffic table, with passing instances per colour when Consul is reachable
+  set      --service <name> [--service <name> ...] --to <blue|green> [--dry-run] [--up]
+           Edit the desired traffic in Pulumi.<stack>.yaml (only those weights, byte for byte); commit it and
+           run \`pulumi up\` to start the rollout (--up runs it now, through Pulumi's Automation API).
+  status   [--service <name> ...] [--watch [--timeout <duration>]] [--json]
+           The live split from Consul, the rollout's state, step and next check; exit code by health.
+  pause | resume | promote [--full] | abort   [--reason <text>]
+           Control the running rollout from any machine that reaches Consul; waits for the engine to apply it.
+  history  [--json]   past rollouts: who, when, from, to, result.
+
+  --yes                  do not ask before changing a production stack (required without a terminal)
+  --poll <duration>      how often status --watch and the wait for the engine read Consul (default 2s)
   --consul-address <a>   Consul's HTTPS API, host:port (default $CONSUL_HTTP_ADDR, then bluegreen:consul.apiAddress)
   --dir <folder>         where Pulumi.<stack>.yaml is (default: the project folder)
 
 Consul credentials come from the environment: CONSUL_HTTP_TOKEN (or CONSUL_HTTP_TOKEN_FILE), CONSUL_CACERT (a PEM file),
-CONSUL_TLS_SERVER_NAME (default server.<datacenter>.consul).`;
+CONSUL_TLS_SERVER_NAME (default server.<datacenter>.consul).
+Exit codes: 0 done or healthy, 1 degraded (rolled back, aborted, failed), 2 invalid input, 3 internal or Consul error,
+4 not done yet (progressing or paused), 128+n detached by signal n (the rollout goes on in the engine).`;
 
-export type FlipMode = "apply" | "dry-run" | "no-up" | "status";
+export const COMMANDS = ["set", "status", "pause", "resume", "promote", "abort", "history"] as const;
+export type FlipCommand = (typeof COMMANDS)[number];
+export type ControlKind = "pause" | "resume" | "promote" | "promote-full" | "abort";
 
 export interface FlipArgs {
-    readonly mode: FlipMode;
+    readonly command: FlipCommand;
     readonly stack: string;
-    readonly service?: string;
+    readonly services: readonly string[];
     readonly to?: Colour;
-    /** Weights of the target colour, one per step; undefined for a single step to 100. */
-    readonly steps?: readonly number[];
-    readonly intervalMs: number;
+    readonly dryRun: boolean;
+    readonly up: boolean;
+    readonly yes: boolean;
+    readonly watch: boolean;
+    readonly timeoutMs?: number;
+    readonly json: boolean;
+    /** promote --full. */
+    readonly full: boolean;
+    readonly reason?: string;
     readonly pollMs: number;
     readonly dir: string;
     readonly consulAddress?: string;
 }
 
-export const DEFAULT_INTERVAL = "5m";
-export const DEFAULT_POLL = "15s";
+export const DEFAULT_POLL = "2s";
+
+/** The flags each command takes, besides --stack, --dir, --consul-address, --poll, --yes. */
+const COMMAND_FLAGS: Record<FlipCommand, readonly string[]> = {
+    set: ["service", "to", "dry-run", "up", "no-up"],
+    status: ["service", "watch", "timeout", "json"],
+    pause: ["reason"],
+    resume: ["reason"],
+    promote: ["full", "reason"],
+    abort: ["reason"],
+    history: ["json"],
+};
 
 export function parseFlipArgs(argv: readonly string[], projectDir: string): FlipArgs | "help" {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
         args: [...argv],
         options: {
             stack: { type: "string", short: "s" },
-            service: { type: "string" },
+            service: { type: "string", multiple: true },
             to: { type: "string" },
-            steps: { type: "string" },
-            interval: { type: "string" },
+            "dry-run": { type: "boolean" },
+            up: { type: "boolean" },
+            "no-up": { type: "boolean" },
+            status: { type: "boolean" },
+            watch: { type: "boolean", short: "w" },
+            timeout: { type: "string" },
+            json: { type: "boolean" },
+            full: { type: "boolean" },
+            reason: { type: "string" },
+            yes: { type: "boolean", short: "y" },
             poll: { type: "string" },
-            "dry-run": { type: "boolean", default: false },
-            "no-up": { type: "boolean", default: false },
-            status: { type: "boolean", default: false },
             "consul-address": { type: "string" },
             dir: { type: "string" },
-            help: { type: "boolean", short: "h", default: false },
+            help: { type: "boolean", short: "h" },
         },
+        allowPositionals: true,
         strict: true,
     });
     if (values.help) {
@@ -63,24 +92,34 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
     const fail = (message: string): never => {
         throw new UsageError(`${message}\n${USAGE}`);
     };
+    if (positionals.length > 1) {
+        fail(`one command at a time, not ${positionals.join(" ")}`);
+    }
+    // Before commands, `--status` and `--to <colour>` alone were the interface; they still work.
+    const named = positionals[0] ?? (values.status ? "status" : values.to !== undefined ? "set" : undefined);
+    if (named === undefined) {
+        fail("a command is required");
+    }
+    if (!(COMMANDS as readonly string[]).includes(named as string)) {
+        fail(`unknown command ${JSON.stringify(named)}; use one of ${COMMANDS.join(", ")}`);
+    }
+    const command = named as FlipCommand;
+    if (values.status && command !== "status") {
+        fail(`--status does not go with ${command}`);
+    }
+    const allowed = new Set([...COMMAND_FLAGS[command], "stack", "dir", "consul-address", "poll", "yes", "help", "status"]);
+    for (const flag of Object.keys(values)) {
+        if (!allowed.has(flag)) {
+            fail(`--${flag} does not go with ${command}`);
+        }
+    }
     if (!values.stack) {
         fail("--stack is required");
     }
-    const exclusive = (["dry-run", "no-up", "status"] as const).filter((flag) => values[flag]);
-    if (exclusive.length > 1) {
-        fail(`--${exclusive.join(" and --")} cannot be combined`);
-    }
-    const mode: FlipMode = values.status ? "status" : values["dry-run"] ? "dry-run" : values["no-up"] ? "no-up" : "apply";
     let to: Colour | undefined;
-    if (mode === "status") {
-        for (const flag of ["to", "steps", "interval"] as const) {
-            if (values[flag] !== undefined) {
-                fail(`--${flag} does not go with --status`);
-            }
-        }
-    } else {
-        if (!values.service) {
-            fail("--service is required");
+    if (command === "set") {
+        if (!values.service || values.service.length === 0) {
+            fail("set needs --service (repeat it to release several services together)");
         }
         if (!values.to) {
             fail("--to is required: the colour that should receive the traffic");
@@ -89,22 +128,36 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
             fail(`--to ${JSON.stringify(values.to)} is not a colour; use ${COLOURS.join(" or ")}`);
         }
         to = values.to as Colour;
+        const modes = (["dry-run", "up", "no-up"] as const).filter((flag) => values[flag]);
+        if (modes.length > 1) {
+            fail(`--${modes.join(" and --")} cannot be combined`);
+        }
     }
-    if (values.interval !== undefined && values.steps === undefined) {
-        fail("--interval needs --steps: it is the bake time between two steps");
+    if (values.timeout !== undefined && !values.watch) {
+        fail("--timeout needs --watch: it is how long to watch");
     }
-    const steps = values.steps === undefined ? undefined : parseSteps(values.steps);
     return {
-        mode,
+        command,
         stack: values.stack as string,
-        service: values.service,
+        services: [...new Set(values.service ?? [])],
         to,
-        steps,
-        intervalMs: parseDuration(values.interval ?? DEFAULT_INTERVAL, "--interval"),
+        dryRun: values["dry-run"] ?? false,
+        up: values.up ?? false,
+        yes: values.yes ?? false,
+        watch: values.watch ?? false,
+        timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout, "--timeout"),
+        json: values.json ?? false,
+        full: values.full ?? false,
+        reason: values.reason,
         pollMs: parseDuration(values.poll ?? DEFAULT_POLL, "--poll"),
         dir: path.resolve(values.dir ?? projectDir),
         consulAddress: values["consul-address"],
     };
+}
+
+/** The engine's command kind for a control command line. */
+export function controlKind(args: FlipArgs): ControlKind {
+    return args.command === "promote" && args.full ? "promote-full" : (args.command as ControlKind);
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -120,33 +173,4 @@ export function parseDuration(text: string, flag = "duration"): number {
         throw new UsageError(`${flag} ${text} must be longer than 0`);
     }
     return Math.round(ms);
-}
-
-export function formatDuration(ms: number): string {
-    const total = Math.max(0, Math.round(ms / 1000));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    return h > 0 ? `${h}h${String(m).padStart(2, "0")}m${String(s).padStart(2, "0")}s` : m > 0 ? `${m}m${String(s).padStart(2, "0")}s` : `${s}s`;
-}
-
-/** `10,50,100`: increasing weights above 0, at most 2 decimals, ending at 100. */
-export function parseSteps(text: string): number[] {
-    const steps = text.split(",").map((s) => s.trim());
-    const weights = steps.map((s) => {
-        const n = Number(s);
-        if (s === "" || weightProblem(n) !== undefined || n <= 0) {
-            throw new UsageError(`--steps ${JSON.stringify(text)}: ${JSON.stringify(s)} is not a weight above 0 and at most 100 with at most 2 decimals`);
-        }
-        return n;
-    });
-    for (let i = 1; i < weights.length; i++) {
-        if (weights[i] <= weights[i - 1]) {
-            throw new UsageError(`--steps ${JSON.stringify(text)}: steps must increase (${weights[i - 1]} then ${weights[i]})`);
-        }
-    }
-    if (weights[weights.length - 1] !== 100) {
-        throw new UsageError(`--steps ${JSON.stringify(text)} must end at 100: --to sends all traffic to the colour in the end`);
-    }
-    return weights;
 }

@@ -11,11 +11,12 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * Address: --consul-address, else CONSUL_HTTP_ADDR, else bluegreen:consul.apiAddress; an `http://`
  * or `https://` prefix picks the scheme (default https). Token: CONSUL_HTTP_TOKEN, else the file named
  * by CONSUL_HTTP_TOKEN_FILE (keeps the token out of the environment). CA: the PEM file
- * named by CONSUL_CACERT. Server name: CONSUL_TLS_SERVER_NAME, else server.<datacenter>.consul.
+ * named by CONSUL_CACERT. Server name: CONSUL_TLS_SERVER_NAME, else server.<datacenter>.consul
+ * (dc1 on a machine without the stack file).
  * Undefined when no address is known.
  */
-export function consulOptionsFrom(flagAddress: string | undefined, env: Environment, config: StackConfig): ConsulHttpOptions | undefined {
-    const raw = flagAddress ?? env.CONSUL_HTTP_ADDR ?? config.consul.apiAddress;
+export function consulOptionsFrom(flagAddress: string | undefined, env: Environment, config: Pick<StackConfig, "consul"> | undefined): ConsulHttpOptions | undefined {
+    const raw = flagAddress ?? (env.CONSUL_HTTP_ADDR || undefined) ?? config?.consul.apiAddress;
     if (!raw) {
         return undefined;
     }
@@ -35,7 +36,7 @@ export function consulOptionsFrom(flagAddress: string | undefined, env: Environm
         scheme,
         caPem,
         token: env.CONSUL_HTTP_TOKEN ?? readTokenFile(env.CONSUL_HTTP_TOKEN_FILE),
-        tlsServerName: env.CONSUL_TLS_SERVER_NAME ?? `server.${config.consul.datacenter}.consul`,
+        tlsServerName: env.CONSUL_TLS_SERVER_NAME ?? `server.${config?.consul.datacenter ?? "dc1"}.consul`,
     };
 }
 

@@ -1,8 +1,10 @@
-// What every flip mode starts from: the stack file's text and its validated config, and the one
-// service being flipped, with clear errors for an unknown stack or service.
+// What the flip starts from: the stack file's text and its validated config, and the services
+// named, with clear errors for an unknown stack or service. `set` needs the stack file; the other
+// commands also work on a machine that only reaches Consul (optionalStackContext).
+import * as fs from "fs";
 import { ServiceConfig, StackConfig } from "../../src/config";
 import { UsageError } from "../../src/offline/errors";
-import { loadStackFile, parseStackValues } from "../../src/offline/stackFile";
+import { loadStackFile, parseStackValues, stackFilePath } from "../../src/offline/stackFile";
 
 export interface StackContext {
     readonly stack: string;
@@ -15,6 +17,11 @@ export interface StackContext {
 export function loadStackContext(stack: string, dir: string): StackContext {
     const { file, text, values } = loadStackFile(stack, dir);
     return { stack, dir, file, text, config: parseStackValues(stack, values) };
+}
+
+/** The stack's context when its file is here, else undefined (control from a machine without the checkout). */
+export function optionalStackContext(stack: string, dir: string): StackContext | undefined {
+    return fs.existsSync(stackFilePath(stack, dir)) ? loadStackContext(stack, dir) : undefined;
 }
 
 export function findService(context: StackContext, name: string): ServiceConfig {

@@ -1,80 +1,176 @@
-// `npm run flip -- --stack <s> --service <name> --to <colour> [--steps 10,50,100 --interval 5m]
-// [--dry-run | --no-up]` and `npm run flip -- --stack <s> --status`: promote, canary and roll back
-// a service by changing its traffic split in Pulumi.<stack>.yaml and applying it to that stack.
-// Exit 0 on success, 1 when a gate or an apply failed (after rolling back), 2 on a usage error,
-// 130 when interrupted (after rolling back).
+// `npm run flip -- <command> --stack <s> ...`: the thin client of the rollout engine. `set` edits the
+// desired split in Pulumi.<stack>.yaml (the config flip stays the interface; `pulumi up` starts the
+// rollout); `status`, `history`, `pause`, `resume`, `promote [--full]` and `abort` read and control
+// rollouts through Consul from any machine that reaches it. The engine (Step Functions + Lambda, in
+// the stack) runs every rollout; this client never writes a splitter. Exit codes: clientErrors.ts.
+import * as os from "os";
 import * as path from "path";
-import { consulHttpClient } from "../../src/consul/httpClient";
-import { cloudWatchAlarms } from "./alarms";
-import { parseFlipArgs, USAGE } from "./args";
-import { Applier, automationApplier } from "./apply";
-import { abortableSleep, Interrupts, processInterrupts, runCanary } from "./canary";
-import { runDryRun, runNoUp, PlanFn } from "./configOnly";
-import { Environment, consulOptionsFrom } from "./consulOptions";
-import { findService, loadStackContext } from "./context";
-import { AlarmReader, HealthSource } from "./gates";
-import { Output, progress } from "./progress";
-import { runStatus } from "./status";
-import { runMain } from "../shared/run";
 import { planStack } from "../../src/offline/runtime";
+import { COMMAND_KINDS } from "../../src/rollout/contract";
+import { ControlKind, controlKind, FlipArgs, parseFlipArgs, USAGE } from "./args";
+import { Applier, automationApplier } from "./apply";
+import { classify, Clock, Detached, FLIP_EXIT, FlipInputError } from "./clientErrors";
+import { confirmChange, Prompter, terminalPrompter } from "./confirm";
+import { consulOptionsFrom, Environment } from "./consulOptions";
+import { findService, loadStackContext, optionalStackContext, StackContext } from "./context";
+import { runControl } from "./control";
+import { consulRolloutStore, RolloutStore } from "./rolloutStore";
+import { nextSteps, PlanFn, runSetDryRun, runSetEdit } from "./set";
+import { watchSignals } from "./signals";
+import { detachedMessage, runHistory, runStatus } from "./statusCommand";
 
-/** What the flip talks to; every field has a real default, and tests replace some of them. */
+export interface Output {
+    write(text: string): unknown;
+    readonly isTTY?: boolean;
+}
+
+/** What the flip talks to; every field but out and env has a real default, and tests replace some. */
 export interface FlipEnvironment {
     readonly out: Output;
     readonly env: Environment;
-    /** Applies a step (default: Pulumi's Automation API). */
+    /** Real time and signals by default; tests pass a virtual clock. */
+    readonly clock?: Clock;
+    /** The signal that detached the client (for its exit code and message). */
+    readonly detachedBy?: () => string | undefined;
+    /** Aborted when the client detaches (cancels a `set --up`'s pulumi run). */
+    readonly abort?: AbortSignal;
+    readonly prompter?: Prompter;
     readonly applier?: Applier;
-    /** Reads CloudWatch alarms (default: the AWS SDK, in the stack's region). */
-    readonly alarms?: (region: string) => AlarmReader;
-    readonly interrupts?: Interrupts;
-    readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-    readonly now?: () => number;
-    /** Plans a config offline for --dry-run (default: the real program under the mock runtime). */
     readonly planOffline?: PlanFn;
+    /** How long an edit waits for another flip's lock on the stack file (default 15 s). */
+    readonly lockWaitMs?: number;
+    readonly store?: (options: NonNullable<ReturnType<typeof consulOptionsFrom>>) => RolloutStore;
+    /** `user@host`, recorded with every command. */
+    readonly user?: string;
 }
 
 export const PROJECT_DIR = path.join(__dirname, "..", "..");
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 export async function flip(argv: readonly string[], environment: FlipEnvironment): Promise<number> {
     const write = (text: string) => environment.out.write(`${text}\n`);
     const args = parseFlipArgs(argv, PROJECT_DIR);
     if (args === "help") {
         write(USAGE);
-        return 0;
+        return FLIP_EXIT.OK;
     }
-    const context = loadStackContext(args.stack, args.dir);
-    const service = args.service === undefined ? undefined : findService(context, args.service);
-    const consulOptions = consulOptionsFrom(args.consulAddress, environment.env, context.config);
-    const consul: HealthSource | undefined = consulOptions ? consulHttpClient(consulOptions) : undefined;
+    const clock = environment.clock ?? realClock();
+    const prompter = environment.prompter ?? terminalPrompter();
     const command = `npm run flip -- ${argv.join(" ")}`;
+    if (args.command === "set") {
+        return runSet(args, loadStackContext(args.stack, args.dir), environment, prompter, command, write);
+    }
+    const context = optionalStackContext(args.stack, args.dir);
+    for (const name of args.services) {
+        if (context) {
+            findService(context, name);
+        }
+    }
+    const options = consulOptionsFrom(args.consulAddress, environment.env, context?.config);
+    if (!options) {
+        throw new FlipInputError(`Consul's address is unknown; pass --consul-address or set CONSUL_HTTP_ADDR${context ? " (or bluegreen:consul.apiAddress)" : ""}`);
+    }
+    const store = (environment.store ?? consulRolloutStore)(options);
+    try {
+        return await runConsulCommand(args, context, store, clock, environment, prompter, write);
+    } catch (err) {
+        if (!(err instanceof Detached)) {
+            throw err;
+        }
+        const signal = environment.detachedBy?.() ?? "a signal";
+        write(await detachedMessage(store, args.stack, signal, err.what, clock.now()));
+        return FLIP_EXIT.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
+    }
+}
 
-    if (args.mode === "status") {
-        return runStatus(context, service, consul, write);
+async function runConsulCommand(
+    args: FlipArgs,
+    context: StackContext | undefined,
+    store: RolloutStore,
+    clock: Clock,
+    environment: FlipEnvironment,
+    prompter: Prompter,
+    write: (text: string) => void,
+): Promise<number> {
+    if (args.command === "history") {
+        return runHistory(store, args.json, write);
     }
-    // Both are set outside --status (parseFlipArgs requires them).
-    const target = { context, service: service!, to: args.to!, steps: args.steps, command };
-    if (args.mode === "dry-run") {
-        const planOffline = environment.planOffline ?? ((stack, config) => planStack({ stack, config }));
-        return runDryRun(target, planOffline, write);
+    if (args.command === "status") {
+        const stackServices = context?.config.services.map((s) => s.name) ?? [];
+        const stackFile = context ? Object.fromEntries(context.config.services.map((s) => [s.name, s.traffic])) : undefined;
+        return runStatus(store, { ...args, stackServices, stackFile }, clock, write);
     }
-    if (args.mode === "no-up") {
-        return runNoUp(target, write);
+    const kind: ControlKind = controlKind(args);
+    if (!(COMMAND_KINDS as readonly string[]).includes(kind)) {
+        throw new FlipInputError(`unknown command ${kind}`);
     }
-    const alarms = target.service.gate.alarms.length > 0 ? (environment.alarms ?? cloudWatchAlarms)(context.config.region) : undefined;
-    return runCanary(
-        { ...target, intervalMs: args.intervalMs, pollMs: args.pollMs },
-        {
-            applier: environment.applier ?? automationApplier(),
-            consul,
-            alarms,
-            progress: progress(environment.out, `[${context.stack}/${target.service.name}]`),
-            interrupts: environment.interrupts ?? processInterrupts(),
-            sleep: environment.sleep ?? abortableSleep,
-            now: environment.now ?? Date.now,
-        },
-    );
+    await confirmChange(args.stack, `${kind} the running rollout of ${args.stack}`, args.yes, prompter);
+    return runControl(store, { kind, stack: args.stack, issuedBy: environment.user ?? whoAmI(), reason: args.reason, pollMs: args.pollMs }, clock, write);
+}
+
+async function runSet(args: FlipArgs, context: StackContext, environment: FlipEnvironment, prompter: Prompter, command: string, write: (text: string) => void): Promise<number> {
+    const request = { context, services: args.services.map((name) => findService(context, name)), to: args.to!, command };
+    if (args.dryRun) {
+        await runSetDryRun(request, environment.planOffline ?? ((stack, config) => planStack({ stack, config })), write);
+        return FLIP_EXIT.OK;
+    }
+    await confirmChange(args.stack, `change the desired traffic of ${args.services.join(", ")} in ${args.stack}${args.up ? " and run pulumi up" : ""}`, args.yes, prompter);
+    const changed = await runSetEdit(request, write, { onWait: write, waitMs: environment.lockWaitMs });
+    if (changed && args.up) {
+        write(`Running pulumi up for ${args.stack}; the rollout starts in the engine and goes on if this client stops.`);
+        try {
+            await (environment.applier ?? automationApplier()).apply({
+                stack: args.stack,
+                services: args.services,
+                workDir: context.dir,
+                onOutput: (text) => environment.out.write(text),
+                signal: environment.abort,
+            });
+        } catch (err) {
+            if (environment.abort?.aborted) {
+                const signal = environment.detachedBy?.() ?? "a signal";
+                write(`detached on ${signal}: pulumi up was cancelled cleanly; a rollout it had started goes on in the engine.\n${nextSteps(args.stack, true)}`);
+                return FLIP_EXIT.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
+            }
+            throw err;
+        }
+    }
+    if (changed) {
+        write(nextSteps(args.stack, args.up));
+    }
+    return FLIP_EXIT.OK;
+}
+
+function whoAmI(): string {
+    let user = "unknown";
+    try {
+        user = os.userInfo().username;
+    } catch {
+        // no passwd entry (a container): keep "unknown"
+    }
+    return `${user}@${os.hostname()}`;
+}
+
+function realClock(): Clock {
+    return { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), detached: () => false };
+}
+
+/** The entry point: signals detach (never stop a rollout), errors print as one line with their exit code. */
+export async function flipMain(argv: readonly string[]): Promise<number> {
+    const signals = watchSignals();
+    try {
+        return await flip(argv, { out: process.stdout, env: process.env, clock: signals.clock, detachedBy: signals.received, abort: signals.abort });
+    } catch (err) {
+        const { code, line } = classify(err);
+        process.stderr.write(`${line}\n`);
+        return code;
+    } finally {
+        signals.stop();
+    }
 }
 
 if (require.main === module) {
-    runMain(() => flip(process.argv.slice(2), { out: process.stdout, env: process.env }));
+    flipMain(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
 }

@@ -1,16 +1,17 @@
 // Editing Pulumi.<stack>.yaml for a flip: only the two weight scalars of one service change, byte
 // for byte everything else stays (comments, order, quoting, flow style). The yaml Document API
 // finds the scalars and their source ranges; the new numbers are spliced into the original text,
-// which is then parsed again to prove that nothing but those weights moved. Writes are atomic
-// (temporary file + rename in the same folder), and a lock file keeps two flips off one stack.
+// which is then parsed again to prove that nothing but those weights moved. Every edit reads the
+// file under the stack's lock (stackLock.ts) and replaces it atomically.
+import { randomUUID } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
 import { COLOURS } from "../../src/config";
 import { KnownFailure } from "../shared/run";
-import { describeFsError, PROJECT } from "../../src/offline/stackFile";
+import { PROJECT, stackValuesOf } from "../../src/offline/stackFile";
+import { fsFailure, LockOptions, StackLock } from "./stackLock";
 import { Weights } from "./steps";
 
 const SERVICES_KEY = `${PROJECT}:services`;
@@ -30,12 +31,12 @@ export class TrafficNotEditableError extends KnownFailure {
  */
 export function editTrafficText(text: string, service: string, weights: Weights): string {
     const key = `config.${SERVICES_KEY}.${service}.traffic`;
+    const writeItOut = `write it out as { blue: <weight>, green: <weight> } for ${service} in the stack file`;
     const doc = YAML.parseDocument(text);
     if (doc.errors.length > 0) {
         throw new TrafficNotEditableError(`the stack file is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
     }
     const traffic = doc.getIn(["config", SERVICES_KEY, service, "traffic"], true);
-    const writeItOut = `write it out as { blue: <weight>, green: <weight> } for ${service} in the stack file`;
     if (YAML.isAlias(traffic)) {
         throw new TrafficNotEditableError(`${key} is a YAML alias (*${traffic.source}); the flip edits only this service's own weights: ${writeItOut}`);
     }
@@ -65,109 +66,116 @@ export function editTrafficText(text: string, service: string, weights: Weights)
     return edited;
 }
 
-/** Replaces `file` with `text` so that a reader sees either the old or the new file, never half of one. */
-export function writeFileAtomic(file: string, text: string): void {
-    const dir = path.dirname(file);
-    const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-    const mode = fs.existsSync(file) ? fs.statSync(file).mode & 0o777 : 0o644;
-    const fd = fs.openSync(temp, "wx", mode);
-    try {
-        fs.writeSync(fd, text);
-        fs.fsyncSync(fd);
-    } finally {
-        fs.closeSync(fd);
-    }
-    try {
-        fs.renameSync(temp, file);
-    } catch (err) {
-        fs.rmSync(temp, { force: true });
-        throw err;
-    }
-}
-
-export interface LockOwner {
-    readonly pid: number;
-    readonly host: string;
-    readonly startedAt: string;
-    readonly command: string;
-}
-
-/** Another flip holds the stack. */
-export class StackLockedError extends KnownFailure {
-    constructor(
-        message: string,
-        readonly owner?: LockOwner,
-    ) {
-        super(message);
-        this.name = "StackLockedError";
-    }
-}
-
-export function lockFilePath(stackFile: string): string {
-    return `${stackFile}.lock`;
+export interface StackFileEdit {
+    readonly before: string;
+    readonly after: string;
 }
 
 /**
- * An exclusive lock next to the stack file, created with O_EXCL. A lock left by a process that no
- * longer runs on this host is stale and taken over; a live one, or one from another host, refuses.
+ * Edits the stack file under its lock: takes the lock, reads the file, applies `edit` to what it
+ * read, and replaces the file atomically, all before it lets go. A symlinked stack file stays a
+ * symlink (its target is replaced and locked); a read-only file is refused before anything happens.
  */
-export class StackLock {
-    private released = false;
-
-    private constructor(readonly file: string) {}
-
-    static acquire(stackFile: string, command: string, isAlive: (pid: number) => boolean = processIsAlive): StackLock {
-        const file = lockFilePath(stackFile);
-        const owner: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command };
-        for (let attempt = 0; attempt < 2; attempt++) {
-            try {
-                const fd = fs.openSync(file, "wx", 0o644);
-                fs.writeSync(fd, `${JSON.stringify(owner)}\n`);
-                fs.closeSync(fd);
-                return new StackLock(file);
-            } catch (err) {
-                if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
-                    throw new KnownFailure(
-                        `cannot create the lock file ${file}: ${describeFsError(err)}; the flip writes the lock and the stack file in ${path.dirname(file)}: run it as a user who may write there`,
-                    );
-                }
-            }
-            const holder = readOwner(file);
-            const stale = holder !== undefined && holder.host === os.hostname() && !isAlive(holder.pid);
-            if (!stale) {
-                const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}: ${holder.command}` : "an unreadable lock file";
-                throw new StackLockedError(
-                    `another flip holds ${path.basename(stackFile)} (${who}); wait for it to finish, or if it is gone, delete ${file}`,
-                    holder,
-                );
-            }
-            fs.rmSync(file, { force: true });
+export async function editStackFile(file: string, command: string, edit: (text: string) => string, options: LockOptions = {}): Promise<StackFileEdit> {
+    const target = resolveTarget(file);
+    assertWritable(file, target);
+    const lock = await StackLock.acquire(target, command, options);
+    try {
+        const before = readText(target);
+        const after = edit(before);
+        if (after !== before) {
+            lock.assertHeld();
+            writeFileAtomic(target, after);
         }
-        throw new StackLockedError(`could not take the lock ${file}; another flip keeps taking it`);
-    }
-
-    release(): void {
-        if (!this.released) {
-            this.released = true;
-            fs.rmSync(this.file, { force: true });
-        }
+        return { before, after };
+    } finally {
+        lock.release();
     }
 }
 
-function readOwner(file: string): LockOwner | undefined {
+/** The file a path names, through any symlinks: the one to lock and replace. */
+function resolveTarget(file: string): string {
     try {
-        const owner = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LockOwner>;
-        return typeof owner.pid === "number" && typeof owner.host === "string" ? (owner as LockOwner) : undefined;
-    } catch {
-        return undefined;
-    }
-}
-
-export function processIsAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
+        return fs.realpathSync(file);
     } catch (err) {
-        return (err as NodeJS.ErrnoException).code === "EPERM";
+        throw fsFailure(`cannot resolve ${file}`, err);
+    }
+}
+
+function readText(file: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw fsFailure(`cannot read ${file}`, err);
+    }
+}
+
+/**
+ * Refuses a file nobody may write (no write bit, as `chmod a-w` leaves it; checked by mode because
+ * root may write anything) or one this user may not write, and a folder where the replacement
+ * cannot be created.
+ */
+function assertWritable(file: string, target: string): void {
+    const shown = target === file ? file : `${file} (a symlink to ${target})`;
+    const mode = fs.statSync(target).mode & 0o777;
+    if ((mode & 0o222) === 0) {
+        throw new KnownFailure(`${shown} is read-only (mode ${mode.toString(8).padStart(4, "0")}); make it writable (chmod u+w) if the flip should edit it`);
+    }
+    for (const [what, where] of [
+        ["the stack file", target],
+        ["its folder", path.dirname(target)],
+    ] as const) {
+        try {
+            fs.accessSync(where, fs.constants.W_OK);
+        } catch (err) {
+            throw fsFailure(`cannot edit ${shown}: ${what} ${where} is not writable`, err);
+        }
+    }
+}
+
+/** The weights of `service` as `text` holds them (0 for a colour it does not name). */
+export function trafficIn(text: string, service: string): Weights {
+    const services = stackValuesOf(text, "the stack file")[SERVICES_KEY] as Record<string, { traffic?: Partial<Weights> }> | undefined;
+    const traffic = services?.[service]?.traffic ?? {};
+    return { blue: Number(traffic.blue ?? 0), green: Number(traffic.green ?? 0) };
+}
+
+/**
+ * Replaces `file` with `text` so that a reader sees either the old or the new file, never half of
+ * one: a temporary file in the same folder, given the old file's mode and owner, renamed over it.
+ * A symlink is written through: its target is replaced, the link stays.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+    const target = fs.existsSync(file) ? resolveTarget(file) : file;
+    const dir = path.dirname(target);
+    const old = fs.existsSync(target) ? fs.statSync(target) : undefined;
+    const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomUUID()}.tmp`);
+    let fd: number;
+    try {
+        fd = fs.openSync(temp, "wx", 0o600);
+    } catch (err) {
+        throw fsFailure(`cannot create a temporary file in ${dir}`, err);
+    }
+    let step = `cannot write ${temp}`;
+    try {
+        try {
+            fs.writeSync(fd, text);
+            // Explicit, because the mode given to open() is narrowed by the umask.
+            fs.fchmodSync(fd, old ? old.mode & 0o7777 : 0o644);
+            const made = fs.fstatSync(fd);
+            if (old && (old.uid !== made.uid || old.gid !== made.gid)) {
+                step = `cannot keep the owner of ${target} (uid ${old.uid}, gid ${old.gid}) on its replacement; run the flip as that user`;
+                fs.fchownSync(fd, old.uid, old.gid);
+            }
+            step = `cannot write ${temp}`;
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+        step = `cannot replace ${target}`;
+        fs.renameSync(temp, target);
+    } catch (err) {
+        fs.rmSync(temp, { force: true });
+        throw fsFailure(step, err);
     }
 }

@@ -8,6 +8,7 @@ export { loadStackConfig } from "./load";
 export { RESERVED_PORTS } from "./ports";
 export { formatProblems, StackConfigError } from "./problems";
 export { MAX_SERVICE_NAME } from "./services";
+export { isProductionStackName } from "./stackNames";
 export { weightProblem, weightSumProblem } from "./traffic";
 export * from "./types";
 export { validateStackConfig } from "./validate";

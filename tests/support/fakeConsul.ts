@@ -4,10 +4,11 @@
 // with `passing` and `filter` applied; kv: GET answers [{ Key, Value (base64), CreateIndex,
 // ModifyIndex, LockIndex, Flags }] or 404, `?recurse` every entry under a prefix, `?keys` the key
 // names, PUT stores the raw body and answers true/false, honouring `?cas=<ModifyIndex>` with 0 as
-// "only if absent"; config: PUT /v1/config stores an entry and answers true, GET
-// /v1/config/<kind>/<name> answers it with its indexes or 404; PUT acl/token creates a token, with the
-// SecretID given or a new one, and refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID>
-// update and delete one). It is NOT Consul: it exists so that
+// "only if absent", DELETE removes the key (`?recurse`: the prefix) and honours `?cas` the same way;
+// config: PUT /v1/config stores an entry and answers true, GET /v1/config/<kind>/<name> answers it
+// with its indexes or 404; PUT acl/token creates a token, with the SecretID given or a new one, and
+// refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID> update and delete one). It is NOT
+// Consul: it exists so that
 // our thin axios code can be tested on this machine, where no Consul runs.
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -52,6 +53,8 @@ export interface FakeKvEntry {
 export interface FakeConsul {
     readonly address: string;
     readonly state: FakeConsulState;
+    /** Raises the Raft index and returns it, for a fixture that writes `state` directly. */
+    nextIndex(): number;
     close(): Promise<void>;
 }
 
@@ -152,6 +155,18 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
             state.kv.set(key, { value: body, createIndex: existing?.createIndex ?? raftIndex, modifyIndex: raftIndex });
             return send(200, true);
         }
+        if (method === "DELETE") {
+            const existing = state.kv.get(key);
+            const cas = query.get("cas");
+            if (cas !== null && existing?.modifyIndex !== Number(cas)) {
+                return send(200, false);
+            }
+            raftIndex++;
+            for (const k of [...state.kv.keys()].filter((k) => (query.has("recurse") ? k.startsWith(key) : k === key))) {
+                state.kv.delete(k);
+            }
+            return send(200, true);
+        }
         const matching = [...state.kv.entries()].filter(([k]) => (query.has("recurse") || query.has("keys") ? k.startsWith(key) : k === key)).sort(([a], [b]) => (a < b ? -1 : 1));
         if (matching.length === 0) {
             return send(404, "", "text/plain");
@@ -163,6 +178,7 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
     return {
         address: `127.0.0.1:${port}`,
         state,
+        nextIndex: () => ++raftIndex,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
 }

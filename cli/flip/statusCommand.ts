@@ -1,0 +1,97 @@
+// `status` and `history`: read-only views of a stack's rollouts from Consul. `status` exits by
+// health, like `kubectl argo rollouts status`: 0 healthy, 1 degraded, 4 still progressing or paused
+// (without --watch, or when --timeout ends the watch). `--watch` follows the rollout until it ends,
+// printing each new event; `--json` prints the report as one JSON object (one per change with --watch).
+import { exitCodeOf, isTerminal, RolloutState, Weights } from "../../src/rollout/contract";
+import { Clock, Detached, FLIP_EXIT } from "./clientErrors";
+import { RolloutStore } from "./rolloutStore";
+import { describeRollout, formatHistory, formatStatus, StatusReport, statusReport } from "./statusView";
+
+export interface StatusRequest {
+    readonly stack: string;
+    /** Services to show; empty: those of the stack file and of the rollout. */
+    readonly services: readonly string[];
+    readonly stackServices: readonly string[];
+    /** Each service's `traffic` in the stack file here, when there is one. */
+    readonly stackFile?: Readonly<Record<string, Weights>>;
+    readonly watch: boolean;
+    readonly timeoutMs?: number;
+    readonly json: boolean;
+    readonly pollMs: number;
+}
+
+async function readReport(store: RolloutStore, request: StatusRequest): Promise<StatusReport> {
+    const state = (await store.state())?.value;
+    const names = request.services.length > 0 ? request.services : [...new Set([...request.stackServices, ...(state?.spec.services.map((s) => s.service) ?? [])])];
+    const live: Record<string, Weights | null> = {};
+    for (const name of names) {
+        live[name] = (await store.liveSplit(name)) ?? null;
+    }
+    return statusReport(request.stack, state, live, request.stackFile);
+}
+
+const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
+
+export async function runStatus(store: RolloutStore, request: StatusRequest, clock: Clock, write: (text: string) => void): Promise<number> {
+    let report = await readReport(store, request);
+    const show = (r: StatusReport) => write(request.json ? JSON.stringify(r) : formatStatus(r, clock.now()));
+    show(report);
+    if (!request.watch) {
+        return exitCodeOf(report.health);
+    }
+    const deadline = request.timeoutMs === undefined ? undefined : clock.now() + request.timeoutMs;
+    const seen = new Set((report.rollout?.events ?? []).map(eventKey));
+    let last: RolloutState | undefined = report.rollout;
+    let watched = false;
+    while (!(report.rollout === undefined || isTerminal(report.rollout.phase))) {
+        if (deadline !== undefined && clock.now() >= deadline) {
+            write(`still ${report.health} after ${Math.round((request.timeoutMs ?? 0) / 1000)}s of watching; the rollout goes on in the engine`);
+            return FLIP_EXIT.NOT_DONE;
+        }
+        await clock.sleep(request.pollMs);
+        if (clock.detached()) {
+            throw new Detached("stopped watching");
+        }
+        report = await readReport(store, request);
+        watched = true;
+        const now = report.rollout;
+        if (request.json) {
+            if (now && now.updatedAt !== last?.updatedAt) {
+                show(report);
+            }
+        } else if (now) {
+            if (now.rolloutId !== last?.rolloutId) {
+                write(`a new rollout started: ${now.rolloutId}`);
+            }
+            for (const event of now.events.filter((e) => !seen.has(eventKey(e)))) {
+                seen.add(eventKey(event));
+                write(`${event.at.replace(/\.\d{3}Z$/, "Z")} ${event.message}`);
+            }
+        }
+        last = now;
+    }
+    if (watched && !request.json) {
+        write(formatStatus(report, clock.now()));
+    }
+    return exitCodeOf(report.health);
+}
+
+export async function runHistory(store: RolloutStore, json: boolean, write: (text: string) => void): Promise<number> {
+    const records = await store.history();
+    write(json ? JSON.stringify(records) : formatHistory(records));
+    return FLIP_EXIT.OK;
+}
+
+/** What a detached client prints: what the rollout does now, and how to follow it. */
+export async function detachedMessage(store: RolloutStore | undefined, stack: string, signal: string, what: string, nowMs: number): Promise<string> {
+    let doing = "the rollout (if one runs) goes on in the engine";
+    if (store) {
+        try {
+            const state = (await store.state())?.value;
+            doing = state ? `the rollout goes on in the engine, unchanged by the signal:\n${describeRollout(state, nowMs)}` : "no rollout runs in this stack";
+        } catch (err) {
+            doing = `the rollout (if one runs) goes on in the engine; Consul did not answer just now (${(err as Error).message})`;
+        }
+    }
+    return `detached on ${signal}: ${what}; ${doing}\nFollow it with: npm run flip -- status --stack ${stack} --watch`;
+}

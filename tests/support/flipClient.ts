@@ -1,0 +1,127 @@
+// Shared setup of the flip client tests: copies of the example stack files in a temporary folder,
+// the loopback fake Consul (fakeConsul.ts), the engine driver (engineDriver.ts: the engine's pure
+// decision function) and a virtual clock on which the client's waits run: each sleep of the client
+// advances virtual time and runs the engine ticks that fall due in it, so a 10-minute rollout takes
+// milliseconds and no test waits on real time.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { FlipEnvironment, flip } from "../../cli/flip/main";
+import { Clock } from "../../cli/flip/clientErrors";
+import { ReleaseSpec, Weights } from "../../src/rollout/contract";
+import { isTerminal } from "../../src/rollout/contract";
+import { EngineDriver, writeSplitter } from "./engineDriver";
+import { FakeConsul, FakeInstance, startFakeConsul } from "./fakeConsul";
+import { ROOT } from "./harness";
+
+export const ALL_BLUE: Weights = { blue: 100, green: 0 };
+export const ALL_GREEN: Weights = { blue: 0, green: 100 };
+
+export function prodRelease(overrides: Partial<ReleaseSpec["strategy"]> = {}, services: readonly string[] = ["inventory", "orders"]): ReleaseSpec {
+    const gate = { required: { blue: 2, green: 2 }, alarms: [] as string[], failureThreshold: 3, skipHealth: false };
+    const all = [
+        { service: "inventory", to: ALL_GREEN, upstreams: [], gate },
+        { service: "orders", to: ALL_GREEN, upstreams: ["inventory"], gate: { ...gate, alarms: ["orders-5xx"] } },
+    ];
+    return {
+        stack: "prod",
+        services: all.filter((s) => services.includes(s.service)),
+        strategy: { steps: [10, 50], bakeSeconds: 300, bakeEachStep: true, checkIntervalSeconds: 30, ...overrides },
+    };
+}
+
+export function healthyInstances(): FakeInstance[] {
+    return ["inventory", "orders"].flatMap((service) => ["blue", "green"].flatMap((version) => [0, 1].map(() => ({ service, version, status: "passing" as const }))));
+}
+
+export class FlipWorld {
+    dir = "";
+    consul!: FakeConsul;
+    engine!: EngineDriver;
+    output: string[] = [];
+    /** When the engine ticks next (virtual ms); undefined while no rollout runs. */
+    dueAt?: number;
+    /** Called after each client sleep (tests use it to act "meanwhile"). */
+    onSleep?: (sleeps: number) => void;
+    sleeps = 0;
+    detachOnSleep?: number;
+    original = { dev: "", prod: "" };
+
+    async setUp(): Promise<void> {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-flip-"));
+        for (const stack of ["dev", "prod"] as const) {
+            this.original[stack] = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+            fs.writeFileSync(path.join(this.dir, `Pulumi.${stack}.yaml`), this.original[stack]);
+        }
+        this.consul = await startFakeConsul({ instances: healthyInstances() });
+        this.engine = new EngineDriver(this.consul);
+        this.engine.alarms = { "orders-5xx": "OK" };
+        for (const service of ["inventory", "orders"]) {
+            writeSplitter(this.consul, service, ALL_BLUE);
+        }
+    }
+
+    async tearDown(): Promise<void> {
+        await this.consul.close();
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+
+    /** Starts a rollout as `pulumi up` would, with its first tick. */
+    startRollout(spec: ReleaseSpec = prodRelease()): void {
+        this.engine.start(spec);
+        this.engine.tick();
+        this.dueAt = this.engine.now + this.engine.last!.waitSeconds * 1000;
+    }
+
+    /** Runs engine ticks up to virtual time `until`. */
+    runEngineUntil(until: number): void {
+        while (this.dueAt !== undefined && this.dueAt <= until) {
+            this.engine.now = this.dueAt;
+            const decision = this.engine.tick();
+            this.dueAt = decision.done || isTerminal(decision.state.phase) ? undefined : this.engine.now + decision.waitSeconds * 1000;
+        }
+        this.engine.now = Math.max(this.engine.now, until);
+    }
+
+    clock(): Clock {
+        let detached = false;
+        return {
+            now: () => this.engine.now,
+            detached: () => detached,
+            sleep: async (ms) => {
+                this.runEngineUntil(this.engine.now + ms);
+                this.sleeps++;
+                this.onSleep?.(this.sleeps);
+                if (this.detachOnSleep !== undefined && this.sleeps >= this.detachOnSleep) {
+                    detached = true;
+                }
+            },
+        };
+    }
+
+    environment(overrides: Partial<FlipEnvironment> = {}): FlipEnvironment {
+        return {
+            out: { write: (text: string) => this.output.push(text) },
+            env: { CONSUL_HTTP_TOKEN: "management-token" },
+            clock: this.clock(),
+            prompter: { interactive: false, ask: async () => "" },
+            lockWaitMs: 0,
+            user: "bo@laptop-2",
+            detachedBy: () => (this.detachOnSleep !== undefined ? "SIGTERM" : undefined),
+            ...overrides,
+        };
+    }
+
+    /** Runs the client with --dir and --consul-address of this world. */
+    run(args: string[], overrides?: Partial<FlipEnvironment>): Promise<number> {
+        return flip([...args, "--dir", this.dir, "--consul-address", `http://${this.consul.address}`], this.environment(overrides));
+    }
+
+    text(): string {
+        return this.output.join("");
+    }
+
+    file(stack: "dev" | "prod"): string {
+        return fs.readFileSync(path.join(this.dir, `Pulumi.${stack}.yaml`), "utf8");
+    }
+}

@@ -1,0 +1,56 @@
+// A loopback stand-in for a deployed stack, for trying the flip client by hand and for the README's
+// example output: the fake Consul (fakeConsul.ts) on 127.0.0.1 with the example prod services, and
+// the engine's pure decision function (engineDriver.ts) ticking in REAL time. It is not the engine
+// (no Step Functions, no Lambda); it shows what the client prints against Consul's documented API.
+//
+//   npx ts-node --transpile-only tests/support/loopbackEngine.ts [--services inventory,orders]
+//       [--steps 10,50] [--bake 20] [--interval 5] [--fail-after 12] [--idle]
+//
+// Prints `CONSUL_HTTP_ADDR=http://127.0.0.1:<port>` and `CONSUL_HTTP_TOKEN=...` on its first lines,
+// then runs until killed. --fail-after N: orders/green loses its instances N seconds in. --idle:
+// start no rollout (Consul with the splitters only).
+import { parseArgs } from "util";
+import { EngineDriver, writeSplitter } from "./engineDriver";
+import { startFakeConsul } from "./fakeConsul";
+import { ALL_BLUE, healthyInstances, prodRelease } from "./flipClient";
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({
+        options: {
+            services: { type: "string", default: "inventory,orders" },
+            steps: { type: "string", default: "10,50" },
+            bake: { type: "string", default: "20" },
+            interval: { type: "string", default: "5" },
+            "fail-after": { type: "string" },
+            idle: { type: "boolean", default: false },
+        },
+    });
+    const consul = await startFakeConsul({ instances: healthyInstances() });
+    for (const service of ["inventory", "orders"]) {
+        writeSplitter(consul, service, ALL_BLUE);
+    }
+    process.stdout.write(`CONSUL_HTTP_ADDR=http://${consul.address}\nCONSUL_HTTP_TOKEN=management-token\n`);
+    const engine = new EngineDriver(consul, Date.now());
+    engine.alarms = { "orders-5xx": "OK" };
+    const started = Date.now();
+    const failAfter = values["fail-after"] === undefined ? undefined : Number(values["fail-after"]) * 1000;
+    if (!values.idle) {
+        const steps = values.steps === "" ? [] : (values.steps as string).split(",").map(Number);
+        engine.start(prodRelease({ steps, bakeSeconds: Number(values.bake), checkIntervalSeconds: Number(values.interval) }, (values.services as string).split(",")), "ana@laptop");
+    }
+    let due = Date.now();
+    setInterval(() => {
+        if (failAfter !== undefined && Date.now() - started >= failAfter) {
+            consul.state.instances = consul.state.instances.filter((i) => !(i.service === "orders" && i.version === "green"));
+        }
+        const state = engine.state();
+        if (!state || ["promoted", "rolled-back", "aborted", "failed"].includes(state.phase) || Date.now() < due) {
+            return;
+        }
+        engine.now = Date.now();
+        const decision = engine.tick();
+        due = Date.now() + decision.waitSeconds * 1000;
+    }, 200);
+}
+
+void main();
