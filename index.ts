@@ -114,6 +114,6 @@ export default function main() {
             tunnelCommand: servers.tunnelCommand,
         },
         traffic: Object.fromEntries(config.services.map((s) => [s.name, s.traffic])),
-        rollout: { stateMachineArn: rollout.stateMachineArn, functionName: rollout.functionName, kvPrefix: ROLLOUT_KV_PREFIX, tokenSecretArn: rollout.tokenSecretArn },
+        rollout: { stateMachineArn: rollout.stateMachineArn, functionName: rollout.functionName, kvPrefix: ROLLOUT_KV_PREFIX, tokenSecretArn: rollout.tokenSecretArn, operatorTokenSecretArn: rollout.operatorTokenSecretArn },
     };
 }

@@ -326,6 +326,8 @@ export function healthOf(state: RolloutState | undefined): RolloutHealth {
  * - 2 INVALID_INPUT: bad arguments or config, no rollout to control, a command slot taken.
  * - 3 INTERNAL: Consul or AWS unreachable, an unreadable state, a bug.
  * - 4 NOT_DONE: still Progressing or Paused when `status` (without --watch, or at --timeout) returned.
+ * - 128+n: the client was detached by signal n (INT, TERM, HUP); the rollout goes on in the engine
+ *   (cli/shared/exitCodes.ts, FLIP_EXIT.SIGNAL_BASE).
  */
 export const EXIT_CODES = { OK: 0, DEGRADED: 1, INVALID_INPUT: 2, INTERNAL: 3, NOT_DONE: 4 } as const;
 
@@ -351,6 +353,8 @@ export interface RolloutEngineOutputs {
     readonly kvPrefix: string;
     /** Secrets Manager ARN of the engine's Consul token (the engine reads it; clients use their own token). */
     readonly tokenSecretArn: string;
+    /** Secrets Manager ARN of the rollout operators' token: read the rollout, write its command slot. */
+    readonly operatorTokenSecretArn: string;
 }
 
 /**

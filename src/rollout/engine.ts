@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { engineBundle } from "./bundle";
 import { ROLLOUT_KV_PREFIX } from "./contract";
 import { ENGINE_ENV } from "./lambda";
-import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy } from "./render/enginePolicies";
+import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "./render/enginePolicies";
 import { serviceTrustPolicy } from "../iam/policyDocument";
 import { rolloutStateMachine } from "./render/stateMachine";
 
@@ -42,6 +42,8 @@ export class RolloutEngine extends pulumi.ComponentResource {
     public readonly stateMachineArn: pulumi.Output<string>;
     public readonly functionName: pulumi.Output<string>;
     public readonly tokenSecretArn: pulumi.Output<string>;
+    /** The rollout operators' Consul token (status, history, pause, resume, promote, abort; no splitter writes). */
+    public readonly operatorTokenSecretArn: pulumi.Output<string>;
 
     constructor(name: string, args: RolloutEngineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:rollout:RolloutEngine", name, {}, opts);
@@ -52,15 +54,22 @@ export class RolloutEngine extends pulumi.ComponentResource {
         const stateMachineName = `${stack}-${name}`;
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
-        const policy = new consul.AclPolicy(`${name}-policy`, { name: `${stack}-rollout-engine`, description: `rollout engine of stack ${stack}`, rules: engineAclRules(args.services) }, consulOpts);
-        const token = new consul.AclToken(`${name}-token`, { description: `rollout engine of stack ${stack}`, policies: [policy.name], local: false }, consulOpts);
-        const secret = new aws.secretsmanager.Secret(
-            `${name}-token`,
-            { namePrefix: `bluegreen/${stack}/rollout-engine-token-`, description: `Consul ACL token of the rollout engine (stack ${stack})`, kmsKeyId: args.kmsKeyArn, tags },
-            { parent: this },
-        );
-        const tokenValue = pulumi.secret(consul.getAclTokenSecretIdOutput({ accessorId: token.accessorId }, { parent: this, provider: args.consulProvider }).secretId);
-        const secretVersion = new aws.secretsmanager.SecretVersion(`${name}-token`, { secretId: secret.id, secretString: tokenValue }, { parent: this });
+        /** A Consul token of `role` (`rollout-engine`, `rollout-operator`), kept as a Pulumi secret and in Secrets Manager. */
+        const keptToken = (resourceName: string, policyResourceName: string, role: string, who: string, rules: string) => {
+            const policy = new consul.AclPolicy(policyResourceName, { name: `${stack}-${role}`, description: `${who} of stack ${stack}`, rules }, consulOpts);
+            const token = new consul.AclToken(resourceName, { description: `${who} of stack ${stack}`, policies: [policy.name], local: false }, consulOpts);
+            const secret = new aws.secretsmanager.Secret(
+                resourceName,
+                { namePrefix: `bluegreen/${stack}/${role}-token-`, description: `Consul ACL token of the ${who} (stack ${stack})`, kmsKeyId: args.kmsKeyArn, tags },
+                { parent: this },
+            );
+            const value = pulumi.secret(consul.getAclTokenSecretIdOutput({ accessorId: token.accessorId }, { parent: this, provider: args.consulProvider }).secretId);
+            const version = new aws.secretsmanager.SecretVersion(resourceName, { secretId: secret.id, secretString: value }, { parent: this });
+            return { secret, version };
+        };
+        const { secret, version: secretVersion } = keptToken(`${name}-token`, `${name}-policy`, "rollout-engine", "rollout engine", engineAclRules(args.services));
+        // Operators (and the flip workflow) follow and steer rollouts with this one, never the management token.
+        const operator = keptToken(`${name}-operator-token`, `${name}-operator-policy`, "rollout-operator", "rollout operators", operatorAclRules());
 
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, tags }, { parent: this });
         const functionRole = new aws.iam.Role(`${name}-function`, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")), tags }, { parent: this });
@@ -141,6 +150,12 @@ export class RolloutEngine extends pulumi.ComponentResource {
         this.stateMachineArn = machine.arn;
         this.functionName = fn.name;
         this.tokenSecretArn = secret.arn;
-        this.registerOutputs({ stateMachineArn: this.stateMachineArn, functionName: this.functionName, tokenSecretArn: this.tokenSecretArn });
+        this.operatorTokenSecretArn = operator.secret.arn;
+        this.registerOutputs({
+            stateMachineArn: this.stateMachineArn,
+            functionName: this.functionName,
+            tokenSecretArn: this.tokenSecretArn,
+            operatorTokenSecretArn: this.operatorTokenSecretArn,
+        });
     }
 }

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import aslValidator from "asl-validator";
 import { engineBundle } from "../../src/rollout/bundle";
-import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy } from "../../src/rollout/render/enginePolicies";
+import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "../../src/rollout/render/enginePolicies";
 import { examplePlan, plan, services } from "../support/harness";
 
 const T = {
@@ -45,6 +45,19 @@ describe("RolloutEngine (mock runtime, the whole program)", () => {
         expect(rules).to.contain('service "inventory" {\n  policy = "write"\n}\n\nservice "orders" {\n  policy = "write"\n}');
         expect(rules).to.contain('service_prefix "" {\n  policy = "read"\n}');
         expect(rules).to.contain('node_prefix "" {\n  policy = "read"\n}');
+        expect(rules).not.to.match(/acl|operator|agent|intention|keyring/);
+    });
+
+    it("gives operators a token of their own: read the rollout, write only the command slot, never a splitter", async () => {
+        const p = await examplePlan("prod");
+        expect(p.named("rollout-operator-policy", T.aclPolicy).inputs.rules).to.equal(operatorAclRules());
+        expect(p.named("rollout-operator-token", "aws:secretsmanager/secretVersion:SecretVersion").secretInputs).to.include("secretString");
+        expect(p.result.outputs.rollout).to.have.property("operatorTokenSecretArn").that.matches(/^arn:aws:secretsmanager:/);
+        const rules = operatorAclRules();
+        expect(rules).to.contain('key_prefix "bluegreen/rollout/" {\n  policy = "read"\n}');
+        expect(rules).to.contain('key "bluegreen/rollout/command" {\n  policy = "write"\n}');
+        expect(rules.match(/policy = "write"/g)).to.have.length(1);
+        expect(rules).to.contain('service_prefix "" {\n  policy = "read"\n}');
         expect(rules).not.to.match(/acl|operator|agent|intention|keyring/);
     });
 

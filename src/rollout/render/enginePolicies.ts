@@ -2,7 +2,7 @@
 // trust and permissions, and the EventBridge pattern of the alarms it is gated on. Pure: names and
 // ARNs in, documents out, each granting only what the engine does.
 import { POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
-import { ROLLOUT_KV_PREFIX } from "../contract";
+import { ROLLOUT_COMMAND_KEY, ROLLOUT_KV_PREFIX } from "../contract";
 
 /**
  * What the engine's token may do in Consul: read and write the rollout's KV prefix, write each
@@ -20,6 +20,32 @@ export function engineAclRules(services: readonly string[]): string {
 }
 
 ${writes}
+service_prefix "" {
+  policy = "read"
+}
+
+node_prefix "" {
+  policy = "read"
+}
+`;
+}
+
+/**
+ * What an operator's token may do: everything `npm run flip` does except `set` (status, history and
+ * the control commands). Read the rollout's state and history, write the one command slot (an exact
+ * `key` rule wins over the prefix rule in Consul), and read services and nodes for the live split
+ * (GET /v1/config/service-splitter needs service:read) and health. It cannot write a splitter: the
+ * engine stays the one writer of the weights.
+ */
+export function operatorAclRules(): string {
+    return `key_prefix "${ROLLOUT_KV_PREFIX}" {
+  policy = "read"
+}
+
+key "${ROLLOUT_COMMAND_KEY}" {
+  policy = "write"
+}
+
 service_prefix "" {
   policy = "read"
 }
