@@ -6,6 +6,7 @@ import { Controller } from "./src/consul/controller";
 import { EcsCluster } from "./src/ecs/cluster";
 import { MeshPlatform } from "./src/ecs/platform";
 import { createMeshTraffic } from "./src/mesh/wireTraffic";
+import { MeshMetrics } from "./src/metrics/meshMetrics";
 import { MeshService } from "./src/ecs/meshService";
 import { Network } from "./src/net/network";
 import { SecurityGroups } from "./src/net/securityGroups";
@@ -73,6 +74,7 @@ export default function main() {
     const rollout = new RolloutEngine("rollout", {
         services: config.services.map((s) => s.name),
         alarmNames: [...new Set(config.services.flatMap((s) => s.gate.alarms))],
+        readsMeshMetrics: config.services.some((s) => s.gate.analysis !== undefined),
         region: config.region,
         privateSubnetIds: network.privateSubnetIds,
         securityGroupId: securityGroups.ids.rolloutEngine,
@@ -95,8 +97,12 @@ export default function main() {
         albSecurityGroupId: securityGroups.ids.alb,
     });
 
+    // Per-colour request metrics from the dataplanes' access logs, and the stack's dashboard.
+    const metrics = new MeshMetrics("metrics", { services: config.services, logGroupName: cluster.logGroupName, region: config.region });
+
     return {
         gatewayUrl: gateway.url,
+        dashboardUrl: metrics.dashboardUrls[0],
         services: Object.fromEntries(services.map((s) => [s.serviceName, Object.keys(s.colours)])),
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,

@@ -5,7 +5,9 @@
 // the stack) runs every rollout; this client never writes a splitter. Exit codes: clientErrors.ts.
 import * as os from "os";
 import * as path from "path";
+import { dashboardName, dashboardUrl } from "../../src/metrics/names";
 import { planStack } from "../../src/offline/runtime";
+import { PROJECT } from "../../src/offline/stackFile";
 import { COMMAND_KINDS } from "../../src/rollout/contract";
 import { ControlKind, controlKind, FlipArgs, parseFlipArgs, USAGE } from "./args";
 import { Applier, automationApplier } from "./apply";
@@ -98,7 +100,8 @@ async function runConsulCommand(
     if (args.command === "status") {
         const stackServices = context?.config.services.map((s) => s.name) ?? [];
         const stackFile = context ? Object.fromEntries(context.config.services.map((s) => [s.name, s.traffic])) : undefined;
-        return runStatus(store, { ...args, stackServices, stackFile }, clock, write);
+        const dashboard = context ? dashboardUrl(context.config.region, dashboardName(PROJECT, args.stack)) : undefined;
+        return runStatus(store, { ...args, stackServices, stackFile, dashboardUrl: dashboard }, clock, write);
     }
     const kind: ControlKind = controlKind(args);
     if (!(COMMAND_KINDS as readonly string[]).includes(kind)) {

@@ -18,6 +18,8 @@ export interface StatusRequest {
     readonly timeoutMs?: number;
     readonly json: boolean;
     readonly pollMs: number;
+    /** The stack's mesh dashboard (src/metrics/names.ts), printed under the first report. */
+    readonly dashboardUrl?: string;
 }
 
 async function readReport(store: RolloutStore, request: StatusRequest): Promise<StatusReport> {
@@ -36,6 +38,9 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     let report = await readReport(store, request);
     const show = (r: StatusReport) => write(request.json ? JSON.stringify(r) : formatStatus(r, clock.now()));
     show(report);
+    if (request.dashboardUrl && !request.json) {
+        write(`Mesh dashboard (both colours' requests, errors and latency): ${request.dashboardUrl}`);
+    }
     if (!request.watch) {
         return exitCodeOf(report.health);
     }

@@ -1,5 +1,6 @@
 // The raw shapes of the `bluegreen:*` values once the structural schema (schema.ts) has accepted
 // them: every default still missing, every cross-value rule still unchecked.
+import type { RawAnalysis } from "./analysis";
 import { HealthCheckConfig, ServerConfig, UpstreamConfig } from "./types";
 
 export interface RawValues {
@@ -51,7 +52,7 @@ export interface RawService {
     blue?: RawColour;
     green?: RawColour;
     traffic: Record<string, unknown>;
-    gate?: { minHealthy?: number; skip?: boolean; alarms?: string[]; failureThreshold?: number };
+    gate?: { minHealthy?: number; skip?: boolean; alarms?: string[]; failureThreshold?: number; analysis?: RawAnalysis };
     rollout?: { steps?: number[]; bakeSeconds?: number; bakeEachStep?: boolean; checkIntervalSeconds?: number; readyTimeoutSeconds?: number };
     enableExecuteCommand?: boolean;
 }

@@ -79,6 +79,18 @@ export const rawServiceSchema: Schema = {
                 skip: { type: "boolean" },
                 alarms: { type: "array", items: { type: "string", minLength: 1 } },
                 failureThreshold: { type: "integer", minimum: 1, maximum: 100 },
+                analysis: {
+                    type: "object",
+                    additionalProperties: false,
+                    properties: {
+                        // Percentage points of error share the canary may add to the baseline's.
+                        maxErrorRateIncrease: { type: "number", minimum: 0, maximum: 100 },
+                        // A factor of the baseline's p99; below 1 the canary would have to be faster.
+                        maxLatencyRatio: { type: "number", minimum: 1, maximum: 100 },
+                        minRequests: { type: "integer", minimum: 1, maximum: 10000000 },
+                        window: { type: "string" },
+                    },
+                },
             },
         },
         rollout: {

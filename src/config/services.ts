@@ -1,5 +1,6 @@
 // bluegreen:services.<name>: one service's ports, upstreams, route, colours, traffic and gate, and
 // the rules that span services (upstreams that exist, routes that do not collide).
+import { normaliseAnalysis } from "./analysis";
 import { checkFargateSize } from "./fargate";
 import { RESERVED_PORTS } from "./ports";
 import { API_GATEWAY_NAME, CONTAINERS } from "../mesh/names";
@@ -77,11 +78,13 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         green: normaliseColour(raw.green),
     };
     const traffic = checkTraffic(`${path}.traffic`, raw.traffic, colours, at);
+    const analysis = normaliseAnalysis(`${path}.gate.analysis`, raw.gate?.analysis, at);
     const gate = {
         minHealthy: raw.gate?.minHealthy,
         skip: raw.gate?.skip ?? false,
         alarms: raw.gate?.alarms ?? [],
         failureThreshold: raw.gate?.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD,
+        ...(analysis ? { analysis } : {}),
     };
     const rollout = normaliseRollout(`${path}.rollout`, raw.rollout, at);
     if (gate.minHealthy !== undefined) {

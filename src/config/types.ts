@@ -84,6 +84,20 @@ export interface GateConfig {
     readonly alarms: readonly string[];
     /** Consecutive failed checks of a gate after which the rollout rolls back. Default 3. */
     readonly failureThreshold: number;
+    /** Canary analysis from the mesh metrics: the canary compared with the baseline while both serve. Default: none. */
+    readonly analysis?: CanaryAnalysisConfig;
+}
+
+/** `gate.analysis`: what a canary must keep up with compared with its baseline, over one window. */
+export interface CanaryAnalysisConfig {
+    /** Canary's error share may exceed the baseline's by at most this many percentage points. */
+    readonly maxErrorRateIncrease?: number;
+    /** Canary's p99 latency may be at most this factor of the baseline's. */
+    readonly maxLatencyRatio?: number;
+    /** Requests each colour must serve in the window before it is judged. Default 100. */
+    readonly minRequests: number;
+    /** The window, in seconds (`window` in config: whole minutes, "5m" by default). */
+    readonly windowSeconds: number;
 }
 
 /** How the rollout engine moves this service to a new `traffic`. */

@@ -34,6 +34,7 @@ export function resolvePlatform(platform: MeshPlatform): pulumi.Output<TaskPlatf
     return pulumi
         .all([pulumi.output(endpoint.hosts), pulumi.output(endpoint.caCertSecretArn), pulumi.output(platform.logGroupName)])
         .apply(([hosts, caCertSecretArn, logGroupName]) => ({
+            stack: pulumi.getStack(),
             region: platform.region,
             logGroupName,
             consulEcsImage: platform.consulEcsImage,

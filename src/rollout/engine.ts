@@ -13,6 +13,8 @@ export interface RolloutEngineArgs {
     readonly services: readonly string[];
     /** Every CloudWatch alarm any service is gated on (DescribeAlarms, and the EventBridge rule). */
     readonly alarmNames: readonly string[];
+    /** Some service has `gate.analysis`, so the engine reads the mesh metrics. Default false. */
+    readonly readsMeshMetrics?: boolean;
     readonly region: string;
     readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** The engine's security group (8501 to the internal API load balancer, HTTPS out). */
@@ -80,7 +82,7 @@ export class RolloutEngine extends pulumi.ComponentResource {
                 policy: pulumi
                     .all([account, logGroup.arn, secret.arn, pulumi.output(args.caCertSecretArn), pulumi.output(args.kmsKeyArn)])
                     .apply(([accountId, logGroupArn, tokenArn, caArn, kmsKeyArn]) =>
-                        JSON.stringify(engineFunctionPolicy({ region: args.region, accountId, logGroupArn, secretArns: [tokenArn, caArn], kmsKeyArn, alarmNames: args.alarmNames })),
+                        JSON.stringify(engineFunctionPolicy({ region: args.region, accountId, logGroupArn, secretArns: [tokenArn, caArn], kmsKeyArn, alarmNames: args.alarmNames, readsMeshMetrics: args.readsMeshMetrics })),
                     ),
             },
             { parent: this },

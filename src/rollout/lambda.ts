@@ -1,7 +1,9 @@
 // The tick Lambda's entry point (bundled by esbuild into the function's code). At cold start it
 // reads the Consul token and CA from Secrets Manager (their ARNs are in the environment, never the
 // values), then hands every invocation to handleEvent with the real Consul, CloudWatch and clock.
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { cloudWatchAnalyse } from "../metrics/engineAnalysis";
 import { alarmStates, cloudWatchDescribeAlarms } from "./alarms";
 import { rolloutConsulApi } from "./consulApi";
 import { EngineDeps, EngineEvent, handleEvent, TickResult } from "./handler";
@@ -36,6 +38,8 @@ async function coldStart(): Promise<EngineDeps> {
     return {
         consul: rolloutConsulApi({ address: required(ENGINE_ENV.address), caPem, token, tlsServerName: required(ENGINE_ENV.tlsServerName) }),
         alarms: alarmStates(cloudWatchDescribeAlarms(region)),
+        // gate.analysis: the canary against its baseline from the mesh metrics (src/metrics).
+        analyse: cloudWatchAnalyse(new CloudWatchClient({ region }), () => new Date()),
         now: () => new Date(),
         log: (message) => console.log(message),
     };

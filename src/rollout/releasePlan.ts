@@ -6,6 +6,7 @@ import type { ServiceConfig } from "../config";
 import { COLOURS } from "../config/types";
 import { isTerminal, ReleaseSpec, RolloutState, RolloutStrategy, rolloutIdFor, ServiceReleaseSpec, Weights } from "./contract";
 import { dependencyOrder, weightsEqual } from "./plan";
+import { analysisSpec } from "../metrics/analysisSpec";
 
 /** One service as the Release resource's inputs carry it: its desired split and how to reach it. */
 export interface DesiredService extends ServiceReleaseSpec {
@@ -25,6 +26,7 @@ export function desiredServices(services: readonly ServiceConfig[]): DesiredServ
                 alarms: [...s.gate.alarms],
                 failureThreshold: s.gate.failureThreshold,
                 skipHealth: s.gate.skip,
+                ...(s.gate.analysis ? { analysis: { ...analysisSpec(s) } } : {}),
             },
             strategy: {
                 steps: [...s.rollout.steps],

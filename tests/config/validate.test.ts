@@ -156,6 +156,18 @@ const cases: Case[] = [
     { name: "rollout bake shorter than a check", edit: (c) => (S(c).orders.rollout = { bakeSeconds: 10, checkIntervalSeconds: 30 }), path: "bluegreen:services.orders.rollout.bakeSeconds", says: ["10", "checkIntervalSeconds (30)", "at least one check"] },
     { name: "rollout unknown key", edit: (c) => (S(c).orders.rollout = { bake: "5m" }), path: "bluegreen:services.orders.rollout.bake", says: ["bake"] },
     { name: "gate stricter than the count", edit: (c) => (S(c).orders.gate = { minHealthy: 3 }), path: "bluegreen:services.orders.gate.minHealthy", says: ["3", "count of 1", "never pass"] },
+    { name: "analysis that judges nothing", edit: (c) => (S(c).orders.gate = { analysis: { minRequests: 50 } }), path: "bluegreen:services.orders.gate.analysis", says: ["judges nothing", "maxErrorRateIncrease", "maxLatencyRatio"] },
+    { name: "analysis error increase negative", edit: (c) => (S(c).orders.gate = { analysis: { maxErrorRateIncrease: -1 } }), path: "bluegreen:services.orders.gate.analysis.maxErrorRateIncrease", says: ["-1", ">= 0"] },
+    { name: "analysis error increase over 100 points", edit: (c) => (S(c).orders.gate = { analysis: { maxErrorRateIncrease: 150 } }), path: "bluegreen:services.orders.gate.analysis.maxErrorRateIncrease", says: ["150", "<= 100"] },
+    { name: "analysis error increase not a number", edit: (c) => (S(c).orders.gate = { analysis: { maxErrorRateIncrease: "1%" } }), path: "bluegreen:services.orders.gate.analysis.maxErrorRateIncrease", says: ['"1%"', "not a number"] },
+    { name: "analysis latency ratio below 1", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 0.5 } }), path: "bluegreen:services.orders.gate.analysis.maxLatencyRatio", says: ["0.5", ">= 1"] },
+    { name: "analysis minRequests not a whole number", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, minRequests: 10.5 } }), path: "bluegreen:services.orders.gate.analysis.minRequests", says: ["10.5", "integer"] },
+    { name: "analysis minRequests 0", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, minRequests: 0 } }), path: "bluegreen:services.orders.gate.analysis.minRequests", says: ["0", ">= 1"] },
+    { name: "analysis window in seconds", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, window: "90s" } }), path: "bluegreen:services.orders.gate.analysis.window", says: ['"90s"', "whole minutes from 1m to 1h", '"5m"'] },
+    { name: "analysis window over an hour", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, window: "2h" } }), path: "bluegreen:services.orders.gate.analysis.window", says: ['"2h"', "1m to 1h"] },
+    { name: "analysis window 0", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, window: "0m" } }), path: "bluegreen:services.orders.gate.analysis.window", says: ['"0m"'] },
+    { name: "analysis window not a string", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, window: 5 } }), path: "bluegreen:services.orders.gate.analysis.window", says: ["5", "not a string"] },
+    { name: "analysis unknown key", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, p99: 3 } }), path: "bluegreen:services.orders.gate.analysis.p99", says: ["unknown key", "maxErrorRateIncrease, maxLatencyRatio, minRequests, window"] },
 ];
 
 describe("stack config validation", () => {
@@ -209,6 +221,17 @@ describe("stack config validation", () => {
         expect(config.gateway.count).to.equal(1);
         expect(config.logRetentionDays).to.equal(30);
         expect(parseStackValues("prod", stackConfig("prod")).gateway.count).to.equal(2);
+    });
+
+    it("reads gate.analysis with its defaults (100 requests, a 5-minute window) and leaves it out when absent", () => {
+        const config = stackConfig("dev");
+        S(config).orders.gate = { analysis: { maxErrorRateIncrease: 0.5, maxLatencyRatio: 1.2 } };
+        S(config).inventory.gate = { analysis: { maxLatencyRatio: 2, minRequests: 20, window: "1h" } };
+        const parsed = parseStackValues("dev", config);
+        const gateOf = (name: string) => parsed.services.find((s) => s.name === name)?.gate.analysis;
+        expect(gateOf("orders")).to.deep.equal({ maxErrorRateIncrease: 0.5, maxLatencyRatio: 1.2, minRequests: 100, windowSeconds: 300 });
+        expect(gateOf("inventory")).to.deep.equal({ maxErrorRateIncrease: undefined, maxLatencyRatio: 2, minRequests: 20, windowSeconds: 3600 });
+        expect(parseStackValues("dev", stackConfig("dev")).services[0].gate.analysis).to.equal(undefined);
     });
 
     it("keeps services in the order of the stack file", () => {

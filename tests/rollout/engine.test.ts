@@ -6,6 +6,7 @@ import { expect } from "chai";
 import aslValidator from "asl-validator";
 import { engineBundle } from "../../src/rollout/bundle";
 import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "../../src/rollout/render/enginePolicies";
+import { policyDocumentProblems } from "../../policies/rules/iamLeastPrivilege";
 import { examplePlan, plan, services } from "../support/harness";
 
 const T = {
@@ -75,6 +76,11 @@ describe("RolloutEngine (mock runtime, the whole program)", () => {
         expect(bySid.ReadConsulTokenAndCa.Resource).to.deep.equal(["arn:token", "arn:ca"]);
         expect(doc.Statement.filter((s) => s.Resource === "*").map((s) => s.Action)).to.deep.equal([["ec2:DescribeNetworkInterfaces"]]);
         expect(engineFunctionPolicy({ ...{ region: "r", accountId: "1", logGroupArn: "l", secretArns: [], kmsKeyArn: "k" }, alarmNames: [] }).Statement.map((s) => s.Sid)).not.to.include("ReadGateAlarms");
+        // gate.analysis: GetMetricData, which takes no resource ARN, only when some service asks for analysis.
+        const reading = engineFunctionPolicy({ region: "r", accountId: "1", logGroupArn: "l", secretArns: [], kmsKeyArn: "k", alarmNames: [], readsMeshMetrics: true });
+        expect(reading.Statement.find((s) => s.Sid === "ReadMeshMetrics")).to.deep.equal({ Sid: "ReadMeshMetrics", Effect: "Allow", Action: ["cloudwatch:GetMetricData"], Resource: "*" });
+        expect(policyDocumentProblems(reading)).to.deep.equal([]);
+        expect(doc.Statement.map((s) => s.Sid)).not.to.include("ReadMeshMetrics");
         const machine = engineStateMachinePolicy("arn:fn", "arn:sm");
         expect(machine.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
             [["lambda:InvokeFunction"], ["arn:fn", "arn:fn:*"]],

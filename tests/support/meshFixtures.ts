@@ -8,6 +8,7 @@ import { CA_ARN, DB_PASSWORD_ARN, GREEN_API_KEY_ARN } from "./fakeArns";
 export const FAKE_SERVICE = "nicholasjackson/fake-service:v0.26.2";
 
 export const platform: TaskPlatform = {
+    stack: "dev",
     region: "eu-west-1",
     logGroupName: "/bluegreen/dev",
     consulEcsImage: "public.ecr.aws/hashicorp/consul-ecs:0.10.0",

@@ -22,6 +22,8 @@ export const T = {
     asg: "aws:autoscaling/group:Group",
     lt: "aws:ec2/launchTemplate:LaunchTemplate",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    logMetricFilter: "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+    dashboard: "aws:cloudwatch/dashboard:Dashboard",
     // aws: IAM, secrets, keys, buckets
     role: "aws:iam/role:Role",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
@@ -60,4 +62,5 @@ export const T = {
     serverClusterComponent: "bluegreen:consul:ServerCluster",
     meshServiceComponent: "bluegreen:ecs:MeshService",
     trafficPolicyComponent: "bluegreen:mesh:TrafficPolicy",
+    meshMetricsComponent: "bluegreen:metrics:MeshMetrics",
 } as const;

@@ -6,6 +6,7 @@ import type { ContainerDefinition, KeyValuePair, LogConfiguration, Secret } from
 import { BOOTSTRAP_DIR, CONFIG_ENV_VAR, ConsulEcsConfig, ConsulServerFacts, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "./consulEcsConfig";
 import { CONTAINERS, GATEWAY_LISTENER } from "../../mesh/names";
 import type { Colour, ServiceConfig } from "../../config";
+import { dataplaneEnvironment } from "../../metrics/render/accessLog";
 
 /** The two empty task volumes every mesh task shares between its containers. */
 export const VOLUMES = { data: "consul_data", binary: "consul_binary" } as const;
@@ -31,6 +32,8 @@ export const UPSTREAM_URIS_ENV = "UPSTREAM_URIS";
 
 /** What every task needs from the stack, with every output resolved. */
 export interface TaskPlatform {
+    /** The stack's name: service dataplanes print it in their access log lines (Stack dimension). */
+    readonly stack: string;
     readonly region: string;
     readonly logGroupName: string;
     readonly consulEcsImage: string;
@@ -117,7 +120,7 @@ export function serviceTask(service: ServiceConfig, colour: Colour, platform: Ta
         },
     };
     return {
-        containerDefinitions: [appContainer, ...sidecars(platform, config, logs, undefined)],
+        containerDefinitions: [appContainer, ...sidecars(platform, config, logs, undefined, dataplaneEnvironment(platform.stack, service.name, colour))],
         volumes: meshVolumes(),
         config,
     };
@@ -165,8 +168,17 @@ export function meshVolumes(): TaskVolume[] {
     return [{ name: VOLUMES.data }, { name: VOLUMES.binary }];
 }
 
-/** `listenerPort`: a port the dataplane publishes (the gateway listener); service dataplanes publish none. */
-function sidecars(platform: TaskPlatform, config: ConsulEcsConfig, logs: LogConfiguration, listenerPort: number | undefined): ContainerDefinition[] {
+/**
+ * `listenerPort`: a port the dataplane publishes (the gateway listener); service dataplanes publish none.
+ * `dataplaneEnv`: a service colour's identity for Envoy's access log lines; the gateway has none.
+ */
+function sidecars(
+    platform: TaskPlatform,
+    config: ConsulEcsConfig,
+    logs: LogConfiguration,
+    listenerPort: number | undefined,
+    dataplaneEnv: Readonly<Record<string, string>> = {},
+): ContainerDefinition[] {
     const configEnv: KeyValuePair[] = [{ name: CONFIG_ENV_VAR, value: JSON.stringify(config) }];
     const dataReadOnly = { sourceVolume: VOLUMES.data, containerPath: BOOTSTRAP_DIR, readOnly: true };
     const afterMeshInit = [{ containerName: CONTAINERS.meshInit, condition: "SUCCESS" as const }];
@@ -195,6 +207,7 @@ function sidecars(platform: TaskPlatform, config: ConsulEcsConfig, logs: LogConf
         user: DATAPLANE_USER,
         entryPoint: [`${BOOTSTRAP_DIR}/consul-ecs`, "envoy-entrypoint"],
         command: ["consul-dataplane", "-config-file", `${BOOTSTRAP_DIR}/consul-dataplane.json`],
+        environment: nonEmpty(keyValuePairs(dataplaneEnv)),
         portMappings: listenerPort === undefined ? undefined : [{ containerPort: listenerPort, hostPort: listenerPort, protocol: "tcp" }],
         mountPoints: [dataReadOnly],
         dependsOn: afterMeshInit,

@@ -6,6 +6,7 @@
 // http-route, proxy-defaults) use Consul's own field names.
 import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, GATEWAY_LISTENER } from "../names";
 import { COLOURS, Colour, ServiceConfig } from "../../config";
+import { accessLogsConfig } from "../../metrics/render/accessLog";
 
 /**
  * Resolver timeouts, written canonically: the provider reads durations back in Go's format, and a
@@ -174,7 +175,7 @@ export function serviceIntentions(service: ServiceConfig, services: readonly Ser
 
 /**
  * Mesh-wide proxy defaults: HTTP unless a service says otherwise, and Envoy access logs on stdout
- * (the dataplane container's log stream in CloudWatch).
+ * (the dataplane container's log stream in CloudWatch) in the JSON format the mesh metrics read.
  */
 export function proxyDefaults(): GenericConfigEntry {
     return {
@@ -182,7 +183,7 @@ export function proxyDefaults(): GenericConfigEntry {
         name: "global",
         configJson: JSON.stringify({
             Config: { protocol: "http" },
-            AccessLogs: { Enabled: true, Type: "stdout" },
+            AccessLogs: accessLogsConfig(),
         }),
     };
 }

@@ -65,6 +65,8 @@ export interface EngineFunctionPolicyInput {
     readonly kmsKeyArn: string;
     /** The CloudWatch alarms the rollouts are gated on (DescribeAlarms). */
     readonly alarmNames: readonly string[];
+    /** Some service has `gate.analysis`: the engine reads the mesh metrics (GetMetricData). Default false. */
+    readonly readsMeshMetrics?: boolean;
 }
 
 /** The tick Lambda's role: its logs, its two secrets, the gated alarms, and the VPC network interfaces Lambda manages for it. */
@@ -89,6 +91,10 @@ export function engineFunctionPolicy(input: EngineFunctionPolicyInput): PolicyDo
             Action: ["cloudwatch:DescribeAlarms"],
             Resource: [...input.alarmNames].sort().map((name) => `arn:aws:cloudwatch:${input.region}:${input.accountId}:alarm:${name}`),
         });
+    }
+    if (input.readsMeshMetrics) {
+        // GetMetricData has no resource-level permissions: "*" is the only resource it takes.
+        statements.push({ Sid: "ReadMeshMetrics", Effect: "Allow", Action: ["cloudwatch:GetMetricData"], Resource: "*" });
     }
     return { Version: POLICY_VERSION, Statement: statements };
 }

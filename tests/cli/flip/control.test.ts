@@ -33,6 +33,7 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(await world.run(["status", "--stack", "prod"])).to.equal(0);
             expect(world.text()).to.include("Stack prod: Healthy: no rollout has run in this stack");
             expect(world.text()).to.match(/orders\s+blue 100% \/ green 0%\s+-\s+-/);
+            expect(world.text()).to.include("Mesh dashboard (both colours' requests, errors and latency): https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=bluegreen-prod-mesh");
             expect(world.consul.state.requests).to.include("GET /v1/config/service-splitter/orders");
             // A desired split in the stack file that no rollout has carried out yet is said so.
             fs.writeFileSync(path.join(world.dir, "Pulumi.prod.yaml"), editTrafficText(world.original.prod, "orders", ALL_GREEN));

@@ -86,7 +86,7 @@ describe("mesh task builder: a service with an upstream (orders, blue)", () => {
         expect(meshInit).to.not.have.property("dependsOn");
     });
 
-    it("runs the dataplane essential, as user 5995, through envoy-entrypoint, after mesh-init succeeded", () => {
+    it("runs the dataplane essential, as user 5995, through envoy-entrypoint, after mesh-init succeeded, knowing its stack, service and colour", () => {
         expect(c["consul-dataplane"]).to.deep.equal({
             name: "consul-dataplane",
             image: "hashicorp/consul-dataplane:2.0.1",
@@ -94,6 +94,12 @@ describe("mesh task builder: a service with an upstream (orders, blue)", () => {
             user: "5995",
             entryPoint: ["/consul/consul-ecs", "envoy-entrypoint"],
             command: ["consul-dataplane", "-config-file", "/consul/consul-dataplane.json"],
+            // What Envoy prints in each access log line (%ENVIRONMENT(...)%), for the mesh metrics' dimensions.
+            environment: [
+                { name: "BLUEGREEN_COLOUR", value: "blue" },
+                { name: "BLUEGREEN_SERVICE", value: "orders" },
+                { name: "BLUEGREEN_STACK", value: "dev" },
+            ],
             mountPoints: [{ sourceVolume: "consul_data", containerPath: "/consul", readOnly: true }],
             dependsOn: [{ containerName: "consul-ecs-mesh-init", condition: "SUCCESS" }],
             healthCheck: { command: ["CMD", "/consul/consul-ecs", "net-dial", "127.0.0.1:22000"], interval: 5, timeout: 5, retries: 10 },
@@ -178,6 +184,8 @@ describe("mesh task builder: API gateway", () => {
         expect(task.containerDefinitions.map((d) => d.name)).to.deep.equal(["consul-ecs-mesh-init", "consul-dataplane", "consul-ecs-health-sync"]);
         expect(c["consul-dataplane"]).to.include({ essential: true, user: "5995" });
         expect(c["consul-dataplane"].portMappings).to.deep.equal([{ containerPort: 8443, hostPort: 8443, protocol: "tcp" }]);
+        // No colour: the gateway's lines never count as a colour's requests.
+        expect(c["consul-dataplane"].environment).to.equal(undefined);
         expect(c["consul-ecs-health-sync"]).to.include({ user: "5996", essential: false });
         expect(c["consul-ecs-mesh-init"].logConfiguration?.options?.["awslogs-stream-prefix"]).to.equal("api-gateway");
         expect(task.config).to.deep.equal({

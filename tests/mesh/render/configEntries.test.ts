@@ -15,6 +15,7 @@ import {
     serviceRouter,
     serviceSplitter,
 } from "../../../src/mesh/render/configEntries";
+import { ACCESS_LOG_FORMAT } from "../../../src/metrics/render/accessLog";
 import { ServiceConfig, StackConfig } from "../../../src/config";
 import { ROOT } from "../../support/harness";
 
@@ -119,11 +120,17 @@ describe("config-entry bodies", () => {
         expect(allowedSources(loop, [loop])).to.deep.equal(["loop"]);
     });
 
-    it("proxy-defaults: name global, protocol http, Envoy access logs on stdout", () => {
+    it("proxy-defaults: name global, protocol http, Envoy access logs on stdout in the mesh metrics' JSON format", () => {
         const entry = proxyDefaults();
         expect(entry.kind).to.equal("proxy-defaults");
         expect(entry.name).to.equal("global");
-        expect(JSON.parse(entry.configJson)).to.deep.equal({ Config: { protocol: "http" }, AccessLogs: { Enabled: true, Type: "stdout" } });
+        const body = JSON.parse(entry.configJson);
+        expect(body.Config).to.deep.equal({ protocol: "http" });
+        // Consul's AccessLogs fields: Enabled, Type (stdout is Envoy's stdout, the container's log
+        // stream) and JSONFormat, a JSON object as a string (not both JSONFormat and TextFormat).
+        expect(Object.keys(body.AccessLogs).sort()).to.deep.equal(["Enabled", "JSONFormat", "Type"]);
+        expect(body.AccessLogs).to.include({ Enabled: true, Type: "stdout" });
+        expect(JSON.parse(body.AccessLogs.JSONFormat)).to.deep.equal(ACCESS_LOG_FORMAT);
     });
 
     it("api-gateway: the shared gateway name and its one http listener on 8443", () => {

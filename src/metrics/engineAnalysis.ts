@@ -1,0 +1,64 @@
+// The rollout engine's analysis dependency (src/rollout/handler.ts `Analyse`): for each service with
+// `gate.analysis`, the canary's and the baseline's figures over the last window from CloudWatch,
+// judged by judgeCanary, as the verdict the engine's `analysis:<service>` gate counts (pass, fail;
+// inconclusive holds the step). The figures go into the gate check, hence into the rollout's state,
+// history and `flip status`.
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { RolloutState, ServiceReleaseSpec } from "../rollout/contract";
+import type { AnalysisVerdict } from "../rollout/gates";
+import { splitAt } from "../rollout/plan";
+import type { Judgement } from "./analysis";
+import type { AnalysisSpec } from "./analysisSpec";
+import { canaryPair, checkCanary } from "./canaryGate";
+import { readCanaryFigures } from "./reader";
+
+/** Metric filters publish a minute a little after it ends: the window ends a minute before now. */
+const PUBLISH_DELAY_MS = 60_000;
+
+/** A judgement's figures, flat, as the engine's GateCheck keeps them. */
+export function judgementFigures(judgement: Judgement): Record<string, number> {
+    const figures: Record<string, number> = {};
+    for (const side of [judgement.baseline, judgement.canary]) {
+        figures[`${side.colour}Requests`] = side.requests;
+        figures[`${side.colour}Errors`] = side.errors;
+        if (side.errorRatePercent !== undefined) {
+            figures[`${side.colour}ErrorRatePercent`] = Number(side.errorRatePercent.toFixed(4));
+        }
+        if (side.p99Ms !== undefined) {
+            figures[`${side.colour}P99Ms`] = side.p99Ms;
+        }
+    }
+    figures.windowSeconds = judgement.thresholds.windowSeconds;
+    return figures;
+}
+
+export function cloudWatchAnalyse(client: CloudWatchClient, now: () => Date) {
+    return async (state: RolloutState, services: readonly ServiceReleaseSpec[]): Promise<Record<string, AnalysisVerdict>> => {
+        // The split the mesh serves now: the figures describe it, not the next step's.
+        const current = splitAt(state.steps, state.from, state.stepIndex);
+        const verdicts: Record<string, AnalysisVerdict> = {};
+        for (const svc of services) {
+            const spec = svc.gate.analysis as AnalysisSpec | undefined;
+            const weights = current[svc.service];
+            if (spec === undefined || weights === undefined) {
+                continue;
+            }
+            const pair = canaryPair(state.from[svc.service] ?? weights, svc.to);
+            let figures;
+            if (pair && weights.blue > 0 && weights.green > 0) {
+                figures = await readCanaryFigures(client, {
+                    stack: state.spec.stack,
+                    service: svc.service,
+                    protocol: spec.protocol,
+                    ...pair,
+                    end: new Date(now().getTime() - PUBLISH_DELAY_MS),
+                    windowSeconds: spec.windowSeconds,
+                });
+            }
+            const check = checkCanary(svc.service, spec, weights, pair, figures);
+            const verdict = check.outcome === "hold" ? "inconclusive" : check.outcome;
+            verdicts[svc.service] = { verdict, message: check.message, ...(check.judgement ? { figures: judgementFigures(check.judgement) } : {}) };
+        }
+        return verdicts;
+    };
+}
