@@ -16,21 +16,41 @@ import { Weights } from "./steps";
 
 const SERVICES_KEY = `${PROJECT}:services`;
 
-/** Returns `text` with `service`'s traffic weights replaced, or throws without changing anything. */
+/** The stack file's traffic entry cannot be edited in place; the message says how to write it instead. */
+export class TrafficNotEditableError extends KnownFailure {
+    constructor(message: string) {
+        super(message);
+        this.name = "TrafficNotEditableError";
+    }
+}
+
+/**
+ * Returns `text` with `service`'s traffic weights replaced, or throws a TrafficNotEditableError
+ * without changing anything. A YAML alias is refused: its values live at the anchor, which other
+ * entries share, so editing them would change more than this service's weights.
+ */
 export function editTrafficText(text: string, service: string, weights: Weights): string {
+    const key = `config.${SERVICES_KEY}.${service}.traffic`;
+    const writeItOut = `write it out as { blue: <weight>, green: <weight> } for ${service} in the stack file`;
     const doc = YAML.parseDocument(text);
     if (doc.errors.length > 0) {
-        throw new Error(`the stack file is not valid YAML: ${doc.errors[0].message}`);
+        throw new TrafficNotEditableError(`the stack file is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
     }
     const traffic = doc.getIn(["config", SERVICES_KEY, service, "traffic"], true);
+    if (YAML.isAlias(traffic)) {
+        throw new TrafficNotEditableError(`${key} is a YAML alias (*${traffic.source}); the flip edits only this service's own weights: ${writeItOut}`);
+    }
     if (!YAML.isMap(traffic)) {
-        throw new Error(`config.${SERVICES_KEY}.${service}.traffic is not a map in the stack file; edit it by hand`);
+        throw new TrafficNotEditableError(`${key} is not a map in the stack file; ${writeItOut}`);
     }
     const edits: { start: number; end: number; value: string }[] = [];
     for (const colour of COLOURS) {
         const node = traffic.get(colour, true);
+        if (YAML.isAlias(node)) {
+            throw new TrafficNotEditableError(`${key}.${colour} is a YAML alias (*${node.source}); ${writeItOut}`);
+        }
         if (!YAML.isScalar(node) || !node.range) {
-            throw new Error(`config.${SERVICES_KEY}.${service}.traffic.${colour} is not a plain number in the stack file; edit it by hand`);
+            throw new TrafficNotEditableError(`${key}.${colour} is not a plain number in the stack file; ${writeItOut}`);
         }
         edits.push({ start: node.range[0], end: node.range[1], value: String(weights[colour]) });
     }
@@ -41,7 +61,7 @@ export function editTrafficText(text: string, service: string, weights: Weights)
     const expected = YAML.parse(text) as { config: Record<string, Record<string, Record<string, unknown>>> };
     expected.config[SERVICES_KEY][service].traffic = { ...(expected.config[SERVICES_KEY][service].traffic as object), ...weights };
     if (!isDeepStrictEqual(YAML.parse(edited), expected)) {
-        throw new Error(`editing the traffic of ${service} would change more than its weights; edit the stack file by hand`);
+        throw new TrafficNotEditableError(`editing the traffic of ${service} would change more than its weights (an anchor other entries share?); ${writeItOut}`);
     }
     return edited;
 }

@@ -28,7 +28,17 @@ export const COLOUR_META_KEY = "version";
 /** Protocols with which Consul permits a splitter or router (L7). */
 export const HTTP_LIKE_PROTOCOLS: readonly string[] = ["http", "http2", "grpc"];
 
-/** A stack is a production stack when `prod` is one of its name's words (prod, eu-prod, prod-2). */
+/** Words of a stack name that make it a production stack. */
+export const PRODUCTION_WORDS: readonly string[] = ["prod", "production", "prd", "live"];
+
+/**
+ * A stack is a production stack when one of its name's words (split at anything but letters, any
+ * case) is in PRODUCTION_WORDS: prod, eu-prod, prod-2, Production, prd, live; not products or
+ * productdemo. Stack config validation applies the same rule (dev servers are refused there).
+ */
 export function isProductionStack(stack: string): boolean {
-    return /(^|[-_.])prod($|[-_.])/.test(stack);
+    return stack
+        .toLowerCase()
+        .split(/[^a-z]+/)
+        .some((word) => PRODUCTION_WORDS.includes(word));
 }

@@ -5,34 +5,7 @@
 import { agentConfigIn, decodedUserData } from "./agentConfig";
 import { parseContainerDefinitions } from "./containers";
 import { asRecord, asString, mandatoryResourceRule, TYPES } from "./resources";
-
-/** Words that make a variable name a secret's (API_KEY, DB_PASSWORD, dpCredentialStaticToken). */
-const SECRET_WORDS = ["TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE", "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS"];
-/** Last words that make it a reference to a secret instead (CONSUL_HTTP_TOKEN_FILE, KMS_KEY_ID). */
-const REFERENCE_WORDS = ["FILE", "PATH", "ARN", "ID", "NAME"];
-/** Consul variables that are secrets whatever their words say (docs/platform-facts.md#the-consul-ecs-config, #the-controller). */
-const CONSUL_SECRET_VARIABLES = ["CONSUL_HTTP_TOKEN", "CONSUL_HTTP_AUTH", "CONSUL_HTTPS_CACERT_PEM", "CONSUL_GRPC_CACERT_PEM", "DP_CREDENTIAL_STATIC_TOKEN"];
-
-const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
-
-function words(name: string): string[] {
-    return name
-        .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-        .toUpperCase()
-        .split(/[^A-Z0-9]+/)
-        .filter((w) => w !== "");
-}
-
-export function isSecretName(name: string): boolean {
-    if (CONSUL_SECRET_VARIABLES.includes(name.toUpperCase())) {
-        return true;
-    }
-    const parts = words(name);
-    if (parts.length === 0 || REFERENCE_WORDS.includes(parts[parts.length - 1])) {
-        return false;
-    }
-    return parts.some((w) => SECRET_WORDS.includes(w));
-}
+import { isSecretName, PRIVATE_KEY_PEM } from "./secretNames";
 
 function taskDefinitionProblems(props: Record<string, unknown>): string[] {
     const parsed = parseContainerDefinitions(props.containerDefinitions);

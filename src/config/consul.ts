@@ -1,10 +1,11 @@
 // bluegreen:consul and bluegreen:gateway: server mode and count, images, and the public edge.
 import { checkCidr } from "./cidr";
-import { DEFAULT_CONSUL_ECS_IMAGE, DEFAULT_CONSUL_VERSION, DEFAULT_DATAPLANE_IMAGE } from "./defaults";
+import { DEFAULT_CONSUL_ECS_IMAGE, DEFAULT_CONSUL_IMAGE_REPOSITORY, DEFAULT_CONSUL_VERSION, DEFAULT_DATAPLANE_IMAGE } from "./defaults";
 import { checkFargateSize } from "./fargate";
+import { checkedImage } from "./imageReference";
 import { Report } from "./problems";
 import { RawConsul, RawGateway } from "./raw";
-import { isProductionStackName } from "./stackNames";
+import { isProductionStackName, PRODUCTION_WORDS } from "./stackNames";
 import { ConsulConfig, GatewayConfig, NetworkConfig } from "./types";
 
 export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkConfig, at: Report): ConsulConfig {
@@ -18,7 +19,7 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
         at(`${path}.servers.count`, `${count} servers in dev mode; dev runs exactly 1 server (use mode: ha for more)`);
     }
     if (mode === "dev" && isProductionStackName(stack)) {
-        at(`${path}.servers.mode`, `"dev" in stack "${stack}"; a production stack needs mode: ha (dev servers lose their data on restart)`);
+        at(`${path}.servers.mode`, `"dev" in stack "${stack}", whose name says production (${PRODUCTION_WORDS.join(", ")}); a production stack needs mode: ha (dev servers lose their data on restart)`);
     }
     if (mode === "ha") {
         checkServerZones(network, at);
@@ -41,8 +42,9 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
             snapshotSchedule,
             snapshotRetentionDays: raw.servers?.snapshotRetentionDays ?? 30,
         },
-        ecsImage: raw.ecsImage ?? DEFAULT_CONSUL_ECS_IMAGE,
-        dataplaneImage: raw.dataplaneImage ?? DEFAULT_DATAPLANE_IMAGE,
+        ecsImage: checkedImage(`${path}.ecsImage`, raw.ecsImage ?? DEFAULT_CONSUL_ECS_IMAGE, at),
+        dataplaneImage: checkedImage(`${path}.dataplaneImage`, raw.dataplaneImage ?? DEFAULT_DATAPLANE_IMAGE, at),
+        devServerImage: checkedImage(`${path}.devServerImage`, raw.devServerImage ?? `${DEFAULT_CONSUL_IMAGE_REPOSITORY}:${version}`, at),
         apiAddress: raw.apiAddress,
     };
 }
@@ -66,6 +68,8 @@ export function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: 
             at(`${path}.ingressCidrs[${i}]`, `${JSON.stringify(cidr)} ${problem}`);
         }
     });
+    const previewCidrs = raw.previewCidrs ?? [];
+    checkPreviewCidrs(previewCidrs, at);
     const count = raw.count ?? (serverMode === "dev" ? 1 : 2);
     if (serverMode === "ha" && count < 2) {
         at(`${path}.count`, `${count} gateway task in a stack with ha servers; one task is a single point of failure for all internet traffic: use 2 or more`);
@@ -75,9 +79,33 @@ export function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: 
     checkFargateSize(`${path}`, cpu, memory, at);
     return {
         ingressCidrs,
+        previewCidrs,
         certificateArn: raw.certificateArn,
         count,
         cpu,
         memory,
     };
+}
+
+/**
+ * Ten ALB listener rules of three source CIDRs each (the ALB allows 3 values per condition and 5 per
+ * rule; the colour header takes one).
+ */
+export const MAX_PREVIEW_CIDRS = 30;
+/** Narrower than a /8 is someone's network; wider is a good part of the internet. */
+const WIDEST_PREVIEW_PREFIX = 8;
+
+function checkPreviewCidrs(cidrs: readonly string[], at: Report): void {
+    const path = "bluegreen:gateway.previewCidrs";
+    if (cidrs.length > MAX_PREVIEW_CIDRS) {
+        at(path, `${cidrs.length} CIDRs; at most ${MAX_PREVIEW_CIDRS} fit in the ALB's listener rules: list the operators' networks, not single addresses`);
+    }
+    cidrs.forEach((cidr, i) => {
+        const problem = checkCidr(cidr);
+        if (problem) {
+            at(`${path}[${i}]`, `${JSON.stringify(cidr)} ${problem}`);
+        } else if (Number(cidr.split("/")[1]) < WIDEST_PREVIEW_PREFIX) {
+            at(`${path}[${i}]`, `${JSON.stringify(cidr)} is wider than a /${WIDEST_PREVIEW_PREFIX}: it would let much of the internet choose a colour; list the operators' own networks`);
+        }
+    });
 }

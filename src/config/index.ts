@@ -3,6 +3,7 @@
 export * from "./defaults";
 export { FARGATE_SIZES } from "./fargate";
 export { checkCidr } from "./cidr";
+export { MAX_PREVIEW_CIDRS } from "./consul";
 export { loadStackConfig } from "./load";
 export { RESERVED_PORTS } from "./ports";
 export { formatProblems, StackConfigError } from "./problems";

@@ -16,7 +16,7 @@ export function loadStackConfig(): StackConfig {
             values[key] = parseConfigValue(raw);
         }
     }
-    const result = validateStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), region, values });
+    const result = validateStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), region, values, secretKeys: secretConfigKeys() });
     if (!result.ok) {
         throw new StackConfigError(result.problems);
     }
@@ -34,5 +34,18 @@ function parseConfigValue(raw: string): unknown {
         return JSON.parse(raw);
     } catch {
         return raw;
+    }
+}
+
+/**
+ * The config keys Pulumi marks secret. The SDK exports no reader for them; the Pulumi language host
+ * hands them to every Node.js program in this variable, which the SDK's own secret check reads.
+ */
+function secretConfigKeys(): string[] {
+    try {
+        const keys: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+        return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === "string") : [];
+    } catch {
+        return [];
     }
 }

@@ -2,6 +2,7 @@
 // plain-words rendering of JSON Schema errors.
 import * as pulumi from "@pulumi/pulumi";
 import { ErrorObject } from "ajv";
+import { isSecureValue, SECURE_VALUE_ADVICE } from "./plainSecrets";
 import { ConfigProblem } from "./types";
 
 /** Adds one problem: the key's path, and what is wrong and what is allowed. */
@@ -25,6 +26,9 @@ export function describeSchemaError(root: string, error: ErrorObject): ConfigPro
     let path = root;
     for (const segment of segments) {
         path += /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`;
+    }
+    if (isSecureValue(error.data)) {
+        return { path, message: `is a secure: value; ${SECURE_VALUE_ADVICE}` };
     }
     const value = error.data === undefined ? "" : `${JSON.stringify(error.data)} `;
     switch (error.keyword) {

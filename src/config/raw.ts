@@ -24,10 +24,12 @@ export interface RawConsul {
     servers?: Partial<Omit<ServerConfig, "mode">> & { mode?: "dev" | "ha" };
     ecsImage?: string;
     dataplaneImage?: string;
+    devServerImage?: string;
     apiAddress?: string;
 }
 export interface RawGateway {
     ingressCidrs?: string[];
+    previewCidrs?: string[];
     certificateArn?: string;
     count?: number;
     cpu?: number;

@@ -10,7 +10,8 @@ const envMap: Schema = {
     propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
     additionalProperties: { type: "string" },
 };
-const imageRef: Schema = { type: "string", minLength: 1, pattern: "^[^\\s]+$" };
+// The reference grammar is checked with plain-words messages in imageReference.ts.
+const imageRef: Schema = { type: "string" };
 
 const colour: Schema = {
     type: "object",
@@ -144,6 +145,7 @@ export const rawConfigSchemas: Record<string, Schema | JSONSchemaType<unknown>> 
             },
             ecsImage: imageRef,
             dataplaneImage: imageRef,
+            devServerImage: imageRef,
             apiAddress: { type: "string", pattern: "^[A-Za-z0-9.-]+:\\d{1,5}$" },
         },
     },
@@ -152,6 +154,7 @@ export const rawConfigSchemas: Record<string, Schema | JSONSchemaType<unknown>> 
         additionalProperties: false,
         properties: {
             ingressCidrs: { type: "array", minItems: 1, items: { type: "string" } },
+            previewCidrs: { type: "array", items: { type: "string" } },
             certificateArn: { type: "string", pattern: "^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/.+$" },
             count: { type: "integer", minimum: 1, maximum: 100 },
             cpu: { type: "integer" },

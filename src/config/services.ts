@@ -2,6 +2,8 @@
 // the rules that span services (upstreams that exist, routes that do not collide).
 import { normaliseAnalysis } from "./analysis";
 import { checkFargateSize } from "./fargate";
+import { checkedImage } from "./imageReference";
+import { checkPlainEnv, isSecureValue, SECURE_VALUE_ADVICE } from "./plainSecrets";
 import { RESERVED_PORTS } from "./ports";
 import { API_GATEWAY_NAME, CONTAINERS } from "../mesh/names";
 import { Report } from "./problems";
@@ -74,9 +76,10 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
     }
 
     const colours = {
-        blue: normaliseColour(raw.blue),
-        green: normaliseColour(raw.green),
+        blue: normaliseColour(`${path}.blue`, raw.blue, at),
+        green: normaliseColour(`${path}.green`, raw.green, at),
     };
+    checkEnv(path, raw.env, `${path}.env`, at);
     const traffic = checkTraffic(`${path}.traffic`, raw.traffic, colours, at);
     const analysis = normaliseAnalysis(`${path}.gate.analysis`, raw.gate?.analysis, at);
     const gate = {
@@ -88,9 +91,12 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
     };
     const rollout = normaliseRollout(`${path}.rollout`, raw.rollout, at);
     if (gate.minHealthy !== undefined) {
+        // Every colour that runs tasks may be flipped to; a colour at count 0 is refused by the flip anyway.
         for (const colour of COLOURS) {
-            if (traffic[colour] > 0 && gate.minHealthy > colours[colour].count) {
-                at(`${path}.gate.minHealthy`, `${gate.minHealthy} is more than ${colour}'s count of ${colours[colour].count}; the gate could never pass`);
+            const { image, count } = colours[colour];
+            if ((traffic[colour] > 0 || (image && count > 0)) && gate.minHealthy > count) {
+                const never = traffic[colour] > 0 ? "the gate could never pass" : `a flip to ${colour} could never pass`;
+                at(`${path}.gate.minHealthy`, `${gate.minHealthy} is more than ${colour}'s count of ${count}; ${never}: lower gate.minHealthy or raise ${colour}'s count`);
             }
         }
     }
@@ -133,8 +139,21 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
     };
 }
 
-function normaliseColour(raw: RawColour | undefined): ColourConfig {
+function normaliseColour(path: string, raw: RawColour | undefined, at: Report): ColourConfig {
+    if (raw?.image !== undefined) {
+        checkedImage(`${path}.image`, raw.image, at);
+    }
+    checkEnv(path, raw?.env, `${path}.env`, at);
     return { image: raw?.image, count: raw?.count ?? 0, env: raw?.env ?? {}, secrets: raw?.secrets ?? {} };
+}
+
+/** `owner` is the service or colour whose `env` this is; its `secrets` is where secrets go. */
+function checkEnv(owner: string, env: Record<string, string> | undefined, envPath: string, at: Report): void {
+    if (isSecureValue(env)) {
+        at(envPath, `is a secure: value; ${SECURE_VALUE_ADVICE}`);
+        return;
+    }
+    checkPlainEnv(envPath, `${owner}.secrets`, env, at);
 }
 
 function checkPort(path: string, port: number, at: Report): void {

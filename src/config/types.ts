@@ -32,6 +32,8 @@ export interface ConsulConfig {
     readonly ecsImage: string;
     /** The consul-dataplane image (runs Envoy). */
     readonly dataplaneImage: string;
+    /** The dev server's Consul image. Default public.ecr.aws/hashicorp/consul:<version>. */
+    readonly devServerImage: string;
     /**
      * Where this program reaches Consul's HTTPS API (`host:port`), for example `localhost:8501` through
      * an SSM tunnel. Default: the internal load balancer's DNS name on 8501.
@@ -42,6 +44,11 @@ export interface ConsulConfig {
 export interface GatewayConfig {
     /** CIDRs allowed to reach the public ALB. */
     readonly ingressCidrs: readonly string[];
+    /**
+     * CIDRs whose requests may carry the colour header through the ALB (operators previewing the idle
+     * colour); from anywhere else the ALB answers 403. Default none.
+     */
+    readonly previewCidrs: readonly string[];
     /** ACM certificate for HTTPS; without it the ALB listens on HTTP only (dev). */
     readonly certificateArn?: string;
     /** Gateway tasks. Default 1 in a dev-server stack, 2 otherwise. */

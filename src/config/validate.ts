@@ -5,6 +5,8 @@
 import Ajv, { ValidateFunction } from "ajv";
 import { normaliseConsul, normaliseGateway } from "./consul";
 import { normaliseNetwork } from "./network";
+import { checkSecretKeys } from "./plainSecrets";
+import { regionProblem } from "./region";
 import { dedupe, describeSchemaError } from "./problems";
 import { RawService, RawValues } from "./raw";
 import { rawConfigSchemas, rawServiceSchema } from "./schema";
@@ -18,6 +20,8 @@ export interface RawStackInput {
     readonly region?: unknown;
     /** Keys without the `bluegreen:` prefix. */
     readonly values: Readonly<Record<string, unknown>>;
+    /** Full keys (`bluegreen:services`) Pulumi marks secret because a `secure:` value is in them. Default none. */
+    readonly secretKeys?: readonly string[];
 }
 
 export type ValidationResult = { ok: true; config: StackConfig } | { ok: false; problems: ConfigProblem[] };
@@ -48,9 +52,11 @@ export function validateStackConfig(input: RawStackInput): ValidationResult {
             at(`bluegreen:${key}`, `unknown key; allowed keys: ${CONFIG_KEYS.map((k) => `bluegreen:${k}`).join(", ")}`);
         }
     }
-    if (typeof input.region !== "string" || input.region === "") {
-        at("aws:region", "is required (for example eu-west-1)");
+    const regionIssue = regionProblem(input.region);
+    if (regionIssue) {
+        at("aws:region", regionIssue);
     }
+    checkSecretKeys(input.secretKeys ?? [], input.project, at);
     for (const required of ["consul", "gateway", "services"] as const) {
         if (input.values[required] === undefined) {
             at(`bluegreen:${required}`, "is required");

@@ -18,8 +18,6 @@ export interface ConsulServerEndpoint {
     readonly httpsPort: number;
     /** gRPC TLS port (8503). */
     readonly grpcPort: number;
-    /** True when `hosts` runs `discover ... provider=aws`: task roles then need ec2:DescribeInstances. */
-    readonly discoversWithAwsApi: boolean;
     readonly datacenter: string;
 }
 

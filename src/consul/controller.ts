@@ -91,7 +91,10 @@ export class Controller extends pulumi.ComponentResource {
                 // Not the path the auth method trusts: the controller never logs in through it.
                 taskRolePath: "/",
                 taskRoleTags: {},
-                taskPolicy: () => pulumi.output(args.platform.clusterArn).apply((clusterArn) => controllerTaskRolePolicy({ clusterArn, discoversWithAwsApi: args.platform.endpoint.discoversWithAwsApi })),
+                taskPolicy: () =>
+                    pulumi
+                        .all([pulumi.output(args.platform.clusterArn), pulumi.output(args.platform.endpoint.hosts)])
+                        .apply(([clusterArn, serverHosts]) => controllerTaskRolePolicy({ clusterArn, serverHosts })),
                 executionPolicy: pulumi
                     .all([platform, secret.arn, pulumi.output(args.platform.logGroupArn), pulumi.output(args.platform.secretsKmsKeyArn)])
                     .apply(([p, tokenArn, logGroupArn, kmsKeyArn]) =>

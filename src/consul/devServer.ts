@@ -66,7 +66,7 @@ export function createDevServer(name: string, args: ServerClusterArgs, deps: Ser
         .apply(([secretArns, logGroupName, notAfter]) =>
             JSON.stringify([
                 devServerContainer({
-                    image: `hashicorp/consul:${args.consul.version}`,
+                    image: args.consul.devServerImage,
                     agentConfig,
                     secretArns,
                     region: args.region,

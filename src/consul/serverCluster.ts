@@ -10,6 +10,8 @@ import { ConsulSecrets } from "./secrets";
 import { devTunnelCommand, haTunnelCommand } from "./render/tunnelCommands";
 import { DEV_SERVER_CONTAINER } from "./render/devServerContainer";
 import { ConsulReadinessGate } from "./readinessGate";
+import { PresetToken } from "./presetToken";
+import { SERVER_AGENT_POLICY_RULES } from "./render/serverAgentToken";
 import { AutoJoinTag, discoverHosts, serverTlsName } from "./render/agentConfig";
 import { AUTO_JOIN_TAG_KEY } from "./render/fleet";
 import { ServerSecretArns } from "./render/userData";
@@ -125,8 +127,8 @@ export class ServerCluster extends pulumi.ComponentResource {
         );
         // What a server reads: everything but the CA's private key.
         const serverSecretArns: pulumi.Output<ServerSecretArns> = pulumi
-            .all([secrets.arns.caCert, secrets.arns.serverCert, secrets.arns.serverKey, secrets.arns.gossipKey, secrets.arns.managementToken])
-            .apply(([caCert, serverCert, serverKey, gossipKey, managementToken]) => ({ caCert, serverCert, serverKey, gossipKey, managementToken }));
+            .all([secrets.arns.caCert, secrets.arns.serverCert, secrets.arns.serverKey, secrets.arns.gossipKey, secrets.arns.managementToken, secrets.arns.agentToken])
+            .apply(([caCert, serverCert, serverKey, gossipKey, managementToken, agentToken]) => ({ caCert, serverCert, serverKey, gossipKey, managementToken, agentToken }));
 
         let serving: pulumi.Resource;
         let hosts: pulumi.Input<string>;
@@ -155,7 +157,6 @@ export class ServerCluster extends pulumi.ComponentResource {
             caCertKmsKeyArn: secrets.kmsKeyArn,
             httpsPort: PORTS.consulHttps,
             grpcPort: PORTS.consulGrpcTls,
-            discoversWithAwsApi: servers.mode === "ha",
             datacenter,
         };
         this.api = {
@@ -188,6 +189,26 @@ export class ServerCluster extends pulumi.ComponentResource {
                 datacenter,
             },
             child,
+        );
+        // The servers boot with acl.tokens.agent set to this SecretID; the token behind it can only be
+        // written once they have a leader, and from then on their agents may update their own nodes.
+        const agentPolicy = new consul.AclPolicy(
+            `${name}-agent`,
+            { name: `${stack}-consul-server-agent`, description: `Consul servers' own agents (stack ${stack})`, rules: SERVER_AGENT_POLICY_RULES },
+            { parent: this, provider: this.provider, dependsOn: [this.ready] },
+        );
+        new PresetToken(
+            `${name}-agent-token`,
+            {
+                address: this.api.address,
+                caCertPem: this.api.caCertPem,
+                token: this.api.token,
+                tlsServerName,
+                secretId: secrets.agentToken,
+                description: `Consul servers' agent token (stack ${stack})`,
+                policies: [agentPolicy.name],
+            },
+            { parent: this, dependsOn: [this.ready, agentPolicy] },
         );
         this.kmsKeyArn = secrets.kmsKeyArn;
         this.managementTokenSecretArn = secrets.arns.managementToken;

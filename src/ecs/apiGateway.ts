@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { colourHeaderRules } from "./render/listenerRules";
 import { executionRolePolicy, meshTaskRolePolicy } from "./render/taskPolicies";
 import { API_GATEWAY_NAME, CONSUL_ECS_ROLE_PATH, CONTAINERS, GATEWAY_LISTENER, MESH_TAG, ROLE_GATEWAY_KIND_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./platform";
@@ -69,7 +70,9 @@ export class ApiGateway extends pulumi.ComponentResource {
                 taskRolePath: CONSUL_ECS_ROLE_PATH,
                 taskRoleTags: { [ROLE_SERVICE_NAME_TAG]: API_GATEWAY_NAME, [ROLE_GATEWAY_KIND_TAG]: "api-gateway" },
                 taskPolicy: (roleArn) =>
-                    roleArn.apply((arn) => meshTaskRolePolicy({ roleArn: arn, discoversWithAwsApi: args.platform.endpoint.discoversWithAwsApi, executeCommand: false })),
+                    pulumi
+                        .all([roleArn, pulumi.output(args.platform.endpoint.hosts)])
+                        .apply(([arn, serverHosts]) => meshTaskRolePolicy({ roleArn: arn, serverHosts, executeCommand: false })),
                 executionPolicy: pulumi
                     .all([platform, pulumi.output(args.platform.logGroupArn), pulumi.output(args.platform.secretsKmsKeyArn)])
                     .apply(([p, logGroupArn, kmsKeyArn]) =>
@@ -121,14 +124,17 @@ export class ApiGateway extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
-        const listeners = https
+        const forward = { type: "forward", targetGroupArn: targetGroup.arn };
+        const serving = https
+            ? new aws.lb.Listener(
+                  `${name}-https`,
+                  { loadBalancerArn: alb.arn, port: 443, protocol: "HTTPS", sslPolicy: ALB_SSL_POLICY, certificateArn: gateway.certificateArn, defaultActions: [forward], tags },
+                  { parent: this },
+              )
+            : new aws.lb.Listener(`${name}-http`, { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: [forward], tags }, { parent: this });
+        // The redirect forwards nothing: the client repeats the request, header and all, over HTTPS.
+        const redirect = https
             ? [
-                  new aws.lb.Listener(
-                      `${name}-https`,
-                      { loadBalancerArn: alb.arn, port: 443, protocol: "HTTPS", sslPolicy: ALB_SSL_POLICY, certificateArn: gateway.certificateArn, defaultActions: forward, tags },
-                      { parent: this },
-                  ),
                   new aws.lb.Listener(
                       `${name}-http-redirect`,
                       {
@@ -141,7 +147,22 @@ export class ApiGateway extends pulumi.ComponentResource {
                       { parent: this },
                   ),
               ]
-            : [new aws.lb.Listener(`${name}-http`, { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: forward, tags }, { parent: this })];
+            : [];
+        const listeners = [serving, ...redirect];
+        const colourRules = colourHeaderRules(gateway.previewCidrs).map(
+            (rule) =>
+                new aws.lb.ListenerRule(
+                    `${name}-${https ? "https" : "http"}-${rule.key}`,
+                    {
+                        listenerArn: serving.arn,
+                        priority: rule.priority,
+                        conditions: rule.conditions,
+                        actions: [rule.action.type === "forward" ? forward : rule.action],
+                        tags,
+                    },
+                    { parent: this },
+                ),
+        );
 
         const service = new aws.ecs.Service(
             `${name}-service`,
@@ -162,8 +183,8 @@ export class ApiGateway extends pulumi.ComponentResource {
                 deploymentCircuitBreaker: { enable: true, rollback: true },
                 tags,
             },
-            // ECS refuses a target group that no listener uses yet.
-            { parent: this, dependsOn: [...(args.platform.startAfter ?? []), ...roles.policies, ...listeners], deleteBeforeReplace: true },
+            // ECS refuses a target group that no listener uses yet; no gateway task serves before the colour header is refused.
+            { parent: this, dependsOn: [...(args.platform.startAfter ?? []), ...roles.policies, ...listeners, ...colourRules], deleteBeforeReplace: true },
         );
 
         this.albDnsName = alb.dnsName;

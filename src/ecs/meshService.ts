@@ -75,13 +75,9 @@ export class MeshService extends pulumi.ComponentResource {
                 taskRolePath: CONSUL_ECS_ROLE_PATH,
                 taskRoleTags: { [ROLE_SERVICE_NAME_TAG]: service.name, ...colourTags },
                 taskPolicy: (roleArn) =>
-                    roleArn.apply((arn) =>
-                        meshTaskRolePolicy({
-                            roleArn: arn,
-                            discoversWithAwsApi: args.platform.endpoint.discoversWithAwsApi,
-                            executeCommand: service.enableExecuteCommand,
-                        }),
-                    ),
+                    pulumi
+                        .all([roleArn, pulumi.output(args.platform.endpoint.hosts)])
+                        .apply(([arn, serverHosts]) => meshTaskRolePolicy({ roleArn: arn, serverHosts, executeCommand: service.enableExecuteCommand })),
                 executionPolicy: pulumi
                     .all([platform, pulumi.output(args.platform.logGroupArn), pulumi.output(args.platform.secretsKmsKeyArn)])
                     .apply(([p, logGroupArn, kmsKeyArn]) =>

@@ -1,6 +1,7 @@
 // Pulumi.<stack>.yaml, read the one way every command and test reads it: find the file (an unknown
-// stack is a usage error that lists the known ones), parse its YAML (a syntax error names the file),
-// take its `config:` map, and validate that map exactly as the program does.
+// stack is a usage error that lists the known ones; a missing folder, a folder in the file's place or
+// an unreadable file each say so in one line), parse its YAML (a syntax error names the file), take
+// its `config:` map, and validate that map exactly as the program does.
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -43,11 +44,50 @@ export function listStacks(dir = REPOSITORY_ROOT): string[] {
 /** Reads `Pulumi.<stack>.yaml` from `dir`: its text and its `config:` map. */
 export function loadStackFile(stack: string, dir = REPOSITORY_ROOT): StackFile {
     const file = stackFilePath(stack, dir);
-    if (!fs.existsSync(file)) {
+    const folder = statOf(dir);
+    if (!folder) {
+        throw new UsageError(`the folder ${dir} does not exist; --dir takes the folder that holds Pulumi.${stack}.yaml`);
+    }
+    if (!folder.isDirectory()) {
+        throw new UsageError(`${dir} is a file, not a folder; --dir takes the folder that holds Pulumi.${stack}.yaml`);
+    }
+    const stat = statOf(file);
+    if (!stat) {
         throw new UsageError(`unknown stack "${stack}": there is no ${path.basename(file)} in ${dir}; known stacks: ${listStacks(dir).join(", ") || "(none)"}`);
     }
-    const text = fs.readFileSync(file, "utf8");
+    if (stat.isDirectory()) {
+        throw new UsageError(`${file} is a folder, not a stack file; move it away and put the stack's YAML file there`);
+    }
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${describeFsError(err)}`);
+    }
     return { stack, file, text, values: stackValuesOf(text, path.basename(file)) };
+}
+
+/** A file-system error in plain words, `permission denied (EACCES)`, rather than the syscall's dump. */
+export function describeFsError(err: unknown): string {
+    const code = (err as NodeJS.ErrnoException).code;
+    const words: Record<string, string> = {
+        EACCES: "permission denied",
+        EPERM: "operation not permitted",
+        EISDIR: "it is a folder",
+        ENOTDIR: "a part of the path is not a folder",
+        ENOENT: "no such file or folder",
+        EROFS: "the file system is read-only",
+        ENOSPC: "no space left on the device",
+    };
+    return code && words[code] ? `${words[code]} (${code})` : (err as Error).message;
+}
+
+function statOf(file: string): fs.Stats | undefined {
+    try {
+        return fs.statSync(file);
+    } catch {
+        return undefined;
+    }
 }
 
 /** The `config:` map of `Pulumi.<stack>.yaml` in `dir`. */

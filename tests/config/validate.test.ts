@@ -98,6 +98,14 @@ const cases: Case[] = [
     { name: "VPC CIDR with host bits", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).cidr = "10.40.1.0/16"), path: "bluegreen:network.cidr", says: ["host bits", "10.40.0.0/16"] },
     { name: "VPC CIDR octet out of range", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).cidr = "10.400.0.0/16"), path: "bluegreen:network.cidr", says: ["out of range"] },
     { name: "ingress CIDR invalid", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).ingressCidrs = ["0.0.0.0/0", "1.2.3.4/40"]), path: "bluegreen:gateway.ingressCidrs[1]", says: ['"1.2.3.4/40"'] },
+    { name: "preview CIDR invalid", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).previewCidrs = ["203.0.113.0/24", "203.0.113.7"]), path: "bluegreen:gateway.previewCidrs[1]", says: ['"203.0.113.7"', "not an IPv4 CIDR"] },
+    { name: "preview CIDR for the whole internet", edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).previewCidrs = ["0.0.0.0/0"]), path: "bluegreen:gateway.previewCidrs[0]", says: ['"0.0.0.0/0"', "wider than a /8", "operators' own networks"] },
+    {
+        name: "more preview CIDRs than the listener rules hold",
+        edit: (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).previewCidrs = Array.from({ length: 31 }, (_, i) => `10.${i}.0.0/16`)),
+        path: "bluegreen:gateway.previewCidrs",
+        says: ["31 CIDRs", "at most 30"],
+    },
     { name: "azCount out of range", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).azCount = 7), path: "bluegreen:network.azCount", says: ["7", "<= 6"] },
     { name: "ha servers in 2 zones", stack: "prod", edit: (c) => ((c["bluegreen:network"] as Record<string, unknown>).azCount = 2), path: "bluegreen:network.azCount", says: ["at least 3 availability zones, got 2", "azCount to 3"] },
     {
@@ -168,6 +176,58 @@ const cases: Case[] = [
     { name: "analysis window 0", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, window: "0m" } }), path: "bluegreen:services.orders.gate.analysis.window", says: ['"0m"'] },
     { name: "analysis window not a string", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, window: 5 } }), path: "bluegreen:services.orders.gate.analysis.window", says: ["5", "not a string"] },
     { name: "analysis unknown key", edit: (c) => (S(c).orders.gate = { analysis: { maxLatencyRatio: 2, p99: 3 } }), path: "bluegreen:services.orders.gate.analysis.p99", says: ["unknown key", "maxErrorRateIncrease, maxLatencyRatio, minRequests, window"] },
+    {
+        name: "gate stricter than the idle colour's count (a flip to it could never pass)",
+        edit: (c) => {
+            S(c).orders.blue.count = 3;
+            S(c).orders.gate = { minHealthy: 2 };
+        },
+        path: "bluegreen:services.orders.gate.minHealthy",
+        says: ["2 is more than green's count of 1", "a flip to green could never pass", "lower gate.minHealthy or raise green's count"],
+    },
+    ...["production", "prd", "prod-eu", "eu_prod2", "live", "Production"].map((stack) => ({
+        name: `dev servers in a stack named ${stack}`,
+        stack,
+        edit: (c: StackValues) => ((c["bluegreen:consul"] as { servers: Record<string, unknown> }).servers = { mode: "dev", count: 1 }),
+        path: "bluegreen:consul.servers.mode",
+        says: ['"dev"', `"${stack}"`, "production", "mode: ha"],
+    })),
+    { name: "a region that does not exist", edit: (c) => (c["aws:region"] = "mars-north-9"), path: "aws:region", says: ['"mars-north-9" is not an AWS region', "eu-west-1"] },
+    { name: "a region with a typo", edit: (c) => (c["aws:region"] = "eu-west1"), path: "aws:region", says: ['"eu-west1" is not an AWS region', 'did you mean "eu-west-1"?'] },
+    {
+        name: "an image reference with colons, an uppercase name and a short digest",
+        edit: (c) => (S(c).orders.green.image = "Name:::tag@sha256:zz"),
+        path: "bluegreen:services.orders.green.image",
+        says: ['"Name:::tag@sha256:zz" is not an image reference', "lowercase", "the digest after @", "64 hexadecimal digits"],
+    },
+    { name: "an image reference with a space", edit: (c) => (S(c).orders.blue.image = "my image:1"), path: "bluegreen:services.orders.blue.image", says: ['"my image:1" is not an image reference', "contains a space"] },
+    { name: "an image tag that starts with a dot", edit: (c) => (S(c).orders.blue.image = "orders:.1"), path: "bluegreen:services.orders.blue.image", says: ["the tag", "letters, digits"] },
+    { name: "a consul image that is no reference", edit: (c) => ((c["bluegreen:consul"] as Record<string, unknown>).dataplaneImage = "hashicorp//consul-dataplane"), path: "bluegreen:consul.dataplaneImage", says: ["is not an image reference"] },
+    {
+        name: "an AWS secret key in plain env",
+        edit: (c) => (S(c).orders.env.AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        path: "bluegreen:services.orders.env.AWS_SECRET_ACCESS_KEY",
+        says: ["its name says it holds a secret", "in clear", "bluegreen:services.orders.secrets.AWS_SECRET_ACCESS_KEY", "Secrets Manager"],
+    },
+    { name: "a token in a colour's plain env", edit: (c) => (S(c).orders.green.env.GITHUB_TOKEN = "ghp_x"), path: "bluegreen:services.orders.green.env.GITHUB_TOKEN", says: ["its name says it holds a secret", "secrets"] },
+    {
+        name: "a private key in plain env",
+        edit: (c) => (S(c).orders.env.TLS = "-----BEGIN PRIVATE KEY-----\nMII...\n-----END PRIVATE KEY-----\n"),
+        path: "bluegreen:services.orders.env.TLS",
+        says: ["its value is a private key", "secrets"],
+    },
+    {
+        name: "a secure: value under env",
+        edit: (c) => (S(c).orders.env.DB_URL = { secure: "v1:abcdEFGH1234" }),
+        path: "bluegreen:services.orders.env.DB_URL",
+        says: ["is a secure: value", "decrypt", "in clear", "secrets"],
+    },
+    {
+        name: "a whole env written as a secure: value",
+        edit: (c) => (S(c).orders.blue.env = { secure: "v1:abcdEFGH1234" }),
+        path: "bluegreen:services.orders.blue.env",
+        says: ["is a secure: value", "secrets"],
+    },
 ];
 
 describe("stack config validation", () => {
@@ -194,6 +254,17 @@ describe("stack config validation", () => {
         });
     }
 
+    it("refuses services that Pulumi marks secret: a secure: value reached the program decrypted", () => {
+        const config = stackConfig("dev");
+        const values = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("bluegreen:")).map(([k, v]) => [k.slice("bluegreen:".length), v]));
+        const marked = validateStackConfig({ project: "bluegreen", stack: "dev", region: "eu-west-1", values, secretKeys: ["bluegreen:services"] });
+        expect(marked.ok).to.equal(false);
+        const problems = marked.ok ? [] : marked.problems;
+        expect(problems.map((p) => p.path)).to.deep.equal(["bluegreen:services"]);
+        expect(problems[0].message).to.include("holds a secure: value").and.to.include("`secrets`");
+        expect(validateStackConfig({ project: "bluegreen", stack: "dev", region: "eu-west-1", values, secretKeys: ["bluegreen:other"] }).ok).to.equal(true);
+    });
+
     it("reports every problem at once", () => {
         const problems = problemsOf("dev", (c) => {
             S(c).orders.traffic = { blue: 50, green: 40 };
@@ -217,8 +288,10 @@ describe("stack config validation", () => {
         expect(orders?.rollout).to.deep.equal({ steps: [], bakeSeconds: 0, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 300 });
         expect(orders?.enableExecuteCommand).to.equal(false);
         expect(config.consul.ecsImage).to.equal("public.ecr.aws/hashicorp/consul-ecs:0.10.0");
-        expect(config.consul.dataplaneImage).to.equal("hashicorp/consul-dataplane:2.0.1");
+        expect(config.consul.dataplaneImage).to.equal("public.ecr.aws/hashicorp/consul-dataplane:2.0.1");
+        expect(config.consul.devServerImage).to.equal("public.ecr.aws/hashicorp/consul:2.0.1");
         expect(config.gateway.count).to.equal(1);
+        expect(config.gateway.previewCidrs).to.deep.equal([]);
         expect(config.logRetentionDays).to.equal(30);
         expect(parseStackValues("prod", stackConfig("prod")).gateway.count).to.equal(2);
     });

@@ -49,8 +49,12 @@ describe("dev server", () => {
         expect(config.acl).to.deep.equal({ enabled: true, default_policy: "deny", down_policy: "extend-cache", enable_token_persistence: true });
         expect(config.tls.internal_rpc).to.deep.equal({ verify_incoming: true, verify_server_hostname: true });
         const arns = consulSecretArns(dev);
-        expect(container.secrets.map((s) => s.valueFrom)).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]]);
-        expect(container.image).to.equal("hashicorp/consul:2.0.1");
+        expect(container.secrets.map((s) => s.valueFrom)).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]]);
+        // HashiCorp's ECR Public repository: no Docker Hub pull limits through the NAT gateways.
+        expect(container.image).to.equal("public.ecr.aws/hashicorp/consul:2.0.1");
+        // Its node name starts with the agent policy's node prefix; the agent token comes from Secrets Manager.
+        expect(JSON.parse(container.environment.find((e) => e.name === "BLUEGREEN_AGENT_CONFIG")!.value).node_name).to.equal("consul-server-dev");
+        expect(container.secrets.map((s) => s.name)).to.include("BLUEGREEN_AGENT_TOKEN");
     });
 
     it("gives the task's roles only its secrets, its logs and the ECS Exec channels", () => {
@@ -61,7 +65,7 @@ describe("dev server", () => {
             ["DecryptOwnSecrets", ["kms:Decrypt"]],
             ["WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
         ]);
-        expect(execution.Statement[0].Resource).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]]);
+        expect(execution.Statement[0].Resource).to.deep.equal([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]]);
         expect(execution.Statement[2].Resource).to.equal(DEV_LOG_STREAMS_ARN);
         const task = policyDocumentOf(dev.named("consul-server-task", T.rolePolicy));
         expect(task.Statement.flatMap(actionsOf)).to.deep.equal([

@@ -1,8 +1,10 @@
 // ha servers (src/consul/haServers.ts) as the real program registers them for the prod stack: count and
 // spread, rolling replacement, launch template, the rendered agent config and user data, the instance role.
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { computedOutputs } from "../../src/offline/mocks";
-import { consulSecretArns, examplePlan, plan, Plan, policyDocumentOf } from "../support/harness";
+import { consulSecretArns, examplePlan, plan, Plan, policyDocumentOf, ROOT } from "../support/harness";
 import { T } from "../support/typeTokens";
 import { SECRETS_KMS_KEY_ARN } from "../support/fakeArns";
 
@@ -34,6 +36,26 @@ describe("ha servers (prod)", () => {
         expect(asg.inputs.targetGroupArns).to.deep.equal([computedOutputs(T.tg, "consul-api", {}, REGION).arn]);
         expect(prod.parentOf(asg)?.type).to.equal(T.serverClusterComponent);
         expect(lb.inputs.subnets).to.deep.equal(privateSubnets);
+    });
+
+    it("keeps a server's data volume for that server's life, and the docs say so and what a replacement costs", () => {
+        // Deliberate: instance refresh and health replacement launch new instances with new volumes,
+        // so a kept volume would only be orphaned; Raft on the other servers and S3 snapshots hold the data.
+        const lt = prod.named("consul-server", T.lt);
+        const data = (lt.inputs.blockDeviceMappings as { deviceName: string; ebs: Record<string, string> }[]).find((d) => d.deviceName === "/dev/sdf")!;
+        expect(data.ebs.deleteOnTermination).to.equal("true");
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const dataRow = readme.split("\n").find((line) => line.startsWith("| data |"))!;
+        expect(dataRow).to.include("deleted with its server").and.to.include("rejoins empty");
+        const runbook = fs.readFileSync(path.join(ROOT, "docs", "runbooks.md"), "utf8").replace(/\s+/g, " ");
+        expect(runbook).to.include("A replacement server starts with an empty data volume");
+    });
+
+    it("boots every server with its own node name and the agent token read from Secrets Manager", () => {
+        const arns = consulSecretArns(prod);
+        // The names all start with the agent policy's node prefix (tests/consul/serverCluster.test.ts).
+        expect(userDataOf(prod)).to.include(`printf '{"node_name": "consul-server-%s"}\\n' "$instance_id" > /etc/consul.d/node.json`);
+        expect(userDataOf(prod)).to.include(`agent_token=$(retry secret_value '${arns["agent-token"]}')`).and.to.include('"agent": "%s"');
     });
 
     it("replaces one server at a time (instance refresh keeps quorum)", () => {
@@ -89,7 +111,7 @@ describe("ha servers (prod)", () => {
         const userData = userDataOf(prod);
         const arns = consulSecretArns(prod);
         const fetched = new Set([...userData.matchAll(/'(arn:aws:secretsmanager:[^']+)'/g)].map((m) => m[1]));
-        expect(fetched).to.deep.equal(new Set([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]]));
+        expect(fetched).to.deep.equal(new Set([arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]]));
         expect(userData).to.include("'s3://consul-snapshots-mock/snapshots/dc1/'");
         expect(userData).to.include("CONSUL_VERSION='2.0.1'");
     });
@@ -104,7 +126,7 @@ describe("ha servers (prod)", () => {
                 Sid: "ReadOwnSecrets",
                 Effect: "Allow",
                 Action: ["secretsmanager:GetSecretValue"],
-                Resource: [arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"]],
+                Resource: [arns["ca-cert"], arns["server-cert"], arns["server-key"], arns["gossip-key"], arns["management-token"], arns["agent-token"]],
             },
             {
                 Sid: "DecryptOwnSecrets",

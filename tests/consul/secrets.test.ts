@@ -14,11 +14,11 @@ describe("the Consul secrets in the example stacks", () => {
         prod = await examplePlan("prod");
     });
 
-    it("stores six KMS-encrypted secrets named after the stack, with a rotating key", () => {
+    it("stores seven KMS-encrypted secrets named after the stack, with a rotating key", () => {
         for (const [p, stack, window] of [[prod, "prod", 30], [dev, "dev", 0]] as const) {
             const secrets = p.ofTypeUnder(T.secret, "consul");
             expect(secrets.map((s) => s.inputs.name).sort()).to.deep.equal(
-                ["ca-cert", "ca-key", "gossip-key", "management-token", "server-cert", "server-key"].map((item) => `bluegreen/${stack}/consul/${item}`),
+                ["agent-token", "ca-cert", "ca-key", "gossip-key", "management-token", "server-cert", "server-key"].map((item) => `bluegreen/${stack}/consul/${item}`),
             );
             for (const s of secrets) {
                 expect(s.inputs.kmsKeyId).to.equal(SECRETS_KMS_KEY_ARN);

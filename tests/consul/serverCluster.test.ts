@@ -118,10 +118,26 @@ describe("Consul server cluster", () => {
         expect(named.named("consul-consul").inputs.address).to.equal("consul.ops.example.com:8501");
     });
 
+    it("gives the servers an agent token: node write for their own node names and service read, created under the SecretID they boot with", () => {
+        for (const [p, stack] of [[prod, "prod"], [dev, "dev"]] as const) {
+            const policy = p.named("consul-agent", "consul:index/aclPolicy:AclPolicy");
+            expect(policy.inputs).to.deep.include({ name: `${stack}-consul-server-agent` });
+            expect(policy.inputs.rules).to.equal('node_prefix "consul-server-" {\n  policy = "write"\n}\n\nservice_prefix "" {\n  policy = "read"\n}\n');
+            expect(policy.provider).to.match(/\$pulumi:providers:consul::consul-consul::/);
+            const token = p.named("consul-agent-token");
+            expect(token.type).to.equal("pulumi-nodejs:dynamic/bluegreen:ConsulPresetToken");
+            expect(token.inputs).to.deep.include({ policies: [`${stack}-consul-server-agent`], tlsServerName: "server.dc1.consul" });
+            expect(token.secretInputs).to.include.members(["secretId", "token", "caCertPem"]);
+            const ready = p.named("consul-ready").urn;
+            expect(policy.dependsOn).to.include(ready);
+            expect(token.dependsOn).to.include.members([ready, policy.urn]);
+        }
+    });
+
     it("starts servers only once their secrets have values", () => {
         for (const [p, servers] of [[prod, prod.named("consul-servers")], [dev, dev.named("consul-server", T.service)]] as const) {
             const versions = p.ofTypeUnder(T.secretVersion, "consul").map((v) => v.urn);
-            expect(versions).to.have.length(6);
+            expect(versions).to.have.length(7);
             expect(servers.dependsOn).to.include.members(versions);
         }
     });

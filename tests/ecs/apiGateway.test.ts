@@ -2,11 +2,28 @@
 // ALB in front of them, the stack's only internet-facing resource.
 import { expect } from "chai";
 import { ALB_SSL_POLICY, GATEWAY_TARGET_HEALTH_CHECK } from "../../src/ecs/apiGateway";
+import { COLOUR_HEADER } from "../../src/mesh/names";
+import { computedOutputs } from "../../src/offline/mocks";
 import { containersOf, Plan } from "../support/harness";
 import { examplePlan as meshPlan, plan as planMesh } from "../support/harness";
 import { T } from "../support/typeTokens";
 import { GATEWAY_TARGET_GROUP_ARN } from "../support/fakeArns";
+import { AlbRequest, albAction, AlbRule } from "../support/albRules";
 
+/** What each listener of the plan's ALB does with a request: "gateway", "redirect" or a status code. */
+function edgeAnswers(plan: Plan, request: AlbRequest): Record<string, string> {
+    const answers: Record<string, string> = {};
+    for (const listener of plan.ofTypeUnder(T.listener, "api-gateway")) {
+        const arn = computedOutputs(listener.type, listener.name, listener.inputs, "eu-west-1").arn;
+        const rules = plan.ofTypeUnder(T.listenerRule, "api-gateway").filter((r) => r.inputs.listenerArn === arn);
+        const action = albAction(listener.inputs.defaultActions as Record<string, unknown>[], rules.map((r) => r.inputs as unknown as AlbRule), request) as {
+            type: string;
+            fixedResponse?: { statusCode: string };
+        };
+        answers[listener.name] = action.type === "forward" ? "gateway" : action.type === "redirect" ? "redirect" : String(action.fixedResponse?.statusCode);
+    }
+    return answers;
+}
 
 describe("ApiGateway", () => {
     let dev: Plan;
@@ -68,6 +85,36 @@ describe("ApiGateway", () => {
         expect(listeners.map((l) => l.name)).to.deep.equal(["api-gateway-http"]);
         expect(listeners[0].inputs).to.deep.include({ port: 80, protocol: "HTTP" });
         expect((listeners[0].inputs.defaultActions as { type: string }[])[0].type).to.equal("forward");
+    });
+
+    it("answers 403 to a colour header from the internet on the listener that forwards (HTTP in dev, HTTPS in prod), and serves the rest", () => {
+        const internet = "198.51.100.7";
+        const green: AlbRequest["headers"] = [[COLOUR_HEADER, "green"]];
+        expect(edgeAnswers(dev, { sourceIp: internet, headers: green })).to.deep.equal({ "api-gateway-http": "403" });
+        expect(edgeAnswers(dev, { sourceIp: internet, headers: [] })).to.deep.equal({ "api-gateway-http": "gateway" });
+        expect(edgeAnswers(prod, { sourceIp: internet, headers: green })).to.deep.equal({ "api-gateway-https": "403", "api-gateway-http-redirect": "redirect" });
+        expect(edgeAnswers(prod, { sourceIp: internet, headers: [] })).to.deep.equal({ "api-gateway-https": "gateway", "api-gateway-http-redirect": "redirect" });
+        const refusal = prod.named("api-gateway-https-colour-header-refused", T.listenerRule);
+        expect(refusal.inputs.actions).to.deep.equal([
+            { type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "The x-bluegreen-color header is not accepted here.\n" } },
+        ]);
+        expect(prod.named("api-gateway-service", "aws:ecs/service:Service").dependsOn).to.include(refusal.urn);
+    });
+
+    it("lets the header through from bluegreen:gateway.previewCidrs only, to the gateway's target group", async () => {
+        const preview = await planMesh("prod", (c) => ((c["bluegreen:gateway"] as Record<string, unknown>).previewCidrs = ["203.0.113.0/24"]));
+        const green: AlbRequest["headers"] = [["X-Bluegreen-Color", "green"]];
+        expect(edgeAnswers(preview, { sourceIp: "203.0.113.40", headers: green })["api-gateway-https"]).to.equal("gateway");
+        expect(edgeAnswers(preview, { sourceIp: "203.0.114.40", headers: green })["api-gateway-https"]).to.equal("403");
+        const allow = preview.named("api-gateway-https-colour-preview-1", T.listenerRule);
+        expect(allow.inputs).to.deep.include({
+            priority: 1,
+            actions: [{ type: "forward", targetGroupArn: GATEWAY_TARGET_GROUP_ARN }],
+        });
+        expect(preview.ofTypeUnder(T.listenerRule, "api-gateway").map((r) => r.name)).to.have.members([
+            "api-gateway-https-colour-preview-1",
+            "api-gateway-https-colour-header-refused",
+        ]);
     });
 
     it("runs the configured number of tasks (2 in prod) across the private subnets, after the listeners exist", () => {

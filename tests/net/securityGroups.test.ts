@@ -30,6 +30,9 @@ const BETWEEN_GROUPS = [
     ...flow("servers", "servers", "tcp", 8300),
     ...flow("servers", "servers", "tcp", 8301),
     ...flow("servers", "servers", "udp", 8301),
+    // Every server joins the WAN pool too, whether or not the datacenter is federated.
+    ...flow("servers", "servers", "tcp", 8302),
+    ...flow("servers", "servers", "udp", 8302),
     ...flow("meshTasks", "meshTasks", "tcp", 20000),
     ...flow("gateway", "meshTasks", "tcp", 20000),
     ...flow("alb", "gateway", "tcp", 8443),

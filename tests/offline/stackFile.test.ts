@@ -1,11 +1,14 @@
-// Stack files that cannot be read, as `npm run plan` reports them: the file's name, what is wrong,
-// exit 1 (src/offline/stackFile.ts reads them for every command).
+// src/offline/stackFile.ts, which reads Pulumi.<stack>.yaml for every command: an unknown stack is a
+// usage error naming the known ones, and a file that cannot be read is reported as `npm run plan`
+// shows it: the file's name, what is wrong, exit 1.
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { plan as planCommand } from "../../cli/plan/main";
 import { reportError } from "../../cli/shared/run";
+import { UsageError } from "../../src/offline/errors";
+import { listStacks, loadStackFile, REPOSITORY_ROOT } from "../../src/offline/stackFile";
 
 describe("stack files that cannot be read", () => {
     async function planFile(text: string): Promise<{ code: number; out: string }> {
@@ -40,5 +43,21 @@ describe("stack files that cannot be read", () => {
         expect(out).to.include("bluegreen:consul: is required");
         expect(out).to.include("bluegreen:gateway: is required");
         expect(out).to.not.include("is empty");
+    });
+});
+
+describe("loadStackFile", () => {
+    it("reads an example stack's text and config map", () => {
+        const dev = loadStackFile("dev");
+        expect(dev.file).to.equal(path.join(REPOSITORY_ROOT, "Pulumi.dev.yaml"));
+        expect(dev.text).to.equal(fs.readFileSync(dev.file, "utf8"));
+        expect(dev.values["aws:region"]).to.equal("eu-west-1");
+    });
+
+    it("names an unknown stack and the known ones, as a usage error; a missing folder has none", () => {
+        expect(() => loadStackFile("staging")).to.throw(UsageError, `unknown stack "staging": there is no Pulumi.staging.yaml in ${REPOSITORY_ROOT}; known stacks: ${listStacks().join(", ")}`);
+        expect(listStacks()).to.include.members(["dev", "prod"]);
+        const missing = path.join(os.tmpdir(), "bluegreen-no-such-folder");
+        expect(() => loadStackFile("dev", missing)).to.throw(UsageError, "known stacks: (none)");
     });
 });

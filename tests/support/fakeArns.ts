@@ -25,6 +25,7 @@ export const PROD_SERVER_SECRET_ARNS = {
     serverKey: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bluegreen/prod/consul/server-key-AbCdEf",
     gossipKey: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bluegreen/prod/consul/gossip-key-AbCdEf",
     managementToken: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bluegreen/prod/consul/management-token-AbCdEf",
+    agentToken: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bluegreen/prod/consul/agent-token-AbCdEf",
 } as const;
 
 /** A CA secret as a builder test passes it. */

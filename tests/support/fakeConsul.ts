@@ -4,8 +4,11 @@
 // with `passing` and `filter` applied; kv: GET answers [{ Key, Value (base64), CreateIndex,
 // ModifyIndex, LockIndex, Flags }] or 404, `?recurse` every entry under a prefix, `?keys` the key
 // names, PUT stores the raw body and answers true/false, honouring `?cas=<ModifyIndex>` with 0 as
-// "only if absent", DELETE removes the key (`?recurse`: the prefix) and honours `?cas` the same way; config: PUT /v1/config stores an entry and answers true, GET
-// /v1/config/<kind>/<name> answers it with its indexes or 404). It is NOT Consul: it exists so that
+// "only if absent", DELETE removes the key (`?recurse`: the prefix) and honours `?cas` the same way;
+// config: PUT /v1/config stores an entry and answers true, GET /v1/config/<kind>/<name> answers it
+// with its indexes or 404; PUT acl/token creates a token, with the SecretID given or a new one, and
+// refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID> update and delete one). It is NOT
+// Consul: it exists so that
 // our thin axios code can be tested on this machine, where no Consul runs.
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -26,10 +29,19 @@ export interface FakeConsulState {
     readonly kv: Map<string, FakeKvEntry>;
     /** Config entries by "<Kind>/<Name>", as written (plus their indexes). */
     readonly config: Map<string, Record<string, unknown>>;
+    /** ACL tokens created through the API (the management tokens above are not listed here). */
+    aclTokens: FakeAclToken[];
     /** Answers to force: the next `times` requests whose "METHOD path" starts with `prefix` get `status`. */
     faults: { prefix: string; status: number; times: number }[];
     /** Requests seen, as "METHOD path?query". */
     readonly requests: string[];
+}
+
+export interface FakeAclToken {
+    AccessorID: string;
+    SecretID: string;
+    Description: string;
+    Policies: { Name: string }[];
 }
 
 export interface FakeKvEntry {
@@ -51,6 +63,7 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
         leader: "10.40.1.10:8300",
         tokens: ["management-token"],
         instances: [],
+        aclTokens: [],
         faults: [],
         ...initial,
         kv: new Map(),
@@ -79,6 +92,10 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
             return send(200, state.leader);
         }
         const token = req.headers["x-consul-token"];
+        const own = state.aclTokens.find((t) => t.SecretID === token);
+        if (url.pathname === "/v1/acl/token/self" && own) {
+            return send(200, own);
+        }
         if (typeof token !== "string" || !state.tokens.includes(token)) {
             return send(403, "ACL not found", "text/plain");
         }
@@ -102,6 +119,10 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
                     Checks: [{ CheckID: `${service}-${n}-app`, Status: i.status }],
                 }));
             return send(200, entries);
+        }
+        const tokenPath = /^\/v1\/acl\/token(?:\/([^/]+))?$/.exec(url.pathname);
+        if (tokenPath && (req.method === "PUT" || req.method === "DELETE")) {
+            return send(...aclTokenWrite(state, req.method, tokenPath[1] && decodeURIComponent(tokenPath[1]), body.toString("utf8")));
         }
         const kv = /^\/v1\/kv\/(.*)$/.exec(url.pathname);
         if (kv) {
@@ -160,4 +181,34 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
         nextIndex: () => ++raftIndex,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
+}
+
+let accessorCounter = 0;
+
+/** Consul's token writes: create (PUT /v1/acl/token), update (PUT .../<AccessorID>), delete. */
+function aclTokenWrite(state: FakeConsulState, method: string, accessor: string | undefined, raw: string): [number, unknown, string?] {
+    if (method === "DELETE") {
+        const index = state.aclTokens.findIndex((t) => t.AccessorID === accessor);
+        if (index < 0) {
+            return [404, "ACL not found", "text/plain"];
+        }
+        state.aclTokens.splice(index, 1);
+        return [200, true];
+    }
+    const body = JSON.parse(raw || "{}") as Partial<FakeAclToken>;
+    const fields = { Description: body.Description ?? "", Policies: (body.Policies ?? []).map((p) => ({ Name: p.Name })) };
+    if (accessor === undefined) {
+        if (body.SecretID && state.aclTokens.some((t) => t.SecretID === body.SecretID)) {
+            return [500, "Invalid Token: SecretID is already in use", "text/plain"];
+        }
+        const created = { AccessorID: body.AccessorID ?? `accessor-${++accessorCounter}`, SecretID: body.SecretID ?? `secret-${accessorCounter}`, ...fields };
+        state.aclTokens.push(created);
+        return [200, created];
+    }
+    const existing = state.aclTokens.find((t) => t.AccessorID === accessor);
+    if (!existing) {
+        return [403, "Cannot find token to update", "text/plain"];
+    }
+    Object.assign(existing, fields);
+    return [200, existing];
 }

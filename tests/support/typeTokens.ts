@@ -11,6 +11,7 @@ export const T = {
     sgRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     lb: "aws:lb/loadBalancer:LoadBalancer",
     listener: "aws:lb/listener:Listener",
+    listenerRule: "aws:lb/listenerRule:ListenerRule",
     tg: "aws:lb/targetGroup:TargetGroup",
     dnsNamespace: "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
     cloudMapService: "aws:servicediscovery/service:Service",

@@ -4,6 +4,7 @@
 // separate root-owned file (see serverUserData.ts and devServerTask.ts), so what is rendered here, and
 // therefore what appears in the plan, user data and task definitions, holds file paths and no secret.
 import { PORTS } from "../../net/render/securityGroupRules";
+import { DEV_SERVER_NODE_NAME } from "./serverAgentToken";
 
 /** Where the agent finds its TLS material on disk. */
 export interface TlsFiles {
@@ -17,6 +18,8 @@ export interface ServerPaths {
     readonly configDir: string;
     readonly agentConfig: string;
     readonly secretConfig: string;
+    /** ha: the file naming the node after its instance, written at boot. */
+    readonly nodeConfig: string;
     readonly dataDir: string;
     readonly tls: TlsFiles;
 }
@@ -27,6 +30,7 @@ export function serverPaths(dirs: { readonly configDir: string; readonly agentCo
         configDir: dirs.configDir,
         agentConfig: `${dirs.configDir}/${dirs.agentConfigFile}`,
         secretConfig: `${dirs.configDir}/secrets.json`,
+        nodeConfig: `${dirs.configDir}/node.json`,
         dataDir: dirs.dataDir,
         tls: { caFile: `${dirs.tlsDir}/ca.pem`, certFile: `${dirs.tlsDir}/server.pem`, keyFile: `${dirs.tlsDir}/server-key.pem` },
     };
@@ -95,7 +99,7 @@ export function serverAgentConfig(options: ServerAgentConfigOptions): Record<str
                   retry_join: [awsDiscoverArgs(options.autoJoin)],
               }
             : // One server elects itself; its data lives and dies with the task.
-              { bootstrap: true };
+              { bootstrap: true, node_name: DEV_SERVER_NODE_NAME };
     return {
         datacenter: options.datacenter,
         data_dir: options.dataDir,
@@ -139,16 +143,20 @@ export function renderServerAgentConfig(options: ServerAgentConfigOptions): stri
 
 /**
  * POSIX shell lines that write the secret config file Consul merges over the rendered one: the gossip
- * key as `encrypt` and the initial management token as `acl.tokens.initial_management`. The values
+ * key as `encrypt`, the initial management token as `acl.tokens.initial_management` and the agent
+ * token's SecretID as `acl.tokens.agent` (the token itself is created once the cluster is ready; until
+ * then the agent's own updates are refused, as they were without any agent token). The values
  * come from shell variables filled at boot from Secrets Manager, are checked to be base64 and a UUID
  * (so they cannot break the JSON), and never appear in this text.
  */
-export function secretConfigShell(options: { readonly gossipKeyVar: string; readonly tokenVar: string; readonly path: string }): string[] {
+export function secretConfigShell(options: { readonly gossipKeyVar: string; readonly tokenVar: string; readonly agentTokenVar: string; readonly path: string }): string[] {
     const gossip = `"$${options.gossipKeyVar}"`;
     const token = `"$${options.tokenVar}"`;
+    const agent = `"$${options.agentTokenVar}"`;
     return [
         `case ${gossip} in '' | *[!A-Za-z0-9+/=]*) echo "the gossip key from Secrets Manager is not base64" >&2; exit 1 ;; esac`,
         `case ${token} in '' | *[!0-9a-fA-F-]*) echo "the management token from Secrets Manager is not a UUID" >&2; exit 1 ;; esac`,
-        `printf '{"encrypt": "%s", "acl": {"tokens": {"initial_management": "%s"}}}\\n' ${gossip} ${token} > ${options.path}`,
+        `case ${agent} in '' | *[!0-9a-fA-F-]*) echo "the agent token from Secrets Manager is not a UUID" >&2; exit 1 ;; esac`,
+        `printf '{"encrypt": "%s", "acl": {"tokens": {"initial_management": "%s", "agent": "%s"}}}\\n' ${gossip} ${token} ${agent} > ${options.path}`,
     ];
 }

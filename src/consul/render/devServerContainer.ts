@@ -17,13 +17,14 @@ export const DEV_SECRET_ENV: Readonly<Record<keyof ServerSecretArns, string>> = 
     serverKey: "BLUEGREEN_SERVER_KEY_PEM",
     gossipKey: "BLUEGREEN_GOSSIP_KEY",
     managementToken: "BLUEGREEN_MANAGEMENT_TOKEN",
+    agentToken: "BLUEGREEN_AGENT_TOKEN",
 };
 
 /** The plain (secret-free) agent config reaches the container in this variable. */
 export const DEV_AGENT_CONFIG_ENV = "BLUEGREEN_AGENT_CONFIG";
 
 export interface DevServerContainerOptions {
-    /** `hashicorp/consul:<version>`. */
+    /** A Consul image, by default `public.ecr.aws/hashicorp/consul:<version>`. */
     readonly image: string;
     /** The rendered, secret-free agent config (renderServerAgentConfig, mode dev). */
     readonly agentConfig: string;
@@ -49,7 +50,7 @@ export function devServerCommand(): string {
         `printf '%s\\n' "$${env.serverCert}" > ${p.tls.certFile}`,
         `printf '%s\\n' "$${env.serverKey}" > ${p.tls.keyFile}`,
         `printf '%s\\n' "$${DEV_AGENT_CONFIG_ENV}" > ${p.agentConfig}`,
-        ...secretConfigShell({ gossipKeyVar: env.gossipKey, tokenVar: env.managementToken, path: p.secretConfig }),
+        ...secretConfigShell({ gossipKeyVar: env.gossipKey, tokenVar: env.managementToken, agentTokenVar: env.agentToken, path: p.secretConfig }),
         // The agent keeps no copy of the secrets in its environment.
         `unset ${Object.values(env).join(" ")}`,
         // awsvpc gives the task one private address; advertise it (curl and jq ship in the image).

@@ -9,6 +9,7 @@
 // are read from Secrets Manager with the instance role at boot and written to root-owned files only
 // the consul group can read; the rendered agent config (serverAgentConfig.ts) holds file paths only.
 import { secretConfigShell, serverPaths } from "./agentConfig";
+import { haNodeNameShell } from "./serverAgentToken";
 
 /** HashiCorp's release signing key (https://www.hashicorp.com/security). */
 export const HASHICORP_RELEASE_KEY_FINGERPRINT = "C874011F0AB405110D02105534365D9472D7468F";
@@ -23,6 +24,8 @@ export interface ServerSecretArns {
     readonly serverKey: string;
     readonly gossipKey: string;
     readonly managementToken: string;
+    /** The SecretID of the servers' agent token (acl.tokens.agent). */
+    readonly agentToken: string;
 }
 
 export interface SnapshotTarget {
@@ -166,7 +169,7 @@ fetch_secret_file() {
 }
 
 write_secrets() {
-  local gossip_key management_token
+  local gossip_key management_token agent_token imds_token instance_id
   umask 0027
   install -d -m 0750 -o root -g consul ${paths.configDir} ${dirname(paths.tls.caFile)}
   fetch_secret_file ${quote(arns.caCert)} ${paths.tls.caFile}
@@ -174,8 +177,11 @@ write_secrets() {
   fetch_secret_file ${quote(arns.serverKey)} ${paths.tls.keyFile}
   gossip_key=$(retry secret_value ${quote(arns.gossipKey)})
   management_token=$(retry secret_value ${quote(arns.managementToken)})
-  ${secretConfigShell({ gossipKeyVar: "gossip_key", tokenVar: "management_token", path: paths.secretConfig }).join("\n  ")}
+  agent_token=$(retry secret_value ${quote(arns.agentToken)})
+  ${secretConfigShell({ gossipKeyVar: "gossip_key", tokenVar: "management_token", agentTokenVar: "agent_token", path: paths.secretConfig }).join("\n  ")}
   chown root:consul ${paths.secretConfig}
+  ${haNodeNameShell(paths.nodeConfig).join("\n  ")}
+  chown root:consul ${paths.nodeConfig}
   umask 0022
 }
 

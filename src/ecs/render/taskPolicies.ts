@@ -2,22 +2,40 @@
 // Pure: ARNs in, documents out, each granting only what its role uses.
 import { ECS_EXEC_ACTIONS, POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
 
+/**
+ * True when consul-ecs finds the servers by running go-discover's AWS provider: `hosts` is
+ * `exec=<.../>discover ... provider=aws ...`. consul-ecs runs the command with the task role's
+ * credentials, and the provider lists the tagged instances with ec2:DescribeInstances.
+ */
+export function discoversWithAwsApi(serverHosts: string): boolean {
+    if (!serverHosts.startsWith("exec=")) {
+        return false;
+    }
+    const [command, ...args] = serverHosts.slice("exec=".length).trim().split(/\s+/);
+    return /(^|\/)discover$/.test(command) && args.includes("provider=aws");
+}
+
+/** What finding the servers through `serverHosts` needs from the task role: nothing for a DNS name or an IP. */
+function serverDiscoveryStatements(serverHosts: string): PolicyStatement[] {
+    // Describe* actions have no resource-level permissions; `*` is the only valid resource.
+    return discoversWithAwsApi(serverHosts) ? [{ Sid: "DiscoverConsulServers", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }] : [];
+}
+
 export interface MeshTaskRolePolicyInput {
     /** The task role's own ARN: the IAM auth method has consul-ecs read the role it logs in with. */
     readonly roleArn: string;
-    /** True when `consulServers.hosts` runs `discover ... provider=aws`. */
-    readonly discoversWithAwsApi: boolean;
+    /** The task's `consulServers.hosts`: finding them through the EC2 API needs ec2:DescribeInstances. */
+    readonly serverHosts: string;
     /** True when ECS Exec is enabled for the service. */
     readonly executeCommand: boolean;
 }
 
 /** The task role of a mesh task or gateway task: `iam:GetRole` on itself, nothing more unless asked. */
 export function meshTaskRolePolicy(input: MeshTaskRolePolicyInput): PolicyDocument {
-    const statements: PolicyStatement[] = [{ Sid: "ReadOwnRoleForConsulLogin", Effect: "Allow", Action: ["iam:GetRole"], Resource: input.roleArn }];
-    if (input.discoversWithAwsApi) {
-        // Describe* actions have no resource-level permissions; `*` is the only valid resource.
-        statements.push({ Sid: "DiscoverConsulServers", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" });
-    }
+    const statements: PolicyStatement[] = [
+        { Sid: "ReadOwnRoleForConsulLogin", Effect: "Allow", Action: ["iam:GetRole"], Resource: input.roleArn },
+        ...serverDiscoveryStatements(input.serverHosts),
+    ];
     if (input.executeCommand) {
         statements.push(executeCommandStatement());
     }
@@ -27,18 +45,17 @@ export function meshTaskRolePolicy(input: MeshTaskRolePolicyInput): PolicyDocume
 export interface ControllerTaskRolePolicyInput {
     /** The ECS cluster whose tasks the controller watches. */
     readonly clusterArn: string;
-    /** True when `consulServers.hosts` runs `discover ... provider=aws`: go-discover calls it with the task role. */
-    readonly discoversWithAwsApi: boolean;
+    /** The controller's `consulServers.hosts`, as for mesh tasks. */
+    readonly serverHosts: string;
 }
 
 /**
- * The controller lists and describes the tasks of its own cluster, and finds the servers like every
+ * The controller lists and describes the tasks of its own cluster, and finds the servers like any
  * other consul-ecs task. ListTasks only takes container-instance ARNs (Fargate tasks have none), so
  * it is scoped by the ecs:cluster condition; DescribeTasks takes task ARNs, so it is scoped to the
  * cluster's tasks.
  */
 export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): PolicyDocument {
-    const discovery: PolicyStatement[] = input.discoversWithAwsApi ? [{ Sid: "DiscoverConsulServers", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }] : [];
     return {
         Version: POLICY_VERSION,
         Statement: [
@@ -55,7 +72,7 @@ export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): 
                 Action: ["ecs:DescribeTasks"],
                 Resource: clusterTasksArn(input.clusterArn),
             },
-            ...discovery,
+            ...serverDiscoveryStatements(input.serverHosts),
         ],
     };
 }

@@ -10,6 +10,8 @@ export const PORTS = {
     serverRpc: 8300,
     /** LAN gossip between servers (tcp and udp); dataplanes do not gossip. */
     serfLan: 8301,
+    /** WAN gossip (tcp and udp): every server joins the WAN pool, federated or not. */
+    serfWan: 8302,
     /** Envoy's public listener in every mesh task (mTLS between sidecars). */
     envoyPublic: 20000,
     /** The API gateway's listener, targeted by the public ALB. */
@@ -67,6 +69,8 @@ export function securityGroupRules(options: RuleOptions): SecurityGroupRule[] {
     allow("servers", "servers", "tcp", PORTS.serverRpc, "server RPC");
     allow("servers", "servers", "tcp", PORTS.serfLan, "server LAN gossip");
     allow("servers", "servers", "udp", PORTS.serfLan, "server LAN gossip");
+    allow("servers", "servers", "tcp", PORTS.serfWan, "server WAN gossip");
+    allow("servers", "servers", "udp", PORTS.serfWan, "server WAN gossip");
     allow("meshTasks", "meshTasks", "tcp", PORTS.envoyPublic, "Envoy to Envoy (mTLS)");
     allow("gateway", "meshTasks", "tcp", PORTS.envoyPublic, "API gateway to service Envoys (mTLS)");
     allow("alb", "gateway", "tcp", PORTS.gatewayListener, "public ALB to API gateway listener");

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { Applier, ApplyRequest, changesFromEvents, findPulumiCli, unexpectedChanges } from "../../../cli/flip/apply";
 import { classify } from "../../../cli/flip/clientErrors";
-import { editTrafficText, writeFileAtomic } from "../../../cli/flip/stackFile";
+import { editTrafficText, TrafficNotEditableError, writeFileAtomic } from "../../../cli/flip/stackFile";
 import { isProductionStackName } from "../../../src/config";
 import { planStack } from "../../../src/offline/runtime";
 import { UsageError } from "../../../src/offline/errors";
@@ -145,7 +145,8 @@ describe("flip building blocks", () => {
         expect(editTrafficText(yaml, "a", { blue: 25.5, green: 74.5 })).to.equal(yaml.replace("blue: 100 # live\n        green: 0", "blue: 25.5 # live\n        green: 74.5"));
         expect(editTrafficText(yaml, "b", { blue: 0, green: 100 })).to.equal(yaml.replace("traffic: { blue: 100, green: 0 }", "traffic: { blue: 0, green: 100 }"));
         const aliased = "config:\n  bluegreen:services:\n    a:\n      traffic: &t { blue: 100, green: 0 }\n    b:\n      traffic: *t\n";
-        expect(() => editTrafficText(aliased, "b", { blue: 0, green: 100 })).to.throw("is not a map in the stack file");
+        expect(() => editTrafficText(aliased, "b", { blue: 0, green: 100 })).to.throw(TrafficNotEditableError, "traffic is a YAML alias (*t)");
+        expect(() => editTrafficText(aliased, "a", { blue: 0, green: 100 })).to.throw(TrafficNotEditableError, "would change more than its weights");
         expect(() => editTrafficText(yaml, "c", { blue: 0, green: 100 })).to.throw("is not a map");
     });
 

@@ -111,27 +111,29 @@ describe("secret config writer (run in a real shell)", () => {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const run = (gossip: string, token: string) => {
+    const AGENT = "9b1d2c3e-4f5a-4b6c-8d7e-1f2a3b4c5d6e";
+    const run = (gossip: string, token: string, agent = AGENT) => {
         const file = path.join(dir, "secrets.json");
-        const script = secretConfigShell({ gossipKeyVar: "GOSSIP", tokenVar: "TOKEN", path: file }).join("\n");
-        execFileSync("sh", ["-ec", script], { env: { PATH: process.env.PATH, GOSSIP: gossip, TOKEN: token }, stdio: "pipe" });
+        const script = secretConfigShell({ gossipKeyVar: "GOSSIP", tokenVar: "TOKEN", agentTokenVar: "AGENT", path: file }).join("\n");
+        execFileSync("sh", ["-ec", script], { env: { PATH: process.env.PATH, GOSSIP: gossip, TOKEN: token, AGENT: agent }, stdio: "pipe" });
         return JSON.parse(fs.readFileSync(file, "utf8"));
     };
 
-    it("writes the gossip key and the management token as JSON Consul merges", () => {
+    it("writes the gossip key, the management token and the servers' agent token as JSON Consul merges", () => {
         const gossip = Buffer.alloc(32, 7).toString("base64");
         const token = "3f2c9a1e-8d4b-4c7a-9e5f-0a1b2c3d4e5f";
-        expect(run(gossip, token)).to.deep.equal({ encrypt: gossip, acl: { tokens: { initial_management: token } } });
+        expect(run(gossip, token)).to.deep.equal({ encrypt: gossip, acl: { tokens: { initial_management: token, agent: AGENT } } });
     });
 
     it("refuses values that are not base64 / a UUID, so they cannot break the JSON", () => {
         expect(() => run('abc"def', "3f2c9a1e-8d4b-4c7a-9e5f-0a1b2c3d4e5f")).to.throw(/not base64/);
         expect(() => run(Buffer.alloc(32).toString("base64"), 'x", "y')).to.throw(/not a UUID/);
+        expect(() => run(Buffer.alloc(32).toString("base64"), "3f2c9a1e-8d4b-4c7a-9e5f-0a1b2c3d4e5f", 'x", "y')).to.throw(/agent token .* not a UUID/);
         expect(() => run("", "3f2c9a1e-8d4b-4c7a-9e5f-0a1b2c3d4e5f")).to.throw(/not base64/);
     });
 
     it("names only variables, never values", () => {
-        const text = secretConfigShell({ gossipKeyVar: "GOSSIP", tokenVar: "TOKEN", path: "/x" }).join("\n");
-        expect(text).to.include('"$GOSSIP"').and.include('"$TOKEN"');
+        const text = secretConfigShell({ gossipKeyVar: "GOSSIP", tokenVar: "TOKEN", agentTokenVar: "AGENT", path: "/x" }).join("\n");
+        expect(text).to.include('"$GOSSIP"').and.include('"$TOKEN"').and.include('"$AGENT"');
     });
 });

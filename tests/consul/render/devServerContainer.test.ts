@@ -32,6 +32,7 @@ describe("dev server container", () => {
             { name: DEV_SECRET_ENV.serverKey, valueFrom: arns.serverKey },
             { name: DEV_SECRET_ENV.gossipKey, valueFrom: arns.gossipKey },
             { name: DEV_SECRET_ENV.managementToken, valueFrom: arns.managementToken },
+            { name: DEV_SECRET_ENV.agentToken, valueFrom: arns.agentToken },
         ]);
         expect(container.environment.map((e) => e.name)).to.deep.equal([DEV_AGENT_CONFIG_ENV, "BLUEGREEN_SERVER_CERT_NOT_AFTER"]);
         expect(JSON.parse(container.environment[0].value)).to.deep.equal(JSON.parse(agentConfig));
