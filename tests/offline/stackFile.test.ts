@@ -54,10 +54,11 @@ describe("loadStackFile", () => {
         expect(dev.values["aws:region"]).to.equal("eu-west-1");
     });
 
-    it("names an unknown stack and the known ones, as a usage error; a missing folder has none", () => {
+    it("names an unknown stack and the known ones, as a usage error; a missing folder is named as missing", () => {
         expect(() => loadStackFile("staging")).to.throw(UsageError, `unknown stack "staging": there is no Pulumi.staging.yaml in ${REPOSITORY_ROOT}; known stacks: ${listStacks().join(", ")}`);
         expect(listStacks()).to.include.members(["dev", "prod"]);
         const missing = path.join(os.tmpdir(), "bluegreen-no-such-folder");
-        expect(() => loadStackFile("dev", missing)).to.throw(UsageError, "known stacks: (none)");
+        expect(() => loadStackFile("dev", missing)).to.throw(UsageError, `the folder ${missing} does not exist; --dir takes the folder that holds Pulumi.dev.yaml`);
+        expect(listStacks(missing)).to.deep.equal([]);
     });
 });
