@@ -3,10 +3,11 @@
 //
 // What the engine would give and the offline plan does not have: resource validations see inputs,
 // as with the engine; stack validations see outputs, which offline are the inputs plus the id the
-// mock runtime assigns (cli/offline.ts: `<name>-id`), the value other resources' inputs hold when
+// mock runtime assigns (src/offline/mockOutputs.ts: `<name>-id`), the value other resources' inputs hold when
 // they reference the resource. Property dependencies are left empty; the rules then link resources
 // by those ids and by each resource's dependencies.
 import type { PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { mockId } from "../../src/offline/mockOutputs";
 
 /** One resource of a recorded plan: `RegisteredResource`, or an entry of `npm run plan -- --json`. */
 export interface PlanRecord {
@@ -18,10 +19,6 @@ export interface PlanRecord {
     readonly inputs: Record<string, unknown>;
 }
 
-/** The id the offline mocks give a resource named `name` (cli/offline.ts, `newResource`). */
-export function mockId(name: string): string {
-    return `${name}-id`;
-}
 
 /** Thrown by `notApplicable()`, as the policy framework does; the checker skips the policy. */
 export class NotApplicable extends Error {}

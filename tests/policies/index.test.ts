@@ -9,7 +9,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { AnalyzerInfo, AnalyzerResource, AnalyzerResourceOptions, AnalyzeResponse, AnalyzeStackRequest, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
-import { mockId } from "../../cli/policy/policyArgs";
+import { mockId } from "../../src/offline/mockOutputs";
 import { policies } from "../../policies/rules";
 import { resource, safeStack } from "../support/policyFixtures";
 import { T } from "../support/typeTokens";

@@ -3,7 +3,8 @@
 // entries, Consul servers, secrets, IAM) that every rule must accept and that each test breaks in
 // exactly one place.
 import type { Policy } from "@pulumi/policy";
-import { mockId, PlanRecord } from "../../cli/policy/policyArgs";
+import { mockId } from "../../src/offline/mockOutputs";
+import { PlanRecord } from "../../cli/policy/policyArgs";
 import { checkPlan, Violation } from "../../cli/policy/check";
 import { policies } from "../../policies/rules";
 import { T } from "./typeTokens";

@@ -8,7 +8,7 @@ import * as path from "path";
 import { expect } from "chai";
 import { plan as planCommand, planToJson } from "../../../cli/plan/main";
 import { policy as policyCommand } from "../../../cli/policy/main";
-import { mockId } from "../../../cli/policy/policyArgs";
+import { mockId } from "../../../src/offline/mockOutputs";
 import { UsageError } from "../../../src/offline/errors";
 import { policies } from "../../../policies/rules";
 import { plan, ROOT } from "../../support/harness";

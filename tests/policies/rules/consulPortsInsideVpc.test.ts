@@ -1,6 +1,6 @@
 // policies/rules/consulPortsInsideVpc.ts: consul-ports-inside-vpc.
 import { expect } from "chai";
-import { mockId } from "../../../cli/policy/policyArgs";
+import { mockId } from "../../../src/offline/mockOutputs";
 import { consulPortsInsideVpc } from "../../../policies/rules/consulPortsInsideVpc";
 import { edit, messages, openIngressRule, resource, safeStack, without } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";

@@ -1,6 +1,6 @@
 // policies/rules/noOpenIngress.ts: no-open-ingress.
 import { expect } from "chai";
-import { mockId } from "../../../cli/policy/policyArgs";
+import { mockId } from "../../../src/offline/mockOutputs";
 import { noOpenIngress } from "../../../policies/rules/noOpenIngress";
 import { edit, messages, openIngressRule, resource, safeStack, without } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";

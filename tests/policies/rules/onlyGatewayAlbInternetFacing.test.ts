@@ -1,6 +1,6 @@
 // policies/rules/onlyGatewayAlbInternetFacing.ts: only-gateway-alb-internet-facing.
 import { expect } from "chai";
-import { mockId } from "../../../cli/policy/policyArgs";
+import { mockId } from "../../../src/offline/mockOutputs";
 import { onlyGatewayAlbInternetFacing } from "../../../policies/rules/onlyGatewayAlbInternetFacing";
 import { edit, messages, resource, safeStack } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";

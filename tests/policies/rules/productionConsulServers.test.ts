@@ -1,6 +1,6 @@
 // policies/rules/productionConsulServers.ts: production-consul-servers-ha.
 import { expect } from "chai";
-import { mockId } from "../../../cli/policy/policyArgs";
+import { mockId } from "../../../src/offline/mockOutputs";
 import { productionConsulServers } from "../../../policies/rules/productionConsulServers";
 import { edit, messages, resource, safeStack, serverAgentConfig, userDataFor } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";
