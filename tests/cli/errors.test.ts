@@ -111,6 +111,9 @@ describe("command-line failures", () => {
         // Readable, not writable: root may write anywhere, so as root the flip runs as nobody.
         fs.chmodSync(dir, 0o555);
         const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+        // nobody must reach the checkout to run the client at all: a clone inside a mode-700 folder
+        // (mktemp -d) would fail for that reason instead. Open the way for the run, then restore it.
+        const opened = process.getuid?.() === 0 ? openTraversal(ROOT) : [];
         const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/flip/main.ts", "set", "--stack", "dev", "--dir", dir, "--service", "orders", "--to", "green"], {
             cwd: ROOT,
             encoding: "utf8",
@@ -118,6 +121,9 @@ describe("command-line failures", () => {
             ...asNobody,
         });
         fs.chmodSync(dir, 0o755);
+        for (const [folder, mode] of opened) {
+            fs.chmodSync(folder, mode);
+        }
         expect(result.error).to.equal(undefined);
         const lines = result.stderr.trim().split("\n");
         expect(lines, result.stderr).to.have.length(1);
@@ -128,3 +134,18 @@ describe("command-line failures", () => {
         expect(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")).to.equal(devText);
     });
 });
+
+/** Adds o+x to every folder from / down to `folder` that lacks it; returns what it changed, to restore. */
+function openTraversal(folder: string): [string, number][] {
+    const changed: [string, number][] = [];
+    for (let at = path.resolve(folder); ; at = path.dirname(at)) {
+        const mode = fs.statSync(at).mode & 0o7777;
+        if ((mode & 0o001) === 0) {
+            fs.chmodSync(at, mode | 0o001);
+            changed.push([at, mode]);
+        }
+        if (path.dirname(at) === at) {
+            return changed;
+        }
+    }
+}
