@@ -6,6 +6,7 @@ import { agentConfigIn, decodedUserData } from "./agentConfig";
 import { parseContainerDefinitions } from "./containers";
 import { asRecord, asString, mandatoryResourceRule, TYPES } from "./resources";
 import { isSecretName, PRIVATE_KEY_PEM } from "./secretNames";
+import { secretValueReason } from "./secretValues";
 
 function taskDefinitionProblems(props: Record<string, unknown>): string[] {
     const parsed = parseContainerDefinitions(props.containerDefinitions);
@@ -19,6 +20,11 @@ function taskDefinitionProblems(props: Record<string, unknown>): string[] {
                 problems.push(`container "${container.name}" sets ${variable.name} in plain environment; pass it in "secrets" (a Secrets Manager ARN) instead`);
             } else if (typeof variable.value === "string" && PRIVATE_KEY_PEM.test(variable.value)) {
                 problems.push(`container "${container.name}" has a private key in plain environment variable ${variable.name}`);
+            } else {
+                const reason = secretValueReason(variable.value);
+                if (reason) {
+                    problems.push(`container "${container.name}" sets ${variable.name} in plain environment, and ${reason}; put it in Secrets Manager and pass it in "secrets" (its ARN) instead`);
+                }
             }
         }
     }

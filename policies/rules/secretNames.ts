@@ -1,6 +1,7 @@
 // What makes a variable a secret's, the one rule both the policy pack (over a plan's task
-// definitions) and stack config validation (over `env`) apply. No imports: the pack and the program
-// each load it from here.
+// definitions) and stack config validation (over `env`) apply: its name, or its value
+// (secretValues.ts). The pack and the program each load it from here.
+import { secretValueReason } from "./secretValues";
 
 /** Words that make a variable name a secret's (API_KEY, DB_PASSWORD, dpCredentialStaticToken). */
 const SECRET_WORDS = ["TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE", "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS"];
@@ -31,7 +32,7 @@ export function isSecretName(name: string): boolean {
     return parts.some((w) => SECRET_WORDS.includes(w));
 }
 
-/** Why a plain variable looks like a secret, or undefined: its name, or a private key in its value. */
+/** Why a plain variable looks like a secret, or undefined: its name, or its value (never echoed). */
 export function plainSecretReason(name: string, value: unknown): string | undefined {
     if (isSecretName(name)) {
         return "its name says it holds a secret";
@@ -39,5 +40,5 @@ export function plainSecretReason(name: string, value: unknown): string | undefi
     if (typeof value === "string" && PRIVATE_KEY_PEM.test(value)) {
         return "its value is a private key";
     }
-    return undefined;
+    return secretValueReason(value);
 }

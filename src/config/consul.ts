@@ -1,5 +1,11 @@
 // bluegreen:consul and bluegreen:gateway: server mode and count, images, and the public edge.
+import { checkApiAddress } from "./apiAddress";
+import { checkCertificateRegion } from "./certificate";
 import { checkCidr } from "./cidr";
+import { checkDuplicates } from "./duplicates";
+import { checkIngressRuleQuota } from "./quotas";
+import { checkInstanceType } from "./serverInstance";
+import { calendarProblem } from "./systemdCalendar";
 import { DEFAULT_CONSUL_ECS_IMAGE, DEFAULT_CONSUL_IMAGE_REPOSITORY, DEFAULT_CONSUL_VERSION, DEFAULT_DATAPLANE_IMAGE } from "./defaults";
 import { checkFargateSize } from "./fargate";
 import { checkedImage } from "./imageReference";
@@ -25,10 +31,16 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
         checkServerZones(network, at);
     }
     const snapshotSchedule = raw.servers?.snapshotSchedule ?? "hourly";
-    // The schedule is written into a systemd timer unit: anything but OnCalendar's own characters
-    // (a newline above all) would add directives of its own.
-    if (!/^[A-Za-z0-9 *:,./~-]+$/.test(snapshotSchedule)) {
-        at(`${path}.servers.snapshotSchedule`, `${JSON.stringify(snapshotSchedule)} is not a systemd OnCalendar expression; use for example "hourly", "daily" or "*-*-* 00/6:00:00" (letters, digits, spaces and * : , . / ~ - only)`);
+    const calendar = calendarProblem(snapshotSchedule);
+    if (calendar) {
+        at(`${path}.servers.snapshotSchedule`, `${JSON.stringify(snapshotSchedule)} is not a systemd OnCalendar expression: it ${calendar}; use for example "hourly", "daily", "Mon..Fri 02:30" or "*-*-* 00/6:00:00" (systemd.time(7), Calendar Events)`);
+    }
+    const instanceType = raw.servers?.instanceType ?? "t4g.small";
+    if (mode === "ha") {
+        checkInstanceType(`${path}.servers.instanceType`, instanceType, at);
+    }
+    if (raw.apiAddress !== undefined) {
+        checkApiAddress(`${path}.apiAddress`, raw.apiAddress, at);
     }
     const version = raw.version ?? DEFAULT_CONSUL_VERSION;
     return {
@@ -37,7 +49,7 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
         servers: {
             mode,
             count,
-            instanceType: raw.servers?.instanceType ?? "t4g.small",
+            instanceType,
             dataVolumeSize: raw.servers?.dataVolumeSize ?? 20,
             snapshotSchedule,
             snapshotRetentionDays: raw.servers?.snapshotRetentionDays ?? 30,
@@ -54,12 +66,14 @@ function checkServerZones(network: NetworkConfig, at: Report): void {
     if (network.kind === "create" && network.azCount < 3) {
         at("bluegreen:network.azCount", `${network.azCount} availability zones; ha servers need private subnets in at least 3 availability zones, got ${network.azCount}: set bluegreen:network.azCount to 3 or more (or use consul.servers.mode: dev)`);
     }
-    if (network.kind === "existing" && network.privateSubnetIds.length > 0 && network.privateSubnetIds.length < 3) {
-        at("bluegreen:network.privateSubnetIds", `${network.privateSubnetIds.length} subnets; ha servers need private subnets in at least 3 availability zones, got ${network.privateSubnetIds.length}: list 3 private subnets in different zones (or use consul.servers.mode: dev)`);
+    // A subnet listed twice is one zone, not two (the duplicate itself is reported with the network).
+    const distinct = new Set(network.kind === "existing" ? network.privateSubnetIds : []).size;
+    if (network.kind === "existing" && distinct > 0 && distinct < 3) {
+        at("bluegreen:network.privateSubnetIds", `${distinct} distinct subnets; ha servers need private subnets in at least 3 availability zones, got ${distinct}: list 3 private subnets in different zones (or use consul.servers.mode: dev)`);
     }
 }
 
-export function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: Report): GatewayConfig {
+export function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", region: unknown, at: Report): GatewayConfig {
     const path = "bluegreen:gateway";
     const ingressCidrs = raw.ingressCidrs ?? ["0.0.0.0/0"];
     ingressCidrs.forEach((cidr, i) => {
@@ -68,8 +82,14 @@ export function normaliseGateway(raw: RawGateway, serverMode: "dev" | "ha", at: 
             at(`${path}.ingressCidrs[${i}]`, `${JSON.stringify(cidr)} ${problem}`);
         }
     });
+    checkDuplicates(`${path}.ingressCidrs`, ingressCidrs, "CIDR", at);
+    checkIngressRuleQuota(`${path}.ingressCidrs`, ingressCidrs.length, raw.certificateArn !== undefined, at);
     const previewCidrs = raw.previewCidrs ?? [];
     checkPreviewCidrs(previewCidrs, at);
+    checkDuplicates(`${path}.previewCidrs`, previewCidrs, "CIDR", at);
+    if (raw.certificateArn !== undefined) {
+        checkCertificateRegion(`${path}.certificateArn`, raw.certificateArn, region, at);
+    }
     const count = raw.count ?? (serverMode === "dev" ? 1 : 2);
     if (serverMode === "ha" && count < 2) {
         at(`${path}.count`, `${count} gateway task in a stack with ha servers; one task is a single point of failure for all internet traffic: use 2 or more`);

@@ -7,6 +7,7 @@ import { validateStackConfig } from "./validate";
 /** Reads `aws:region` and the `bluegreen:*` keys from the running program's config, or throws. */
 export function loadStackConfig(): StackConfig {
     const values: Record<string, unknown> = {};
+    const otherKeys: string[] = [];
     let region: unknown;
     for (const [fullKey, raw] of Object.entries(pulumi.runtime.allConfig())) {
         const [namespace, key] = splitKey(fullKey);
@@ -14,9 +15,11 @@ export function loadStackConfig(): StackConfig {
             region = raw;
         } else if (namespace === pulumi.getProject()) {
             values[key] = parseConfigValue(raw);
+        } else {
+            otherKeys.push(fullKey);
         }
     }
-    const result = validateStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), region, values, secretKeys: secretConfigKeys() });
+    const result = validateStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), region, values, secretKeys: secretConfigKeys(), otherKeys });
     if (!result.ok) {
         throw new StackConfigError(result.problems);
     }

@@ -1,5 +1,6 @@
 // bluegreen:network: create a VPC or bring your own, never both.
 import { checkCidr } from "./cidr";
+import { checkDuplicates } from "./duplicates";
 import { Report } from "./problems";
 import { RawNetwork } from "./raw";
 import { NetworkConfig } from "./types";
@@ -17,10 +18,17 @@ export function normaliseNetwork(raw: RawNetwork | undefined, at: Report): Netwo
                 at(`${path}.${key}`, "is required when bringing your own VPC");
             }
         }
-        if (raw.privateSubnetIds !== undefined && raw.privateSubnetIds.length < 2) {
+        checkDuplicates(`${path}.privateSubnetIds`, raw.privateSubnetIds ?? [], "subnet", at);
+        checkDuplicates(`${path}.publicSubnetIds`, raw.publicSubnetIds ?? [], "subnet", at);
+        (raw.publicSubnetIds ?? []).forEach((id, i) => {
+            if (raw.privateSubnetIds?.includes(id)) {
+                at(`${path}.publicSubnetIds[${i}]`, `${JSON.stringify(id)} is also a private subnet; the public ALB and the private tasks need subnets of their own (public ones route to an internet gateway, private ones do not)`);
+            }
+        });
+        if (raw.privateSubnetIds !== undefined && new Set(raw.privateSubnetIds).size < 2) {
             at(`${path}.privateSubnetIds`, "needs at least 2 subnets in different availability zones");
         }
-        if (raw.publicSubnetIds !== undefined && raw.publicSubnetIds.length < 2) {
+        if (raw.publicSubnetIds !== undefined && new Set(raw.publicSubnetIds).size < 2) {
             at(`${path}.publicSubnetIds`, "needs at least 2 subnets in different availability zones (the ALB requires two)");
         }
         return { kind: "existing", vpcId: raw.vpcId ?? "", privateSubnetIds: raw.privateSubnetIds ?? [], publicSubnetIds: raw.publicSubnetIds ?? [] };

@@ -30,13 +30,18 @@ export function checkPlainEnv(envPath: string, secretsPath: string, env: Readonl
 }
 
 /**
- * A `secure:` value somewhere under `bluegreen:services` reaches a running program already
- * decrypted; Pulumi then marks the whole top-level key secret. Nothing under services is secret (secrets
- * are ARNs), so such a mark means a secure value is in there.
+ * A `secure:` value somewhere under a `bluegreen:*` key reaches a running program already decrypted;
+ * Pulumi then marks the whole top-level key secret. Nothing the program reads is secret (secrets are
+ * ARNs), so such a mark means a secure value is in there. Returns the marked keys (without the
+ * project prefix): their values are never quoted in a problem.
  */
-export function checkSecretKeys(secretKeys: readonly string[], project: string, at: Report): void {
-    const key = `${project}:services`;
-    if (secretKeys.includes(key)) {
-        at(key, `holds a secure: value (Pulumi marks ${key} secret); ${SECURE_VALUE_ADVICE}`);
+export function checkSecretKeys(secretKeys: readonly string[], project: string, at: Report): Set<string> {
+    const marked = new Set<string>();
+    for (const full of secretKeys) {
+        if (full.startsWith(`${project}:`)) {
+            marked.add(full.slice(project.length + 1));
+            at(full, `holds a secure: value (Pulumi marks ${full} secret); ${SECURE_VALUE_ADVICE}`);
+        }
     }
+    return marked;
 }

@@ -3,6 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ErrorObject } from "ajv";
 import { isSecureValue, SECURE_VALUE_ADVICE } from "./plainSecrets";
+import { show } from "./show";
+import { didYouMean } from "./suggest";
 import { ConfigProblem } from "./types";
 
 /** Adds one problem: the key's path, and what is wrong and what is allowed. */
@@ -30,12 +32,12 @@ export function describeSchemaError(root: string, error: ErrorObject): ConfigPro
     if (isSecureValue(error.data)) {
         return { path, message: `is a secure: value; ${SECURE_VALUE_ADVICE}` };
     }
-    const value = error.data === undefined ? "" : `${JSON.stringify(error.data)} `;
+    const value = error.data === undefined ? "" : `${show(error.data)} `;
     switch (error.keyword) {
         case "additionalProperties": {
             const key = (error.params as { additionalProperty: string }).additionalProperty;
             const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
-            return { path: `${path}.${key}`, message: `unknown key; allowed here: ${allowed.join(", ")}` };
+            return { path: `${path}.${key}`, message: `unknown key; ${didYouMean(key, allowed)}allowed here: ${allowed.join(", ")}` };
         }
         case "required":
             return { path: `${path}.${(error.params as { missingProperty: string }).missingProperty}`, message: "is required" };

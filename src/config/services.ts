@@ -1,5 +1,6 @@
 // bluegreen:services.<name>: one service's ports, upstreams, route, colours, traffic and gate, and
 // the rules that span services (upstreams that exist, routes that do not collide).
+import { checkAlarmNames } from "./alarms";
 import { normaliseAnalysis } from "./analysis";
 import { checkFargateSize } from "./fargate";
 import { checkedImage } from "./imageReference";
@@ -8,7 +9,9 @@ import { RESERVED_PORTS } from "./ports";
 import { API_GATEWAY_NAME, CONTAINERS } from "../mesh/names";
 import { Report } from "./problems";
 import { RawColour, RawService } from "./raw";
+import { checkEnvSize } from "./taskDefinitionSize";
 import { checkTraffic } from "./traffic";
+import { urlPathProblem } from "./urlPath";
 import { DEFAULT_FAILURE_THRESHOLD, normaliseRollout } from "./rollout";
 import { ColourConfig, COLOURS, ServiceConfig } from "./types";
 
@@ -67,8 +70,9 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         }
     });
 
-    if (raw.route && !raw.route.pathPrefix.startsWith("/")) {
-        at(`${path}.route.pathPrefix`, `${JSON.stringify(raw.route.pathPrefix)} must start with "/"`);
+    const routeProblem = raw.route ? urlPathProblem(raw.route.pathPrefix) : undefined;
+    if (raw.route && routeProblem) {
+        at(`${path}.route.pathPrefix`, routeProblem);
     } else if (raw.route && normalisePrefix(raw.route.pathPrefix) === "/") {
         // The ALB health-checks the gateway on a path no route serves (Envoy answers 404); a route
         // for "/" would tie every gateway task's health to that one service's backends.
@@ -89,6 +93,10 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         failureThreshold: raw.gate?.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD,
         ...(analysis ? { analysis } : {}),
     };
+    checkAlarmNames(`${path}.gate.alarms`, gate.alarms, at);
+    for (const colour of COLOURS) {
+        checkEnvSize(`${path}.${colour}`, { ...raw.env, ...colours[colour].env }, { ...raw.secrets, ...colours[colour].secrets }, at);
+    }
     const rollout = normaliseRollout(`${path}.rollout`, raw.rollout, at);
     if (gate.minHealthy !== undefined) {
         // Every colour that runs tasks may be flipped to; a colour at count 0 is refused by the flip anyway.
@@ -109,11 +117,10 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
               startPeriod: raw.healthCheck.startPeriod ?? 30,
           }
         : undefined;
-    if (healthCheck && !healthCheck.path.startsWith("/")) {
-        at(`${path}.healthCheck.path`, `${JSON.stringify(healthCheck.path)} must start with "/"`);
-    } else if (healthCheck && !/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(healthCheck.path)) {
-        // The ECS health check quotes the URL in a shell command: a quote or a space would break out of it.
-        at(`${path}.healthCheck.path`, `${JSON.stringify(healthCheck.path)} is not a plain URL path; use letters, digits and URL punctuation only (no quotes, spaces or control characters)`);
+    // The ECS health check quotes the URL in a shell command: a quote or a space would break out of it.
+    const healthCheckProblem = healthCheck ? urlPathProblem(healthCheck.path) : undefined;
+    if (healthCheckProblem) {
+        at(`${path}.healthCheck.path`, healthCheckProblem);
     }
     for (const [key, arn] of Object.entries({ ...raw.secrets, ...raw.blue?.secrets, ...raw.green?.secrets })) {
         if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+/.test(arn)) {

@@ -2,12 +2,13 @@
 // all summing to exactly 100) lives here once; config validation, the flip and the policy pack all
 // judge weights with it. Ours comes on top: no weight on a colour that runs no tasks.
 import { Report } from "./problems";
+import { show } from "./show";
 import { Colour, ColourConfig, COLOURS } from "./types";
 
 /** What is wrong with one splitter weight as Consul sees it, or undefined when it is valid. */
 export function weightProblem(value: unknown): string | undefined {
     if (typeof value !== "number" || !Number.isFinite(value)) {
-        return `${JSON.stringify(value)} is not a number; weights are numbers from 0 to 100`;
+        return `${show(value)} is not a number; weights are numbers from 0 to 100`;
     }
     if (value < 0 || value > 100) {
         return `${value} is outside 0..100`;

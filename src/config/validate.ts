@@ -5,7 +5,10 @@
 import Ajv, { ValidateFunction } from "ajv";
 import { normaliseConsul, normaliseGateway } from "./consul";
 import { normaliseNetwork } from "./network";
+import { checkKeys } from "./keys";
 import { checkSecretKeys } from "./plainSecrets";
+import { validPart } from "./prune";
+import { checkStackName } from "./stackName";
 import { regionProblem } from "./region";
 import { dedupe, describeSchemaError } from "./problems";
 import { RawService, RawValues } from "./raw";
@@ -22,6 +25,8 @@ export interface RawStackInput {
     readonly values: Readonly<Record<string, unknown>>;
     /** Full keys (`bluegreen:services`) Pulumi marks secret because a `secure:` value is in them. Default none. */
     readonly secretKeys?: readonly string[];
+    /** Every other full key of the stack's config besides `aws:region` (`aws:profile`, `bluegren:services`). Default none. */
+    readonly otherKeys?: readonly string[];
 }
 
 export type ValidationResult = { ok: true; config: StackConfig } | { ok: false; problems: ConfigProblem[] };
@@ -47,26 +52,31 @@ export function validateStackConfig(input: RawStackInput): ValidationResult {
     const problems: ConfigProblem[] = [];
     const at = (path: string, message: string) => problems.push({ path, message });
 
-    for (const key of Object.keys(input.values)) {
-        if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-            at(`bluegreen:${key}`, `unknown key; allowed keys: ${CONFIG_KEYS.map((k) => `bluegreen:${k}`).join(", ")}`);
-        }
-    }
+    checkKeys(input.project, input.values, input.otherKeys ?? [], at);
     const regionIssue = regionProblem(input.region);
     if (regionIssue) {
         at("aws:region", regionIssue);
     }
-    checkSecretKeys(input.secretKeys ?? [], input.project, at);
+    checkStackName(input.stack, at);
+    // A key Pulumi marks secret reached the program decrypted: it is reported once, and never quoted.
+    const secret = checkSecretKeys(input.secretKeys ?? [], input.project, at);
     for (const required of ["consul", "gateway", "services"] as const) {
-        if (input.values[required] === undefined) {
+        if (input.values[required] === undefined && !secret.has(required)) {
             at(`bluegreen:${required}`, "is required");
         }
     }
     const structurallyValid = new Set<string>();
+    // What passes of a key that did not pass whole, so that its other values are still checked.
+    const partlyValid = new Map<string, unknown>();
     for (const key of CONFIG_KEYS) {
         const value = input.values[key];
-        if (value !== undefined && checkStructure(`bluegreen:${key}`, structuralValidators[key], value, problems)) {
+        if (value === undefined || secret.has(key)) {
+            continue;
+        }
+        if (checkStructure(`bluegreen:${key}`, structuralValidators[key], value, problems)) {
             structurallyValid.add(key);
+        } else if (key !== "services") {
+            partlyValid.set(key, validPart(structuralValidators[key], value));
         }
     }
     // Each service is checked on its own, so one broken service does not hide the others' problems.
@@ -80,12 +90,12 @@ export function validateStackConfig(input: RawStackInput): ValidationResult {
     }
 
     const values = input.values as RawValues;
-    const valid = <K extends keyof RawValues>(key: K): RawValues[K] | undefined => (structurallyValid.has(key) ? values[key] : undefined);
+    const valid = <K extends keyof RawValues>(key: K): RawValues[K] | undefined => (structurallyValid.has(key) ? values[key] : (partlyValid.get(key) as RawValues[K] | undefined));
     const network = normaliseNetwork(valid("network"), at);
     const consul = normaliseConsul(valid("consul") ?? {}, input.stack, network, at);
     const serviceNames = structurallyValid.has("services") ? Object.keys(input.values.services as object) : undefined;
     const services = normaliseServices(rawServices, serviceNames, at);
-    const gateway = normaliseGateway(valid("gateway") ?? {}, consul.servers.mode, at);
+    const gateway = normaliseGateway(valid("gateway") ?? {}, consul.servers.mode, input.region, at);
     if (problems.length > 0) {
         return { ok: false, problems: dedupe(problems) };
     }

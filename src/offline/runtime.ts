@@ -6,7 +6,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { createMocks, MOCK_SECRET_MARKER } from "./mocks";
 import { OfflinePlan, recordRegistrations, RegisteredResource } from "./planRecords";
-import { PROJECT, StackValues } from "./stackFile";
+import { parseStackValues, PROJECT, StackValues } from "./stackFile";
 
 export interface PlanOptions {
     readonly stack: string;
@@ -38,6 +38,12 @@ function loadProgram(): Program {
  * Plans run one at a time in a process (the Pulumi runtime is process-global).
  */
 export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
+    if (!options.program) {
+        // The program validates its config again, from the strings Pulumi hands it; the file's own
+        // values come first so that what JSON cannot carry (.nan, .inf) and secure: values are
+        // reported as the file has them, not as `null` or a placeholder.
+        parseStackValues(options.stack, options.config);
+    }
     const resources: RegisteredResource[] = [];
     const failures: unknown[] = [];
     const onRejection = (reason: unknown) => failures.push(reason);

@@ -116,12 +116,15 @@ export function stackValuesOf(text: string, fileName: string): StackValues {
 /** Validates a stack file's `config:` map as the program does (same function, same messages). */
 export function parseStackValues(stack: string, config: StackValues): StackConfig {
     const values: Record<string, unknown> = {};
+    const otherKeys: string[] = [];
     for (const [key, value] of Object.entries(config)) {
         if (key.startsWith(`${PROJECT}:`)) {
             values[key.slice(PROJECT.length + 1)] = value;
+        } else if (key !== "aws:region") {
+            otherKeys.push(key);
         }
     }
-    const result = validateStackConfig({ project: PROJECT, stack, region: config["aws:region"], values });
+    const result = validateStackConfig({ project: PROJECT, stack, region: config["aws:region"], values, otherKeys });
     if (!result.ok) {
         throw new StackConfigError(result.problems);
     }

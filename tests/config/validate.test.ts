@@ -262,7 +262,7 @@ describe("stack config validation", () => {
         const problems = marked.ok ? [] : marked.problems;
         expect(problems.map((p) => p.path)).to.deep.equal(["bluegreen:services"]);
         expect(problems[0].message).to.include("holds a secure: value").and.to.include("`secrets`");
-        expect(validateStackConfig({ project: "bluegreen", stack: "dev", region: "eu-west-1", values, secretKeys: ["bluegreen:other"] }).ok).to.equal(true);
+        expect(validateStackConfig({ project: "bluegreen", stack: "dev", region: "eu-west-1", values, secretKeys: ["aws:secretKey"] }).ok).to.equal(true);
     });
 
     it("reports every problem at once", () => {

@@ -1,6 +1,7 @@
 // Plain decisions about the ha servers' EC2 fleet: which Amazon Linux 2023 image, how fast a rolling
 // replacement may go without losing quorum, and the tag the servers find each other by.
 import { quorumSize } from "./agentConfig";
+import { architectureOf } from "../../config/instanceTypes";
 
 /** The tag key every ha server carries; retry_join and consul-ecs's `discover` look it up. */
 export const AUTO_JOIN_TAG_KEY = "bluegreen-consul-server";
@@ -13,12 +14,10 @@ export const SERVER_WARMUP_SECONDS = 300;
 
 /**
  * The public SSM parameter holding the latest Amazon Linux 2023 AMI for the instance type's
- * architecture: Graviton families carry a `g` after the generation digit (t4g, m7g, c6gn, r8gd).
+ * architecture (src/config/instanceTypes.ts: from the documented Graviton families, not the name).
  */
 export function amazonLinuxAmiParameter(instanceType: string): string {
-    const family = instanceType.split(".")[0] ?? "";
-    const arm = /^[a-z]+\d+g[a-z]*$/.test(family) || /^[a-z]+\d+gen$/.test(family);
-    return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arm ? "arm64" : "x86_64"}`;
+    return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architectureOf(instanceType)}`;
 }
 
 /**

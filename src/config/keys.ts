@@ -1,0 +1,44 @@
+// Which keys a stack file may set, and the misspelt ones named with the key they were probably
+// meant to be: a key the program does not read is silently ignored by Pulumi, so `bluegren:services`
+// or `aws:regoin` would otherwise only show up as "bluegreen:services is required" or a default region.
+import * as awsConfig from "@pulumi/aws/config/vars";
+import { Report } from "./problems";
+import { didYouMean, nearest } from "./suggest";
+import { CONFIG_KEYS } from "./types";
+
+/** The AWS provider's own config keys (`aws:region`, `aws:profile`, ...), from the provider package. */
+const AWS_KEYS: readonly string[] = Object.keys(awsConfig).filter((k) => k !== "__esModule");
+
+/** Namespaces of the packages the program uses: their provider config is theirs to judge. */
+const PACKAGE_NAMESPACES = ["aws", "awsx", "consul", "random", "tls", "pulumi"];
+
+/** Reports unknown `<project>:` keys, unknown `aws:` keys and namespaces that look like a typo of ours. */
+export function checkKeys(project: string, values: Readonly<Record<string, unknown>>, otherKeys: readonly string[], at: Report): void {
+    const ours = CONFIG_KEYS.map((k) => `${project}:${k}`);
+    for (const key of Object.keys(values)) {
+        if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+            at(`${project}:${key}`, `unknown key; ${didYouMean(key, CONFIG_KEYS).replace(/"([^"]+)"/g, `"${project}:$1"`)}allowed keys: ${ours.join(", ")}`);
+        }
+    }
+    for (const full of otherKeys) {
+        const colon = full.indexOf(":");
+        const namespace = colon < 0 ? "" : full.slice(0, colon);
+        const key = colon < 0 ? full : full.slice(colon + 1);
+        if (namespace === "aws") {
+            if (!AWS_KEYS.includes(key)) {
+                at(full, `is not a setting of the AWS provider; ${didYouMean(key, AWS_KEYS).replace(/"([^"]+)"/g, '"aws:$1"')}it would be ignored (its settings: ${AWS_KEYS.map((k) => `aws:${k}`).join(", ")})`);
+            }
+            continue;
+        }
+        if (namespace === project || PACKAGE_NAMESPACES.includes(namespace)) {
+            continue;
+        }
+        const meant = nearest(namespace, [project, "aws"]);
+        if (meant.length > 0) {
+            const ns = meant[0];
+            const known = ns === "aws" ? AWS_KEYS : CONFIG_KEYS;
+            const keyGuess = known.includes(key) ? key : (nearest(key, known)[0] ?? key);
+            at(full, `unknown namespace "${namespace}"; did you mean "${ns}:${keyGuess}"? This program reads only ${project}:* and aws:* keys, so it would be ignored`);
+        }
+    }
+}
