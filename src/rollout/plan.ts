@@ -5,35 +5,59 @@ import type { ReleaseSpec, RolloutStep, ServiceReleaseSpec, Weights } from "./co
 
 /**
  * The services in dependency order, callees before callers (the order a promotion writes them in;
- * a rollback writes the reverse). Ties keep the given order, so the result is deterministic.
- * Throws on a cycle among the released services, which no order could satisfy.
+ * a rollback writes the reverse). Services that call each other, directly or round a longer cycle,
+ * form one group (a strongly connected component): no order puts each before the other, so the group
+ * moves as one, its members in the given order; the groups themselves go callees first. Ties keep
+ * the given order, so the result is deterministic. (Tarjan's algorithm: a component is complete
+ * when its root's search ends, after every component it calls.)
  */
 export function dependencyOrder(services: readonly ServiceReleaseSpec[]): ServiceReleaseSpec[] {
-    const byName = new Map(services.map((s) => [s.service, s]));
-    const ordered: ServiceReleaseSpec[] = [];
-    const state = new Map<string, "visiting" | "done">();
-    const visit = (service: ServiceReleaseSpec, path: readonly string[]) => {
-        const seen = state.get(service.service);
-        if (seen === "done") {
-            return;
-        }
-        if (seen === "visiting") {
-            throw new Error(`the released services call each other in a cycle (${[...path, service.service].join(" -> ")}); no dependency order exists`);
-        }
-        state.set(service.service, "visiting");
+    return dependencyGroups(services).flat();
+}
+
+/** The groups of `dependencyOrder`: each a set of services that call each other, callees' groups first. */
+export function dependencyGroups(services: readonly ServiceReleaseSpec[]): ServiceReleaseSpec[][] {
+    const position = new Map(services.map((s, i) => [s.service, i]));
+    const index = new Map<string, number>();
+    const lowLink = new Map<string, number>();
+    const stack: ServiceReleaseSpec[] = [];
+    const onStack = new Set<string>();
+    const groups: ServiceReleaseSpec[][] = [];
+    const visit = (service: ServiceReleaseSpec) => {
+        index.set(service.service, index.size);
+        lowLink.set(service.service, index.get(service.service) as number);
+        stack.push(service);
+        onStack.add(service.service);
         for (const upstream of service.upstreams) {
-            const callee = byName.get(upstream);
-            if (callee) {
-                visit(callee, [...path, service.service]);
+            const at = position.get(upstream);
+            if (at === undefined) {
+                continue;
+            }
+            const callee = services[at];
+            if (!index.has(upstream)) {
+                visit(callee);
+                lowLink.set(service.service, Math.min(lowLink.get(service.service) as number, lowLink.get(upstream) as number));
+            } else if (onStack.has(upstream)) {
+                lowLink.set(service.service, Math.min(lowLink.get(service.service) as number, index.get(upstream) as number));
             }
         }
-        state.set(service.service, "done");
-        ordered.push(service);
+        if (lowLink.get(service.service) === index.get(service.service)) {
+            const group: ServiceReleaseSpec[] = [];
+            let member: ServiceReleaseSpec | undefined;
+            do {
+                member = stack.pop() as ServiceReleaseSpec;
+                onStack.delete(member.service);
+                group.push(member);
+            } while (member !== service);
+            groups.push(group.sort((a, b) => (position.get(a.service) as number) - (position.get(b.service) as number)));
+        }
     };
     for (const service of services) {
-        visit(service, []);
+        if (!index.has(service.service)) {
+            visit(service);
+        }
     }
-    return ordered;
+    return groups;
 }
 
 /** Weights at `percent` of the way from `from` to `to`, at most 2 decimals, summing to exactly 100. */

@@ -2,7 +2,8 @@
 // the contract's health and exit-code mapping.
 import { expect } from "chai";
 import { commandSlotFree, exitCodeOf, healthOf, historyKeySuffix, rolloutIdFor, RolloutState } from "../../src/rollout/contract";
-import { canonicalJson, dependencyOrder, planSteps, specHash, weightsAt } from "../../src/rollout/plan";
+import fc from "fast-check";
+import { canonicalJson, dependencyGroups, dependencyOrder, planSteps, specHash, weightsAt } from "../../src/rollout/plan";
 import { ALL_BLUE, command, newRollout, releaseSpec } from "./fixtures";
 
 const svc = (service: string, upstreams: string[] = []) => ({ ...releaseSpec().services[0], service, upstreams });
@@ -13,9 +14,36 @@ describe("rollout planning (pure)", () => {
         expect(order.map((s) => s.service)).to.deep.equal(["inventory", "payments", "orders", "web", "mail"]);
     });
 
-    it("ignores upstreams outside the release and refuses a cycle", () => {
+    it("ignores upstreams outside the release", () => {
         expect(dependencyOrder([svc("a", ["zzz"])]).map((s) => s.service)).to.deep.equal(["a"]);
-        expect(() => dependencyOrder([svc("a", ["b"]), svc("b", ["a"])])).to.throw("cycle (a -> b -> a)");
+    });
+
+    it("moves services that call each other as one group, in the given order, after the groups they call", () => {
+        const names = (groups: { service: string }[][]) => groups.map((g) => g.map((s) => s.service));
+        // orders <-> inventory call each other; both call payments; web calls orders.
+        const release = [svc("web", ["orders"]), svc("orders", ["inventory", "payments"]), svc("inventory", ["orders", "payments"]), svc("payments")];
+        expect(names(dependencyGroups(release))).to.deep.equal([["payments"], ["orders", "inventory"], ["web"]]);
+        expect(dependencyOrder(release).map((s) => s.service)).to.deep.equal(["payments", "orders", "inventory", "web"]);
+        // The group's order is the given one, whichever member the search meets first.
+        expect(dependencyOrder([svc("b", ["a"]), svc("a", ["b"])]).map((s) => s.service)).to.deep.equal(["b", "a"]);
+        // A longer cycle (a -> b -> c -> a) is one group too; a self-call is no cycle of others.
+        expect(names(dependencyGroups([svc("a", ["b"]), svc("b", ["c"]), svc("c", ["a"]), svc("d", ["d", "a"])]))).to.deep.equal([["a", "b", "c"], ["d"]]);
+    });
+
+    it("orders any release: every service once, and every call that is not within a group goes callee first (randomized)", () => {
+        fc.assert(
+            fc.property(fc.array(fc.array(fc.nat(7), { maxLength: 4 }), { minLength: 1, maxLength: 8 }), (edges) => {
+                const release = edges.map((calls, i) => svc(`s${i}`, calls.filter((c) => c < edges.length).map((c) => `s${c}`)));
+                const groups = dependencyGroups(release);
+                const groupOf = new Map(groups.flatMap((g, gi) => g.map((s) => [s.service, gi] as const)));
+                expect(groups.flat().map((s) => s.service).sort()).to.deep.equal(release.map((s) => s.service).sort());
+                for (const s of release) {
+                    for (const callee of s.upstreams) {
+                        expect(groupOf.get(callee) as number, `${s.service} calls ${callee}`).to.be.at.most(groupOf.get(s.service) as number);
+                    }
+                }
+            }),
+        );
     });
 
     it("interpolates weights with at most 2 decimals that always sum to 100", () => {
