@@ -68,6 +68,7 @@ export function planToJson(result: OfflinePlan) {
             inputs: r.inputs,
             secretInputs: r.secretInputs,
         })),
+        reads: result.reads,
         outputs: result.outputs,
     };
 }

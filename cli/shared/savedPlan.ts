@@ -7,6 +7,8 @@ import { PlanRecord } from "../policy/policyArgs";
 export interface SavedPlan {
     readonly stack: string;
     readonly resources: readonly PlanRecord[];
+    /** The data sources the program read (absent in plans saved before they were recorded). */
+    readonly reads?: readonly { readonly token: string; readonly inputs: Record<string, unknown>; readonly outputs: Record<string, unknown> }[];
 }
 
 /** Checks that a parsed document has the shape `planToJson` writes; names what is missing. */
@@ -21,6 +23,9 @@ export function asSavedPlan(doc: unknown, source: string): SavedPlan {
             throw new UsageError(`${source}: resources[${i}] lacks a type, name, urn or inputs`);
         }
     });
+    if (plan.reads !== undefined && (!Array.isArray(plan.reads) || plan.reads.some((r) => r === null || typeof r !== "object" || typeof r.token !== "string"))) {
+        throw new UsageError(`${source}: reads must be a list of {"token", "inputs", "outputs"}`);
+    }
     return plan as SavedPlan;
 }
 

@@ -27,10 +27,23 @@ export interface RegisteredResource {
     readonly ignoreChanges?: readonly string[];
 }
 
+/**
+ * A data source the program read (an invoke: `aws.ec2.getVpc`, ...) and what it answered: a plan's
+ * resources carry such answers in their inputs (a VPC's CIDR in a security group rule), and the
+ * preflight reads them to know what the program was given.
+ */
+export interface PlanRead {
+    readonly token: string;
+    readonly inputs: Record<string, unknown>;
+    readonly outputs: Record<string, unknown>;
+}
+
 export interface OfflinePlan {
     readonly project: string;
     readonly stack: string;
     readonly resources: readonly RegisteredResource[];
+    /** The data sources read, in order. */
+    readonly reads: readonly PlanRead[];
     readonly outputs: Record<string, unknown>;
 }
 
@@ -54,10 +67,18 @@ export function recordRegistrations(resources: RegisteredResource[]): void {
         registerResource(req: RegisterRequest & { getObject(): unknown }, cb: MonitorCallback): void;
     };
     const original = monitor.registerResource.bind(monitor);
+    const urns = new Set<string>();
     monitor.registerResource = (req, callback) => {
         const inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as Record<string, unknown>;
         original(req, (err, response) => {
+            if (!err && response && urns.has(response.getUrn())) {
+                // The engine refuses a second resource with a URN already registered in the same
+                // deployment (pkg/resource/deploy/step_generator.go); the mock monitor does not.
+                callback(new DuplicateUrnError(response.getUrn()));
+                return;
+            }
             if (!err && response) {
+                urns.add(response.getUrn());
                 const { plain, secrets } = redactSecrets(inputs);
                 const ignoreChanges = req.getIgnorechangesList();
                 resources.push({
@@ -76,6 +97,14 @@ export function recordRegistrations(resources: RegisteredResource[]): void {
             callback(err, response);
         });
     };
+}
+
+/** Two resources with one URN: Pulumi's own words for it, and the fix. */
+export class DuplicateUrnError extends Error {
+    constructor(readonly urn: string) {
+        super(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+        this.name = "DuplicateUrnError";
+    }
 }
 
 /** Replaces secret-wrapped values with a placeholder; drops the dynamic provider's serialized code. */

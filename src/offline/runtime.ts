@@ -5,7 +5,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { createMocks, MOCK_SECRET_MARKER } from "./mocks";
-import { OfflinePlan, recordRegistrations, RegisteredResource } from "./planRecords";
+import { OfflinePlan, PlanRead, recordRegistrations, RegisteredResource } from "./planRecords";
 import { parseStackValues, PROJECT, StackValues } from "./stackFile";
 
 export interface PlanOptions {
@@ -45,6 +45,7 @@ export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
         parseStackValues(options.stack, options.config);
     }
     const resources: RegisteredResource[] = [];
+    const reads: PlanRead[] = [];
     const failures: unknown[] = [];
     const onRejection = (reason: unknown) => failures.push(reason);
     process.on("unhandledRejection", onRejection);
@@ -54,7 +55,14 @@ export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
     const prepareStackTrace = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
     delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
     try {
-        await pulumi.runtime.setMocks(createMocks(regionOf(options.config), options.onCall), PROJECT, options.stack, options.preview ?? true);
+        const mocks = createMocks(regionOf(options.config), options.onCall);
+        const call = mocks.call.bind(mocks);
+        mocks.call = (args) => {
+            const outputs = call(args) as Record<string, unknown>;
+            reads.push({ token: args.token, inputs: { ...args.inputs }, outputs: { ...outputs } });
+            return outputs;
+        };
+        await pulumi.runtime.setMocks(mocks, PROJECT, options.stack, options.preview ?? true);
         recordRegistrations(resources);
         pulumi.runtime.setAllConfig(toEngineConfig(options.config), secretKeys(options.config));
 
@@ -64,7 +72,7 @@ export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
         if (failures.length > 0) {
             throw failures[0];
         }
-        return { project: PROJECT, stack: options.stack, resources, outputs };
+        return { project: PROJECT, stack: options.stack, resources, reads, outputs };
     } finally {
         if (prepareStackTrace) {
             Object.defineProperty(Error, "prepareStackTrace", prepareStackTrace);

@@ -12,9 +12,18 @@ export interface PlanRecord {
     readonly inputs: Record<string, unknown>;
 }
 
+/** A data source the program read and its answer (src/offline/planRecords.ts). */
+export interface PlanRead {
+    readonly token: string;
+    readonly inputs: Record<string, unknown>;
+    readonly outputs: Record<string, unknown>;
+}
+
 export interface PlanRecords {
     readonly stack: string;
     readonly resources: readonly PlanRecord[];
+    /** Data sources read while planning; a bring-your-own VPC's CIDR is one. Default none. */
+    readonly reads?: readonly PlanRead[];
 }
 
 /** The resource types the preflight reads. */
@@ -50,6 +59,9 @@ export const TYPES = {
     configEntry: "consul:index/configEntry:ConfigEntry",
     intentions: "consul:index/configEntryServiceIntentions:ConfigEntryServiceIntentions",
 } as const;
+
+/** The AWS provider's data source for an existing VPC. */
+const VPC_READ = "aws:ec2/getVpc:getVpc";
 
 const ARN_REGION_ACCOUNT = /arn:aws:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/g;
 
@@ -114,10 +126,18 @@ export class PlanIndex {
         return this.plan.resources.filter((r) => r.parent !== undefined && r.parent === parent.urn && (type === undefined || r.type === type));
     }
 
-    /** The CIDR of the VPC the plan's private resources live in, when the plan creates or names it. */
+    /**
+     * The CIDR of the VPC the plan's private resources live in: the one the plan creates, or the one
+     * it was given (the VPC its security groups are in, as the program's read of it answered).
+     */
     vpcCidr(): string | undefined {
         const vpc = this.ofType(TYPES.vpc)[0];
-        return typeof vpc?.inputs.cidrBlock === "string" ? vpc.inputs.cidrBlock : undefined;
+        if (vpc) {
+            return typeof vpc.inputs.cidrBlock === "string" ? vpc.inputs.cidrBlock : undefined;
+        }
+        const vpcIds = new Set(this.ofType(TYPES.securityGroup).map((g) => g.inputs.vpcId).filter((id): id is string => typeof id === "string"));
+        const read = (this.plan.reads ?? []).find((r) => r.token === VPC_READ && vpcIds.has(String(r.inputs.id ?? r.outputs.id)));
+        return typeof read?.outputs.cidrBlock === "string" ? read.outputs.cidrBlock : undefined;
     }
 }
 

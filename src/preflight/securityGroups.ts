@@ -51,6 +51,11 @@ export class SecurityGroupEvaluator {
             .filter((g): g is PlanRecord => g !== undefined);
     }
 
+    /** The distinct CIDRs the ingress rules of `groups` let in, in the plan's order. */
+    inboundCidrs(groups: readonly PlanRecord[]): string[] {
+        return [...new Set(this.rules.filter((r) => r.direction === "ingress" && groups.includes(r.group)).flatMap((r) => r.cidrs))];
+    }
+
     reach(from: Endpoint, to: Endpoint, protocol: Protocol, port: number): Reachability {
         const flow = `${protocol}/${port}`;
         if (to.groups.length === 0) {

@@ -16,7 +16,7 @@ export interface MutablePlan extends PlanRecords {
 
 export async function planRecords(stack: "dev" | "prod"): Promise<MutablePlan> {
     const plan = await examplePlan(stack);
-    return structuredClone({ stack, resources: plan.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: r.inputs })) }) as MutablePlan;
+    return structuredClone({ stack, resources: plan.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: r.inputs })), reads: plan.result.reads }) as MutablePlan;
 }
 
 export function record(plan: MutablePlan, name: string, typeSuffix: string): MutableRecord {

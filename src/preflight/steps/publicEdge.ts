@@ -19,10 +19,10 @@ export async function publicEdge(ctx: PreflightContext): Promise<StepResult[]> {
     const gateways = meshTasks(ctx.index).filter((t) => t.config?.gateway !== undefined);
     for (const alb of ctx.index.ofType(TYPES.loadBalancer).filter((lb) => lb.inputs.internal !== true)) {
         const albEndpoint = privateEndpoint(ctx, `ALB ${alb.name}`, ctx.net.groups(alb.inputs.securityGroups));
+        const clients = ctx.net.inboundCidrs(albEndpoint.groups);
         for (const listener of ctx.index.ofType(TYPES.listener).filter((l) => ctx.index.resolve(TYPES.loadBalancer, l.inputs.loadBalancerArn) === alb)) {
             const port = Number(listener.inputs.port);
-            const r = ctx.net.reach({ label: "the internet", groups: [], cidr: "0.0.0.0/0" }, albEndpoint, "tcp", port);
-            results.push(r.ok ? passed(PHASE, "alb.internet", listener.name, r.text) : failed(PHASE, "alb.internet", r.blockedAt?.name ?? listener.name, r.text, `allow tcp/${port} from the clients' CIDRs (gateway.ingressCidrs) into the ALB's group`));
+            results.push(...fromClients(ctx, albEndpoint, clients, listener, port));
             const forward = asArray(listener.inputs.defaultActions).find((a) => (a as { type?: unknown }).type === "forward") as { targetGroupArn?: unknown } | undefined;
             const targetGroup = ctx.index.resolve(TYPES.targetGroup, forward?.targetGroupArn);
             if (targetGroup) {
@@ -32,6 +32,22 @@ export async function publicEdge(ctx: PreflightContext): Promise<StepResult[]> {
         }
     }
     return results;
+}
+
+/**
+ * The clients are those the stack lets in: every CIDR an ingress rule of the ALB's groups names, on
+ * any port (gateway.ingressCidrs becomes one rule per CIDR and listener port). Each must reach each
+ * listener; a stack that lets no CIDR in at all is broken too.
+ */
+function fromClients(ctx: PreflightContext, alb: ReturnType<typeof privateEndpoint>, clients: readonly string[], listener: PlanRecord, port: number): StepResult[] {
+    const fix = `allow tcp/${port} from the clients' CIDRs (gateway.ingressCidrs) into the ALB's group`;
+    if (clients.length === 0) {
+        return [failed(PHASE, "alb.internet", alb.groups[0]?.name ?? listener.name, `no ingress rule of the ALB's group names a client CIDR, so nobody reaches listener ${listener.name} on tcp/${port}`, fix)];
+    }
+    return clients.map((cidr) => {
+        const r = ctx.net.reach({ label: `clients in ${cidr}`, groups: [], cidr }, alb, "tcp", port);
+        return r.ok ? passed(PHASE, "alb.internet", listener.name, r.text) : failed(PHASE, "alb.internet", r.blockedAt?.name ?? listener.name, r.text, fix);
+    });
 }
 
 function toGateway(ctx: PreflightContext, alb: ReturnType<typeof privateEndpoint>, listener: PlanRecord, targetGroup: PlanRecord, gateways: readonly EcsTask[]): StepResult[] {
