@@ -6,7 +6,7 @@ import Ajv, { ValidateFunction } from "ajv";
 import { normaliseConsul, normaliseGateway } from "./consul";
 import { normaliseNetwork } from "./network";
 import { checkKeys } from "./keys";
-import { checkSecretKeys } from "./plainSecrets";
+import { checkSecretKeys, isSecureValue, SECURE_VALUE_ADVICE } from "./plainSecrets";
 import { validPart } from "./prune";
 import { checkStackName } from "./stackName";
 import { regionProblem } from "./region";
@@ -60,6 +60,13 @@ export function validateStackConfig(input: RawStackInput): ValidationResult {
     checkStackName(input.stack, at);
     // A key Pulumi marks secret reached the program decrypted: it is reported once, and never quoted.
     const secret = checkSecretKeys(input.secretKeys ?? [], input.project, at);
+    for (const key of CONFIG_KEYS) {
+        // A whole key written as `{ secure: ... }`, read from the stack file itself (offline).
+        if (!secret.has(key) && isSecureValue(input.values[key])) {
+            secret.add(key);
+            at(`bluegreen:${key}`, `is a secure: value; ${SECURE_VALUE_ADVICE}`);
+        }
+    }
     for (const required of ["consul", "gateway", "services"] as const) {
         if (input.values[required] === undefined && !secret.has(required)) {
             at(`bluegreen:${required}`, "is required");

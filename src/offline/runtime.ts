@@ -53,6 +53,7 @@ export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
     // source-map-support rewrites each of those traces through source maps, which is most of a
     // plan's time; V8's own formatting is enough offline (traces still name the file and line).
     const prepareStackTrace = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
+    const secretKeysBefore = process.env.PULUMI_CONFIG_SECRET_KEYS;
     delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
     try {
         const mocks = createMocks(regionOf(options.config), options.onCall);
@@ -65,6 +66,8 @@ export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
         await pulumi.runtime.setMocks(mocks, PROJECT, options.stack, options.preview ?? true);
         recordRegistrations(resources);
         pulumi.runtime.setAllConfig(toEngineConfig(options.config), secretKeys(options.config));
+        // The language host hands a program its secret keys in this variable (src/config/load.ts reads it).
+        process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(secretKeys(options.config));
 
         const result = (options.program ?? loadProgram())();
         const outputs = (await resolveOutputs(result)) as Record<string, unknown>;
@@ -74,6 +77,11 @@ export async function planStack(options: PlanOptions): Promise<OfflinePlan> {
         }
         return { project: PROJECT, stack: options.stack, resources, reads, outputs };
     } finally {
+        if (secretKeysBefore === undefined) {
+            delete process.env.PULUMI_CONFIG_SECRET_KEYS;
+        } else {
+            process.env.PULUMI_CONFIG_SECRET_KEYS = secretKeysBefore;
+        }
         if (prepareStackTrace) {
             Object.defineProperty(Error, "prepareStackTrace", prepareStackTrace);
         }
