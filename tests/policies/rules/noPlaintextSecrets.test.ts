@@ -30,6 +30,21 @@ describe("policy no-plaintext-secrets", () => {
         expect(await messages([taskWithEnv([{ name: "TLS_MATERIAL", value: pem }])], noPlaintextSecrets)).to.deep.equal(['no-plaintext-secrets: container "orders" has a private key in plain environment variable TLS_MATERIAL']);
     });
 
+    it("rejects secrets recognised by their value under plain names (secretlint's recommended rules, a JWT), never quoting them", async () => {
+        const cases = [
+            { name: "DATABASE_URL", value: "postgres://app:s3cr3tPassw0rd@db.example.com:5432/orders", kind: "database-connection-string" },
+            { name: "UPSTREAM", value: "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", kind: "github" },
+            { name: "AUTH_HEADER", value: "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c", kind: "JSON Web Token" },
+        ];
+        for (const c of cases) {
+            const found = await messages([taskWithEnv([{ name: c.name, value: c.value }])], noPlaintextSecrets);
+            expect(found, c.name).to.have.length(1);
+            expect(found[0]).to.include(`sets ${c.name} in plain environment`).and.include(c.kind).and.include("Secrets Manager");
+            expect(found[0]).to.not.include(c.value.slice(7, 20));
+        }
+        expect(await messages([taskWithEnv([{ name: "DATABASE_URL", value: "postgres://db.example.com:5432/orders" }, { name: "VERSION", value: "release.2026.12" }])], noPlaintextSecrets)).to.deep.equal([]);
+    });
+
     it("rejects a task definition whose container definitions carry a Pulumi secret", async () => {
         const leaked = resource(T.td, "leak", { containerDefinitions: "[secret]" });
         expect((await messages([leaked], noPlaintextSecrets)).join()).to.include("containerDefinitions is a secret");
