@@ -1,6 +1,7 @@
 // bluegreen:services.<name>.gate.alarms: CloudWatch alarm names the rollout gates on. PutMetricAlarm
 // takes a name of 1 to 255 characters, UTF-8, without ASCII control characters; a name that no alarm
 // can have would hold every rollout of the service (a missing alarm fails the gate).
+import { hasControlCharacter } from "./controlCharacters";
 import { Report } from "./problems";
 import { checkDuplicates } from "./duplicates";
 
@@ -11,7 +12,7 @@ export function checkAlarmNames(path: string, alarms: readonly string[], at: Rep
         if ([...name].length > MAX_ALARM_NAME) {
             at(`${path}[${i}]`, `has ${[...name].length} characters; a CloudWatch alarm name has 1 to ${MAX_ALARM_NAME}`);
         }
-        if (/[\u0000-\u001f\u007f]/.test(name)) {
+        if (hasControlCharacter(name)) {
             at(`${path}[${i}]`, `${JSON.stringify(name)} has a control character (a newline, a tab); CloudWatch alarm names cannot hold one`);
         }
         if (name.trim() === "") {

@@ -9,7 +9,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
  * nothing is left that passes.
  */
 export function validPart(validate: ValidateFunction, value: unknown): unknown {
-    let current: unknown = structuredClone(value);
+    const current: unknown = structuredClone(value);
     for (let round = 0; round < 8; round++) {
         if (validate(current)) {
             return current;

@@ -4,13 +4,14 @@
 // `[year-]month-day`, an optional time `hour:minute[:second]` and an optional time zone, or one of
 // the shorthands; each date and time field is `*`, a value, a list `a,b`, a range `a..b` or a
 // repetition `a/n`; `~` before the day counts from the month's end.
+import { hasControlCharacter } from "./controlCharacters";
 
 const SHORTHANDS = ["minutely", "hourly", "daily", "monthly", "weekly", "yearly", "annually", "quarterly", "semiannually"];
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 /** What is wrong with an OnCalendar expression, or undefined when systemd would accept it. */
 export function calendarProblem(expression: string): string | undefined {
-    if (/[\u0000-\u001f\u007f]/.test(expression)) {
+    if (hasControlCharacter(expression)) {
         return "has a control character (a newline would add directives of its own to the timer unit)";
     }
     const words = expression.trim().split(/\s+/).filter((w) => w !== "");

@@ -18,13 +18,22 @@ const OWN_VPC = (stack: "dev" | "prod") => ({
 });
 const CLIENTS = "203.0.113.0/24";
 
+const planned = new Map<string, Promise<MutablePlan>>();
+
+/** The records of a stack planned with `edit`, planned once per stack and edit, copied for each test. */
 async function records(stack: "dev" | "prod", edit: (c: StackValues) => void): Promise<MutablePlan> {
-    const p = await plan(stack, edit);
-    return structuredClone({ stack, resources: p.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: r.inputs })), reads: p.result.reads }) as MutablePlan;
+    const key = `${stack} ${edit.toString()}`;
+    let cached = planned.get(key);
+    if (!cached) {
+        cached = plan(stack, edit).then((p) => ({ stack, resources: p.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: r.inputs })), reads: p.result.reads }) as MutablePlan);
+        planned.set(key, cached);
+    }
+    return structuredClone(await cached);
 }
 
 const restricted = (c: StackValues) => ((c["bluegreen:gateway"] as Record<string, unknown>).ingressCidrs = [CLIENTS]);
-const ownVpc = (stack: "dev" | "prod") => (c: StackValues) => (c["bluegreen:network"] = OWN_VPC(stack));
+const ownVpcOf = { dev: (c: StackValues) => (c["bluegreen:network"] = OWN_VPC("dev")), prod: (c: StackValues) => (c["bluegreen:network"] = OWN_VPC("prod")) };
+const ownVpc = (stack: "dev" | "prod") => ownVpcOf[stack];
 const dropIngress = (p: MutablePlan, match: (inputs: Record<string, unknown>) => boolean) => {
     const before = p.resources.length;
     p.resources = p.resources.filter((r) => !(r.type === T.ingress && match(r.inputs)));
@@ -84,7 +93,7 @@ describe("preflight: the networks a stack allows and is given", function () {
 
     it("does not take another VPC's read, nor guess a CIDR without one", async () => {
         const other = await records("prod", ownVpc("prod"));
-        other.reads = (other.reads ?? []).map((r) => (r.token === "aws:ec2/getVpc:getVpc" ? { ...r, inputs: { ...r.inputs, id: "vpc-0other" }, outputs: { ...r.outputs, id: "vpc-0other" } } : r));
+        (other as { reads?: unknown }).reads = (other.reads ?? []).map((r) => (r.token === "aws:ec2/getVpc:getVpc" ? { ...r, inputs: { ...r.inputs, id: "vpc-0other" }, outputs: { ...r.outputs, id: "vpc-0other" } } : r));
         expect(await failedLinksOf(other)).to.include("api.operator sg-consulApiLb");
         const saved = await records("prod", ownVpc("prod"));
         delete (saved as { reads?: unknown }).reads;
