@@ -57,7 +57,6 @@ export const RESILIENCE_DEFAULTS = {
  */
 export const PRE_REQUEST_CONDITIONS: readonly RetryCondition[] = ["connect-failure", "refused-stream"];
 
-const DURATION = "^[0-9]+(ms|s|m|h)$";
 const BOUNDS = {
     request: { min: 10, max: 3_600_000, text: "10ms to 1h" },
     connect: { min: 10, max: 300_000, text: "10ms to 5m" },
@@ -77,7 +76,8 @@ const retriesSchema = {
         methods: { type: "array", minItems: 1, uniqueItems: true, items: { enum: [...HTTP_METHODS] } },
     },
 };
-const duration = { type: "string", pattern: DURATION };
+// Durations are read (and their errors worded) by checkedDuration.
+const duration = { type: "string" };
 const positive = (maximum: number) => ({ type: "integer", minimum: 1, maximum });
 
 /** The structural shape of `resilience` (ajv, draft-07); schema.ts places it in each service's schema. */
@@ -123,7 +123,6 @@ export const resilienceSchema = {
         connectionLimits: {
             type: "object",
             additionalProperties: false,
-            minProperties: 1,
             properties: { maxConnections: positive(1_000_000), maxPendingRequests: positive(1_000_000), maxConcurrentRequests: positive(1_000_000) },
         },
     },
@@ -237,6 +236,9 @@ export function normaliseResilience(path: string, raw: RawResilience | undefined
         at(`${path}.timeouts.connect`, `${goDuration(connectTimeoutMs)} is longer than the request timeout (${goDuration(requestTimeoutMs)}), which would cut the connection attempt short; keep it shorter`);
     }
     const limits: ConnectionLimitsConfig | undefined = raw?.connectionLimits ? { ...raw.connectionLimits } : undefined;
+    if (limits && Object.keys(limits).length === 0) {
+        at(`${path}.connectionLimits`, "sets no limit; set maxConnections, maxPendingRequests or maxConcurrentRequests, or remove it");
+    }
     return {
         requestTimeoutMs,
         connectTimeoutMs,
