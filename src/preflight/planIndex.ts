@@ -58,6 +58,8 @@ export const TYPES = {
     aclToken: "consul:index/aclToken:AclToken",
     configEntry: "consul:index/configEntry:ConfigEntry",
     intentions: "consul:index/configEntryServiceIntentions:ConfigEntryServiceIntentions",
+    splitter: "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter",
+    router: "consul:index/configEntryServiceRouter:ConfigEntryServiceRouter",
 } as const;
 
 /** The AWS provider's data source for an existing VPC. */
