@@ -33,7 +33,7 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
     const snapshotSchedule = raw.servers?.snapshotSchedule ?? "hourly";
     const calendar = calendarProblem(snapshotSchedule);
     if (calendar) {
-        at(`${path}.servers.snapshotSchedule`, `${JSON.stringify(snapshotSchedule)} is not a systemd OnCalendar expression: it ${calendar}; use for example "hourly", "daily", "Mon..Fri 02:30" or "*-*-* 00/6:00:00" (systemd.time(7), Calendar Events)`);
+        at(`${path}.servers.snapshotSchedule`, `${JSON.stringify(snapshotSchedule)} is not a systemd OnCalendar expression: ${calendar}; use for example "hourly", "daily", "Mon..Fri 02:30" or "*-*-* 00/6:00:00" (systemd.time(7), Calendar Events)`);
     }
     const instanceType = raw.servers?.instanceType ?? "t4g.small";
     if (mode === "ha") {

@@ -26,7 +26,10 @@ export function checkKeys(project: string, values: Readonly<Record<string, unkno
         const key = colon < 0 ? full : full.slice(colon + 1);
         if (namespace === "aws") {
             if (!AWS_KEYS.includes(key)) {
-                at(full, `is not a setting of the AWS provider; ${didYouMean(key, AWS_KEYS).replace(/"([^"]+)"/g, '"aws:$1"')}it would be ignored (its settings: ${AWS_KEYS.map((k) => `aws:${k}`).join(", ")})`);
+                const hint = didYouMean(key, AWS_KEYS).replace(/"([^"]+)"/g, '"aws:$1"');
+                // With a likely key named, the whole list would only bury it.
+                const known = hint ? "" : ` (its settings: ${AWS_KEYS.map((k) => `aws:${k}`).join(", ")})`;
+                at(full, `is not a setting of the AWS provider, so it would be ignored; ${hint.trim() || "remove it"}${known}`);
             }
             continue;
         }

@@ -12,11 +12,11 @@ const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tu
 /** What is wrong with an OnCalendar expression, or undefined when systemd would accept it. */
 export function calendarProblem(expression: string): string | undefined {
     if (hasControlCharacter(expression)) {
-        return "has a control character (a newline would add directives of its own to the timer unit)";
+        return "it has a control character (a newline would add directives of its own to the timer unit)";
     }
     const words = expression.trim().split(/\s+/).filter((w) => w !== "");
     if (words.length === 0) {
-        return "is empty";
+        return "it is empty";
     }
     if (words.length === 1 && SHORTHANDS.includes(words[0].toLowerCase())) {
         return undefined;
@@ -50,9 +50,9 @@ export function calendarProblem(expression: string): string | undefined {
         i++;
     }
     if (i < words.length) {
-        return `cannot read ${JSON.stringify(words[i])}`;
+        return `${JSON.stringify(words[i])} is no weekday, date, time or time zone in its place`;
     }
-    return sawDateOrTime || i > 0 ? undefined : "names no weekday, date or time";
+    return sawDateOrTime || i > 0 ? undefined : "it names no weekday, date or time";
 }
 
 function isTimeZone(word: string, index: number, count: number): boolean {
