@@ -4,9 +4,10 @@
 // @pulumi/consul 3.15 unchanged, so the tests of this module are the tests of what Consul receives.
 // Field names follow the provider's Args types (camelCase); `configJson` documents (api-gateway,
 // http-route, proxy-defaults) use Consul's own field names.
-import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, GATEWAY_LISTENER } from "../names";
+import { GATEWAY_LISTENER } from "../../shared/ports";
+import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY } from "../../shared/meshNames";
 import { COLOURS, Colour, ServiceConfig } from "../../config";
-import { accessLogsConfig } from "../../metrics/render/accessLog";
+import { accessLogsConfig } from "./accessLog";
 
 /**
  * Resolver timeouts, written canonically: the provider reads durations back in Go's format, and a
