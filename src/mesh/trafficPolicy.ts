@@ -113,7 +113,7 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             ? COLOURS.map((colour) => {
                   const virtual = new consul.ConfigEntry(`${name}-sticky-${colour}-defaults`, stickyDefaults(service, colour), entry([resolver]));
                   return new consul.ConfigEntryServiceSplitter(`${name}-sticky-${colour}-splitter`, stickySplitter(service, colour), {
-                      ...entry([virtual, this.gate]),
+                      ...entry([virtual, this.splitter]),
                       ignoreChanges: ["splits"],
                   });
               })

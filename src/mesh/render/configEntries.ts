@@ -313,12 +313,10 @@ export function stickyDefaults(service: ServiceConfig, colour: Colour): GenericC
 }
 
 /**
- * The virtual service's splitter as Pulumi first writes it: the stack file's split, no colour
- * pinned (no rollout runs at creation). From then on the rollout engine is its one writer.
+ * The virtual service's splitter as Pulumi first writes it: at rest, everything to the service, so
+ * the service's own splitter (the live split, whatever the stack file says) decides. From then on the
+ * rollout engine is its one writer; it pins the colour during a rollout only.
  */
-export function stickySplitter(service: ServiceConfig, colour: Colour): ServiceSplitterBody {
-    return {
-        name: stickyServiceName(service.name, colour),
-        splits: COLOURS.map((c) => ({ service: service.name, serviceSubset: c, weight: service.traffic[c] })),
-    };
+export function stickySplitter(service: ServiceConfig, colour: Colour): { name: string; splits: { service: string; weight: number }[] } {
+    return { name: stickyServiceName(service.name, colour), splits: [{ service: service.name, weight: 100 }] };
 }
