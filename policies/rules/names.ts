@@ -1,6 +1,6 @@
 // Names the policy pack must agree on with the program, copied here; a root test checks that every
 // value equals the program's (src/mesh/names.ts). The pack does import two pure rules from the
-// program (src/config/traffic.ts, src/config/ports.ts): it runs from this repository
+// program (src/config/traffic.ts, src/config/ports.ts, src/config/resilience.ts): it runs from this repository
 // (`pulumi preview --policy-pack ./policies`), not published on its own.
 
 /** Task definition tag that makes the consul-ecs controller treat a task as part of the mesh. */
