@@ -15,7 +15,8 @@
 // with a subset goes straight to that service's resolver subset, and one without a subset goes on
 // to that service's splitter. So: pinned, router -> virtual splitter -> `<service>` subset
 // `<colour>`; at rest, router -> virtual splitter -> `<service>`'s splitter -> the live split.
-import { COLOURS, Colour } from "../../config";
+// The types module only: the engine bundles this file, and config/index pulls in the Pulumi SDK.
+import { COLOURS, Colour } from "../../config/types";
 import { stickyCookieName, stickyServiceName } from "../names";
 
 export type Weights = Readonly<Record<Colour, number>>;
