@@ -26,7 +26,12 @@ function checkWeights(service: string, splits: readonly Split[], report: (messag
 function checkSubsets(entries: ConfigEntries, owner: string, targets: readonly { service: string; subset?: string }[], report: (message: string) => void): void {
     for (const target of targets) {
         if (target.subset === undefined) {
-            report(`${owner}: the split to "${target.service}" names no serviceSubset; blue/green needs every split to name a colour's subset`);
+            // A split to another service that has its own splitter hands the share to that splitter
+            // (a sticky canary's virtual service at rest does this); anything else must name a colour.
+            const delegates = owner !== `splitter "${target.service}"` && entries.splitters.some((s) => s.name === target.service);
+            if (!delegates) {
+                report(`${owner}: the split to "${target.service}" names no serviceSubset; blue/green needs every split to name a colour's subset, or to go to another service's splitter`);
+            }
             continue;
         }
         const resolver = entries.resolvers.find((r) => r.name === target.service);

@@ -45,3 +45,17 @@ export const COLOUR_TAG = "bluegreen:colour";
 
 /** Protocols with which Consul permits a splitter or router (L7). */
 export const HTTP_LIKE_PROTOCOLS: readonly string[] = ["http", "http2", "grpc"];
+
+/**
+ * The virtual service a sticky colour's cookie routes to: its splitter (the rollout engine's) pins
+ * the colour during a rollout and follows the service's own split otherwise. The suffix keeps it
+ * apart from real services (config refuses a service named like one).
+ */
+export function stickyServiceName(service: string, colour: string): string {
+    return `${service}-sticky-${colour}`;
+}
+
+/** The cookie the mesh sets during a sticky rollout: one per service, its value the colour that served. */
+export function stickyCookieName(service: string): string {
+    return `bluegreen-${service}`;
+}
