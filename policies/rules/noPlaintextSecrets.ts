@@ -5,8 +5,8 @@
 import { agentConfigIn, decodedUserData } from "./agentConfig";
 import { parseContainerDefinitions } from "./containers";
 import { asRecord, asString, mandatoryResourceRule, TYPES } from "./resources";
-import { isSecretName, PRIVATE_KEY_PEM } from "./secretNames";
-import { secretValueReason } from "./secretValues";
+import { isSecretName, PRIVATE_KEY_PEM } from "../../src/shared/secretNames";
+import { secretValueReason } from "../../src/shared/secretValues";
 
 function taskDefinitionProblems(props: Record<string, unknown>): string[] {
     const parsed = parseContainerDefinitions(props.containerDefinitions);

@@ -2,7 +2,7 @@
 // takes a name of 1 to 255 characters, UTF-8, without ASCII control characters; a name that no alarm
 // can have would hold every rollout of the service (a missing alarm fails the gate).
 import { hasControlCharacter } from "./controlCharacters";
-import { Report } from "./problems";
+import type { Report } from "./types";
 import { checkDuplicates } from "./duplicates";
 
 export const MAX_ALARM_NAME = 255;

@@ -1,5 +1,5 @@
 // bluegreen:consul.apiAddress: `host:port` where this program reaches Consul's HTTPS API.
-import { Report } from "./problems";
+import type { Report } from "./types";
 
 /** A DNS name (labels of letters, digits and '-') or an IPv4 address. */
 const HOST = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;

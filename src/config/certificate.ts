@@ -1,5 +1,5 @@
 // bluegreen:gateway.certificateArn: an ALB serves only ACM certificates of its own region.
-import { Report } from "./problems";
+import type { Report } from "./types";
 
 export function checkCertificateRegion(path: string, arn: string, region: unknown, at: Report): void {
     const certificateRegion = arn.split(":")[3];

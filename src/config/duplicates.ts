@@ -1,6 +1,6 @@
 // A list value given twice: for CIDRs, two security group rules with one name (one URN, which Pulumi
 // refuses, and a rule EC2 refuses as a duplicate); for subnets, one zone counted twice.
-import { Report } from "./problems";
+import type { Report } from "./types";
 
 export function checkDuplicates(path: string, items: readonly string[], what: string, at: Report): void {
     const first = new Map<string, number>();

@@ -2,7 +2,7 @@
 // meant to be: a key the program does not read is silently ignored by Pulumi, so `bluegren:services`
 // or `aws:regoin` would otherwise only show up as "bluegreen:services is required" or a default region.
 import * as awsConfig from "@pulumi/aws/config/vars";
-import { Report } from "./problems";
+import type { Report } from "./types";
 import { didYouMean, nearest } from "./suggest";
 import { CONFIG_KEYS } from "./types";
 

@@ -1,7 +1,7 @@
 // bluegreen:network: create a VPC or bring your own, never both.
 import { checkCidr } from "./cidr";
 import { checkDuplicates } from "./duplicates";
-import { Report } from "./problems";
+import type { Report } from "./types";
 import { RawNetwork } from "./raw";
 import { NetworkConfig } from "./types";
 

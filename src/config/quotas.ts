@@ -1,5 +1,5 @@
 // AWS quotas a stack file can exceed on its own.
-import { Report } from "./problems";
+import type { Report } from "./types";
 
 /**
  * Amazon VPC quotas: "Inbound or outbound rules per security group", 60 by default (IPv4 and IPv6

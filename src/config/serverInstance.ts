@@ -1,6 +1,6 @@
 // bluegreen:consul.servers.instanceType, checked against the AWS provider's instance type list.
 import { INSTANCE_TYPES, unsuitableReason } from "./instanceTypes";
-import { Report } from "./problems";
+import type { Report } from "./types";
 import { didYouMean } from "./suggest";
 
 export function checkInstanceType(path: string, instanceType: string, at: Report): void {

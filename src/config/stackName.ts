@@ -1,6 +1,6 @@
 // The stack's name goes into AWS and Consul names (docs/platform-facts.md): its characters and its
 // length must fit the strictest of them, or `pulumi up` fails half-way, after other resources exist.
-import { Report } from "./problems";
+import type { Report } from "./types";
 
 /**
  * Names the program derives from the stack, with the rules of the service that owns each name.

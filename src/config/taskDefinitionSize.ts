@@ -1,7 +1,7 @@
 // ECS refuses a task definition larger than 64 KiB (Amazon ECS service quotas: "Task definition max
 // size"). The app container's plain env is the part a stack file controls; everything else (the
 // mesh's sidecars, their config JSON, volumes, tags) is the program's and takes a bounded share.
-import { Report } from "./problems";
+import type { Report } from "./types";
 
 export const TASK_DEFINITION_MAX_BYTES = 64 * 1024;
 /**
