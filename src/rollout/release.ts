@@ -155,7 +155,8 @@ async function waitForFirstState(rolloutId: string, execution: string, runtime: 
     }
 }
 
-function realRuntime(inputs: ReleaseInputs, aws: AwsProviderSettings): ReleaseRuntime {
+/** StartExecution and DescribeExecution of the engine's state machine, as the stack's AWS provider config says. */
+export function stepFunctionsCalls(stateMachineArn: string, aws: AwsProviderSettings): Pick<ReleaseRuntime, "startExecution" | "executionStatus"> {
     const sfn = new SFNClient(stepFunctionsClientConfig(aws));
     const identity = describeAwsIdentity(aws);
     const explain = (what: string, err: unknown) => {
@@ -163,10 +164,9 @@ function realRuntime(inputs: ReleaseInputs, aws: AwsProviderSettings): ReleaseRu
         return new Error(`${what} as ${identity} failed: ${e.name ?? "Error"}: ${e.message ?? String(err)}`);
     };
     return {
-        consul: rolloutConsulApi({ address: inputs.consul.address, caPem: inputs.consul.caCertPem, token: inputs.consul.token, tlsServerName: inputs.consul.tlsServerName }),
         async startExecution(name, input) {
             try {
-                await sfn.send(new StartExecutionCommand({ stateMachineArn: inputs.stateMachineArn, name, input: JSON.stringify(input) }));
+                await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
                 return true;
             } catch (err) {
                 // Same name and input as a RUNNING execution succeeds (idempotent); a closed one, or other input, is this error.
@@ -177,7 +177,7 @@ function realRuntime(inputs: ReleaseInputs, aws: AwsProviderSettings): ReleaseRu
             }
         },
         async executionStatus(name) {
-            const executionArn = inputs.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${name}`;
+            const executionArn = stateMachineArn.replace(":stateMachine:", ":execution:") + `:${name}`;
             try {
                 const answer = await sfn.send(new DescribeExecutionCommand({ executionArn }));
                 return { status: answer.status ?? "UNKNOWN", error: answer.error, cause: answer.cause };
@@ -185,6 +185,13 @@ function realRuntime(inputs: ReleaseInputs, aws: AwsProviderSettings): ReleaseRu
                 throw explain(`DescribeExecution of ${name}`, err);
             }
         },
+    };
+}
+
+function realRuntime(inputs: ReleaseInputs, aws: AwsProviderSettings): ReleaseRuntime {
+    return {
+        consul: rolloutConsulApi({ address: inputs.consul.address, caPem: inputs.consul.caCertPem, token: inputs.consul.token, tlsServerName: inputs.consul.tlsServerName }),
+        ...stepFunctionsCalls(inputs.stateMachineArn, aws),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         now: () => Date.now(),
         retry: inputs.retry === true,
@@ -210,8 +217,13 @@ export class ReleaseProvider implements pulumi.dynamic.ResourceProvider {
         this.awsConfig = Object.fromEntries(keys.map((k) => [`aws:${k}`, req.config.get(`aws:${k}`)]));
     }
 
+    /** The stack's AWS provider settings, as `configure` read them; `region` is the program's validated aws:region. */
+    awsSettings(region: string): AwsProviderSettings {
+        return awsProviderSettings((key) => this.awsConfig[key], region);
+    }
+
     private runtime(inputs: ReleaseInputs): ReleaseRuntime {
-        return realRuntime(inputs, awsProviderSettings((key) => this.awsConfig[key], inputs.region));
+        return realRuntime(inputs, this.awsSettings(inputs.region));
     }
 
     async diff(_id: pulumi.ID, olds: ReleaseOutputs, news: ReleaseInputs): Promise<pulumi.dynamic.DiffResult> {
