@@ -4,14 +4,13 @@
 // which is then parsed again to prove that nothing but those weights moved. Every edit reads the
 // file under the stack's lock (stackLock.ts) and replaces it atomically.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as YAML from "yaml";
 import { COLOURS } from "../../src/config";
 import { KnownFailure } from "../shared/run";
 import { PROJECT, stackValuesOf } from "../../src/offline/stackFile";
-import { FileSystem, fsFailure, LockOptions, StackLock, tempFileName } from "./stackLock";
+import { FileSystem, fsFailure, LockOptions, Maker, makerOf, StackLock, tempFileName } from "./stackLock";
 import { Weights } from "./steps";
 
 const SERVICES_KEY = `${PROJECT}:services`;
@@ -86,7 +85,7 @@ export async function editStackFile(file: string, command: string, edit: (text: 
         const after = edit(before);
         if (after !== before) {
             lock.assertHeld();
-            writeFileAtomic(target, after, files, options.host ?? os.hostname());
+            writeFileAtomic(target, after, files, makerOf(options));
         }
         return { before, after };
     } finally {
@@ -151,11 +150,16 @@ export function trafficIn(text: string, service: string): Weights {
  * one: a temporary file in the same folder, given the old file's mode and owner, renamed over it.
  * A symlink is written through: its target is replaced, the link stays.
  */
-export function writeFileAtomic(file: string, text: string, files: FileSystem = fs, host = os.hostname()): void {
+export function writeFileAtomic(file: string, text: string, files: FileSystem = fs, me: Maker = makerOf({})): void {
     const target = files.existsSync(file) ? resolveTarget(files, file) : file;
     const dir = path.dirname(target);
-    const old = files.existsSync(target) ? files.statSync(target) : undefined;
-    const temp = tempFileName(target, host);
+    let old: fs.Stats | undefined;
+    try {
+        old = files.existsSync(target) ? files.statSync(target) : undefined;
+    } catch (err) {
+        throw fsFailure(`cannot read ${target}`, err);
+    }
+    const temp = tempFileName(target, me);
     let fd: number;
     try {
         fd = files.openSync(temp, "wx", 0o600);

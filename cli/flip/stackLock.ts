@@ -91,6 +91,18 @@ export interface LockOptions {
     /** Told once, when the lock is held by someone else and the flip starts to wait. */
     readonly onWait?: (holder: string) => void;
     readonly host?: string;
+    /** This process's pid as the lock and the names of its files record it (default process.pid). */
+    readonly pid?: number;
+}
+
+/** Who makes a file: the host and pid its name and the lock record. */
+export interface Maker {
+    readonly host: string;
+    readonly pid: number;
+}
+
+export function makerOf(options: LockOptions): Maker {
+    return { host: options.host ?? os.hostname(), pid: options.pid ?? process.pid };
 }
 
 export function lockFilePath(stackFile: string): string {
@@ -136,13 +148,14 @@ export class StackLock {
     static tryAcquire(stackFile: string, command: string, options: LockOptions = {}): StackLock | { owner?: LockOwner; describe: string } {
         const files = options.fs ?? fs;
         const file = lockFilePath(stackFile);
-        const host = options.host ?? os.hostname();
-        const owner: LockOwner = { pid: process.pid, host, startedAt: new Date().toISOString(), command, token: randomUUID() };
+        const me = makerOf(options);
+        const host = me.host;
+        const owner: LockOwner = { pid: me.pid, host, startedAt: new Date().toISOString(), command, token: randomUUID() };
         for (let attempt = 0; attempt < 3; attempt++) {
             if (createExclusive(files, file, `${JSON.stringify(owner)}\n`)) {
                 return new StackLock(file, owner, files);
             }
-            const seen = inspect(files, file, host);
+            const seen = inspect(files, file, me);
             if (seen === undefined) {
                 continue; // released between our create and our read
             }
@@ -150,26 +163,38 @@ export class StackLock {
             if (!staleBecause) {
                 return { owner: seen.owner, describe: describeHolder(seen) };
             }
-            takeOver(files, file, seen, host);
+            takeOver(files, file, seen, me);
         }
         return { describe: "flips that keep taking it" };
     }
 
     /** Throws unless the lock file still holds this lock's token (it was not taken over). */
     assertHeld(): void {
-        const now = inspect(this.files, this.file, this.owner.host);
+        const now = inspect(this.files, this.file, this.owner);
         if (now?.owner?.token !== this.owner.token) {
             throw new StackLockedError(`the lock ${this.file} was taken over while this flip held it (it was paused longer than ${STALE_AFTER_MS / 60_000} minutes?); nothing was written`);
         }
     }
 
+    /** Removes the lock if it is still this one's; never fails (the edit it guarded is done). */
     release(): void {
         if (this.released) {
             return;
         }
         this.released = true;
-        if (inspect(this.files, this.file, this.owner.host)?.owner?.token === this.owner.token) {
-            this.files.rmSync(this.file, { force: true });
+        let ours: boolean;
+        try {
+            ours = inspect(this.files, this.file, this.owner)?.owner?.token === this.owner.token;
+        } catch {
+            // Unreadable just now: it held this lock's token a moment ago (assertHeld), so it goes.
+            ours = true;
+        }
+        if (ours) {
+            try {
+                this.files.rmSync(this.file, { force: true });
+            } catch {
+                // Left for the next flip, which takes it over once this process has ended.
+            }
         }
     }
 }
@@ -218,7 +243,7 @@ function createExclusive(files: FileSystem, file: string, content: string): bool
     return true;
 }
 
-function inspect(files: FileSystem, file: string, host: string): SeenLock | undefined {
+function inspect(files: FileSystem, file: string, me: Maker): SeenLock | undefined {
     let raw: string;
     let mtimeMs: number;
     try {
@@ -230,7 +255,7 @@ function inspect(files: FileSystem, file: string, host: string): SeenLock | unde
         }
         throw fsFailure(`cannot read the lock file ${file}`, err);
     }
-    return { owner: parseOwner(raw), ageMs: folderNow(files, path.dirname(file), host) - mtimeMs, raw };
+    return { owner: parseOwner(raw), ageMs: folderNow(files, path.dirname(file), me) - mtimeMs, raw };
 }
 
 /**
@@ -238,8 +263,8 @@ function inspect(files: FileSystem, file: string, host: string): SeenLock | unde
  * machine's clock when the folder takes no file, a full disk say). The probe is named for its
  * host and pid, so that one left by a killed flip is swept (sweepDebris).
  */
-function folderNow(files: FileSystem, dir: string, host: string): number {
-    const probe = path.join(dir, `.bluegreen-clock.${host}.${process.pid}.${randomUUID()}`);
+function folderNow(files: FileSystem, dir: string, me: Maker): number {
+    const probe = path.join(dir, `.bluegreen-clock.${me.host}.${me.pid}.${randomUUID()}`);
     try {
         files.writeFileSync(probe, "");
         return files.statSync(probe).mtimeMs;
@@ -279,8 +304,8 @@ function whyStale(seen: SeenLock, host: string, isAlive: (pid: number) => boolea
     return undefined;
 }
 
-function takeOver(files: FileSystem, file: string, seen: SeenLock, host: string): void {
-    const aside = `${file}.stale.${host}.${process.pid}.${randomUUID()}`;
+function takeOver(files: FileSystem, file: string, seen: SeenLock, me: Maker): void {
+    const aside = `${file}.stale.${me.host}.${me.pid}.${randomUUID()}`;
     try {
         files.renameSync(file, aside);
     } catch (err) {
@@ -289,14 +314,25 @@ function takeOver(files: FileSystem, file: string, seen: SeenLock, host: string)
         }
         throw fsFailure(`cannot take over the stale lock ${file}`, err);
     }
+    const putBack = () => {
+        try {
+            files.linkSync(aside, file);
+        } catch {
+            // Yet another lock exists, or none can be made: its holder's assertHeld() sees the token gone and writes nothing.
+        }
+    };
     try {
-        if (files.readFileSync(aside, "utf8") !== seen.raw) {
+        let moved: string;
+        try {
+            moved = files.readFileSync(aside, "utf8");
+        } catch (err) {
+            // Which lock was moved is unknown: put it back and take nothing.
+            putBack();
+            throw fsFailure(`cannot read the lock ${file} while taking it over`, err);
+        }
+        if (moved !== seen.raw) {
             // We moved a newer lock that replaced the stale one: put it back unless yet another exists.
-            try {
-                files.linkSync(aside, file);
-            } catch {
-                // Its holder's assertHeld() will see the token gone and write nothing.
-            }
+            putBack();
         }
     } finally {
         try {
@@ -308,8 +344,8 @@ function takeOver(files: FileSystem, file: string, seen: SeenLock, host: string)
 }
 
 /** The temporary file of an edit of `stackFile`, named for its host and pid (sweepDebris). */
-export function tempFileName(stackFile: string, host: string): string {
-    return path.join(path.dirname(stackFile), `.${path.basename(stackFile)}.${host}.${process.pid}.${randomUUID()}.tmp`);
+export function tempFileName(stackFile: string, me: Maker): string {
+    return path.join(path.dirname(stackFile), `.${path.basename(stackFile)}.${me.host}.${me.pid}.${randomUUID()}.tmp`);
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -324,11 +360,11 @@ function sweepDebris(stackFile: string, options: LockOptions): void {
     const files = options.fs ?? fs;
     const dir = path.dirname(stackFile);
     const base = escapeRegExp(path.basename(stackFile));
-    const host = options.host ?? os.hostname();
+    const me = makerOf(options);
     const isAlive = options.isAlive ?? processIsAlive;
     const patterns = [new RegExp(`^\\.${base}\\.(?:(.+)\\.)?(\\d+)\\.${UUID}\\.tmp$`), new RegExp(`^${base}\\.lock\\.stale\\.(?:(.+)\\.)?(\\d+)\\.${UUID}$`), new RegExp(`^\\.bluegreen-clock\\.(?:(.+)\\.)?(\\d+)\\.${UUID}$`)];
     try {
-        const now = folderNow(files, dir, host);
+        const now = folderNow(files, dir, me);
         for (const name of files.readdirSync(dir)) {
             const match = patterns.map((p) => p.exec(name)).find((m) => m !== null);
             if (!match) {
@@ -336,7 +372,7 @@ function sweepDebris(stackFile: string, options: LockOptions): void {
             }
             const [, madeOn, pid] = match;
             const full = path.join(dir, name);
-            const gone = madeOn === host && Number(pid) !== process.pid && !isAlive(Number(pid));
+            const gone = madeOn === me.host && Number(pid) !== me.pid && !isAlive(Number(pid));
             if (gone || now - files.lstatSync(full).mtimeMs > STALE_AFTER_MS) {
                 files.rmSync(full, { force: true });
             }
