@@ -8,6 +8,8 @@ export interface Split {
     readonly weight: unknown;
     readonly service: string;
     readonly subset?: string;
+    /** ResponseHeaders.Add and .Set of the split, by header name as written. */
+    readonly responseHeaders: Readonly<Record<string, string>>;
 }
 
 export interface Subset {
@@ -35,6 +37,39 @@ export interface DefaultsEntry extends Entry {
 }
 export interface RouterEntry extends Entry {
     readonly destinations: readonly Destination[];
+    readonly routes: readonly Route[];
+}
+
+/** A header match of a route: its name and how it matches (exact or regex; others kept as undefined). */
+export interface HeaderMatch {
+    readonly name: string;
+    readonly exact?: string;
+    readonly regex?: string;
+}
+
+/** Retries and timeout of a service-router destination or an http-route rule. */
+export interface RetrySettings {
+    readonly numRetries?: number;
+    /** Any retry condition named: RetryOn, RetryOnStatusCodes, RetryOnConnectFailure. */
+    readonly conditions: boolean;
+    /** The request timeout as written: a Go duration string, or nanoseconds. */
+    readonly requestTimeout: unknown;
+}
+
+export interface Route {
+    readonly headers: readonly HeaderMatch[];
+    readonly destination: Destination;
+    readonly retries: RetrySettings;
+}
+
+/** One rule of an http-route (the API gateway's), with the filters of the rule and of each service. */
+export interface GatewayRule {
+    readonly index: number;
+    readonly retries: readonly RetrySettings[];
+}
+
+export interface HttpRouteEntry extends Entry {
+    readonly rules: readonly GatewayRule[];
 }
 
 export interface ConfigEntries {
@@ -42,11 +77,66 @@ export interface ConfigEntries {
     readonly resolvers: ResolverEntry[];
     readonly defaults: DefaultsEntry[];
     readonly routers: RouterEntry[];
+    readonly httpRoutes: HttpRouteEntry[];
 }
 
 /** Reads a field by its provider name (camelCase) or Consul's (PascalCase). */
 function field(source: Record<string, unknown>, camel: string): unknown {
     return source[camel] ?? source[camel.charAt(0).toUpperCase() + camel.slice(1)];
+}
+
+/** The first of `names` the source has (provider and Consul spell some fields differently). */
+function pick(source: Record<string, unknown>, ...names: string[]): unknown {
+    for (const name of names) {
+        if (source[name] !== undefined) {
+            return source[name];
+        }
+    }
+    return undefined;
+}
+
+function headerMap(raw: unknown): Record<string, string> {
+    const modifiers = asRecord(raw);
+    const entries = [...Object.entries(asRecord(pick(modifiers, "add", "Add"))), ...Object.entries(asRecord(pick(modifiers, "set", "Set")))];
+    return Object.fromEntries(entries.filter(([, v]) => typeof v === "string")) as Record<string, string>;
+}
+
+function retrySettings(source: Record<string, unknown>, timeout: unknown): RetrySettings {
+    const numRetries = pick(source, "numRetries", "NumRetries");
+    const on = asArray(pick(source, "retryOns", "retryOn", "RetryOn"));
+    const codes = asArray(pick(source, "retryOnStatusCodes", "RetryOnStatusCodes"));
+    const connect = pick(source, "retryOnConnectFailure", "RetryOnConnectFailure") === true;
+    return { numRetries: typeof numRetries === "number" ? numRetries : undefined, conditions: on.length > 0 || codes.length > 0 || connect, requestTimeout: timeout };
+}
+
+function readRoutes(body: Record<string, unknown>, name: string): Route[] {
+    return asArray(field(body, "routes")).map((raw) => {
+        const route = asRecord(raw);
+        const http = asRecord(pick(asRecord(field(route, "match")), "http", "HTTP", "Http"));
+        const headers = asArray(pick(http, "headers", "header", "Header")).map((h) => {
+            const header = asRecord(h);
+            return { name: (asString(field(header, "name")) ?? "").toLowerCase(), exact: asString(field(header, "exact")), regex: asString(field(header, "regex")) };
+        });
+        const destination = asRecord(field(route, "destination"));
+        return {
+            headers,
+            destination: { service: asString(field(destination, "service")) || name, subset: asString(field(destination, "serviceSubset")) || undefined },
+            retries: retrySettings(destination, field(destination, "requestTimeout")),
+        };
+    });
+}
+
+function readGatewayRules(body: Record<string, unknown>): GatewayRule[] {
+    const settingsOf = (filters: Record<string, unknown>) => {
+        const retry = asRecord(pick(filters, "RetryFilter", "retryFilter"));
+        const timeout = asRecord(pick(filters, "TimeoutFilter", "timeoutFilter"));
+        return retrySettings(retry, pick(timeout, "RequestTimeout", "requestTimeout"));
+    };
+    return asArray(field(body, "rules")).map((raw, index) => {
+        const rule = asRecord(raw);
+        const services = asArray(field(rule, "services")).map((s) => settingsOf(asRecord(field(asRecord(s), "filters"))));
+        return { index, retries: [settingsOf(asRecord(field(rule, "filters"))), ...services] };
+    });
 }
 
 function genericBody(resource: PolicyResource): Record<string, unknown> {
@@ -77,6 +167,7 @@ function readSplits(body: Record<string, unknown>, name: string): Split[] {
             weight: field(split, "weight"),
             service: asString(field(split, "service")) || name,
             subset: asString(field(split, "serviceSubset")) || undefined,
+            responseHeaders: headerMap(field(split, "responseHeaders")),
         };
     });
 }
@@ -101,9 +192,9 @@ function readDestinations(body: Record<string, unknown>, name: string): Destinat
         }));
 }
 
-/** Every service-splitter, -resolver, -defaults and -router entry of a stack. */
+/** Every service-splitter, -resolver, -defaults and -router and http-route entry of a stack. */
 export function configEntries(resources: readonly PolicyResource[]): ConfigEntries {
-    const entries: ConfigEntries = { splitters: [], resolvers: [], defaults: [], routers: [] };
+    const entries: ConfigEntries = { splitters: [], resolvers: [], defaults: [], routers: [], httpRoutes: [] };
     for (const resource of resources) {
         const kind = kindOf(resource);
         if (kind === undefined) {
@@ -122,7 +213,10 @@ export function configEntries(resources: readonly PolicyResource[]): ConfigEntri
                 entries.defaults.push({ resource, name, protocol: asString(field(body, "protocol")) });
                 break;
             case "service-router":
-                entries.routers.push({ resource, name, destinations: readDestinations(body, name) });
+                entries.routers.push({ resource, name, destinations: readDestinations(body, name), routes: readRoutes(body, name) });
+                break;
+            case "http-route":
+                entries.httpRoutes.push({ resource, name, rules: readGatewayRules(body) });
                 break;
         }
     }

@@ -11,12 +11,16 @@ import { noPublicIp } from "./noPublicIp";
 import { onlyGatewayAlbInternetFacing } from "./onlyGatewayAlbInternetFacing";
 import { productionConsulServers } from "./productionConsulServers";
 import { secretsKmsEncrypted } from "./secretsEncrypted";
+import { retriesBoundedByTimeout } from "./retriesBounded";
+import { stickyEndsWithRollout } from "./stickyEndsWithRollout";
 import { consulTrafficSplits } from "./trafficSplits";
 import { weightOnlyOnRunningColours } from "./weightOnRunningColours";
 
 export const policies: Policies = [
     consulTrafficSplits,
     weightOnlyOnRunningColours,
+    retriesBoundedByTimeout,
+    stickyEndsWithRollout,
     meshTaskDefinitions,
     meshServicesPropagateTags,
     noOpenIngress,

@@ -42,3 +42,16 @@ export function isProductionStack(stack: string): boolean {
         .split(/[^a-z]+/)
         .some((word) => PRODUCTION_WORDS.includes(word));
 }
+
+/** A sticky colour's virtual service (rollout.sticky): the rollout engine pins its splitter during a rollout only. */
+export function stickyServiceName(service: string, colour: string): string {
+    return `${service}-sticky-${colour}`;
+}
+
+/** The cookie the mesh sets during a sticky rollout, naming the colour that served. */
+export function stickyCookieName(service: string): string {
+    return `bluegreen-${service}`;
+}
+
+/** The colour header the router sends straight to a colour's subset (operators' preview). */
+export const COLOUR_HEADER = "x-bluegreen-color";

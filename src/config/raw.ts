@@ -1,6 +1,7 @@
 // The raw shapes of the `bluegreen:*` values once the structural schema (schema.ts) has accepted
 // them: every default still missing, every cross-value rule still unchecked.
 import type { RawAnalysis } from "./analysis";
+import type { RawResilience } from "./resilience";
 import { HealthCheckConfig, ServerConfig, UpstreamConfig } from "./types";
 
 export interface RawValues {
@@ -55,6 +56,7 @@ export interface RawService {
     green?: RawColour;
     traffic: Record<string, unknown>;
     gate?: { minHealthy?: number; skip?: boolean; alarms?: string[]; failureThreshold?: number; analysis?: RawAnalysis };
-    rollout?: { steps?: number[]; bakeSeconds?: number; bakeEachStep?: boolean; checkIntervalSeconds?: number; readyTimeoutSeconds?: number };
+    rollout?: { steps?: number[]; bakeSeconds?: number; bakeEachStep?: boolean; checkIntervalSeconds?: number; readyTimeoutSeconds?: number; sticky?: boolean };
     enableExecuteCommand?: boolean;
+    resilience?: RawResilience;
 }

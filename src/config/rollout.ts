@@ -6,7 +6,7 @@ import { RawService } from "./raw";
 import { RolloutConfig } from "./types";
 import { weightProblem } from "./traffic";
 
-export const DEFAULT_ROLLOUT: RolloutConfig = { steps: [], bakeSeconds: 0, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 300 };
+export const DEFAULT_ROLLOUT: RolloutConfig = { steps: [], bakeSeconds: 0, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 300, sticky: false };
 export const DEFAULT_FAILURE_THRESHOLD = 3;
 
 export function normaliseRollout(path: string, raw: RawService["rollout"], at: Report): RolloutConfig {

@@ -1,6 +1,7 @@
 // The structural shape of each `bluegreen:*` key as JSON Schema (draft-07, checked by ajv): types,
 // ranges, enums and unknown keys. Rules that span several values live in stackConfig.ts.
 import type { JSONSchemaType } from "ajv";
+import { resilienceSchema } from "./resilience";
 
 type Schema = Record<string, unknown>;
 
@@ -105,9 +106,11 @@ export const rawServiceSchema: Schema = {
                 // Step Functions' Wait takes whole seconds; under 5 s the ticks cost more than they tell.
                 checkIntervalSeconds: { type: "integer", minimum: 5, maximum: 600 },
                 readyTimeoutSeconds: { type: "integer", minimum: 0, maximum: 3600 },
+                sticky: { type: "boolean" },
             },
         },
         enableExecuteCommand: { type: "boolean" },
+        resilience: resilienceSchema,
     },
 };
 

@@ -5,9 +5,10 @@ import { checkFargateSize } from "./fargate";
 import { checkedImage } from "./imageReference";
 import { checkPlainEnv, isSecureValue, SECURE_VALUE_ADVICE } from "./plainSecrets";
 import { RESERVED_PORTS } from "./ports";
-import { API_GATEWAY_NAME, CONTAINERS } from "../mesh/names";
+import { API_GATEWAY_NAME, CONTAINERS, stickyServiceName } from "../mesh/names";
 import { Report } from "./problems";
 import { RawColour, RawService } from "./raw";
+import { normaliseResilience } from "./resilience";
 import { checkTraffic } from "./traffic";
 import { DEFAULT_FAILURE_THRESHOLD, normaliseRollout } from "./rollout";
 import { ColourConfig, COLOURS, ServiceConfig } from "./types";
@@ -90,6 +91,10 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         ...(analysis ? { analysis } : {}),
     };
     const rollout = normaliseRollout(`${path}.rollout`, raw.rollout, at);
+    if (rollout.sticky && raw.protocol === "grpc") {
+        at(`${path}.rollout.sticky`, "is true for a grpc service; stickiness rides on an HTTP cookie, which gRPC clients do not keep: remove it or use protocol http or http2");
+    }
+    const resilience = normaliseResilience(`${path}.resilience`, raw.resilience, at);
     if (gate.minHealthy !== undefined) {
         // Every colour that runs tasks may be flipped to; a colour at count 0 is refused by the flip anyway.
         for (const colour of COLOURS) {
@@ -136,6 +141,7 @@ function normaliseService(name: string, raw: RawService, at: Report): ServiceCon
         gate,
         rollout,
         enableExecuteCommand: raw.enableExecuteCommand ?? false,
+        resilience,
     };
 }
 
@@ -170,6 +176,11 @@ function checkCrossService(services: readonly ServiceConfig[], names: ReadonlySe
                 at(`bluegreen:services.${service.name}.upstreams[${i}].service`, `"${u.service}" is not a service in this stack; known: ${[...names].join(", ")}`);
             }
         });
+        for (const colour of COLOURS) {
+            if (service.rollout.sticky && names.has(stickyServiceName(service.name, colour))) {
+                at(`bluegreen:services.${stickyServiceName(service.name, colour)}`, `is the name of ${service.name}'s sticky-canary routing entry for ${colour}; rename the service`);
+            }
+        }
         if (service.route) {
             const prefix = normalisePrefix(service.route.pathPrefix);
             const other = routes.get(prefix);

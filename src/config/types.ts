@@ -119,6 +119,11 @@ export interface RolloutConfig {
     readonly checkIntervalSeconds: number;
     /** Before the first step, how long failing health checks wait for the colour instead of counting. Default 300. */
     readonly readyTimeoutSeconds: number;
+    /**
+     * Sticky canary: while a rollout runs, a client the mesh served from one colour keeps being served
+     * by it (a cookie the mesh sets and routes on); it ends with the rollout. Default false.
+     */
+    readonly sticky: boolean;
 }
 
 export interface ServiceConfig {
@@ -144,6 +149,90 @@ export interface ServiceConfig {
     readonly rollout: RolloutConfig;
     /** ECS Exec into this service's tasks. Default false. */
     readonly enableExecuteCommand: boolean;
+    /** Timeouts, retries, per-route settings, outlier ejection and connection limits for calls to this service. */
+    readonly resilience: ResilienceConfig;
+}
+
+/** Conditions Consul's service-router accepts in `RetryOn` (Envoy's retry_on values). */
+export const RETRY_CONDITIONS = [
+    "5xx",
+    "gateway-error",
+    "reset",
+    "connect-failure",
+    "envoy-ratelimited",
+    "retriable-4xx",
+    "refused-stream",
+    "cancelled",
+    "deadline-exceeded",
+    "internal",
+    "resource-exhausted",
+    "unavailable",
+] as const;
+export type RetryCondition = (typeof RETRY_CONDITIONS)[number];
+
+/** The methods Consul's route matches accept. */
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** How calls are retried. */
+export interface RetryPolicy {
+    /** Retries after the first attempt (Consul's NumRetries); 0 retries nothing. */
+    readonly count: number;
+    /** When to retry. Default connect-failure, refused-stream, gateway-error. */
+    readonly on: readonly RetryCondition[];
+    /** Response status codes that are also retried. Default none. */
+    readonly statusCodes: readonly number[];
+    /**
+     * Methods retried on every condition. Default the idempotent ones (GET, HEAD, OPTIONS, TRACE, PUT,
+     * DELETE); the others are retried only where the request never reached the service.
+     */
+    readonly methods: readonly HttpMethod[];
+}
+
+/** `resilience.routes[]`: settings for the requests one path prefix (and optionally a header or methods) selects. */
+export interface RouteRuleConfig {
+    readonly pathPrefix: string;
+    readonly header?: { readonly name: string; readonly exact: string };
+    /** Only these methods; default every method. */
+    readonly methods?: readonly HttpMethod[];
+    /** Milliseconds; default the service's request timeout. */
+    readonly timeoutMs?: number;
+    /** Default the service's retries. */
+    readonly retries?: RetryPolicy;
+}
+
+/** Outlier ejection each caller's sidecar applies to this service's instances. */
+export interface OutlierDetectionConfig {
+    /** Consecutive 5xx answers that eject an instance. Default 5. */
+    readonly consecutive5xx: number;
+    /** Milliseconds between two ejection sweeps. Default 10 s. */
+    readonly intervalMs: number;
+    /** Milliseconds an instance stays ejected the first time (longer each time after). Default 30 s. */
+    readonly baseEjectionTimeMs: number;
+    /** Most instances ejected at once, in percent. Default 10. */
+    readonly maxEjectionPercent: number;
+    /** Percent of detected outliers actually ejected. Default 100. */
+    readonly enforcingPercent: number;
+}
+
+/** Circuit-breaker limits each caller's sidecar applies to this service; an unset one keeps Envoy's default. */
+export interface ConnectionLimitsConfig {
+    readonly maxConnections?: number;
+    readonly maxPendingRequests?: number;
+    readonly maxConcurrentRequests?: number;
+}
+
+export interface ResilienceConfig {
+    /** Milliseconds a call may take, retries included. Default 15 s. */
+    readonly requestTimeoutMs: number;
+    /** Milliseconds to open a connection to an instance. Default 5 s. */
+    readonly connectTimeoutMs: number;
+    /** Default: no retries. */
+    readonly retries?: RetryPolicy;
+    /** In the stack file's order; the first that matches a request applies. Default none. */
+    readonly routes: readonly RouteRuleConfig[];
+    readonly outlierDetection?: OutlierDetectionConfig;
+    readonly connectionLimits?: ConnectionLimitsConfig;
 }
 
 export interface StackConfig {

@@ -33,3 +33,17 @@ export const CONSUL_ECS_ROLE_PATH = "/consul-ecs/";
 
 /** The auth method consul-ecs logs in with. */
 export const IAM_AUTH_METHOD = "iam-ecs-service-token";
+
+/**
+ * The virtual service a sticky colour's cookie routes to: its splitter (the rollout engine's) pins
+ * the colour during a rollout and follows the service's own split otherwise. The suffix keeps it
+ * apart from real services (config refuses a service named like one).
+ */
+export function stickyServiceName(service: string, colour: string): string {
+    return `${service}-sticky-${colour}`;
+}
+
+/** The cookie the mesh sets during a sticky rollout: one per service, its value the colour that served. */
+export function stickyCookieName(service: string): string {
+    return `bluegreen-${service}`;
+}

@@ -1,6 +1,7 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceDefaults, serviceIntentions, serviceResolver, serviceRouter, serviceSplitter } from "./render/configEntries";
+import { serviceDefaults, serviceIntentions, serviceResolver, serviceRouter, serviceSplitter, stickyDefaults, stickySplitter } from "./render/configEntries";
+import { COLOURS } from "../config";
 import type { ConsulApiAccess } from "../consul/access";
 import { healthRequest } from "./colourHealth";
 import { HealthGate } from "./healthGate";
@@ -37,12 +38,15 @@ export function trafficPolicyName(service: string): string {
 }
 
 /**
- * A service's Consul traffic configuration: service-defaults, a static resolver with a blue and a
- * green subset, the health gate, the splitter that carries the weights, the router whose header
- * routes reach one colour directly, and the intentions. Created in that order and deleted in
- * reverse (Consul re-validates the routing graph on every write and delete). The health gate guards
- * the splitter's creation only: after it, the rollout engine writes the weights (and runs the
- * health gate before each step), and a change of `traffic` changes none of these resources.
+ * A service's Consul traffic configuration: service-defaults (with the outlier ejection and
+ * connection limits of the services it calls), a static resolver with a blue and a green subset and
+ * the service's timeouts, the health gate, the splitter that carries the weights, with
+ * `rollout.sticky` each colour's sticky virtual service and its splitter, the router (header routes
+ * that reach one colour directly, the sticky cookie routes, the per-route timeouts and retries), and
+ * the intentions. Created in that order and deleted in reverse (Consul re-validates the routing
+ * graph on every write and delete). The health gate guards the splitter's creation only: after it,
+ * the rollout engine writes the weights (and runs the health gate before each step), and a change
+ * of `traffic` changes none of these resources.
  */
 export class TrafficPolicy extends pulumi.ComponentResource {
     public readonly splitter: consul.ConfigEntryServiceSplitter;
@@ -67,7 +71,7 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             dependsOn: [args.ready, ...dependsOn],
         });
 
-        const defaults = new consul.ConfigEntryServiceDefaults(`${name}-defaults`, serviceDefaults(service), entry([]));
+        const defaults = new consul.ConfigEntry(`${name}-defaults`, serviceDefaults(service, args.services), entry([]));
         const resolver = new consul.ConfigEntryServiceResolver(`${name}-resolver`, serviceResolver(service), entry([defaults]));
 
         if (service.gate.skip) {
@@ -103,7 +107,18 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             ...entry([resolver, this.gate]),
             ignoreChanges: ["splits"],
         });
-        const router = new consul.ConfigEntryServiceRouter(`${name}-router`, serviceRouter(service), entry([this.splitter]));
+        // Like the splitter, written once by Pulumi and from then on by the rollout engine alone,
+        // which pins them during a rollout only.
+        const sticky = service.rollout.sticky
+            ? COLOURS.map((colour) => {
+                  const virtual = new consul.ConfigEntry(`${name}-sticky-${colour}-defaults`, stickyDefaults(service, colour), entry([resolver]));
+                  return new consul.ConfigEntryServiceSplitter(`${name}-sticky-${colour}-splitter`, stickySplitter(service, colour), {
+                      ...entry([virtual, this.gate]),
+                      ignoreChanges: ["splits"],
+                  });
+              })
+            : [];
+        const router = new consul.ConfigEntryServiceRouter(`${name}-router`, serviceRouter(service), entry([this.splitter, ...sticky]));
         const intentionsBody = serviceIntentions(service, args.services);
         this.last = intentionsBody ? new consul.ConfigEntryServiceIntentions(`${name}-intentions`, intentionsBody, entry([router])) : router;
 

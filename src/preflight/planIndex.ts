@@ -49,6 +49,8 @@ export const TYPES = {
     aclToken: "consul:index/aclToken:AclToken",
     configEntry: "consul:index/configEntry:ConfigEntry",
     intentions: "consul:index/configEntryServiceIntentions:ConfigEntryServiceIntentions",
+    splitter: "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter",
+    router: "consul:index/configEntryServiceRouter:ConfigEntryServiceRouter",
 } as const;
 
 const ARN_REGION_ACCOUNT = /arn:aws:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/g;

@@ -285,7 +285,7 @@ describe("stack config validation", () => {
         const orders = config.services.find((s) => s.name === "orders");
         expect(orders?.protocol).to.equal("http");
         expect(orders?.gate).to.deep.equal({ minHealthy: undefined, skip: false, alarms: [], failureThreshold: 3 });
-        expect(orders?.rollout).to.deep.equal({ steps: [], bakeSeconds: 0, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 300 });
+        expect(orders?.rollout).to.deep.equal({ steps: [], bakeSeconds: 0, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 300, sticky: false });
         expect(orders?.enableExecuteCommand).to.equal(false);
         expect(config.consul.ecsImage).to.equal("public.ecr.aws/hashicorp/consul-ecs:0.10.0");
         expect(config.consul.dataplaneImage).to.equal("public.ecr.aws/hashicorp/consul-dataplane:2.0.1");

@@ -31,7 +31,7 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
             const children = dev.childrenOf(policy).map((r) => `${r.type} ${r.name}`).sort();
             expect(children).to.deep.equal(
                 [
-                    `${T.defaults} traffic-${service}-defaults`,
+                    `${T.configEntry} traffic-${service}-defaults`,
                     `${T.resolver} traffic-${service}-resolver`,
                     `${T.healthGate} traffic-${service}-gate`,
                     `${T.splitter} traffic-${service}-splitter`,
@@ -112,6 +112,54 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
         });
         expect(lonely.resources.map((r) => r.name)).to.not.include("traffic-inventory-intentions");
         expect(dependencyNames(lonely.named("traffic-inventory-router"))).to.deep.equal(["consul-ready", "traffic-inventory-splitter"]);
+    });
+});
+
+describe("TrafficPolicy with resilience settings and a sticky canary", () => {
+    const resilient = (c: StackValues) => {
+        services(c).orders.rollout = { sticky: true };
+        services(c).orders.resilience = { timeouts: { request: "30s" }, retries: { count: 2 } };
+        services(c).inventory.resilience = { outlierDetection: { consecutive5xx: 3 }, connectionLimits: { maxPendingRequests: 64 } };
+    };
+    let sticky: Plan;
+    before(async () => {
+        sticky = await planTraffic("dev", resilient);
+    });
+
+    it("registers each colour's virtual service (defaults, then a splitter Pulumi writes once) before the router, which routes the cookie to them", () => {
+        const deps = (name: string) => dependencyNames(sticky.named(name));
+        for (const colour of ["blue", "green"]) {
+            const defaults = sticky.named(`traffic-orders-sticky-${colour}-defaults`, T.configEntry);
+            expect(defaults.inputs).to.include({ kind: "service-defaults", name: `orders-sticky-${colour}` });
+            const splitter = sticky.named(`traffic-orders-sticky-${colour}-splitter`, T.splitter);
+            expect(splitter.inputs.name).to.equal(`orders-sticky-${colour}`);
+            expect(splitter.ignoreChanges).to.deep.equal(["splits"]);
+            expect(deps(`traffic-orders-sticky-${colour}-splitter`)).to.deep.equal(["consul-ready", "traffic-orders-gate", `traffic-orders-sticky-${colour}-defaults`]);
+        }
+        expect(deps("traffic-orders-router")).to.deep.equal(["consul-ready", "traffic-orders-splitter", "traffic-orders-sticky-blue-splitter", "traffic-orders-sticky-green-splitter"]);
+        const routes = sticky.named("traffic-orders-router").inputs.routes as { destination: { service: string } }[];
+        expect(routes.map((r) => r.destination.service)).to.include.members(["orders-sticky-blue", "orders-sticky-green"]);
+        expect(sticky.resources.filter((r) => r.name.startsWith("traffic-inventory-sticky"))).to.deep.equal([]);
+    });
+
+    it("puts inventory's ejection and limits into orders' service-defaults (the caller), and orders' timeout into its resolver", () => {
+        expect(JSON.parse(sticky.named("traffic-orders-defaults").inputs.configJson as string).UpstreamConfig.Overrides).to.deep.equal([
+            {
+                Name: "inventory",
+                PassiveHealthCheck: { Interval: "10s", MaxFailures: 3, EnforcingConsecutive5xx: 100, MaxEjectionPercent: 10, BaseEjectionTime: "30s" },
+                Limits: { MaxPendingRequests: 64 },
+            },
+        ]);
+        expect(sticky.named("traffic-orders-resolver").inputs.requestTimeout).to.equal("30s");
+    });
+
+    it("a traffic change of a sticky, resilient service still changes exactly one resource, the Release", async () => {
+        const after = await planTraffic("dev", (c) => {
+            resilient(c);
+            services(c).orders.traffic = { blue: 90, green: 10 };
+        });
+        const changes = diffOfflinePlans(sticky.result, after.result);
+        expect(checkReleaseChanges(changes)).to.deep.equal({ ok: true, unexpected: [], releaseChanged: true });
     });
 });
 

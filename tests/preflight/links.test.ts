@@ -281,6 +281,21 @@ const BREAKS: readonly Break[] = [
         expected: ["gateway.route mesh-route-orders"],
     },
     {
+        link: "upstream config: a service tunes ejection and limits of a service it does not call",
+        stacks: ["dev", "prod"],
+        edit: (plan) => editJson<Record<string, unknown>>(record(plan, "traffic-inventory-defaults", ":ConfigEntry"), "configJson", (doc) => (doc.UpstreamConfig = { Overrides: [{ Name: "orders", Limits: { MaxConnections: 10 } }] })),
+        expected: ["traffic.upstreamConfig traffic-inventory-defaults"],
+    },
+    {
+        link: "sticky canary: the router's cookie lane leads to a virtual service the plan does not split",
+        stacks: ["dev", "prod"],
+        edit: (plan) => {
+            const router = record(plan, "traffic-orders-router", ":ConfigEntryServiceRouter");
+            router.inputs.routes = [...(router.inputs.routes as unknown[]), { match: { http: { headers: [{ name: "cookie", regex: "^bluegreen-orders=green$" }] } }, destination: { service: "orders-sticky-green" } }];
+        },
+        expected: ["traffic.sticky traffic-orders-router"],
+    },
+    {
         link: "ALB: the gateway's group refuses the ALB on 8443",
         stacks: ["dev", "prod"],
         edit: dropRule("sg-gateway-in-tcp8443-alb", "Ingress"),
@@ -350,6 +365,26 @@ describe("preflight: each link of the start-up, broken on its own", function () 
             });
         }
     }
+
+    it("a caller's ejection and limits for its upstream, and a sticky lane with its virtual service, pass", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const plan = await repairedPlan(stack);
+            editJson<Record<string, unknown>>(record(plan, "traffic-orders-defaults", ":ConfigEntry"), "configJson", (doc) => (doc.UpstreamConfig = { Overrides: [{ Name: "inventory", Limits: { MaxConnections: 10 } }] }));
+            const router = record(plan, "traffic-orders-router", ":ConfigEntryServiceRouter");
+            router.inputs.routes = [...(router.inputs.routes as unknown[]), { match: { http: { headers: [{ name: "cookie", regex: "^bluegreen-orders=green$" }] } }, destination: { service: "orders-sticky-green" } }];
+            const urn = (type: string, name: string) => `urn:pulumi:${stack}::bluegreen::${type}::${name}`;
+            plan.resources.push(
+                { type: "consul:index/configEntry:ConfigEntry", name: "sticky-defaults", urn: urn("consul:index/configEntry:ConfigEntry", "sticky-defaults"), inputs: { kind: "service-defaults", name: "orders-sticky-green", configJson: '{"Protocol":"http"}' } },
+                {
+                    type: "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter",
+                    name: "sticky-splitter",
+                    urn: urn("consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter", "sticky-splitter"),
+                    inputs: { name: "orders-sticky-green", splits: [{ service: "orders", serviceSubset: "green", weight: 100 }] },
+                },
+            );
+            expect(await failedLinksOf(plan)).to.deep.equal([]);
+        }
+    });
 
     it("dev and prod find the servers differently (DNS name, go-discover)", async () => {
         for (const stack of ["dev", "prod"] as const) {

@@ -1,5 +1,6 @@
 // Plain inputs for the pure task builders: two services shaped like the example stacks' and a
 // resolved platform.
+import { DEFAULT_RESILIENCE } from "../../src/config/resilience";
 import { DEFAULT_ROLLOUT } from "../../src/config/rollout";
 import type { TaskPlatform } from "../../src/ecs/render/containers";
 import type { ServiceConfig } from "../../src/config";
@@ -35,6 +36,7 @@ export const orders: ServiceConfig = {
     gate: { skip: false, alarms: [], failureThreshold: 3 },
     rollout: DEFAULT_ROLLOUT,
     enableExecuteCommand: false,
+    resilience: DEFAULT_RESILIENCE,
 };
 
 /** A service without upstreams, health check or secrets. */
@@ -55,4 +57,5 @@ export const inventory: ServiceConfig = {
     gate: { skip: false, alarms: [], failureThreshold: 3 },
     rollout: DEFAULT_ROLLOUT,
     enableExecuteCommand: false,
+    resilience: DEFAULT_RESILIENCE,
 };

@@ -4,16 +4,12 @@
 // @pulumi/consul 3.15 unchanged, so the tests of this module are the tests of what Consul receives.
 // Field names follow the provider's Args types (camelCase); `configJson` documents (api-gateway,
 // http-route, proxy-defaults) use Consul's own field names.
-import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, GATEWAY_LISTENER } from "../names";
-import { COLOURS, Colour, ServiceConfig } from "../../config";
+import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, GATEWAY_LISTENER, stickyServiceName } from "../names";
+import { COLOURS, Colour, HttpMethod, RetryCondition, ServiceConfig } from "../../config";
+import { goDuration } from "../../config/resilience";
+import { compiledPolicies, CompiledMatcher, gatewayRules } from "./resilience";
+import { stickyLanes } from "./sticky";
 import { accessLogsConfig } from "../../metrics/render/accessLog";
-
-/**
- * Resolver timeouts, written canonically: the provider reads durations back in Go's format, and a
- * value like "60s" comes back as "1m0s", which would show a diff on every preview.
- */
-export const RESOLVER_CONNECT_TIMEOUT = "5s";
-export const RESOLVER_REQUEST_TIMEOUT = "15s";
 
 /**
  * Router destinations: the provider parses both durations unconditionally, and an empty one fails
@@ -23,13 +19,6 @@ export const ROUTE_INHERITED_TIMEOUT = "0s";
 
 /** Consul computes this precedence for an exact source name on an exact destination name. */
 export const EXACT_INTENTION_PRECEDENCE = 9;
-
-export interface ServiceDefaultsBody {
-    name: string;
-    protocol: string;
-    /** Required by the provider; an empty expose block is Consul's default. */
-    exposes: Record<string, never>[];
-}
 
 export interface ResolverSubsetBody {
     name: Colour;
@@ -55,9 +44,29 @@ export interface ServiceSplitterBody {
     splits: SplitBody[];
 }
 
+export interface HeaderMatchBody {
+    name: string;
+    exact?: string;
+    regex?: string;
+}
+
+export interface RouteMatchBody {
+    http: { pathPrefix?: string; headers?: HeaderMatchBody[]; methods?: HttpMethod[] };
+}
+
+export interface RouteDestinationBody {
+    service: string;
+    serviceSubset?: Colour;
+    requestTimeout: string;
+    idleTimeout: string;
+    numRetries?: number;
+    retryOns?: RetryCondition[];
+    retryOnStatusCodes?: number[];
+}
+
 export interface RouteBody {
-    match: { http: { headers: { name: string; exact: string }[] } };
-    destination: { service: string; serviceSubset: Colour; requestTimeout: string; idleTimeout: string };
+    match: RouteMatchBody;
+    destination: RouteDestinationBody;
 }
 
 export interface ServiceRouterBody {
@@ -89,13 +98,62 @@ export function colourFilter(colour: Colour): string {
     return `Service.Meta.${COLOUR_META_KEY} == ${JSON.stringify(colour)}`;
 }
 
-/** Protocol for the service: a splitter or router is rejected for a service that is not HTTP-like. */
-export function serviceDefaults(service: ServiceConfig): ServiceDefaultsBody {
-    return { name: service.name, protocol: service.protocol, exposes: [{}] };
+/**
+ * Protocol for the service (a splitter or router is rejected for a service that is not HTTP-like),
+ * and how this service's sidecar treats each upstream that asks for outlier ejection or connection
+ * limits: Consul applies them on the caller's side (UpstreamConfig.Overrides), so a service's
+ * `resilience.outlierDetection` and `connectionLimits` land in the service-defaults of every service
+ * that lists it as an upstream.
+ *
+ * A generic `consul.ConfigEntry`, not the typed ConfigEntryServiceDefaults: the typed resource of
+ * @pulumi/consul 3.15 (terraform-provider-consul at consul/api 1.32.1) dereferences UpstreamConfig's
+ * Defaults, Limits and PassiveHealthCheck without checking them when it reads the entry back, and
+ * crashes on any entry that sets some of them (hashicorp/terraform-provider-consul#381).
+ */
+export function serviceDefaults(service: ServiceConfig, services: readonly ServiceConfig[] = []): GenericConfigEntry {
+    const overrides = service.upstreams
+        .map((u) => services.find((s) => s.name === u.service))
+        .filter((callee): callee is ServiceConfig => callee !== undefined)
+        .filter((callee) => callee.resilience.outlierDetection !== undefined || callee.resilience.connectionLimits !== undefined)
+        .map((callee) => upstreamOverride(callee));
+    return {
+        kind: "service-defaults",
+        name: service.name,
+        configJson: JSON.stringify({ Protocol: service.protocol, ...(overrides.length > 0 ? { UpstreamConfig: { Overrides: overrides } } : {}) }),
+    };
+}
+
+function upstreamOverride(callee: ServiceConfig): Record<string, unknown> {
+    const { outlierDetection: outlier, connectionLimits: limits } = callee.resilience;
+    return {
+        Name: callee.name,
+        ...(outlier
+            ? {
+                  PassiveHealthCheck: {
+                      Interval: goDuration(outlier.intervalMs),
+                      MaxFailures: outlier.consecutive5xx,
+                      EnforcingConsecutive5xx: outlier.enforcingPercent,
+                      MaxEjectionPercent: outlier.maxEjectionPercent,
+                      BaseEjectionTime: goDuration(outlier.baseEjectionTimeMs),
+                  },
+              }
+            : {}),
+        ...(limits
+            ? {
+                  Limits: {
+                      ...(limits.maxConnections !== undefined ? { MaxConnections: limits.maxConnections } : {}),
+                      ...(limits.maxPendingRequests !== undefined ? { MaxPendingRequests: limits.maxPendingRequests } : {}),
+                      ...(limits.maxConcurrentRequests !== undefined ? { MaxConcurrentRequests: limits.maxConcurrentRequests } : {}),
+                  },
+              }
+            : {}),
+    };
 }
 
 /**
- * Both colours as subsets, always, whatever the weights: only the splitter moves during a flip, so
+ * The service's `resilience.timeouts` (written as Go writes durations: the provider reads them back
+ * that way, and "60s" would come back "1m0s" and diff on every preview), and both colours as
+ * subsets, always, whatever the weights: only the splitter moves during a flip, so
  * the resolver never changes with `traffic` (the flip's blast radius is the splitter alone).
  *
  * No `defaultSubset`. Consul applies DefaultSubset only to a reference that names no subset; here
@@ -110,8 +168,8 @@ export function serviceDefaults(service: ServiceConfig): ServiceDefaultsBody {
 export function serviceResolver(service: ServiceConfig): ServiceResolverBody {
     return {
         name: service.name,
-        connectTimeout: RESOLVER_CONNECT_TIMEOUT,
-        requestTimeout: RESOLVER_REQUEST_TIMEOUT,
+        connectTimeout: goDuration(service.resilience.connectTimeoutMs),
+        requestTimeout: goDuration(service.resilience.requestTimeoutMs),
         subsets: COLOURS.map((colour) => ({ name: colour, filter: colourFilter(colour), onlyPassing: true })),
     };
 }
@@ -125,23 +183,50 @@ export function serviceSplitter(service: ServiceConfig): ServiceSplitterBody {
 }
 
 /**
- * `x-bluegreen-color: <colour>` goes straight to that colour's subset, past the splitter, so the
- * idle colour can be tested before it gets any weight. Requests without the header match no route
- * and fall through to the splitter.
+ * The routes of the service's router, first match wins. Three lanes, in this order:
+ * - `x-bluegreen-color: <colour>` goes straight to that colour's subset, past the splitter, so the
+ *   idle colour can be tested before it gets any weight;
+ * - with `rollout.sticky`, the mesh's cookie naming a colour goes to that colour's sticky virtual
+ *   service, whose splitter the rollout engine pins to the colour during a rollout only;
+ * - everything else goes to the splitter (the implicit catch-all, or an explicit route where a
+ *   setting needs one).
+ * Within each lane come the service's `resilience.routes` in the stack file's order, then its
+ * service-wide retries, so every lane applies the same timeouts and retries. A service that sets
+ * nothing gets the two header routes it always had, with the resolver's timeouts ("0s").
  */
 export function serviceRouter(service: ServiceConfig): ServiceRouterBody {
-    return {
-        name: service.name,
-        routes: COLOURS.map((colour) => ({
-            match: { http: { headers: [{ name: COLOUR_HEADER, exact: colour }] } },
+    const lanes: { headers: HeaderMatchBody[]; service: string; subset?: Colour }[] = [
+        ...COLOURS.map((colour) => ({ headers: [{ name: COLOUR_HEADER, exact: colour }], service: service.name, subset: colour })),
+        ...(service.rollout.sticky ? stickyLanes(service.name).map((lane) => ({ headers: [lane.cookie], service: lane.service })) : []),
+    ];
+    const policies = compiledPolicies(service.resilience);
+    const route = (lane: { headers: HeaderMatchBody[]; service: string; subset?: Colour }, m: CompiledMatcher): RouteBody => {
+        const headers = [...lane.headers, ...(m.header ? [{ name: m.header.name, exact: m.header.exact }] : [])];
+        return {
+            match: { http: { ...(m.pathPrefix ? { pathPrefix: m.pathPrefix } : {}), ...(headers.length > 0 ? { headers } : {}), ...(m.methods ? { methods: [...m.methods] } : {}) } },
             destination: {
-                service: service.name,
-                serviceSubset: colour,
-                requestTimeout: ROUTE_INHERITED_TIMEOUT,
+                service: lane.service,
+                ...(lane.subset ? { serviceSubset: lane.subset } : {}),
+                requestTimeout: m.timeoutMs === undefined ? ROUTE_INHERITED_TIMEOUT : goDuration(m.timeoutMs),
                 idleTimeout: ROUTE_INHERITED_TIMEOUT,
+                ...(m.retries
+                    ? {
+                          numRetries: m.retries.count,
+                          ...(m.retries.on.length > 0 ? { retryOns: [...m.retries.on] } : {}),
+                          ...(m.retries.statusCodes.length > 0 ? { retryOnStatusCodes: [...m.retries.statusCodes] } : {}),
+                      }
+                    : {}),
             },
-        })),
+        };
     };
+    const routes: RouteBody[] = [];
+    for (const lane of lanes) {
+        routes.push(...policies.flatMap((policy) => policy.matchers.map((m) => route(lane, m))));
+    }
+    // The splitter lane needs a route only where a setting differs from the implicit catch-all.
+    const splitterLane = { headers: [], service: service.name };
+    routes.push(...policies.flatMap((policy) => policy.matchers.filter((m) => !policy.serviceWide || m.retries !== undefined).map((m) => route(splitterLane, m))));
+    return { name: service.name, routes };
 }
 
 /**
@@ -214,12 +299,26 @@ export function httpRoute(service: ServiceConfig): GenericConfigEntry {
         name: service.name,
         configJson: JSON.stringify({
             Parents: [{ Kind: "api-gateway", Name: API_GATEWAY_NAME, SectionName: GATEWAY_LISTENER.name }],
-            Rules: [
-                {
-                    Matches: [{ Path: { Match: "prefix", Value: service.route.pathPrefix } }],
-                    Services: [{ Name: service.name, Weight: 1 }],
-                },
-            ],
+            Rules: gatewayRules(service, service.route.pathPrefix).map((rule) => ({ ...rule, Services: [{ Name: service.name, Weight: 1 }] })),
         }),
+    };
+}
+
+/**
+ * A sticky colour's virtual service (`rollout.sticky`): HTTP, like the service, so Consul accepts
+ * its splitter whatever the mesh-wide default protocol is. It has no instances of its own.
+ */
+export function stickyDefaults(service: ServiceConfig, colour: Colour): GenericConfigEntry {
+    return { kind: "service-defaults", name: stickyServiceName(service.name, colour), configJson: JSON.stringify({ Protocol: service.protocol }) };
+}
+
+/**
+ * The virtual service's splitter as Pulumi first writes it: the stack file's split, no colour
+ * pinned (no rollout runs at creation). From then on the rollout engine is its one writer.
+ */
+export function stickySplitter(service: ServiceConfig, colour: Colour): ServiceSplitterBody {
+    return {
+        name: stickyServiceName(service.name, colour),
+        splits: COLOURS.map((c) => ({ service: service.name, serviceSubset: c, weight: service.traffic[c] })),
     };
 }

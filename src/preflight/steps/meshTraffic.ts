@@ -1,7 +1,10 @@
 // Phase 5a: requests flow through the mesh. Every declared upstream needs the callee's tasks to
 // accept the caller's Envoy on the public listener (20000) and the callee's service-intentions to
 // allow the caller (default deny); every service an http-route sends to needs the same from the API
-// gateway, and the route must hang off a listener the gateway serves.
+// gateway, and the route must hang off a listener the gateway serves. A caller's service-defaults may
+// tune only upstreams it calls (outlier ejection and limits of another service do nothing there),
+// and a router route to another service (a sticky canary's virtual service) needs that service's
+// splitter and protocol, and must split to mesh tasks of the router's own service.
 import { PreflightContext, taskEndpoint } from "../context";
 import { asArray, parseJsonInput, PlanIndex, PlanRecord, TYPES } from "../planIndex";
 import { failed, passed, StepResult } from "../report";
@@ -21,6 +24,58 @@ export async function meshTraffic(ctx: PreflightContext): Promise<StepResult[]> 
     }
     for (const route of configEntries(ctx.index, "http-route")) {
         results.push(...gatewayRoute(ctx, route, tasks));
+    }
+    results.push(...upstreamOverrides(ctx, tasks), ...virtualRoutes(ctx, tasks));
+    return results;
+}
+
+/** Every UpstreamConfig override of a service-defaults names an upstream the service's tasks declare. */
+function upstreamOverrides(ctx: PreflightContext, tasks: readonly EcsTask[]): StepResult[] {
+    const results: StepResult[] = [];
+    for (const { record, body } of configEntries(ctx.index, "service-defaults")) {
+        const caller = String(record.inputs.name);
+        const overrides = asArray((body.UpstreamConfig as { Overrides?: unknown } | undefined)?.Overrides).map((o) => String((o as { Name?: unknown }).Name));
+        if (overrides.length === 0) {
+            continue;
+        }
+        const declared = new Set(tasks.filter((t) => consulName(t) === caller).flatMap((t) => (t.config?.proxy?.upstreams ?? []).map((u) => String(u.destinationName))));
+        const stray = overrides.filter((name) => !declared.has(name));
+        results.push(
+            stray.length > 0
+                ? failed(PHASE, "traffic.upstreamConfig", record.name, `service-defaults ${caller} tunes ${stray.join(", ")}, which no ${caller} task declares as an upstream: the outlier ejection and limits apply to nothing`, `declare the upstream on ${caller}, or drop the override`)
+                : passed(PHASE, "traffic.upstreamConfig", record.name, `service-defaults ${caller}: outlier ejection and limits for ${overrides.join(", ")}, each an upstream of ${caller}'s tasks`),
+        );
+    }
+    return results;
+}
+
+/** Router routes to another service (sticky virtual services): its splitter and protocol exist, and it splits to the router's own mesh tasks. */
+function virtualRoutes(ctx: PreflightContext, tasks: readonly EcsTask[]): StepResult[] {
+    const results: StepResult[] = [];
+    const splitters = ctx.index.ofType(TYPES.splitter);
+    const defaults = configEntries(ctx.index, "service-defaults");
+    for (const router of ctx.index.ofType(TYPES.router)) {
+        const service = String(router.inputs.name);
+        const targets = new Set(asArray(router.inputs.routes).map((r) => String((r as { destination?: { service?: unknown } }).destination?.service ?? service)));
+        for (const target of [...targets].filter((t) => t !== service)) {
+            const splitter = splitters.find((s) => s.inputs.name === target);
+            const protocol = defaults.find((d) => d.record.inputs.name === target)?.body.Protocol;
+            const splitTo = asArray(splitter?.inputs.splits).map((s) => String((s as { service?: unknown }).service));
+            const problem = !splitter
+                ? `no splitter for ${target}: Consul would resolve it as a service of its own, which no task registers`
+                : !["http", "http2", "grpc"].includes(String(protocol))
+                  ? `${target} has no HTTP-like service-defaults, so Consul rejects its splitter`
+                  : splitTo.some((s) => s !== service)
+                    ? `the splitter of ${target} sends to ${splitTo.filter((s) => s !== service).join(", ")}, not ${service}`
+                    : !tasks.some((t) => consulName(t) === service)
+                      ? `no mesh task registers ${service}`
+                      : undefined;
+            results.push(
+                problem
+                    ? failed(PHASE, "traffic.sticky", router.name, `router ${service} routes to ${target}: ${problem}`, `plan ${target}'s service-defaults and splitter (rollout.sticky does), or drop the route`)
+                    : passed(PHASE, "traffic.sticky", router.name, `router ${service} routes to ${target}, which splits to ${service}'s own colours`),
+            );
+        }
     }
     return results;
 }

@@ -41,9 +41,9 @@ describe("config-entry bodies", () => {
     const orders = service(dev, "orders");
     const inventory = service(dev, "inventory");
 
-    it("service-defaults: the service's name and protocol, and the empty expose block the provider requires", () => {
-        expect(serviceDefaults(orders)).to.deep.equal({ name: "orders", protocol: "http", exposes: [{}] });
-        expect(serviceDefaults(variant(orders, { protocol: "grpc" })).protocol).to.equal("grpc");
+    it("service-defaults: a generic entry with the service's protocol and nothing else when no upstream asks for ejection or limits", () => {
+        expect(serviceDefaults(orders, dev.services)).to.deep.equal({ kind: "service-defaults", name: "orders", configJson: JSON.stringify({ Protocol: "http" }) });
+        expect(JSON.parse(serviceDefaults(variant(orders, { protocol: "grpc" }), dev.services).configJson)).to.deep.equal({ Protocol: "grpc" });
     });
 
     it("service-resolver: static blue and green subsets on Service.Meta.version, only passing, both timeouts canonical, no default subset", () => {

@@ -20,6 +20,11 @@ describe("the policy pack's rules", () => {
         expect(packNames.MESH_TAG).to.equal(meshNames.MESH_TAG);
         expect(packNames.GATEWAY_LISTENER_PORT).to.equal(meshNames.GATEWAY_LISTENER.port);
         expect(packNames.COLOUR_META_KEY).to.equal(meshNames.COLOUR_META_KEY);
+        expect(packNames.COLOUR_HEADER).to.equal(meshNames.COLOUR_HEADER);
+        for (const colour of ["blue", "green"]) {
+            expect(packNames.stickyServiceName("orders", colour)).to.equal(meshNames.stickyServiceName("orders", colour));
+        }
+        expect(packNames.stickyCookieName("orders")).to.equal(meshNames.stickyCookieName("orders"));
         expect(packNames.isProductionStack("prod") && packNames.isProductionStack("eu-prod") && !packNames.isProductionStack("products")).to.equal(true);
     });
 

@@ -1,0 +1,96 @@
+// Sticky canary (`rollout.sticky`): while a rollout runs, a client the mesh served from one colour
+// keeps being served by it; new clients are split by the current weights. Pure builders.
+//
+// How: during a rollout each split of the service's splitter adds a cookie naming its colour to the
+// response (ResponseHeaders.Add; Set would replace the application's own Set-Cookie headers). The
+// service's router sends a request carrying that cookie to the colour's sticky virtual service,
+// `<service>-sticky-<colour>`, whose splitter the rollout engine pins to the colour while the
+// rollout runs and otherwise keeps equal to the service's own split. So the router never changes
+// (Pulumi writes it once), the engine writes splitters only, as it always did, and the moment the
+// engine ends a rollout (promotion, rollback, abort) and has written the virtual splitters back to
+// the final split, no cookie leads anywhere the split does not.
+//
+// Consul's discovery-chain compiler (agent/consul/discoverychain/compile.go) routes a router
+// destination without a subset through that service's splitter, and a split that names another
+// service with a subset straight to that service's resolver subset: router -> virtual splitter ->
+// `<service>` subset `<colour>`, never back through the service's own splitter.
+import { COLOURS, Colour } from "../../config";
+import { stickyCookieName, stickyServiceName } from "../names";
+
+export type Weights = Readonly<Record<Colour, number>>;
+
+/** One sticky lane of the router: requests carrying `<cookie>=<colour>` go to the colour's virtual service. */
+export interface StickyLane {
+    readonly colour: Colour;
+    readonly service: string;
+    readonly cookie: { readonly name: "cookie"; readonly regex: string };
+}
+
+function escapeRegex(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * The Cookie header holds `<name>=<colour>` as one of its pairs. Envoy matches a header regex
+ * against the whole value (RE2, full match), so the other pairs around it are matched explicitly.
+ */
+export function stickyCookieRegex(service: string, colour: Colour): string {
+    return `^(.*;\\s*)?${escapeRegex(stickyCookieName(service))}=${colour}(\\s*;.*)?$`;
+}
+
+export function stickyLanes(service: string): StickyLane[] {
+    return COLOURS.map((colour) => ({ colour, service: stickyServiceName(service, colour), cookie: { name: "cookie", regex: stickyCookieRegex(service, colour) } }));
+}
+
+/** A session cookie for the whole site, out of scripts' reach; its value is only the colour. */
+export function stickySetCookie(service: string, colour: Colour): string {
+    return `${stickyCookieName(service)}=${colour}; Path=/; HttpOnly; SameSite=Lax`;
+}
+
+/** The split a sticky virtual service carries: the colour alone while pinned, else the service's own split. */
+export function stickySplit(colour: Colour, weights: Weights, pinned: boolean): Weights {
+    if (!pinned) {
+        return weights;
+    }
+    return Object.fromEntries(COLOURS.map((c) => [c, c === colour ? 100 : 0])) as Record<Colour, number>;
+}
+
+/**
+ * Whether the engine pins `colour`'s virtual service at this split: only during a rollout, and only
+ * a colour with weight, so a cookie never leads to a colour the split (and the health gate) has left.
+ */
+export function isPinned(colour: Colour, weights: Weights, rolloutRunning: boolean): boolean {
+    return rolloutRunning && weights[colour] > 0;
+}
+
+/** A PUT /v1/config body (Consul's own field names). */
+export type ConsulEntryBody = Record<string, unknown>;
+
+function splitterBody(name: string, service: string, weights: Weights, cookieFor?: (colour: Colour) => string): ConsulEntryBody {
+    return {
+        Kind: "service-splitter",
+        Name: name,
+        Splits: COLOURS.map((colour) => ({
+            Weight: weights[colour],
+            Service: service,
+            ServiceSubset: colour,
+            ...(cookieFor ? { ResponseHeaders: { Add: { "Set-Cookie": cookieFor(colour) } } } : {}),
+        })),
+    };
+}
+
+/**
+ * Every entry the rollout engine writes for one service at one split, in write order. A service
+ * without stickiness has its splitter only. A sticky one first has its virtual services written
+ * (pinned during a rollout, following the split otherwise), then its splitter (adding the cookie
+ * during a rollout only): ending a rollout thus unpins before the split moves back, and starting
+ * one pins before the first cookie is handed out.
+ */
+export function trafficEntries(service: string, weights: Weights, sticky: boolean, rolloutRunning: boolean): ConsulEntryBody[] {
+    const splitter = splitterBody(service, service, weights, sticky && rolloutRunning ? (colour) => stickySetCookie(service, colour) : undefined);
+    if (!sticky) {
+        return [splitter];
+    }
+    const virtual = COLOURS.map((colour) => splitterBody(stickyServiceName(service, colour), service, stickySplit(colour, weights, isPinned(colour, weights, rolloutRunning))));
+    return [...virtual, splitter];
+}
