@@ -17,7 +17,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws
 import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunctionsClientConfig } from "./awsProviderConfig";
 import { rolloutConsulApi, RolloutConsulApi } from "./consulApi";
 import { HistoryRecord, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
-import { specHash } from "./plan";
+import { specHash, weightsEqual } from "./plan";
 import { decideStart, DesiredService, releaseFor } from "./releasePlan";
 import { ExecutionInput, executionNameOf } from "./render/stateMachine";
 
@@ -97,6 +97,15 @@ export async function applyRelease(
     const spec = releaseFor(inputs.stack, previous, inputs.services) ?? (runtime.retry ? retriedRelease(inputs.stack, latest, inputs.services) : undefined);
     if (!spec) {
         return { lastRolloutId: "", lastResult: "no traffic change", messages: [] };
+    }
+    // A stack file put back to what the platform runs (after a rollback, say) moves nothing.
+    const live = await Promise.all(spec.services.map((s) => runtime.consul.getSplit(s.service)));
+    if (spec.services.every((s, i) => weightsEqual(live[i], s.to))) {
+        return {
+            lastRolloutId: "",
+            lastResult: "no traffic change",
+            messages: [`Consul already runs ${spec.services.map((s) => `${s.service} blue ${s.to.blue} / green ${s.to.green}`).join(", ")}: no rollout to start`],
+        };
     }
     const hash = specHash(spec);
     const history = Object.values(await runtime.consul.listJson<HistoryRecord>(ROLLOUT_HISTORY_PREFIX));

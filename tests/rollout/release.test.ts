@@ -196,6 +196,9 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         // The Release recorded the new inputs when it started the rollout: the same change again is no
         // change, and starts nothing by itself.
         expect(await applyRelease(withShortTimeout, { stack: "prod", services: withShortTimeout }, runtime())).to.deep.include({ lastResult: "no traffic change" });
+        // The stack file put back to what runs: nothing to start (Consul already runs it).
+        const putBack = await applyRelease(withShortTimeout, { stack: "prod", services: before() }, runtime());
+        expect(putBack).to.deep.equal({ lastRolloutId: "", lastResult: "no traffic change", messages: ["Consul already runs orders blue 100 / green 0: no rollout to start"] });
         // Pulumi state that still holds the old inputs (an older Release) refuses the rolled-back change until retried.
         const again = await applyRelease(before(), { stack: "prod", services: withShortTimeout }, runtime()).catch((e: Error) => e);
         expect((again as Error).message).to.contain("BLUEGREEN_ROLLOUT_RETRY=1");
