@@ -3,6 +3,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { COLOURS, Colour } from "../../src/config";
 import { UsageError } from "../../src/offline/errors";
+import { durationMs } from "../../src/shared/durations";
 
 export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
 
@@ -161,8 +162,6 @@ export function controlKind(args: FlipArgs): ControlKind {
     return args.command === "promote" && args.full ? "promote-full" : (args.command as ControlKind);
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 export interface DurationBounds {
     readonly minMs: number;
     readonly maxMs: number;
@@ -181,11 +180,10 @@ export const TIMEOUT_BOUNDS: DurationBounds = { minMs: 1000, maxMs: 7 * 24 * 3_6
 
 /** `5m`, `30s`, `1m30s`, `1h`, `250ms` to milliseconds, within `bounds`. */
 export function parseDuration(text: string, flag = "duration", bounds?: DurationBounds): number {
-    const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+    const ms = durationMs(text);
+    if (ms === undefined) {
         throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration; write it like 30s, 5m, 1m30s or 1h`);
     }
-    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
     if (!(ms > 0)) {
         throw new UsageError(`${flag} ${text} must be longer than 0`);
     }

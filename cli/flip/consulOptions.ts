@@ -22,10 +22,10 @@ export function consulOptionsFrom(flagAddress: string | undefined, env: Environm
         return undefined;
     }
     const { scheme, address } = parseConsulAddress(raw, from);
-    let caPem: string | undefined;
+    let caCertPem: string | undefined;
     if (env.CONSUL_CACERT) {
         try {
-            caPem = fs.readFileSync(env.CONSUL_CACERT, "utf8");
+            caCertPem = fs.readFileSync(env.CONSUL_CACERT, "utf8");
         } catch (err) {
             throw new UsageError(`CONSUL_CACERT=${env.CONSUL_CACERT} cannot be read: ${(err as Error).message}`);
         }
@@ -33,7 +33,7 @@ export function consulOptionsFrom(flagAddress: string | undefined, env: Environm
     return {
         address,
         scheme,
-        caPem,
+        caCertPem,
         token: env.CONSUL_HTTP_TOKEN ?? readTokenFile(env.CONSUL_HTTP_TOKEN_FILE),
         tlsServerName: env.CONSUL_TLS_SERVER_NAME ?? `server.${config?.consul.datacenter ?? "dc1"}.consul`,
     };

@@ -6,7 +6,8 @@
 // exit 3, only after WATCH_ERROR_LIMIT_MS of nothing but errors.
 import { ConsulHttpError } from "../../src/consul/httpClient";
 import { exitCodeOf, isTerminal, RolloutState, Weights } from "../../src/rollout/contract";
-import { Clock, Detached, FLIP_EXIT } from "./clientErrors";
+import { EXIT_CODES } from "../../src/shared/exitCodes";
+import { Clock, Detached } from "./clientErrors";
 import { assertOwnHistory, assertOwnStack } from "./ownStack";
 import { RolloutStore } from "./rolloutStore";
 import { describeRollout, formatHistory, formatStatus, StatusReport, statusReport } from "./statusView";
@@ -90,7 +91,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     while (!(report.rollout === undefined || isTerminal(report.rollout.phase))) {
         if (deadline !== undefined && clock.now() >= deadline) {
             write(`still ${report.health} after ${Math.round((request.timeoutMs ?? 0) / 1000)}s of watching; the rollout goes on in the engine`);
-            return FLIP_EXIT.NOT_DONE;
+            return EXIT_CODES.NOT_DONE;
         }
         await clock.sleep(request.pollMs);
         if (clock.detached()) {
@@ -129,7 +130,7 @@ export async function runHistory(store: RolloutStore, stack: string, json: boole
     const records = await store.history();
     assertOwnHistory(records, stack, store.address);
     write(json ? JSON.stringify(records) : formatHistory(records));
-    return FLIP_EXIT.OK;
+    return EXIT_CODES.OK;
 }
 
 /**

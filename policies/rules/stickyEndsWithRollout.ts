@@ -4,19 +4,17 @@
 //   - no splitter hands out the sticky cookie (only the engine adds it, while a rollout runs);
 //   - a route on the sticky cookie leads to the colour's sticky virtual service, never straight to
 //     a subset (a direct route would outlive every rollback), and that virtual service's splitter
-//     carries exactly the service's own split (no colour pinned).
+//     hands everything to the service's own splitter (no colour pinned: the live split decides).
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configEntries, SplitterEntry } from "./configEntries";
-import { stickyCookieName, stickyServiceName } from "./names";
+import { stickyCookieName, stickyServiceName } from "../../src/shared/meshNames";
 
-function weightsOf(splitter: SplitterEntry): string {
-    const bySubset = new Map<string, number>();
-    for (const split of splitter.splits) {
-        const key = `${split.service}/${split.subset ?? ""}`;
-        bySubset.set(key, (bySubset.get(key) ?? 0) + (typeof split.weight === "number" ? split.weight : NaN));
-    }
-    return JSON.stringify([...bySubset.entries()].filter(([, w]) => w !== 0).sort());
+/** The virtual splitter at rest: one split, all the weight, to the service itself with no subset. */
+function follows(virtual: SplitterEntry, service: string): boolean {
+    return virtual.splits.length === 1 && virtual.splits[0].service === service && virtual.splits[0].subset === undefined && virtual.splits[0].weight === 100;
 }
+
+const describeSplits = (splitter: SplitterEntry) => splitter.splits.map((s) => `${s.service}${s.subset ? `/${s.subset}` : ""} ${String(s.weight)}`).join(", ");
 
 /** The service whose sticky cookie a cookie header regex or exact value names, if any. */
 function cookieService(value: string, services: readonly string[]): string | undefined {
@@ -26,7 +24,7 @@ function cookieService(value: string, services: readonly string[]): string | und
 export const stickyEndsWithRollout: StackValidationPolicy = {
     name: "sticky-canary-ends-with-rollout",
     description:
-        "Outside a rollout nothing keeps a client on a colour: no splitter sets the sticky cookie, and every route on it leads to the colour's sticky virtual service, whose splitter equals the service's own split.",
+        "Outside a rollout nothing keeps a client on a colour: no splitter sets the sticky cookie, and every route on it leads to the colour's sticky virtual service, whose splitter hands everything to the service's own splitter.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const entries = configEntries(args.resources);
@@ -57,11 +55,10 @@ export const stickyEndsWithRollout: StackValidationPolicy = {
                     return;
                 }
                 const virtual = entries.splitters.find((s) => s.name === route.destination.service);
-                const own = entries.splitters.find((s) => s.name === service);
-                if (!virtual || !own) {
-                    report(`goes to ${route.destination.service}, but the stack has no splitter for ${!virtual ? route.destination.service : service}`);
-                } else if (weightsOf(virtual) !== weightsOf(own)) {
-                    report(`goes to ${virtual.name}, whose splitter (${weightsOf(virtual)}) is not ${service}'s own split (${weightsOf(own)}): a colour is pinned with no rollout running`);
+                if (!virtual) {
+                    report(`goes to ${route.destination.service}, but the stack has no splitter for it`);
+                } else if (!follows(virtual, service)) {
+                    report(`goes to ${virtual.name}, whose splitter (${describeSplits(virtual)}) does not hand everything to ${service}'s own splitter: a colour is pinned with no rollout running`);
                 }
             });
         }

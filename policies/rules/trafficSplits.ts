@@ -4,9 +4,9 @@
 // `pulumi up`, or, for a subset Consul cannot resolve, that share of requests fails.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configEntries, ConfigEntries, Split } from "./configEntries";
-import { HTTP_LIKE_PROTOCOLS } from "./names";
+import { HTTP_LIKE_PROTOCOLS } from "../../src/shared/meshNames";
 // The program's own weight rule, so that config, the flip and the pack cannot disagree on it.
-import { weightProblem, weightSumProblem } from "../../src/config/traffic";
+import { weightProblem, weightSumProblem } from "../../src/shared/weights";
 
 function checkWeights(service: string, splits: readonly Split[], report: (message: string) => void): void {
     if (splits.length === 0) {
@@ -26,7 +26,12 @@ function checkWeights(service: string, splits: readonly Split[], report: (messag
 function checkSubsets(entries: ConfigEntries, owner: string, targets: readonly { service: string; subset?: string }[], report: (message: string) => void): void {
     for (const target of targets) {
         if (target.subset === undefined) {
-            report(`${owner}: the split to "${target.service}" names no serviceSubset; blue/green needs every split to name a colour's subset`);
+            // A split to another service that has its own splitter hands the share to that splitter
+            // (a sticky canary's virtual service at rest does this); anything else must name a colour.
+            const delegates = owner !== `splitter "${target.service}"` && entries.splitters.some((s) => s.name === target.service);
+            if (!delegates) {
+                report(`${owner}: the split to "${target.service}" names no serviceSubset; blue/green needs every split to name a colour's subset, or to go to another service's splitter`);
+            }
             continue;
         }
         const resolver = entries.resolvers.find((r) => r.name === target.service);

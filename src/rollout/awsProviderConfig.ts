@@ -17,6 +17,7 @@
 // profile in config (its shared files as configured); else the AWS SDK's default chain (the
 // environment, AWS_PROFILE, SSO, container and instance credentials), which is what the provider
 // also falls back to. Then every role of `aws:assumeRoles`, in order.
+import { durationMs } from "../shared/durations";
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromTokenFile, fromWebToken, FromTemporaryCredentialsOptions } from "@aws-sdk/credential-providers";
 
 /** A source of AWS credentials (what an AWS SDK client's `credentials` takes). */
@@ -71,15 +72,10 @@ export class AwsProviderConfigError extends Error {
     }
 }
 
-const GO_DURATION_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-
 /** A Go duration as the provider takes it (`1h`, `15m`, `900s`, `1h30m`) in whole seconds; undefined if it is not one. */
 export function goDurationSeconds(text: string): number | undefined {
-    const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
-        return undefined;
-    }
-    return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * GO_DURATION_UNITS[p[2]], 0));
+    const ms = durationMs(text);
+    return ms === undefined ? undefined : Math.round(ms / 1000);
 }
 
 type Get = (key: string) => string | undefined;

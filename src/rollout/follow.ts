@@ -2,6 +2,7 @@
 // cannot see a Ctrl-C; release.ts says why) reads the rollout's state from Consul, prints each new
 // event on the Release, and stops when the rollout ends, when the time limit is reached, or at
 // once on the first Ctrl-C. Stopping never touches the rollout: it goes on in the engine.
+import { durationMs } from "../shared/durations";
 import type { KvDocument } from "./consulApi";
 import { isTerminal, ROLLOUT_STATE_KEY, RolloutPhase, RolloutState } from "./contract";
 
@@ -30,7 +31,6 @@ export interface FollowMode {
     readonly limitMs?: number;
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
 /** Longer than any rollout should take to be followed from one terminal; refused above it. */
 export const MAX_FOLLOW_MS = 24 * 3_600_000;
 
@@ -45,12 +45,11 @@ export function followMode(value: string | undefined): FollowMode {
     if (value === "0") {
         return { follow: false };
     }
-    const parts = [...value.matchAll(/(\d+)(s|m|h)/g)];
-    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    if (parts.length === 0 || parts.map((p) => p[0]).join("") !== value || ms <= 0 || ms > MAX_FOLLOW_MS) {
+    const ms = durationMs(value);
+    if (ms === undefined || ms < 1000 || ms > MAX_FOLLOW_MS) {
         throw new Error(`BLUEGREEN_ROLLOUT_FOLLOW=${JSON.stringify(value)} is not 0, 1 or a duration between 1s and 24h (like 30m, 1h30m, 90s)`);
     }
-    return { follow: true, limitMs: ms };
+    return { follow: true, limitMs: Math.round(ms) };
 }
 
 const STOPPED = Symbol("stopped");

@@ -15,9 +15,11 @@ import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunctionsClientConfig } from "./awsProviderConfig";
+import type { ConsulApiAccess } from "../shared/consulApi";
+import { formatWeights, sameWeights } from "../shared/weights";
 import { rolloutConsulApi, RolloutConsulApi } from "./consulApi";
 import { HistoryRecord, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
-import { specHash, weightsEqual } from "./plan";
+import { specHash } from "./plan";
 import { decideStart, DesiredService, releaseFor } from "./releasePlan";
 import { ExecutionInput, executionNameOf } from "./render/stateMachine";
 
@@ -26,7 +28,7 @@ export interface ReleaseInputs {
     readonly services: readonly DesiredService[];
     readonly stateMachineArn: string;
     readonly region: string;
-    readonly consul: { readonly address: string; readonly caCertPem: string; readonly token: string; readonly tlsServerName: string };
+    readonly consul: ConsulApiAccess;
     /** Present (true) only in a `pulumi up` run with BLUEGREEN_ROLLOUT_RETRY=1: start again a change the platform rolled back. */
     readonly retry?: boolean;
 }
@@ -100,11 +102,11 @@ export async function applyRelease(
     }
     // A stack file put back to what the platform runs (after a rollback, say) moves nothing.
     const live = await Promise.all(spec.services.map((s) => runtime.consul.getSplit(s.service)));
-    if (spec.services.every((s, i) => weightsEqual(live[i], s.to))) {
+    if (spec.services.every((s, i) => sameWeights(live[i], s.to))) {
         return {
             lastRolloutId: "",
             lastResult: "no traffic change",
-            messages: [`Consul already runs ${spec.services.map((s) => `${s.service} blue ${s.to.blue} / green ${s.to.green}`).join(", ")}: no rollout to start`],
+            messages: [`Consul already runs ${spec.services.map((s) => `${s.service} ${formatWeights(s.to)}`).join(", ")}: no rollout to start`],
         };
     }
     const hash = specHash(spec);
@@ -133,7 +135,7 @@ export async function applyRelease(
             throw new Error(`could not start rollout ${rolloutId}: every execution name up to attempt ${attempt} is taken`);
         }
     }
-    const started = `started rollout ${rolloutId}: ${spec.services.map((s) => `${s.service} to blue ${s.to.blue} / green ${s.to.green}`).join(", ")}`;
+    const started = `started rollout ${rolloutId}: ${spec.services.map((s) => `${s.service} to ${formatWeights(s.to)}`).join(", ")}`;
     const first = await waitForFirstState(rolloutId, executionNameOf(rolloutId, 0), runtime);
     return { lastRolloutId: rolloutId, lastResult: "started", messages: [started, ...(first ? [first] : [])] };
 }
@@ -199,7 +201,7 @@ export function stepFunctionsCalls(stateMachineArn: string, aws: AwsProviderSett
 
 function realRuntime(inputs: ReleaseInputs, aws: AwsProviderSettings): ReleaseRuntime {
     return {
-        consul: rolloutConsulApi({ address: inputs.consul.address, caPem: inputs.consul.caCertPem, token: inputs.consul.token, tlsServerName: inputs.consul.tlsServerName }),
+        consul: rolloutConsulApi(inputs.consul),
         ...stepFunctionsCalls(inputs.stateMachineArn, aws),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         now: () => Date.now(),
@@ -255,7 +257,7 @@ export interface ReleaseArgs {
     readonly services: readonly DesiredService[];
     readonly stateMachineArn: pulumi.Input<string>;
     readonly region: string;
-    readonly consul: pulumi.Input<{ address: pulumi.Input<string>; caCertPem: pulumi.Input<string>; token: pulumi.Input<string>; tlsServerName: pulumi.Input<string> }>;
+    readonly consul: pulumi.Input<ConsulApiAccess<pulumi.Input<string>>>;
     /** Only when BLUEGREEN_ROLLOUT_RETRY=1: absent otherwise, so that a normal plan's inputs never change. */
     readonly retry?: true;
 }

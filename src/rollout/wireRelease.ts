@@ -4,7 +4,7 @@
 // Release did on it and follows the rollout it started (follow.ts), in this program's process,
 // which is the one that sees the first Ctrl-C.
 import * as pulumi from "@pulumi/pulumi";
-import type { ConsulApiAccess } from "../consul/access";
+import type { ConsulApiAccess } from "../shared/consulApi";
 import type { ServiceConfig } from "../config/types";
 import { rolloutConsulApi } from "./consulApi";
 import { FollowMode, followMode, followRollout, reportFollow, watchHint } from "./follow";
@@ -16,7 +16,7 @@ export { RELEASE_RESOURCE_NAME };
 
 export function createRelease(
     services: readonly ServiceConfig[],
-    api: ConsulApiAccess,
+    api: ConsulApiAccess<pulumi.Input<string>>,
     engine: { readonly stateMachineArn: pulumi.Input<string>; readonly region: string },
     dependsOn: readonly pulumi.Resource[],
     env: Readonly<Record<string, string | undefined>> = process.env,
@@ -78,7 +78,7 @@ async function afterUpdate(
         const result = await followRollout(
             update.rolloutId,
             {
-                consul: rolloutConsulApi({ address: consul.address, caPem: consul.caCertPem, token: consul.token, tlsServerName: consul.tlsServerName }),
+                consul: rolloutConsulApi(consul),
                 sleep: (ms) =>
                     new Promise<void>((resolve) => {
                         const done = () => {

@@ -126,7 +126,7 @@ describe("TrafficPolicy with resilience settings and a sticky canary", () => {
         sticky = await planTraffic("dev", resilient);
     });
 
-    it("registers each colour's virtual service (defaults, then a splitter Pulumi writes once) before the router, which routes the cookie to them", () => {
+    it("registers each colour's virtual service (defaults, then a splitter Pulumi writes once, after the service's) before the router, which routes the cookie to them", () => {
         const deps = (name: string) => dependencyNames(sticky.named(name));
         for (const colour of ["blue", "green"]) {
             const defaults = sticky.named(`traffic-orders-sticky-${colour}-defaults`, T.configEntry);
@@ -134,7 +134,7 @@ describe("TrafficPolicy with resilience settings and a sticky canary", () => {
             const splitter = sticky.named(`traffic-orders-sticky-${colour}-splitter`, T.splitter);
             expect(splitter.inputs.name).to.equal(`orders-sticky-${colour}`);
             expect(splitter.ignoreChanges).to.deep.equal(["splits"]);
-            expect(deps(`traffic-orders-sticky-${colour}-splitter`)).to.deep.equal(["consul-ready", "traffic-orders-gate", `traffic-orders-sticky-${colour}-defaults`]);
+            expect(deps(`traffic-orders-sticky-${colour}-splitter`)).to.deep.equal(["consul-ready", "traffic-orders-splitter", `traffic-orders-sticky-${colour}-defaults`]);
         }
         expect(deps("traffic-orders-router")).to.deep.equal(["consul-ready", "traffic-orders-splitter", "traffic-orders-sticky-blue-splitter", "traffic-orders-sticky-green-splitter"]);
         const routes = sticky.named("traffic-orders-router").inputs.routes as { destination: { service: string } }[];

@@ -379,7 +379,7 @@ describe("preflight: each link of the start-up, broken on its own", function () 
                     type: "consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter",
                     name: "sticky-splitter",
                     urn: urn("consul:index/configEntryServiceSplitter:ConfigEntryServiceSplitter", "sticky-splitter"),
-                    inputs: { name: "orders-sticky-green", splits: [{ service: "orders", serviceSubset: "green", weight: 100 }] },
+                    inputs: { name: "orders-sticky-green", splits: [{ service: "orders", weight: 100 }] },
                 },
             );
             expect(await failedLinksOf(plan)).to.deep.equal([]);

@@ -59,7 +59,7 @@ describe("the Release: rules (pure)", () => {
         expect(decideStart("prod", running.specHash, running, 0, false)).to.deep.equal({ action: "attach", rolloutId: "prod-abc-1" });
         const other = decideStart("prod", "f".repeat(64), running, 0, false);
         expect(other.action).to.equal("refuse");
-        expect((other as { reason: string }).reason).to.contain("rollout prod-abc-1 (to inventory blue 0 / green 100, orders blue 0 / green 100) is baking; one rollout runs at a time");
+        expect((other as { reason: string }).reason).to.contain("rollout prod-abc-1 (to inventory blue 0% / green 100%, orders blue 0% / green 100%) is baking; one rollout runs at a time");
         const rolledBack: RolloutState = { ...running, phase: "rolled-back", reason: "gate health:orders failed", from: { inventory: ALL_BLUE, orders: ALL_BLUE } };
         const degraded = decideStart("prod", running.specHash, rolledBack, 1, false);
         expect((degraded as { reason: string }).reason).to.match(/ended rolled-back: gate health:orders failed\. The stack file says .*green 100.*; Consul runs .*blue 100.* \(Degraded\)\. .*BLUEGREEN_ROLLOUT_RETRY=1/);
@@ -168,7 +168,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         const outcome = await applyRelease(before(), { stack: "prod", services: slow }, rt);
         expect(rt.started).to.have.length(1);
         expect(rt.started[0]).to.match(/^prod-[0-9a-f]{16}-1$/);
-        expect(outcome).to.deep.equal({ lastRolloutId: rt.started[0], lastResult: "started", messages: [`started rollout ${rt.started[0]}: orders to blue 0 / green 100`] });
+        expect(outcome).to.deep.equal({ lastRolloutId: rt.started[0], lastResult: "started", messages: [`started rollout ${rt.started[0]}: orders to blue 0% / green 100%`] });
         // pulumi up returned while the rollout is at its first step.
         expect((await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.phase).to.not.match(/promoted|rolled-back/);
         const result = await followRollout(outcome.lastRolloutId, follower());
@@ -176,7 +176,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         // Every event printed once, in order, however the polls fell.
         const events = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.events.map((e) => `${e.at} ${e.message}`);
         expect(logs).to.deep.equal(events);
-        expect(logs[logs.length - 1]).to.match(/promoted: orders blue 0 \/ green 100$/);
+        expect(logs[logs.length - 1]).to.match(/promoted: orders blue 0% \/ green 100%$/);
         expect(await api.getSplit("orders")).to.deep.equal(ALL_GREEN);
         expect(await api.getSplit("inventory")).to.deep.equal(ALL_BLUE);
     });
@@ -198,7 +198,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect(await applyRelease(withShortTimeout, { stack: "prod", services: withShortTimeout }, runtime())).to.deep.include({ lastResult: "no traffic change" });
         // The stack file put back to what runs: nothing to start (Consul already runs it).
         const putBack = await applyRelease(withShortTimeout, { stack: "prod", services: before() }, runtime());
-        expect(putBack).to.deep.equal({ lastRolloutId: "", lastResult: "no traffic change", messages: ["Consul already runs orders blue 100 / green 0: no rollout to start"] });
+        expect(putBack).to.deep.equal({ lastRolloutId: "", lastResult: "no traffic change", messages: ["Consul already runs orders blue 100% / green 0%: no rollout to start"] });
         // Pulumi state that still holds the old inputs (an older Release) refuses the rolled-back change until retried.
         const again = await applyRelease(before(), { stack: "prod", services: withShortTimeout }, runtime()).catch((e: Error) => e);
         expect((again as Error).message).to.contain("BLUEGREEN_ROLLOUT_RETRY=1");

@@ -4,12 +4,13 @@
 // @pulumi/consul 3.15 unchanged, so the tests of this module are the tests of what Consul receives.
 // Field names follow the provider's Args types (camelCase); `configJson` documents (api-gateway,
 // http-route, proxy-defaults) use Consul's own field names.
-import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, GATEWAY_LISTENER, stickyServiceName } from "../names";
+import { GATEWAY_LISTENER } from "../../shared/ports";
+import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, stickyServiceName } from "../../shared/meshNames";
 import { COLOURS, Colour, HttpMethod, RetryCondition, ServiceConfig } from "../../config";
 import { goDuration } from "../../config/resilience";
 import { compiledPolicies, CompiledMatcher, gatewayRules } from "./resilience";
 import { stickyLanes } from "./sticky";
-import { accessLogsConfig } from "../../metrics/render/accessLog";
+import { accessLogsConfig } from "./accessLog";
 
 /**
  * Router destinations: the provider parses both durations unconditionally, and an empty one fails
@@ -313,12 +314,10 @@ export function stickyDefaults(service: ServiceConfig, colour: Colour): GenericC
 }
 
 /**
- * The virtual service's splitter as Pulumi first writes it: the stack file's split, no colour
- * pinned (no rollout runs at creation). From then on the rollout engine is its one writer.
+ * The virtual service's splitter as Pulumi first writes it: at rest, everything to the service, so
+ * the service's own splitter (the live split, whatever the stack file says) decides. From then on the
+ * rollout engine is its one writer; it pins the colour during a rollout only.
  */
-export function stickySplitter(service: ServiceConfig, colour: Colour): ServiceSplitterBody {
-    return {
-        name: stickyServiceName(service.name, colour),
-        splits: COLOURS.map((c) => ({ service: service.name, serviceSubset: c, weight: service.traffic[c] })),
-    };
+export function stickySplitter(service: ServiceConfig, colour: Colour): { name: string; splits: { service: string; weight: number }[] } {
+    return { name: stickyServiceName(service.name, colour), splits: [{ service: service.name, weight: 100 }] };
 }

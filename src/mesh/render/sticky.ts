@@ -5,17 +5,19 @@
 // response (ResponseHeaders.Add; Set would replace the application's own Set-Cookie headers). The
 // service's router sends a request carrying that cookie to the colour's sticky virtual service,
 // `<service>-sticky-<colour>`, whose splitter the rollout engine pins to the colour while the
-// rollout runs and otherwise keeps equal to the service's own split. So the router never changes
-// (Pulumi writes it once), the engine writes splitters only, as it always did, and the moment the
-// engine ends a rollout (promotion, rollback, abort) and has written the virtual splitters back to
-// the final split, no cookie leads anywhere the split does not.
+// rollout runs; at rest it hands everything to the service's own splitter. So the router never
+// changes (Pulumi writes it once), the engine writes splitters only, as it always did, and once the
+// engine has ended a rollout (promotion, rollback, abort) and written the virtual splitters back to
+// "follow the service's splitter", no cookie leads anywhere the split does not.
 //
 // Consul's discovery-chain compiler (agent/consul/discoverychain/compile.go) routes a router
-// destination without a subset through that service's splitter, and a split that names another
-// service with a subset straight to that service's resolver subset: router -> virtual splitter ->
-// `<service>` subset `<colour>`, never back through the service's own splitter.
-import { COLOURS, Colour } from "../../config";
-import { stickyCookieName, stickyServiceName } from "../names";
+// destination without a subset through that service's splitter; a split that names another service
+// with a subset goes straight to that service's resolver subset, and one without a subset goes on
+// to that service's splitter. So: pinned, router -> virtual splitter -> `<service>` subset
+// `<colour>`; at rest, router -> virtual splitter -> `<service>`'s splitter -> the live split.
+// The types module only: the engine bundles this file, and config/index pulls in the Pulumi SDK.
+import { COLOURS, Colour } from "../../config/types";
+import { stickyCookieName, stickyServiceName } from "../../shared/meshNames";
 
 export type Weights = Readonly<Record<Colour, number>>;
 
@@ -47,12 +49,14 @@ export function stickySetCookie(service: string, colour: Colour): string {
     return `${stickyCookieName(service)}=${colour}; Path=/; HttpOnly; SameSite=Lax`;
 }
 
-/** The split a sticky virtual service carries: the colour alone while pinned, else the service's own split. */
-export function stickySplit(colour: Colour, weights: Weights, pinned: boolean): Weights {
-    if (!pinned) {
-        return weights;
-    }
-    return Object.fromEntries(COLOURS.map((c) => [c, c === colour ? 100 : 0])) as Record<Colour, number>;
+/** A virtual service's splits while pinned: the colour alone, both subsets listed so the shape never changes. */
+function pinnedSplits(service: string, colour: Colour): ConsulEntryBody[] {
+    return COLOURS.map((c) => ({ Weight: c === colour ? 100 : 0, Service: service, ServiceSubset: c }));
+}
+
+/** A virtual service's split at rest: everything to the service itself, so its own splitter (the live split) decides. */
+export function followingSplits(service: string): ConsulEntryBody[] {
+    return [{ Weight: 100, Service: service }];
 }
 
 /**
@@ -65,6 +69,10 @@ export function isPinned(colour: Colour, weights: Weights, rolloutRunning: boole
 
 /** A PUT /v1/config body (Consul's own field names). */
 export type ConsulEntryBody = Record<string, unknown>;
+
+function virtualSplitterBody(service: string, colour: Colour, pinned: boolean): ConsulEntryBody {
+    return { Kind: "service-splitter", Name: stickyServiceName(service, colour), Splits: pinned ? pinnedSplits(service, colour) : followingSplits(service) };
+}
 
 function splitterBody(name: string, service: string, weights: Weights, cookieFor?: (colour: Colour) => string): ConsulEntryBody {
     return {
@@ -82,15 +90,15 @@ function splitterBody(name: string, service: string, weights: Weights, cookieFor
 /**
  * Every entry the rollout engine writes for one service at one split, in write order. A service
  * without stickiness has its splitter only. A sticky one first has its virtual services written
- * (pinned during a rollout, following the split otherwise), then its splitter (adding the cookie
- * during a rollout only): ending a rollout thus unpins before the split moves back, and starting
- * one pins before the first cookie is handed out.
+ * (pinned during a rollout, following the service's splitter otherwise), then its splitter (adding
+ * the cookie during a rollout only): ending a rollout thus unpins before the split moves back, and
+ * starting one pins before the first cookie is handed out.
  */
 export function trafficEntries(service: string, weights: Weights, sticky: boolean, rolloutRunning: boolean): ConsulEntryBody[] {
     const splitter = splitterBody(service, service, weights, sticky && rolloutRunning ? (colour) => stickySetCookie(service, colour) : undefined);
     if (!sticky) {
         return [splitter];
     }
-    const virtual = COLOURS.map((colour) => splitterBody(stickyServiceName(service, colour), service, stickySplit(colour, weights, isPinned(colour, weights, rolloutRunning))));
+    const virtual = COLOURS.map((colour) => virtualSplitterBody(service, colour, isPinned(colour, weights, rolloutRunning)));
     return [...virtual, splitter];
 }

@@ -6,7 +6,7 @@ import { EngineEvent } from "@pulumi/pulumi/automation";
 import { Applier, ApplyRequest, changesFromEvents, findPulumiCli, unexpectedChanges } from "../../../cli/flip/apply";
 import { classify } from "../../../cli/flip/clientErrors";
 import { editTrafficText, TrafficNotEditableError, writeFileAtomic } from "../../../cli/flip/stackFile";
-import { isProductionStackName } from "../../../src/config";
+import { isProductionStack } from "../../../src/shared/stacks";
 import { planStack } from "../../../src/offline/runtime";
 import { UsageError } from "../../../src/offline/errors";
 import { FlipWorld } from "../../support/flipClient";
@@ -73,8 +73,8 @@ describe("npm run flip -- set", () => {
     });
 
     it("names stacks like production by one rule, shared with config validation", () => {
-        expect(["prod", "prod-eu", "eu.production", "app_prd", "PROD"].every(isProductionStackName)).to.equal(true);
-        expect(["dev", "product", "preprod", "staging", "prodigy"].some(isProductionStackName)).to.equal(false);
+        expect(["prod", "prod-eu", "eu.production", "app_prd", "PROD"].every(isProductionStack)).to.equal(true);
+        expect(["dev", "product", "preprod", "staging", "prodigy"].some(isProductionStack)).to.equal(false);
     });
 
     it("--up runs pulumi up after the edit (stand-in), and needs the Pulumi CLI on PATH", async () => {

@@ -156,15 +156,10 @@ describe("sticky canary entries", () => {
         }
     });
 
-    it("virtual services as Pulumi first writes them: HTTP, and the stack file's split with no colour pinned", () => {
+    it("virtual services as Pulumi first writes them: HTTP, and everything to the service's own splitter (the live split decides, whatever the stack file says)", () => {
         expect(stickyDefaults(sticky, "green")).to.deep.equal({ kind: "service-defaults", name: "orders-sticky-green", configJson: JSON.stringify({ Protocol: "http" }) });
-        expect(stickySplitter(sticky, "green")).to.deep.equal({
-            name: "orders-sticky-green",
-            splits: [
-                { service: "orders", serviceSubset: "blue", weight: 100 },
-                { service: "orders", serviceSubset: "green", weight: 0 },
-            ],
-        });
+        expect(stickySplitter(sticky, "green")).to.deep.equal({ name: "orders-sticky-green", splits: [{ service: "orders", weight: 100 }] });
+        expect(stickySplitter({ ...sticky, traffic: { blue: 0, green: 100 } }, "green")).to.deep.equal(stickySplitter(sticky, "green"));
     });
 
     const split = (name: string, blue: number, green: number, cookie = false) => ({
@@ -183,14 +178,16 @@ describe("sticky canary entries", () => {
         })),
     });
 
-    it("no rollout: the virtual services follow the split, the splitter sets no cookie", () => {
-        expect(trafficEntries("orders", { blue: 100, green: 0 }, true, false)).to.deep.equal([split("orders-sticky-blue", 100, 0), split("orders-sticky-green", 100, 0), split("orders", 100, 0)]);
+    const follow = (name: string) => ({ Kind: "service-splitter", Name: name, Splits: [{ Weight: 100, Service: "orders" }] });
+
+    it("no rollout: the virtual services hand everything to the service's splitter, which sets no cookie", () => {
+        expect(trafficEntries("orders", { blue: 100, green: 0 }, true, false)).to.deep.equal([follow("orders-sticky-blue"), follow("orders-sticky-green"), split("orders", 100, 0)]);
     });
 
     it("during a rollout: each weighted colour's virtual service pinned to it, then the splitter adding the colour's cookie", () => {
         expect(trafficEntries("orders", { blue: 90, green: 10 }, true, true)).to.deep.equal([split("orders-sticky-blue", 100, 0), split("orders-sticky-green", 0, 100), split("orders", 90, 10, true)]);
         // A colour without weight is never pinned: its cookie leads where the split does.
-        expect(trafficEntries("orders", { blue: 100, green: 0 }, true, true).slice(0, 2)).to.deep.equal([split("orders-sticky-blue", 100, 0), split("orders-sticky-green", 100, 0)]);
+        expect(trafficEntries("orders", { blue: 100, green: 0 }, true, true).slice(0, 2)).to.deep.equal([split("orders-sticky-blue", 100, 0), follow("orders-sticky-green")]);
         expect(stickySetCookie("orders", "green")).to.equal("bluegreen-orders=green; Path=/; HttpOnly; SameSite=Lax");
     });
 
@@ -198,14 +195,12 @@ describe("sticky canary entries", () => {
         ["rollback or abort (back to blue)", { blue: 100, green: 0 }],
         ["promotion (all to green)", { blue: 0, green: 100 }],
     ] as const) {
-        it(`after ${end}: both virtual services unpinned before the splitter, which stops setting the cookie; no lane leads to the colour left`, () => {
-            const entries = trafficEntries("orders", weights, true, false) as { Name: string; Splits: { Weight: number; ServiceSubset: string; ResponseHeaders?: unknown }[] }[];
-            expect(entries.map((e) => e.Name)).to.deep.equal(["orders-sticky-blue", "orders-sticky-green", "orders"]);
+        it(`after ${end}: both virtual services unpinned (to the service's splitter) before the splitter, which stops setting the cookie; no lane leads to the colour left`, () => {
+            const entries = trafficEntries("orders", weights, true, false) as { Name: string; Splits: { Weight: number; ServiceSubset?: string; ResponseHeaders?: unknown }[] }[];
+            expect(entries.slice(0, 2)).to.deep.equal([follow("orders-sticky-blue"), follow("orders-sticky-green")]);
             const left = weights.blue === 0 ? "blue" : "green";
-            for (const entry of entries) {
-                expect(entry.Splits.find((s) => s.ServiceSubset === left)?.Weight, entry.Name).to.equal(0);
-                expect(entry.Splits.every((s) => s.ResponseHeaders === undefined)).to.equal(true);
-            }
+            expect(entries[2].Splits.find((s) => s.ServiceSubset === left)?.Weight).to.equal(0);
+            expect(entries.flatMap((e) => e.Splits).every((s) => s.ResponseHeaders === undefined)).to.equal(true);
         });
     }
 

@@ -3,7 +3,7 @@
 // left behind.
 import { expect } from "chai";
 import { stickyEndsWithRollout } from "../../../policies/rules/stickyEndsWithRollout";
-import type { PlanRecord } from "../../../cli/policy/policyArgs";
+import type { PlanRecord } from "../../../src/offline/planRecords";
 import { edit, messages, resource, safeStack } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";
 
@@ -13,29 +13,33 @@ const split = (blue: number, green: number) => [
     { service: "orders", serviceSubset: "green", weight: green },
 ];
 
+const FOLLOW = [{ service: "orders", weight: 100 }];
+
 /** The safe stack plus orders' sticky lanes as the program registers them at rest. */
-function stickyStack(virtualGreen = split(100, 0)): PlanRecord[] {
+function stickyStack(virtualGreen: unknown[] = FOLLOW): PlanRecord[] {
     const stack = edit(safeStack(), "orders-router", (inputs) => ({
         ...inputs,
         routes: [...(inputs.routes as unknown[]), { match: { http: { headers: [COOKIE] } }, destination: { service: "orders-sticky-green", requestTimeout: "0s", idleTimeout: "0s" } }],
     }));
     return [
         ...stack,
-        resource(T.splitter, "orders-sticky-blue-splitter", { name: "orders-sticky-blue", splits: split(100, 0) }),
+        resource(T.splitter, "orders-sticky-blue-splitter", { name: "orders-sticky-blue", splits: FOLLOW }),
         resource(T.splitter, "orders-sticky-green-splitter", { name: "orders-sticky-green", splits: virtualGreen }),
     ];
 }
 
 describe("policy sticky-canary-ends-with-rollout", () => {
-    it("accepts the sticky lanes at rest: cookie routes to virtual services that follow the service's split", async () => {
+    it("accepts the sticky lanes at rest: cookie routes to virtual services that hand everything to the service's splitter", async () => {
         expect(await messages(safeStack(), stickyEndsWithRollout)).to.deep.equal([]);
         expect(await messages(stickyStack(), stickyEndsWithRollout)).to.deep.equal([]);
     });
 
     it("refuses a virtual service pinned to a colour with no rollout running", async () => {
         expect(await messages(stickyStack(split(0, 100)), stickyEndsWithRollout)).to.deep.equal([
-            'sticky-canary-ends-with-rollout: router "orders": route 2 on the sticky cookie goes to orders-sticky-green, whose splitter ([["orders/green",100]]) is not orders\'s own split ([["orders/blue",100]]): a colour is pinned with no rollout running',
+            'sticky-canary-ends-with-rollout: router "orders": route 2 on the sticky cookie goes to orders-sticky-green, whose splitter (orders/blue 0, orders/green 100) does not hand everything to orders\'s own splitter: a colour is pinned with no rollout running',
         ]);
+        // Even a copy of today's split is refused: it would not follow the next change of the split.
+        expect(await messages(stickyStack(split(100, 0)), stickyEndsWithRollout)).to.have.length(1);
     });
 
     it("refuses a cookie route straight to a subset, which would outlive every rollback", async () => {
@@ -48,7 +52,7 @@ describe("policy sticky-canary-ends-with-rollout", () => {
 
     it("refuses a cookie route to a virtual service the stack does not split", async () => {
         const missing = stickyStack().filter((r) => r.name !== "orders-sticky-green-splitter");
-        expect((await messages(missing, stickyEndsWithRollout)).join()).to.contain("but the stack has no splitter for orders-sticky-green");
+        expect((await messages(missing, stickyEndsWithRollout)).join()).to.contain("goes to orders-sticky-green, but the stack has no splitter for it");
     });
 
     it("refuses a splitter that hands out the sticky cookie, typed or generic", async () => {

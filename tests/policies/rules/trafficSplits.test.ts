@@ -37,6 +37,13 @@ describe("policy consul-traffic-splits", () => {
         expect(await messages(stack, consulTrafficSplits)).to.deep.equal(['consul-traffic-splits: splitter "orders": subset "canary" is not defined by service-resolver "orders" (defined: blue, green)']);
         const bare = edit(safeStack(), "orders-splitter", setSplits([{ service: "orders", weight: 100 }]));
         expect((await messages(bare, consulTrafficSplits)).join("\n")).to.include("names no serviceSubset");
+        // To another service with a splitter of its own, a split may name no subset: that splitter decides.
+        const delegating = [...safeStack(), resource(T.splitter, "orders-sticky-green-splitter", { name: "orders-sticky-green", splits: [{ service: "orders", weight: 100 }] })];
+        expect(await messages(delegating, consulTrafficSplits)).to.deep.equal([
+            'consul-traffic-splits: splitter "orders-sticky-green": service "orders-sticky-green" has no service-defaults entry; Consul rejects a splitter or router unless the protocol is one of http, http2, grpc',
+        ]);
+        const nowhere = [...safeStack(), resource(T.splitter, "x-splitter", { name: "x", splits: [{ service: "payments", weight: 100 }] })];
+        expect((await messages(nowhere, consulTrafficSplits)).join("\n")).to.include('the split to "payments" names no serviceSubset');
     });
 
     it("rejects a splitter whose service has no resolver", async () => {
