@@ -9,7 +9,7 @@ import type { ServiceConfig } from "../config/types";
 import { rolloutConsulApi } from "./consulApi";
 import { FollowMode, followMode, followRollout, reportFollow, watchHint } from "./follow";
 import { Release, ReleaseResult } from "./release";
-import { desiredServices } from "./releasePlan";
+import { desiredServices } from "./releaseRules";
 import { RELEASE_RESOURCE_NAME } from "./names";
 
 export { RELEASE_RESOURCE_NAME };
