@@ -74,7 +74,7 @@ export async function flip(argv: readonly string[], environment: FlipEnvironment
         throw new FlipInputError(`Consul's address is unknown; pass --consul-address or set CONSUL_HTTP_ADDR${context ? " (or bluegreen:consul.apiAddress)" : ""}`);
     }
     // Every Consul call ends at once on a signal, even one that hangs.
-    const store = watchedStore((environment.store ?? consulRolloutStore)(options), environment.abort);
+    const store = watchedStore((environment.store ?? consulRolloutStore)(options), environment.abort, args.command === "status" && args.watch ? "stopped watching" : undefined);
     try {
         return await runConsulCommand(args, context, store, clock, environment, prompter, write);
     } catch (err) {

@@ -68,7 +68,8 @@ export interface WatchedStore extends RolloutStore {
     lastState(): RolloutState | undefined;
 }
 
-export function watchedStore(store: RolloutStore, signal?: AbortSignal): WatchedStore {
+/** @param reading what a signal during a read stopped ("stopped watching" for status --watch). */
+export function watchedStore(store: RolloutStore, signal?: AbortSignal, reading = "stopped waiting for Consul"): WatchedStore {
     let last: RolloutState | undefined;
     const guard = <T>(what: string, promise: Promise<T>): Promise<T> => {
         if (!signal) {
@@ -98,13 +99,13 @@ export function watchedStore(store: RolloutStore, signal?: AbortSignal): Watched
         address: store.address,
         lastState: () => last,
         async state() {
-            const read = await guard("stopped waiting for Consul", store.state());
+            const read = await guard(reading, store.state());
             last = read?.value;
             return read;
         },
-        command: () => guard("stopped waiting for Consul", store.command()),
+        command: () => guard(reading, store.command()),
         putCommand: (command, cas) => guard(`stopped waiting for Consul's answer to the ${command.kind} (it may or may not have been written: see status)`, store.putCommand(command, cas)),
-        history: () => guard("stopped waiting for Consul", store.history()),
-        liveSplit: (service) => guard("stopped waiting for Consul", store.liveSplit(service)),
+        history: () => guard(reading, store.history()),
+        liveSplit: (service) => guard(reading, store.liveSplit(service)),
     };
 }

@@ -164,7 +164,7 @@ describe("the flip client never acts on the wrong rollout", () => {
         const code = await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"], { store, abort: abort.signal, detachedBy: () => "SIGINT" });
         expect(hung).to.equal(true);
         expect(code).to.equal(130);
-        expect(world.text()).to.include("detached on SIGINT: stopped waiting for Consul; the rollout goes on in the engine, unchanged by the signal:");
+        expect(world.text()).to.include("detached on SIGINT: stopped watching; the rollout goes on in the engine, unchanged by the signal:");
         expect(world.text()).to.include(`rollout ${state().rolloutId}: baking`);
         expect(world.text()).to.include("Follow it with: npm run flip -- status --stack prod --watch");
     });
