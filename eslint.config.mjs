@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "policies/node_modules/**", "policies/bin/**", "**/*.js", "**/*.mjs"] },
+    { ignores: ["node_modules/**", "bin/**", "policies/node_modules/**", "policies/bin/**", "**/*.js", "**/*.mjs", "**/*.cjs"] },
     eslint.configs.recommended,
     ...tseslint.configs.recommended,
     {

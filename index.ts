@@ -2,7 +2,7 @@
 // decided by the stack's config (Pulumi.<stack>.yaml), validated before any resource exists.
 import * as pulumi from "@pulumi/pulumi";
 import { ApiGateway } from "./src/ecs/apiGateway";
-import { Controller } from "./src/consul/controller";
+import { Controller } from "./src/ecs/controller";
 import { EcsCluster } from "./src/ecs/cluster";
 import { MeshPlatform } from "./src/ecs/platform";
 import { createMeshTraffic } from "./src/mesh/wireTraffic";

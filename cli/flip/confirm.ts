@@ -2,7 +2,7 @@
 // the terminal; `--yes` answers for it. Without a terminal (CI, a pipe) and without `--yes` it
 // refuses, so that an unattended job never changes production by accident.
 import * as readline from "readline";
-import { isProductionStackName } from "../../src/config";
+import { isProductionStack } from "../../src/shared/stacks";
 import { FlipInputError } from "./clientErrors";
 
 export interface Prompter {
@@ -27,7 +27,7 @@ export function terminalPrompter(): Prompter {
 
 /** Resolves when the change may go ahead; throws FlipInputError (exit 2) otherwise. */
 export async function confirmChange(stack: string, action: string, yes: boolean, prompter: Prompter): Promise<void> {
-    if (yes || !isProductionStackName(stack)) {
+    if (yes || !isProductionStack(stack)) {
         return;
     }
     if (!prompter.interactive) {

@@ -23,10 +23,10 @@ export function consulOptionsFrom(flagAddress: string | undefined, env: Environm
     const match = /^(https?):\/\/(.+)$/.exec(raw);
     const scheme = match ? (match[1] as "http" | "https") : "https";
     const address = (match ? match[2] : raw).replace(/\/+$/, "");
-    let caPem: string | undefined;
+    let caCertPem: string | undefined;
     if (env.CONSUL_CACERT) {
         try {
-            caPem = fs.readFileSync(env.CONSUL_CACERT, "utf8");
+            caCertPem = fs.readFileSync(env.CONSUL_CACERT, "utf8");
         } catch (err) {
             throw new UsageError(`CONSUL_CACERT=${env.CONSUL_CACERT} cannot be read: ${(err as Error).message}`);
         }
@@ -34,7 +34,7 @@ export function consulOptionsFrom(flagAddress: string | undefined, env: Environm
     return {
         address,
         scheme,
-        caPem,
+        caCertPem,
         token: env.CONSUL_HTTP_TOKEN ?? readTokenFile(env.CONSUL_HTTP_TOKEN_FILE),
         tlsServerName: env.CONSUL_TLS_SERVER_NAME ?? `server.${config?.consul.datacenter ?? "dc1"}.consul`,
     };

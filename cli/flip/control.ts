@@ -3,7 +3,8 @@
 // engine to acknowledge it (state.lastCommandId) and reports what the rollout does now. The client
 // never writes a splitter or the state: the engine is the one writer.
 import { randomUUID } from "crypto";
-import { CommandKind, commandSlotFree, ControlCommand, EXIT_CODES, isTerminal, RolloutState } from "../../src/rollout/contract";
+import { CommandKind, commandSlotFree, ControlCommand, isTerminal, RolloutState } from "../../src/rollout/contract";
+import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { Clock, Detached, FlipInputError } from "./clientErrors";
 import { RolloutStore } from "./rolloutStore";
 import { describeRollout } from "./statusView";

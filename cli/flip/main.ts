@@ -11,7 +11,8 @@ import { PROJECT } from "../../src/offline/stackFile";
 import { COMMAND_KINDS } from "../../src/rollout/contract";
 import { ControlKind, controlKind, FlipArgs, parseFlipArgs, USAGE } from "./args";
 import { Applier, automationApplier } from "./apply";
-import { classify, Clock, Detached, FLIP_EXIT, FlipInputError } from "./clientErrors";
+import { EXIT_CODES } from "../../src/shared/exitCodes";
+import { classify, Clock, Detached, FlipInputError } from "./clientErrors";
 import { confirmChange, Prompter, terminalPrompter } from "./confirm";
 import { consulOptionsFrom, Environment } from "./consulOptions";
 import { findService, loadStackContext, optionalStackContext, StackContext } from "./context";
@@ -54,7 +55,7 @@ export async function flip(argv: readonly string[], environment: FlipEnvironment
     const args = parseFlipArgs(argv, PROJECT_DIR);
     if (args === "help") {
         write(USAGE);
-        return FLIP_EXIT.OK;
+        return EXIT_CODES.OK;
     }
     const clock = environment.clock ?? realClock();
     const prompter = environment.prompter ?? terminalPrompter();
@@ -81,7 +82,7 @@ export async function flip(argv: readonly string[], environment: FlipEnvironment
         }
         const signal = environment.detachedBy?.() ?? "a signal";
         write(await detachedMessage(store, args.stack, signal, err.what, clock.now()));
-        return FLIP_EXIT.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
+        return EXIT_CODES.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
     }
 }
 
@@ -115,7 +116,7 @@ async function runSet(args: FlipArgs, context: StackContext, environment: FlipEn
     const request = { context, services: args.services.map((name) => findService(context, name)), to: args.to!, command };
     if (args.dryRun) {
         await runSetDryRun(request, environment.planOffline ?? ((stack, config) => planStack({ stack, config })), write);
-        return FLIP_EXIT.OK;
+        return EXIT_CODES.OK;
     }
     await confirmChange(args.stack, `change the desired traffic of ${args.services.join(", ")} in ${args.stack}${args.up ? " and run pulumi up" : ""}`, args.yes, prompter);
     const changed = await runSetEdit(request, write, { onWait: write, waitMs: environment.lockWaitMs });
@@ -133,7 +134,7 @@ async function runSet(args: FlipArgs, context: StackContext, environment: FlipEn
             if (environment.abort?.aborted) {
                 const signal = environment.detachedBy?.() ?? "a signal";
                 write(`detached on ${signal}: pulumi up was cancelled cleanly; a rollout it had started goes on in the engine.\n${nextSteps(args.stack, true)}`);
-                return FLIP_EXIT.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
+                return EXIT_CODES.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
             }
             throw err;
         }
@@ -141,7 +142,7 @@ async function runSet(args: FlipArgs, context: StackContext, environment: FlipEn
     if (changed) {
         write(nextSteps(args.stack, args.up));
     }
-    return FLIP_EXIT.OK;
+    return EXIT_CODES.OK;
 }
 
 function whoAmI(): string {

@@ -12,7 +12,8 @@ import { StackContext } from "./context";
 import { editStackFile, editTrafficText, trafficIn } from "./stackFile";
 import { stackValuesOf } from "../../src/offline/stackFile";
 import { LockOptions } from "./stackLock";
-import { formatWeights, sameWeights, Weights, weightsFor } from "./steps";
+import { formatWeights, sameWeights, Weights } from "../../src/shared/weights";
+import { weightsFor } from "./steps";
 
 export interface SetRequest {
     readonly context: StackContext;

@@ -12,7 +12,7 @@ import { COLOURS } from "../../src/config";
 import { KnownFailure } from "../shared/run";
 import { PROJECT, stackValuesOf } from "../../src/offline/stackFile";
 import { fsFailure, LockOptions, StackLock } from "./stackLock";
-import { Weights } from "./steps";
+import type { Weights } from "../../src/shared/weights";
 
 const SERVICES_KEY = `${PROJECT}:services`;
 

@@ -3,7 +3,8 @@
 // (without --watch, or when --timeout ends the watch). `--watch` follows the rollout until it ends,
 // printing each new event; `--json` prints the report as one JSON object (one per change with --watch).
 import { exitCodeOf, isTerminal, RolloutState, Weights } from "../../src/rollout/contract";
-import { Clock, Detached, FLIP_EXIT } from "./clientErrors";
+import { EXIT_CODES } from "../../src/shared/exitCodes";
+import { Clock, Detached } from "./clientErrors";
 import { RolloutStore } from "./rolloutStore";
 import { describeRollout, formatHistory, formatStatus, StatusReport, statusReport } from "./statusView";
 
@@ -51,7 +52,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     while (!(report.rollout === undefined || isTerminal(report.rollout.phase))) {
         if (deadline !== undefined && clock.now() >= deadline) {
             write(`still ${report.health} after ${Math.round((request.timeoutMs ?? 0) / 1000)}s of watching; the rollout goes on in the engine`);
-            return FLIP_EXIT.NOT_DONE;
+            return EXIT_CODES.NOT_DONE;
         }
         await clock.sleep(request.pollMs);
         if (clock.detached()) {
@@ -84,7 +85,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
 export async function runHistory(store: RolloutStore, json: boolean, write: (text: string) => void): Promise<number> {
     const records = await store.history();
     write(json ? JSON.stringify(records) : formatHistory(records));
-    return FLIP_EXIT.OK;
+    return EXIT_CODES.OK;
 }
 
 /** What a detached client prints: what the rollout does now, and how to follow it. */

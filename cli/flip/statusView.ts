@@ -3,7 +3,7 @@
 // latest events; and the table of past rollouts. Pure formatting of what was read.
 import { healthOf, HistoryRecord, isTerminal, RolloutHealth, RolloutState, Weights } from "../../src/rollout/contract";
 import { expectedSplit } from "../../src/rollout/decide";
-import { weightsEqual } from "../../src/rollout/plan";
+import { formatWeights, sameWeights } from "../../src/shared/weights";
 import { renderTable } from "../shared/trafficTable";
 
 export interface StatusReport {
@@ -21,7 +21,7 @@ export interface StatusReport {
 }
 
 export function split(w: Weights | null | undefined): string {
-    return w ? `blue ${w.blue}% / green ${w.green}%` : "none";
+    return w ? formatWeights(w) : "none";
 }
 
 const time = (iso: string | undefined) => (iso ? iso.replace(/\.\d{3}Z$/, "Z") : "-");
@@ -29,12 +29,12 @@ const time = (iso: string | undefined) => (iso ? iso.replace(/\.\d{3}Z$/, "Z") :
 /** The health of a stack from its state and live splits: Degraded also when the live split drifted. */
 export function statusReport(stack: string, state: RolloutState | undefined, live: Readonly<Record<string, Weights | null>>, stackFile?: Readonly<Record<string, Weights>>): StatusReport {
     if (!state) {
-        const pending = Object.keys(live).filter((s) => stackFile?.[s] && live[s] && !weightsEqual(live[s] ?? undefined, stackFile[s]));
+        const pending = Object.keys(live).filter((s) => stackFile?.[s] && live[s] && !sameWeights(live[s] ?? undefined, stackFile[s]));
         const message = pending.length > 0 ? `no rollout has run in this stack; the stack file asks for a new split of ${pending.join(", ")} (pulumi up starts it)` : "no rollout has run in this stack";
         return { stack, health: healthOf(undefined), message, live, stackFile };
     }
     const expected = expectedSplit(state);
-    const drifted = Object.keys(expected).filter((service) => service in live && !weightsEqual(live[service] ?? undefined, expected[service]));
+    const drifted = Object.keys(expected).filter((service) => service in live && !sameWeights(live[service] ?? undefined, expected[service]));
     const health = healthOf(state);
     // While a rollout runs, the engine puts a drifted split back at its next tick.
     if (drifted.length > 0 && isTerminal(state.phase)) {
@@ -55,7 +55,7 @@ function degradedNote(state: RolloutState, stackFile: Readonly<Record<string, We
     if (!stackFile) {
         return "the stack file may still ask for the new split (git says the new split, the platform runs the old one)";
     }
-    const asking = state.spec.services.filter((s) => stackFile[s.service] && weightsEqual(stackFile[s.service], s.to)).map((s) => s.service);
+    const asking = state.spec.services.filter((s) => stackFile[s.service] && sameWeights(stackFile[s.service], s.to)).map((s) => s.service);
     return asking.length > 0
         ? `the stack file still asks for the new split of ${asking.join(", ")}, the platform runs the old one: fix and retry (BLUEGREEN_ROLLOUT_RETRY=1 pulumi up), or set the split back`
         : "the stack file no longer asks for this rollout's split";

@@ -9,7 +9,7 @@ import { planStack } from "../../src/offline/runtime";
 import { readStackFile } from "../../src/offline/stackFile";
 import { UsageError } from "../../src/offline/errors";
 import { formatPlan } from "./report";
-import { EXIT_OK, EXIT_POLICY_VIOLATION } from "../shared/exitCodes";
+import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "../policy/check";
 import { trafficRows } from "../shared/trafficTable";
 
@@ -43,7 +43,7 @@ export async function plan(argv: readonly string[], write: (text: string) => voi
     if (values.policy) {
         const report = await checkPlan(result.stack, result.resources);
         write(formatPolicyReport(report));
-        return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : EXIT_OK;
+        return hasMandatoryViolation(report) ? EXIT_CODES.FAILED : EXIT_CODES.OK;
     }
     if (values.json) {
         write(JSON.stringify(planToJson(result), null, 2));

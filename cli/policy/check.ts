@@ -3,7 +3,8 @@
 // `npm run policy -- <plan.json>`.
 import type { EnforcementLevel, Policies, ResourceValidation } from "@pulumi/policy";
 import { policies as packPolicies } from "../../policies/rules";
-import { NotApplicable, PlanRecord, resourceValidationArgs, stackValidationArgs } from "./policyArgs";
+import type { PlanRecord } from "../../src/offline/planRecords";
+import { NotApplicable, resourceValidationArgs, stackValidationArgs } from "./policyArgs";
 
 export interface Violation {
     readonly policy: string;

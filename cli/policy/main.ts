@@ -5,7 +5,7 @@
 import { runMain } from "../shared/run";
 import { UsageError } from "../../src/offline/errors";
 import { readSavedPlan, readStandardInput } from "../shared/savedPlan";
-import { EXIT_OK, EXIT_POLICY_VIOLATION } from "../shared/exitCodes";
+import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "./check";
 
 const USAGE = "usage: npm run policy -- <plan.json | ->   (the output of npm run plan -- --stack <name> --json)";
@@ -21,7 +21,7 @@ export async function policy(argv: readonly string[], write: (text: string) => v
     const plan = await readSavedPlan(argv[0], readStdin);
     const report = await checkPlan(plan.stack, plan.resources);
     write(formatPolicyReport(report));
-    return hasMandatoryViolation(report) ? EXIT_POLICY_VIOLATION : EXIT_OK;
+    return hasMandatoryViolation(report) ? EXIT_CODES.FAILED : EXIT_CODES.OK;
 }
 
 if (require.main === module) {

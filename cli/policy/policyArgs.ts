@@ -8,16 +8,7 @@
 // by those ids and by each resource's dependencies.
 import type { PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { mockId } from "../../src/offline/mockOutputs";
-
-/** One resource of a recorded plan: `RegisteredResource`, or an entry of `npm run plan -- --json`. */
-export interface PlanRecord {
-    readonly type: string;
-    readonly name: string;
-    readonly urn: string;
-    readonly parent?: string;
-    readonly dependsOn?: readonly string[];
-    readonly inputs: Record<string, unknown>;
-}
+import type { PlanRecord } from "../../src/offline/planRecords";
 
 
 /** Thrown by `notApplicable()`, as the policy framework does; the checker skips the policy. */

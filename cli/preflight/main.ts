@@ -4,7 +4,7 @@
 // step, passed or failed, each failure with the resource and the fix. Exit 0 when every link holds,
 // 1 when one is broken (or the stack config is invalid), 2 on a usage error.
 import { parseArgs } from "util";
-import { EXIT_FAILED, EXIT_OK } from "../shared/exitCodes";
+import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { runMain } from "../shared/run";
 import { readSavedPlan } from "../shared/savedPlan";
 import { UsageError } from "../../src/offline/errors";
@@ -30,7 +30,7 @@ export async function preflight(argv: readonly string[], write: (text: string) =
     });
     if (values.help) {
         write(USAGE);
-        return EXIT_OK;
+        return EXIT_CODES.OK;
     }
     if ((values.stack === undefined) === (values.plan === undefined)) {
         throw new UsageError(`give exactly one of --stack and --plan\n${USAGE}`);
@@ -41,7 +41,7 @@ export async function preflight(argv: readonly string[], write: (text: string) =
     const plan: PlanRecords = values.stack !== undefined ? await planStack({ stack: values.stack, config: readStackFile(values.stack, values.dir) }) : await readSavedPlan(values.plan as string, readStdin);
     const report = await runPreflight(plan);
     write(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-    return failures(report).length > 0 ? EXIT_FAILED : EXIT_OK;
+    return failures(report).length > 0 ? EXIT_CODES.FAILED : EXIT_CODES.OK;
 }
 
 if (require.main === module) {

@@ -2,7 +2,7 @@
 // set the exit code; anything unexpected prints in full.
 import { StackConfigError } from "../../src/config";
 import { UsageError } from "../../src/offline/errors";
-import { EXIT_FAILED, EXIT_INVALID_CONFIG, EXIT_USAGE } from "./exitCodes";
+import { EXIT_CODES } from "../../src/shared/exitCodes";
 
 
 /** A failure the user can act on from its message alone: printed without a stack trace, exit 1. */
@@ -23,16 +23,16 @@ export function runMain(command: () => Promise<number>): void {
 export function reportError(err: unknown, write: (text: string) => void): number {
     if (err instanceof StackConfigError || (err instanceof Error && err.name === "StackConfigError")) {
         write(err.message);
-        return EXIT_INVALID_CONFIG;
+        return EXIT_CODES.FAILED;
     }
     if (err instanceof KnownFailure) {
         write(`error: ${err.message}`);
-        return EXIT_FAILED;
+        return EXIT_CODES.FAILED;
     }
     if (err instanceof UsageError || (err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
         write(`error: ${err.message}`);
-        return EXIT_USAGE;
+        return EXIT_CODES.INVALID_INPUT;
     }
     write(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    return EXIT_INVALID_CONFIG;
+    return EXIT_CODES.FAILED;
 }

@@ -2,7 +2,7 @@
 // and checks its shape, for the commands that work on a saved plan (policy, preflight).
 import * as fs from "fs";
 import { UsageError } from "../../src/offline/errors";
-import { PlanRecord } from "../policy/policyArgs";
+import type { PlanRecord } from "../../src/offline/planRecords";
 
 export interface SavedPlan {
     readonly stack: string;

@@ -5,7 +5,7 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cidrWithin, PRIVATE_IPV4_RANGES } from "./cidr";
 import { describePorts, ingressPermissions, overlaps } from "./ingress";
 import { forwardedTargetGroups, internetFacingLoadBalancers, listenersOf } from "./loadBalancers";
-import { CONSUL_PORTS } from "../../src/config/ports";
+import { CONSUL_PORTS } from "../../src/shared/ports";
 import { asNumber, asString, resourceLabel, ofType, TYPES } from "./resources";
 
 const CIDR_ASSOCIATION = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation";

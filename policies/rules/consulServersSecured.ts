@@ -5,7 +5,7 @@
 import type { StackValidation, StackValidationPolicy } from "@pulumi/policy";
 import { AgentConfig } from "./agentConfig";
 import { serverDeployments } from "./consulServers";
-import { isProductionStack } from "./names";
+import { isProductionStack } from "../../src/shared/stacks";
 import { asBoolean, asNumber, asRecord, asString, resourceLabel, stackOfResources } from "./resources";
 
 export function agentSecurityProblems(config: AgentConfig): string[] {

@@ -1,6 +1,6 @@
 // Load balancers, their listeners, security groups and target groups, linked through the stack.
 import type { PolicyResource } from "@pulumi/policy";
-import { DATAPLANE_CONTAINER } from "./names";
+import { CONTAINERS } from "../../src/shared/meshNames";
 import { asArray, asBoolean, asNumber, asRecord, asString, linkedTo, ofType, referencedBy, TYPES } from "./resources";
 
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
@@ -74,7 +74,7 @@ export function gatewayTargetGroups(resources: readonly PolicyResource[]): Polic
     const found = new Set<PolicyResource>();
     for (const service of ofType(resources, TYPES.ecsServices)) {
         const entries = asArray(service.props.loadBalancers).map(asRecord);
-        if (entries.some((e) => e.containerName === DATAPLANE_CONTAINER)) {
+        if (entries.some((e) => e.containerName === CONTAINERS.dataplane)) {
             linkedTo(service, "loadBalancers", TYPES.targetGroups, targetGroups).forEach((tg) => found.add(tg));
         }
     }

@@ -2,7 +2,7 @@
 // deletes the tokens of) every task in its cluster without it. Tasks get their task definition's
 // tags only when the ECS service propagates them.
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { MESH_TAG } from "./names";
+import { MESH_TAG } from "../../src/shared/meshNames";
 import { resourceLabel, linkedTo, ofType, tagsOf, TYPES } from "./resources";
 
 export const meshServicesPropagateTags: StackValidationPolicy = {

@@ -5,7 +5,7 @@
 // means on, and mesh-init then fails).
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Container, environmentValue, parseContainerDefinitions } from "./containers";
-import { CONSUL_ECS_CONFIG_ENV, DATAPLANE_CONTAINER, HEALTH_SYNC_CONTAINER, MESH_CONTAINERS, MESH_INIT_CONTAINER, MESH_TAG } from "./names";
+import { CONSUL_ECS_CONFIG_ENV, CONTAINERS, MESH_CONTAINERS, MESH_TAG } from "../../src/shared/meshNames";
 import { asArray, asBoolean, asRecord, parseJsonInput, tagsOf, TYPES } from "./resources";
 
 function dependsOn(container: Container, on: string, condition: string): boolean {
@@ -43,20 +43,20 @@ export function meshTaskProblems(props: Record<string, unknown>): string[] {
             problems.push(`mesh task has no container named "${name}" (consul-ecs finds its containers by these exact names: ${MESH_CONTAINERS.join(", ")})`);
         }
     }
-    const dataplane = byName.get(DATAPLANE_CONTAINER);
-    const healthSync = byName.get(HEALTH_SYNC_CONTAINER);
-    const meshInit = byName.get(MESH_INIT_CONTAINER);
+    const dataplane = byName.get(CONTAINERS.dataplane);
+    const healthSync = byName.get(CONTAINERS.healthSync);
+    const meshInit = byName.get(CONTAINERS.meshInit);
     for (const sidecar of [dataplane, healthSync]) {
-        if (sidecar && !dependsOn(sidecar, MESH_INIT_CONTAINER, "SUCCESS")) {
-            problems.push(`${sidecar.name} must depend on ${MESH_INIT_CONTAINER} with condition SUCCESS`);
+        if (sidecar && !dependsOn(sidecar, CONTAINERS.meshInit, "SUCCESS")) {
+            problems.push(`${sidecar.name} must depend on ${CONTAINERS.meshInit} with condition SUCCESS`);
         }
     }
     if (dataplane && !dataplane.hasHealthCheck) {
-        problems.push(`${DATAPLANE_CONTAINER} has no health check, so no container can wait for it to be HEALTHY`);
+        problems.push(`${CONTAINERS.dataplane} has no health check, so no container can wait for it to be HEALTHY`);
     }
     for (const app of parsed.containers.filter((c) => !MESH_CONTAINERS.includes(c.name))) {
-        if (!dependsOn(app, DATAPLANE_CONTAINER, "HEALTHY")) {
-            problems.push(`application container "${app.name}" must depend on ${DATAPLANE_CONTAINER} with condition HEALTHY, or it starts before its sidecar can carry traffic`);
+        if (!dependsOn(app, CONTAINERS.dataplane, "HEALTHY")) {
+            problems.push(`application container "${app.name}" must depend on ${CONTAINERS.dataplane} with condition HEALTHY, or it starts before its sidecar can carry traffic`);
         }
     }
     const compatibilities = asArray(props.requiresCompatibilities);

@@ -5,7 +5,7 @@
 import { agentConfigIn, decodedUserData } from "./agentConfig";
 import { parseContainerDefinitions } from "./containers";
 import { asRecord, asString, mandatoryResourceRule, TYPES } from "./resources";
-import { isSecretName, PRIVATE_KEY_PEM } from "./secretNames";
+import { isSecretName, PRIVATE_KEY_PEM } from "../../src/shared/secretNames";
 
 function taskDefinitionProblems(props: Record<string, unknown>): string[] {
     const parsed = parseContainerDefinitions(props.containerDefinitions);

@@ -3,12 +3,12 @@
 // gateway, its intentions and the blue/green split.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { forwardedTargetGroups, gatewayTargetGroups, internetFacingLoadBalancers, listenerForwards, listenersOf, loadBalancerType } from "./loadBalancers";
-import { DATAPLANE_CONTAINER } from "./names";
+import { CONTAINERS } from "../../src/shared/meshNames";
 import { resourceLabel } from "./resources";
 
 export const onlyGatewayAlbInternetFacing: StackValidationPolicy = {
     name: "only-gateway-alb-internet-facing",
-    description: `The only internet-facing load balancer is one application load balancer whose listeners forward only to the API gateway's target groups (ECS tasks' ${DATAPLANE_CONTAINER} container); every other load balancer is internal.`,
+    description: `The only internet-facing load balancer is one application load balancer whose listeners forward only to the API gateway's target groups (ECS tasks' ${CONTAINERS.dataplane} container); every other load balancer is internal.`,
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const gatewayGroups = gatewayTargetGroups(args.resources);
@@ -22,7 +22,7 @@ export const onlyGatewayAlbInternetFacing: StackValidationPolicy = {
             const targets = forwarding.flatMap((l) => forwardedTargetGroups(l, args.resources));
             const strays = targets.filter((tg) => !gatewayGroups.includes(tg));
             for (const tg of strays) {
-                reportViolation(`internet-facing ${resourceLabel(lb)} forwards to ${resourceLabel(tg)}, which no API gateway service (container ${DATAPLANE_CONTAINER}) registers in; route through the API gateway instead`, lb.urn);
+                reportViolation(`internet-facing ${resourceLabel(lb)} forwards to ${resourceLabel(tg)}, which no API gateway service (container ${CONTAINERS.dataplane}) registers in; route through the API gateway instead`, lb.urn);
             }
             if (strays.length === 0 && !targets.some((tg) => gatewayGroups.includes(tg))) {
                 reportViolation(`internet-facing ${resourceLabel(lb)} forwards to no API gateway target group; only the API gateway's ALB may face the internet: set internal = true`, lb.urn);

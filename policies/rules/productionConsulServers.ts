@@ -4,7 +4,8 @@
 // server without adding tolerance.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { spreadOf, serverDeployments } from "./consulServers";
-import { isProductionStack, MESH_TAG } from "./names";
+import { MESH_TAG } from "../../src/shared/meshNames";
+import { isProductionStack } from "../../src/shared/stacks";
 import { asNumber, resourceLabel, ofType, stackOfResources, tagsOf, TYPES } from "./resources";
 
 const MIN_SERVERS = 3;

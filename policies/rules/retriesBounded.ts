@@ -5,7 +5,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configEntries, RetrySettings } from "./configEntries";
 // The program's own bound, so that config and the pack cannot disagree on it.
-import { MAX_RETRIES } from "../../src/config/resilience";
+import { MAX_RETRIES } from "../../src/shared/resilience";
 
 const GO_DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
 const UNIT_NS: Record<string, number> = { h: 3.6e12, m: 6e10, s: 1e9, ms: 1e6, us: 1e3, µs: 1e3, ns: 1 };

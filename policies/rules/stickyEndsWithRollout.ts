@@ -7,7 +7,7 @@
 //     hands everything to the service's own splitter (no colour pinned: the live split decides).
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configEntries, SplitterEntry } from "./configEntries";
-import { stickyCookieName, stickyServiceName } from "./names";
+import { stickyCookieName, stickyServiceName } from "../../src/shared/meshNames";
 
 /** The virtual splitter at rest: one split, all the weight, to the service itself with no subset. */
 function follows(virtual: SplitterEntry, service: string): boolean {

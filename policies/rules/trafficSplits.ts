@@ -4,9 +4,9 @@
 // `pulumi up`, or, for a subset Consul cannot resolve, that share of requests fails.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configEntries, ConfigEntries, Split } from "./configEntries";
-import { HTTP_LIKE_PROTOCOLS } from "./names";
+import { HTTP_LIKE_PROTOCOLS } from "../../src/shared/meshNames";
 // The program's own weight rule, so that config, the flip and the pack cannot disagree on it.
-import { weightProblem, weightSumProblem } from "../../src/config/traffic";
+import { weightProblem, weightSumProblem } from "../../src/shared/weights";
 
 function checkWeights(service: string, splits: readonly Split[], report: (message: string) => void): void {
     if (splits.length === 0) {

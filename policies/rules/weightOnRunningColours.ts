@@ -4,7 +4,7 @@
 // service of that colour, whose desired count must be above 0.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { colourOfSubset, configEntries } from "./configEntries";
-import { COLOUR_META_KEY, COLOUR_TAG, SERVICE_TAG } from "./names";
+import { COLOUR_META_KEY, COLOUR_TAG, SERVICE_TAG } from "../../src/shared/meshNames";
 import { asNumber, resourceLabel, ofType, tagsOf, TYPES } from "./resources";
 
 /** ECS's default desired count is 0: a service that does not set it runs nothing. */

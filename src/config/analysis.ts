@@ -1,6 +1,6 @@
 // bluegreen:services.<name>.gate.analysis: the canary analysis a rollout runs for the service
 // (src/metrics/analysis.ts judges with it). Shapes and ranges are in schema.ts; here, what spans keys.
-import type { Report } from "./problems";
+import type { Report } from "./types";
 import type { CanaryAnalysisConfig } from "./types";
 
 export const ANALYSIS_DEFAULTS = { minRequests: 100, window: "5m" } as const;

@@ -3,9 +3,9 @@ import { checkCidr } from "./cidr";
 import { DEFAULT_CONSUL_ECS_IMAGE, DEFAULT_CONSUL_IMAGE_REPOSITORY, DEFAULT_CONSUL_VERSION, DEFAULT_DATAPLANE_IMAGE } from "./defaults";
 import { checkFargateSize } from "./fargate";
 import { checkedImage } from "./imageReference";
-import { Report } from "./problems";
+import type { Report } from "./types";
 import { RawConsul, RawGateway } from "./raw";
-import { isProductionStackName, PRODUCTION_WORDS } from "./stackNames";
+import { isProductionStack, PRODUCTION_WORDS } from "../shared/stacks";
 import { ConsulConfig, GatewayConfig, NetworkConfig } from "./types";
 
 export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkConfig, at: Report): ConsulConfig {
@@ -18,7 +18,7 @@ export function normaliseConsul(raw: RawConsul, stack: string, network: NetworkC
     if (mode === "dev" && count !== 1) {
         at(`${path}.servers.count`, `${count} servers in dev mode; dev runs exactly 1 server (use mode: ha for more)`);
     }
-    if (mode === "dev" && isProductionStackName(stack)) {
+    if (mode === "dev" && isProductionStack(stack)) {
         at(`${path}.servers.mode`, `"dev" in stack "${stack}", whose name says production (${PRODUCTION_WORDS.join(", ")}); a production stack needs mode: ha (dev servers lose their data on restart)`);
     }
     if (mode === "ha") {

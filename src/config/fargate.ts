@@ -1,5 +1,5 @@
 // The task sizes Fargate offers, and the check every task size in config goes through.
-import { Report } from "./problems";
+import type { Report } from "./types";
 
 /** Task sizes Fargate offers (Linux): CPU units -> allowed memory in MiB. */
 export const FARGATE_SIZES: ReadonlyMap<number, readonly number[]> = new Map([

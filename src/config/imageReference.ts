@@ -2,7 +2,7 @@
 // ported by @swimlane/docker-reference; short Docker Hub names such as `nginx:1.27` are normalised
 // the way Docker does). The parser decides; the messages say in plain words which part is wrong.
 import { parseFamiliarName } from "@swimlane/docker-reference";
-import { Report } from "./problems";
+import type { Report } from "./types";
 
 const EXAMPLE = "[registry/]repository[:tag][@sha256:<64 hexadecimal digits>], for example public.ecr.aws/hashicorp/consul:2.0.1";
 /** A tag: up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. */

@@ -1,6 +1,6 @@
 // bluegreen:network: create a VPC or bring your own, never both.
 import { checkCidr } from "./cidr";
-import { Report } from "./problems";
+import type { Report } from "./types";
 import { RawNetwork } from "./raw";
 import { NetworkConfig } from "./types";
 

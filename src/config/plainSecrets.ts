@@ -2,8 +2,8 @@
 // anyone who may describe it. Two ways a secret slips in: a variable whose name or value says it is
 // one (the same rule the policy pack applies to a plan's task definitions), and a `secure:` value,
 // which Pulumi decrypts before the program sees it. Both are refused here, pointing at `secrets`.
-import { plainSecretReason } from "../../policies/rules/secretNames";
-import { Report } from "./problems";
+import { plainSecretReason } from "../shared/secretNames";
+import type { Report } from "./types";
 
 /** Pulumi's encrypted config value, as a stack file writes it: `{ secure: "v1:..." }`. */
 export function isSecureValue(value: unknown): boolean {

@@ -5,9 +5,6 @@ import { ErrorObject } from "ajv";
 import { isSecureValue, SECURE_VALUE_ADVICE } from "./plainSecrets";
 import { ConfigProblem } from "./types";
 
-/** Adds one problem: the key's path, and what is wrong and what is allowed. */
-export type Report = (path: string, message: string) => void;
-
 /** Every problem found in a stack's config, reported at once; Pulumi prints it without a stack trace. */
 export class StackConfigError extends pulumi.RunError {
     constructor(readonly problems: readonly ConfigProblem[]) {

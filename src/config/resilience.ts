@@ -2,8 +2,9 @@
 // connection limits for calls to the service, and the rules that span them. Each setting maps to a
 // field Consul documents for its free edition (docs/resilience.md has the table); the shapes are
 // checked by JSON Schema (resilienceSchema, used by schema.ts), what spans values here.
-import { COLOUR_HEADER } from "../mesh/names";
-import type { Report } from "./problems";
+import { COLOUR_HEADER } from "../shared/meshNames";
+import { MAX_RETRIES } from "../shared/resilience";
+import type { Report } from "./types";
 import {
     ConnectionLimitsConfig,
     HTTP_METHODS,
@@ -37,8 +38,6 @@ export interface RawResilience {
     connectionLimits?: { maxConnections?: number; maxPendingRequests?: number; maxConcurrentRequests?: number };
 }
 
-/** Most retries of one call: each may take up to the whole timeout's remainder, and they multiply load on a failing service. */
-export const MAX_RETRIES = 5;
 /** Per-route settings per service: the router holds each of them once per colour lane. */
 export const MAX_ROUTE_RULES = 10;
 

@@ -1,10 +1,10 @@
 // bluegreen:services.<name>.rollout: how the platform's rollout engine moves a service's traffic to
 // its new `traffic` (steps, bake, check interval), and the gate's failure threshold. The engine
 // judges what is checked here, so every value it relies on is checked once, here.
-import { Report } from "./problems";
+import type { Report } from "./types";
 import { RawService } from "./raw";
 import { RolloutConfig } from "./types";
-import { weightProblem } from "./traffic";
+import { weightProblem } from "../shared/weights";
 
 export const DEFAULT_ROLLOUT: RolloutConfig = { steps: [], bakeSeconds: 0, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 300, sticky: false };
 export const DEFAULT_FAILURE_THRESHOLD = 3;

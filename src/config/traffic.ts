@@ -1,28 +1,8 @@
-// The traffic split of one service. Consul's own rule for splitter weights (each rounded to 0.01,
-// all summing to exactly 100) lives here once; config validation, the flip and the policy pack all
-// judge weights with it. Ours comes on top: no weight on a colour that runs no tasks.
-import { Report } from "./problems";
+// The traffic split of one service, as stack config: Consul's rule for splitter weights
+// (src/shared/weights.ts), and ours on top: no weight on a colour that runs no tasks.
+import type { Report } from "./types";
+import { weightProblem, weightSumProblem } from "../shared/weights";
 import { Colour, ColourConfig, COLOURS } from "./types";
-
-/** What is wrong with one splitter weight as Consul sees it, or undefined when it is valid. */
-export function weightProblem(value: unknown): string | undefined {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-        return `${JSON.stringify(value)} is not a number; weights are numbers from 0 to 100`;
-    }
-    if (value < 0 || value > 100) {
-        return `${value} is outside 0..100`;
-    }
-    if (Math.round(value * 100) !== value * 100 && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) {
-        return `${value} has more than 2 decimals; Consul keeps weights to 0.01`;
-    }
-    return undefined;
-}
-
-/** What is wrong with the sum of valid weights, or undefined when they sum to exactly 100. */
-export function weightSumProblem(weights: readonly number[]): string | undefined {
-    const sumHundredths = weights.reduce((sum, w) => sum + Math.round(w * 100), 0);
-    return sumHundredths === 10000 ? undefined : `weights sum to ${sumHundredths / 100}; blue + green must be exactly 100`;
-}
 
 export function checkTraffic(path: string, raw: Record<string, unknown>, colours: Record<Colour, ColourConfig>, at: Report): Record<Colour, number> {
     const weights = { blue: 0, green: 0 };

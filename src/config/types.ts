@@ -1,7 +1,8 @@
 // The typed stack configuration the program reads once validation has passed, and the shape of a
 // problem report. Types only: the checks live in validate.ts and the files it calls.
-export const COLOURS = ["blue", "green"] as const;
-export type Colour = (typeof COLOURS)[number];
+import type { Colour } from "../shared/weights";
+
+export { COLOURS, type Colour } from "../shared/weights";
 
 export type NetworkConfig =
     | { readonly kind: "create"; readonly cidr: string; readonly azCount: number; readonly natGateways: "single" | "perAz" }
@@ -250,6 +251,9 @@ export interface StackConfig {
 
 /** The top-level `bluegreen:*` keys a stack file may set. */
 export const CONFIG_KEYS = ["network", "consul", "gateway", "services", "logRetentionDays"] as const;
+
+/** Adds one problem: the key's path, and what is wrong and what is allowed. */
+export type Report = (path: string, message: string) => void;
 
 /** One problem with the stack config: the key's path and what is wrong and allowed. */
 export interface ConfigProblem {

@@ -1,4 +1,5 @@
-// The contracts between the Consul server cluster and everything that talks to it.
+// How the mesh's tasks reach the Consul servers (how this program reaches their HTTPS API is
+// src/shared/consulApi.ts, the one shape every Consul client uses).
 import * as pulumi from "@pulumi/pulumi";
 
 /** How mesh tasks, gateways and the controller reach the servers: consul-ecs's `consulServers`. */
@@ -19,16 +20,4 @@ export interface ConsulServerEndpoint {
     /** gRPC TLS port (8503). */
     readonly grpcPort: number;
     readonly datacenter: string;
-}
-
-/** How this program (config entries, gates) reaches Consul's HTTPS API. All secrets are outputs. */
-export interface ConsulApiAccess {
-    /** `host:port` of the HTTPS API. */
-    readonly address: pulumi.Input<string>;
-    /** The CA certificate PEM (a Pulumi secret). */
-    readonly caCertPem: pulumi.Input<string>;
-    /** The management token (a Pulumi secret). */
-    readonly token: pulumi.Input<string>;
-    /** The server certificate's name, checked on every connection. */
-    readonly tlsServerName: string;
 }

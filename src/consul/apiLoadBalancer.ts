@@ -2,7 +2,7 @@
 // the HTTPS API (operators, the Pulumi run, the tunnel), whichever servers are healthy.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PORTS } from "../net/render/securityGroupRules";
+import { PORTS } from "../shared/ports";
 
 export interface ApiLoadBalancerArgs {
     readonly vpcId: pulumi.Input<string>;

@@ -7,8 +7,8 @@ import { DEV_SERVER_CONTAINER, DEV_SERVER_PATHS, devServerContainer } from "./re
 import { renderServerAgentConfig } from "./render/agentConfig";
 import { devServerExecutionPolicy, devServerTaskPolicy } from "./render/serverPolicies";
 import { serviceTrustPolicy } from "../iam/policyDocument";
-import { PORTS } from "../net/render/securityGroupRules";
-import type { ServerClusterArgs, ServerDeps } from "./serverCluster";
+import { PORTS } from "../shared/ports";
+import type { ServerClusterArgs, ServerDeps } from "./serverArgs";
 
 /** Fargate size of the dev server task. */
 const DEV_SERVER_CPU = "512";

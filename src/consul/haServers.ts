@@ -8,7 +8,7 @@ import { DATA_DEVICE, SERVER_WARMUP_SECONDS, amazonLinuxAmiParameter, rollingMin
 import { haServerPolicy } from "./render/serverPolicies";
 import { serviceTrustPolicy } from "../iam/policyDocument";
 import { HA_SERVER_PATHS, serverUserData } from "./render/userData";
-import type { ServerClusterArgs, ServerDeps } from "./serverCluster";
+import type { ServerClusterArgs, ServerDeps } from "./serverArgs";
 
 /** Creates the snapshot bucket, instance role, launch template and Auto Scaling group under `parent`. */
 export function createHaServers(name: string, args: ServerClusterArgs, deps: ServerDeps & { readonly autoJoin: AutoJoinTag }, parent: pulumi.Resource): aws.autoscaling.Group {

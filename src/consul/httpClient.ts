@@ -3,18 +3,13 @@
 // readiness gate, the health gate and the flip CLI so that all of them judge health the same way.
 import axios, { AxiosInstance } from "axios";
 import * as https from "https";
+import type { ConsulApiAccess } from "../shared/consulApi";
 
-export interface ConsulHttpOptions {
-    /** `host:port` of Consul's HTTPS API (for example the internal NLB on 8501, or localhost:8501). */
+/** The shared shape (src/shared/consulApi.ts), with the CA, the token and the server name optional. */
+export interface ConsulHttpOptions extends Partial<ConsulApiAccess> {
     readonly address: string;
     /** `https` (default) or `http` (tests against a loopback server only). */
     readonly scheme?: "https" | "http";
-    /** PEM of the CA that signed the servers' certificates. */
-    readonly caPem?: string;
-    /** SNI and the name checked against the server certificate, for example server.dc1.consul. */
-    readonly tlsServerName?: string;
-    /** ACL token sent as X-Consul-Token. */
-    readonly token?: string;
     /** Per-request timeout in milliseconds. Default 5000. */
     readonly timeoutMs?: number;
 }
@@ -56,7 +51,7 @@ export function consulAxios(options: ConsulHttpOptions): AxiosInstance {
         headers: options.token ? { "X-Consul-Token": options.token } : {},
         httpsAgent:
             scheme === "https"
-                ? new https.Agent({ ca: options.caPem, servername: options.tlsServerName, keepAlive: false })
+                ? new https.Agent({ ca: options.caCertPem, servername: options.tlsServerName, keepAlive: false })
                 : undefined,
         // Every status is returned to the caller, which decides what it means.
         validateStatus: () => true,

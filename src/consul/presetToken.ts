@@ -4,6 +4,7 @@
 // under it once the cluster is ready. @pulumi/consul's AclToken cannot set a SecretID; Consul's API
 // can (PUT /v1/acl/token with SecretID), so a dynamic resource makes that call, thinly.
 import * as pulumi from "@pulumi/pulumi";
+import type { ConsulApiAccess } from "../shared/consulApi";
 import { consulAxios, ConsulHttpError, ConsulHttpOptions } from "./httpClient";
 
 export interface PresetTokenSpec {
@@ -61,19 +62,14 @@ async function call<T>(options: ConsulHttpOptions, method: "GET" | "PUT" | "DELE
 // The dynamic resource.
 
 /** What the provider receives: every value plain (the engine unwraps secrets for it). */
-interface TokenInputs {
-    readonly address: string;
-    readonly caCertPem: string;
-    /** The management token, to write ACLs with. */
-    readonly token: string;
-    readonly tlsServerName: string;
+interface TokenInputs extends ConsulApiAccess {
     readonly secretId: string;
     readonly description: string;
     readonly policies: string[];
 }
 
 function connection(inputs: TokenInputs): ConsulHttpOptions {
-    return { address: inputs.address, caPem: inputs.caCertPem, tlsServerName: inputs.tlsServerName, token: inputs.token };
+    return { address: inputs.address, caCertPem: inputs.caCertPem, tlsServerName: inputs.tlsServerName, token: inputs.token };
 }
 
 async function apply(inputs: TokenInputs): Promise<{ id: string; outs: Record<string, unknown> }> {

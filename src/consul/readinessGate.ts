@@ -3,6 +3,7 @@
 // function (tests call it against a loopback server); `ConsulReadinessGate` runs it from a Pulumi
 // dynamic resource, which the engine creates or updates only during `pulumi up`: a preview never polls.
 import * as pulumi from "@pulumi/pulumi";
+import type { ConsulApiAccess } from "../shared/consulApi";
 import { ConsulHttpClient, consulHttpClient, ConsulHttpError } from "./httpClient";
 
 /** Checks before giving up, and seconds between them: at most ten minutes by default. */
@@ -132,11 +133,7 @@ export async function waitForConsulReady(client: ConsulHttpClient, options: Read
 // The dynamic resource.
 
 /** What the gate's provider receives: every value plain (the engine unwraps secrets for it). */
-interface GateInputs {
-    readonly address: string;
-    readonly caCertPem: string;
-    readonly token: string;
-    readonly tlsServerName: string;
+interface GateInputs extends ConsulApiAccess {
     readonly attempts: number;
     readonly intervalSeconds: number;
 }
@@ -145,12 +142,7 @@ interface GateInputs {
 const CHECKED_INPUTS = ["address", "caCertPem", "token", "tlsServerName"] as const;
 
 async function runGate(inputs: GateInputs): Promise<Record<string, unknown>> {
-    const client = consulHttpClient({
-        address: inputs.address,
-        caPem: inputs.caCertPem,
-        tlsServerName: inputs.tlsServerName,
-        token: inputs.token,
-    });
+    const client = consulHttpClient({ address: inputs.address, caCertPem: inputs.caCertPem, tlsServerName: inputs.tlsServerName, token: inputs.token });
     const result = await waitForConsulReady(client, {
         address: inputs.address,
         attempts: inputs.attempts,

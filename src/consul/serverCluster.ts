@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsulApiAccess, ConsulServerEndpoint } from "./access";
+import type { ConsulApiAccess } from "../shared/consulApi";
+import { ConsulServerEndpoint } from "./access";
 import { createApiLoadBalancer } from "./apiLoadBalancer";
 import { devServerDnsName } from "./awsNames";
 import { createDevServer } from "./devServer";
@@ -15,44 +16,8 @@ import { SERVER_AGENT_POLICY_RULES } from "./render/serverAgentToken";
 import { AutoJoinTag, discoverHosts, serverTlsName } from "./render/agentConfig";
 import { AUTO_JOIN_TAG_KEY } from "./render/fleet";
 import { ServerSecretArns } from "./render/userData";
-import { PORTS } from "../net/render/securityGroupRules";
-import type { ConsulConfig } from "../config";
-
-export interface ServerClusterArgs {
-    /** The stack's validated Consul settings: datacenter, version, servers, apiAddress. */
-    readonly consul: ConsulConfig;
-    /** The stack's AWS region. */
-    readonly region: string;
-    readonly vpcId: pulumi.Input<string>;
-    /** Private subnets (no public IPs): the servers and the internal API load balancer live here. */
-    readonly privateSubnetIds: pulumi.Input<string[]>;
-    /** Existing groups from SecurityGroups: `servers` (ha instances, dev task) and `consulApiLb`. */
-    readonly securityGroupIds: { readonly servers: pulumi.Input<string>; readonly consulApiLb: pulumi.Input<string> };
-    /** dev: the ECS cluster the server task runs in, and its log group. */
-    readonly ecsCluster: {
-        readonly arn: pulumi.Input<string>;
-        readonly name: pulumi.Input<string>;
-        readonly logGroupName: pulumi.Input<string>;
-        readonly logGroupArn: pulumi.Input<string>;
-    };
-    /** Readiness gate bounds. Default 60 checks, 10 s apart. */
-    readonly readiness?: { readonly attempts?: number; readonly intervalSeconds?: number };
-    /**
-     * What the path to Consul's API needs besides this component (the security group rules): the
-     * readiness gate, and so every config entry, depends on it, so that a destroy removes those
-     * rules only after everything that talks to Consul is gone. Default: none.
-     */
-    readonly apiPathDependsOn?: readonly pulumi.Resource[];
-    readonly tags?: Record<string, string>;
-}
-
-/** What the ha and dev servers share: the secrets they read and the target group they register in. */
-export interface ServerDeps {
-    readonly secrets: ConsulSecrets;
-    readonly serverSecretArns: pulumi.Output<ServerSecretArns>;
-    readonly targetGroup: aws.lb.TargetGroup;
-    readonly partition: pulumi.Output<aws.GetPartitionResult>;
-}
+import { PORTS } from "../shared/ports";
+import type { ServerClusterArgs } from "./serverArgs";
 
 /**
  * The stack's Consul control plane and the way this program talks to it (docs/platform-facts.md#network, #tls-gossip-and-acls, #consul-servers).
@@ -69,7 +34,7 @@ export class ServerCluster extends pulumi.ComponentResource {
     /** How mesh tasks, gateways and the controller reach the servers (consul-ecs `consulServers`). */
     public readonly endpoint: ConsulServerEndpoint;
     /** How this program reaches Consul's HTTPS API. */
-    public readonly api: ConsulApiAccess;
+    public readonly api: ConsulApiAccess<pulumi.Input<string>>;
     /** The Consul provider every config entry must use. */
     public readonly provider: consul.Provider;
     /** Config entries depend on this: it waits for a leader and an accepted management token. */

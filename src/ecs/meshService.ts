@@ -1,15 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { executionRolePolicy, meshTaskRolePolicy } from "./render/taskPolicies";
-import { CONSUL_ECS_ROLE_PATH, MESH_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG } from "../mesh/names";
+import { COLOUR_TAG, CONSUL_ECS_ROLE_PATH, MESH_TAG, ROLE_SERVICE_NAME_TAG, SERVICE_NAME_TAG, SERVICE_TAG } from "../shared/meshNames";
 import { MeshPlatform, resolvePlatform, validatePlatform } from "./platform";
 import { appSecrets, meshVolumes, serviceTask, TaskPlatform } from "./render/containers";
 import { Colour, COLOURS, ServiceConfig } from "../config";
 import { createTaskRoles } from "./taskRoles";
-
-/** Tags on each colour's ECS service and task definition; the policy pack ties weights to counts through them. */
-export const BLUEGREEN_SERVICE_TAG = "bluegreen:service";
-export const BLUEGREEN_COLOUR_TAG = "bluegreen:colour";
 
 export interface MeshServiceArgs {
     /** The service, as validated stack config. */
@@ -66,7 +62,7 @@ export class MeshService extends pulumi.ComponentResource {
         const settings = service[colour];
         const image = settings.image as string;
         const prefix = `${name}-${colour}`;
-        const colourTags = { ...args.platform.tags, [BLUEGREEN_SERVICE_TAG]: service.name, [BLUEGREEN_COLOUR_TAG]: colour };
+        const colourTags = { ...args.platform.tags, [SERVICE_TAG]: service.name, [COLOUR_TAG]: colour };
         const task = platform.apply((p) => serviceTask(service, colour, p));
 
         const roles = createTaskRoles(

@@ -7,14 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConsulHttpClient, ConsulHttpOptions, consulHttpClient } from "../consul/httpClient";
 import { TrafficHealthRequest, waitForTrafficHealth } from "./colourHealth";
 import type { Colour } from "../config";
-
-/** How the gate reaches Consul's HTTPS API. */
-export interface GateConsulAccess {
-    readonly address: string;
-    readonly caCertPem: string;
-    readonly token: string;
-    readonly tlsServerName: string;
-}
+import type { ConsulApiAccess } from "../shared/consulApi";
 
 /** The gate's inputs, resolved. Only these fields decide whether the gate runs again. */
 export interface HealthGateInputs extends TrafficHealthRequest {
@@ -23,7 +16,7 @@ export interface HealthGateInputs extends TrafficHealthRequest {
     /** How long the gate waits for the weighted colours to become healthy before failing. */
     readonly timeoutSeconds: number;
     readonly intervalSeconds: number;
-    readonly consul: GateConsulAccess;
+    readonly consul: ConsulApiAccess;
 }
 
 /** What the gate records in state: its inputs and decision, never the token or the CA. */
@@ -48,12 +41,7 @@ export async function runHealthGate(inputs: HealthGateInputs, makeClient: Client
     if (inputs.skip) {
         return { ...decided, passing: {}, verdict: `SKIPPED: gate.skip is true for ${inputs.service}; weights applied without a health check` };
     }
-    const client = makeClient({
-        address: inputs.consul.address,
-        caPem: inputs.consul.caCertPem,
-        token: inputs.consul.token,
-        tlsServerName: inputs.consul.tlsServerName,
-    });
+    const client = makeClient(inputs.consul);
     const result = await waitForTrafficHealth(client, inputs, { timeoutMs: inputs.timeoutSeconds * 1000, intervalMs: inputs.intervalSeconds * 1000 });
     if (!result.ok) {
         throw new Error(
@@ -83,12 +71,7 @@ export const healthGateProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 export interface HealthGateArgs extends Omit<HealthGateInputs, "consul"> {
-    readonly consul: pulumi.Input<{
-        address: pulumi.Input<string>;
-        caCertPem: pulumi.Input<string>;
-        token: pulumi.Input<string>;
-        tlsServerName: pulumi.Input<string>;
-    }>;
+    readonly consul: pulumi.Input<ConsulApiAccess<pulumi.Input<string>>>;
 }
 
 /** Type token: `pulumi-nodejs:dynamic/bluegreen:HealthGate`. */

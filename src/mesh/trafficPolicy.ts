@@ -2,7 +2,7 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceDefaults, serviceIntentions, serviceResolver, serviceRouter, serviceSplitter, stickyDefaults, stickySplitter } from "./render/configEntries";
 import { COLOURS } from "../config";
-import type { ConsulApiAccess } from "../consul/access";
+import type { ConsulApiAccess } from "../shared/consulApi";
 import { healthRequest } from "./colourHealth";
 import { HealthGate } from "./healthGate";
 import type { ServiceConfig } from "../config";
@@ -17,7 +17,7 @@ export interface TrafficPolicyArgs {
     /** The servers' readiness gate: no config entry is written before Consul answers. */
     readonly ready: pulumi.Resource;
     /** How the health gate reaches Consul's API (same endpoint and token as the provider). */
-    readonly api: ConsulApiAccess;
+    readonly api: ConsulApiAccess<pulumi.Input<string>>;
     /** The service's ECS services: the health gate looks at their tasks, so it runs after them. */
     readonly workloads?: readonly pulumi.Resource[];
     /** How long the gate waits for a weighted colour to become healthy. Default 300 s. */

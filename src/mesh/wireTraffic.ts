@@ -3,7 +3,7 @@
 // tests call the same function, so what they check is what the program registers.
 import type * as consul from "@pulumi/consul";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConsulApiAccess } from "../consul/access";
+import type { ConsulApiAccess } from "../shared/consulApi";
 import { MeshDefaults } from "./meshDefaults";
 import type { ServiceConfig } from "../config";
 import { TrafficPolicy, trafficPolicyName } from "./trafficPolicy";
@@ -12,7 +12,7 @@ import { TrafficPolicy, trafficPolicyName } from "./trafficPolicy";
 export interface ConsulConnection {
     readonly provider: consul.Provider;
     readonly ready: pulumi.Resource;
-    readonly api: ConsulApiAccess;
+    readonly api: ConsulApiAccess<pulumi.Input<string>>;
 }
 
 export interface MeshTraffic {

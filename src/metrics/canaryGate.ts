@@ -2,6 +2,7 @@
 // check of the analysis means for the gate (pass, fail, or hold the step). Pure; the engine reads
 // the figures (reader.ts) and keeps the count of consecutive failures like for its other gates.
 import type { CanaryAnalysisConfig, Colour } from "../config";
+import { formatWeights } from "../shared/weights";
 import { CanaryFigures, judgeCanary, Judgement } from "./analysis";
 
 export type Weights = Readonly<Record<Colour, number>>;
@@ -54,7 +55,7 @@ export function checkCanary(
     observed: CanaryFigures | { readonly error: string } | undefined,
 ): AnalysisCheck {
     if (pair === undefined || !comparable(weights)) {
-        return { outcome: "pass", message: `${service}: canary analysis not applicable at blue ${weights.blue}% / green ${weights.green}% (one colour serves all)` };
+        return { outcome: "pass", message: `${service}: canary analysis not applicable at ${formatWeights(weights)} (one colour serves all)` };
     }
     if (observed === undefined) {
         return { outcome: "fail", message: `${service}: no canary figures observed` };

@@ -1,5 +1,5 @@
-// The names every part of the mesh metrics shares: what the dataplane's environment, the access
-// log lines, the metric filters, the dashboard, the canary analysis and `flip status` agree on.
+// The names every part of the mesh metrics shares: what the metric filters, the dashboard, the
+// canary analysis and `flip status` agree on.
 import type { Colour } from "../config";
 
 /** CloudWatch namespace of every mesh metric; the Stack dimension keeps stacks of one account apart. */
@@ -21,13 +21,6 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
 /** Dimension names, in the order CloudWatch shows them. At most three: the limit of a metric filter. */
 export const DIMENSION = { stack: "Stack", service: "Service", colour: "Colour" } as const;
-
-/**
- * Environment of each colour's dataplane container. consul-ecs's envoy-entrypoint and
- * consul-dataplane both start their child without setting its environment (Go's exec.Cmd with a
- * nil Env inherits the parent's), so Envoy sees these and prints them through %ENVIRONMENT(...)%.
- */
-export const DATAPLANE_ENV = { stack: "BLUEGREEN_STACK", service: "BLUEGREEN_SERVICE", colour: "BLUEGREEN_COLOUR" } as const;
 
 /** The dimensions of one service's colour in one stack. */
 export function colourDimensions(stack: string, service: string, colour: Colour): Record<string, string> {

@@ -25,7 +25,21 @@ export interface RegisteredResource {
      * first create, Pulumi keeps the old value of these inputs, so a change to them updates nothing.
      */
     readonly ignoreChanges?: readonly string[];
+    /**
+     * The resource's aliases, only when it has some: the old identities (a type token before a move,
+     * an old name) that Pulumi treats as this resource, so that a rename is not a replacement.
+     */
+    readonly aliases?: readonly RecordedAlias[];
 }
+
+/** One alias as the engine receives it: a whole old URN, or the parts of the old identity that differ. */
+export type RecordedAlias = { readonly urn: string } | { readonly type?: string; readonly name?: string; readonly stack?: string; readonly project?: string; readonly parentUrn?: string; readonly noParent?: true };
+
+/**
+ * One resource of a plan as its readers (the policy pack's offline runner, preflight, the saved-plan
+ * reader) need it: a RegisteredResource, or an entry of `npm run plan -- --json`.
+ */
+export type PlanRecord = Pick<RegisteredResource, "type" | "name" | "urn" | "inputs"> & Partial<Pick<RegisteredResource, "parent" | "dependsOn">>;
 
 export interface OfflinePlan {
     readonly project: string;
@@ -42,6 +56,11 @@ interface RegisterRequest {
     getDependenciesList(): string[];
     getProvider(): string;
     getIgnorechangesList(): string[];
+    getAliasesList(): AliasMessage[];
+}
+interface AliasMessage {
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -60,6 +79,7 @@ export function recordRegistrations(resources: RegisteredResource[]): void {
             if (!err && response) {
                 const { plain, secrets } = redactSecrets(inputs);
                 const ignoreChanges = req.getIgnorechangesList();
+                const aliases = req.getAliasesList().map(recordAlias);
                 resources.push({
                     type: req.getType(),
                     name: req.getName(),
@@ -71,10 +91,23 @@ export function recordRegistrations(resources: RegisteredResource[]): void {
                     inputs: plain,
                     secretInputs: secrets,
                     ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
+                    ...(aliases.length > 0 ? { aliases } : {}),
                 });
             }
             callback(err, response);
         });
+    };
+}
+
+function recordAlias(alias: AliasMessage): RecordedAlias {
+    const spec = alias.getSpec();
+    if (alias.getUrn() || !spec) {
+        return { urn: alias.getUrn() };
+    }
+    const parts = { type: spec.getType(), name: spec.getName(), stack: spec.getStack(), project: spec.getProject(), parentUrn: spec.getParenturn() };
+    return {
+        ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== "")),
+        ...(spec.getNoparent() ? { noParent: true as const } : {}),
     };
 }
 

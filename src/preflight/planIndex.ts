@@ -3,14 +3,9 @@
 // a name) resolved to the record it points at. References are matched against what the offline
 // runtime's mocks compute for each record, so a saved plan resolves exactly as it was planned.
 import { computedOutputs, MOCK_ACCOUNT, mockId } from "../offline/mockOutputs";
+import type { PlanRecord } from "../offline/planRecords";
 
-export interface PlanRecord {
-    readonly type: string;
-    readonly name: string;
-    readonly urn?: string;
-    readonly parent?: string;
-    readonly inputs: Record<string, unknown>;
-}
+export type { PlanRecord };
 
 export interface PlanRecords {
     readonly stack: string;

@@ -10,8 +10,12 @@
 
 export const ROLLOUT_SCHEMA_VERSION = 1;
 
-/** The two colours (the same as the stack config's; repeated so clients need nothing else). */
-export type Colour = "blue" | "green";
+// Colours, weights and exit codes are the shared ones (src/shared/, which imports nothing), so a
+// client that reads this file needs nothing else of the program.
+import { EXIT_CODES } from "../shared/exitCodes";
+import type { Colour, Weights } from "../shared/weights";
+
+export type { Colour, Weights };
 
 // ---------------------------------------------------------------------------------------------
 // Consul KV layout. One Consul cluster per stack, so the prefix needs no stack name.
@@ -59,8 +63,6 @@ export function historyKeySuffix(startedAt: string, rolloutId: string): string {
 // ---------------------------------------------------------------------------------------------
 // What a rollout is asked to do (the Release resource's StartExecution input, kept in the state).
 // ---------------------------------------------------------------------------------------------
-
-export type Weights = Readonly<Record<Colour, number>>;
 
 /** The gates of one service, judged by the engine before each step and during each bake. */
 export interface ServiceGateSpec {
@@ -319,18 +321,7 @@ export function healthOf(state: RolloutState | undefined): RolloutHealth {
     }
 }
 
-/**
- * Exit codes of every client command:
- * - 0 OK: healthy (status), or the command was applied.
- * - 1 DEGRADED: a gate failed / rolled back / aborted / failed, or the live split differs from the state.
- * - 2 INVALID_INPUT: bad arguments or config, no rollout to control, a command slot taken.
- * - 3 INTERNAL: Consul or AWS unreachable, an unreadable state, a bug.
- * - 4 NOT_DONE: still Progressing or Paused when `status` (without --watch, or at --timeout) returned.
- * - 128+n: the client was detached by signal n (INT, TERM, HUP); the rollout goes on in the engine
- *   (cli/shared/exitCodes.ts, FLIP_EXIT.SIGNAL_BASE).
- */
-export const EXIT_CODES = { OK: 0, DEGRADED: 1, INVALID_INPUT: 2, INTERNAL: 3, NOT_DONE: 4 } as const;
-
+/** The exit code of a client that reports a rollout of this health (src/shared/exitCodes.ts). */
 export function exitCodeOf(health: RolloutHealth): number {
     switch (health) {
         case "Healthy":

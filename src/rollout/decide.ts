@@ -26,7 +26,8 @@ import {
     Weights,
 } from "./contract";
 import { checkGates, GateObservations, gatedAlarms, releaseGates } from "./gates";
-import { planSteps, splitAt, weightsEqual } from "./plan";
+import { planSteps, splitAt } from "./plan";
+import { formatWeights, sameWeights } from "../shared/weights";
 
 export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
 
@@ -78,7 +79,6 @@ export function startRollout(spec: ReleaseSpec, rolloutId: string, hash: string,
     };
 }
 
-const describeSplit = (w: Weights) => `blue ${w.blue} / green ${w.green}`;
 
 /** The split the state says every service has now. */
 export function expectedSplit(state: RolloutState): Readonly<Record<string, Weights>> {
@@ -249,7 +249,7 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
 }
 
 function describeAll(spec: ReleaseSpec, split: Readonly<Record<string, Weights>>): string {
-    return spec.services.map((svc) => `${svc.service} ${describeSplit(split[svc.service])}`).join(", ");
+    return spec.services.map((svc) => `${svc.service} ${formatWeights(split[svc.service])}`).join(", ");
 }
 
 /** Writes that make every live split equal what `state` says, in dependency order for its direction. */
@@ -260,7 +260,7 @@ export function writesToMatch(state: RolloutState, live: Readonly<Record<string,
     const expected = expectedSplit(state);
     const rollingBack = isTerminal(state.phase) && state.phase !== "promoted";
     const services = rollingBack ? [...state.spec.services].reverse() : state.spec.services;
-    return services.filter(({ service }) => !weightsEqual(live[service], expected[service])).map(({ service }) => ({ service, weights: expected[service] }));
+    return services.filter(({ service }) => !sameWeights(live[service], expected[service])).map(({ service }) => ({ service, weights: expected[service] }));
 }
 
 /** writesToMatch, saying which live splits someone else changed since the previous state. */
@@ -269,8 +269,8 @@ function reconcile(previous: RolloutState, next: RolloutState, observed: Observa
     const before = previous.phase === "pending" ? next.from : expectedSplit(previous);
     for (const { service } of writes) {
         const live = observed.live[service];
-        if (!weightsEqual(live, before[service])) {
-            say(`${service}: live split is ${live ? describeSplit(live) : "missing"}, not ${describeSplit(before[service])} as the rollout left it; writing it again`);
+        if (!sameWeights(live, before[service])) {
+            say(`${service}: live split is ${live ? formatWeights(live) : "missing"}, not ${formatWeights(before[service])} as the rollout left it; writing it again`);
         }
     }
     return writes;

@@ -17,6 +17,7 @@ import {
     ServiceReleaseSpec,
     Weights,
 } from "./contract";
+import { formatWeights } from "../shared/weights";
 import type { AlarmStates } from "./alarms";
 import type { RolloutConsulApi } from "./consulApi";
 import { decide, Decision, startRollout, TickTrigger, writesToMatch } from "./decide";
@@ -155,7 +156,7 @@ async function observe(state: RolloutState, deps: EngineDeps) {
 async function carryOut(decision: Decision, deps: EngineDeps): Promise<void> {
     for (const write of decision.writes) {
         await deps.consul.putSplit(write.service, write.weights);
-        deps.log?.(`${write.service}: split written, blue ${write.weights.blue} / green ${write.weights.green}`);
+        deps.log?.(`${write.service}: split written, ${formatWeights(write.weights)}`);
     }
     if (decision.history) {
         const key = `${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(decision.history.startedAt, decision.history.rolloutId)}`;

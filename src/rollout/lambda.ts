@@ -3,7 +3,7 @@
 // values), then hands every invocation to handleEvent with the real Consul, CloudWatch and clock.
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { cloudWatchAnalyse } from "../metrics/engineAnalysis";
+import { cloudWatchAnalyse } from "./canaryAnalysis";
 import { alarmStates, cloudWatchDescribeAlarms } from "./alarms";
 import { rolloutConsulApi } from "./consulApi";
 import { EngineDeps, EngineEvent, handleEvent, TickResult } from "./handler";
@@ -34,9 +34,9 @@ async function coldStart(): Promise<EngineDeps> {
         }
         return answer.SecretString;
     };
-    const [token, caPem] = await Promise.all([read(required(ENGINE_ENV.tokenSecretArn)), read(required(ENGINE_ENV.caSecretArn))]);
+    const [token, caCertPem] = await Promise.all([read(required(ENGINE_ENV.tokenSecretArn)), read(required(ENGINE_ENV.caSecretArn))]);
     return {
-        consul: rolloutConsulApi({ address: required(ENGINE_ENV.address), caPem, token, tlsServerName: required(ENGINE_ENV.tlsServerName) }),
+        consul: rolloutConsulApi({ address: required(ENGINE_ENV.address), caCertPem, token, tlsServerName: required(ENGINE_ENV.tlsServerName) }),
         alarms: alarmStates(cloudWatchDescribeAlarms(region)),
         // gate.analysis: the canary against its baseline from the mesh metrics (src/metrics).
         analyse: cloudWatchAnalyse(new CloudWatchClient({ region }), () => new Date()),

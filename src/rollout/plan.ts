@@ -1,7 +1,8 @@
 // Pure planning of a release: the order its services move in, the steps between the live split and
 // the desired one, and the hash that names it. No I/O: the engine and the Release resource share it.
 import { createHash } from "crypto";
-import type { ReleaseSpec, RolloutStep, ServiceReleaseSpec, Weights } from "./contract";
+import { sameWeights, type Weights } from "../shared/weights";
+import type { ReleaseSpec, RolloutStep, ServiceReleaseSpec } from "./contract";
 
 /**
  * The services in dependency order, callees before callers (the order a promotion writes them in;
@@ -40,10 +41,6 @@ export function dependencyOrder(services: readonly ServiceReleaseSpec[]): Servic
 export function weightsAt(from: Weights, to: Weights, percent: number): Weights {
     const blue = Math.round((from.blue + ((to.blue - from.blue) * percent) / 100) * 100) / 100;
     return { blue, green: Math.round((100 - blue) * 100) / 100 };
-}
-
-function sameWeights(a: Weights, b: Weights): boolean {
-    return a.blue === b.blue && a.green === b.green;
 }
 
 /**
@@ -92,8 +89,4 @@ export function specHash(spec: ReleaseSpec): string {
 /** The split every service must have at `stepIndex` (-1: the starting split). */
 export function splitAt(steps: readonly RolloutStep[], from: Readonly<Record<string, Weights>>, stepIndex: number): Readonly<Record<string, Weights>> {
     return stepIndex < 0 ? from : steps[stepIndex].weights;
-}
-
-export function weightsEqual(a: Weights | undefined, b: Weights | undefined): boolean {
-    return a !== undefined && b !== undefined && sameWeights(a, b);
 }

@@ -7,6 +7,8 @@
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { ConsulApiAccess } from "../shared/consulApi";
+import { formatWeights } from "../shared/weights";
 import { rolloutConsulApi, RolloutConsulApi } from "./consulApi";
 import { HistoryRecord, isTerminal, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
 import { specHash } from "./plan";
@@ -18,7 +20,7 @@ export interface ReleaseInputs {
     readonly services: readonly DesiredService[];
     readonly stateMachineArn: string;
     readonly region: string;
-    readonly consul: { readonly address: string; readonly caCertPem: string; readonly token: string; readonly tlsServerName: string };
+    readonly consul: ConsulApiAccess;
 }
 
 export interface ReleaseOutputs {
@@ -74,7 +76,7 @@ export async function applyRelease(previous: readonly DesiredService[] | undefin
                 throw new Error(`could not start rollout ${rolloutId}: every execution name up to attempt ${attempt} is taken`);
             }
         }
-        runtime.log(`started rollout ${rolloutId}: ${spec.services.map((s) => `${s.service} to blue ${s.to.blue} / green ${s.to.green}`).join(", ")}`);
+        runtime.log(`started rollout ${rolloutId}: ${spec.services.map((s) => `${s.service} to ${formatWeights(s.to)}`).join(", ")}`);
     }
     if (!runtime.follow) {
         runtime.log(`not following it (BLUEGREEN_ROLLOUT_FOLLOW=0): npm run flip -- status --watch`);
@@ -129,7 +131,7 @@ async function follow(rolloutId: string, execution: string | undefined, runtime:
 function realRuntime(inputs: ReleaseInputs): ReleaseRuntime {
     const sfn = new SFNClient({ region: inputs.region });
     return {
-        consul: rolloutConsulApi({ address: inputs.consul.address, caPem: inputs.consul.caCertPem, token: inputs.consul.token, tlsServerName: inputs.consul.tlsServerName }),
+        consul: rolloutConsulApi(inputs.consul),
         async startExecution(name, input) {
             try {
                 await sfn.send(new StartExecutionCommand({ stateMachineArn: inputs.stateMachineArn, name, input: JSON.stringify(input) }));
@@ -180,7 +182,7 @@ export interface ReleaseArgs {
     readonly services: readonly DesiredService[];
     readonly stateMachineArn: pulumi.Input<string>;
     readonly region: string;
-    readonly consul: pulumi.Input<{ address: pulumi.Input<string>; caCertPem: pulumi.Input<string>; token: pulumi.Input<string>; tlsServerName: pulumi.Input<string> }>;
+    readonly consul: pulumi.Input<ConsulApiAccess<pulumi.Input<string>>>;
 }
 
 /** Type token: `pulumi-nodejs:dynamic/bluegreen:Release`. The one resource a traffic change changes. */

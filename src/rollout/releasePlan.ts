@@ -5,7 +5,8 @@
 import type { ServiceConfig } from "../config";
 import { COLOURS } from "../config/types";
 import { isTerminal, ReleaseSpec, RolloutState, RolloutStrategy, rolloutIdFor, ServiceReleaseSpec, Weights } from "./contract";
-import { dependencyOrder, weightsEqual } from "./plan";
+import { formatWeights, sameWeights } from "../shared/weights";
+import { dependencyOrder } from "./plan";
 import { analysisSpec } from "../metrics/analysisSpec";
 
 /** One service as the Release resource's inputs carry it: its desired split and how to reach it. */
@@ -63,7 +64,7 @@ export function mergeStrategies(strategies: readonly RolloutStrategy[]): Rollout
  */
 export function releaseFor(stack: string, previous: readonly DesiredService[] | undefined, next: readonly DesiredService[]): ReleaseSpec | undefined {
     const was = new Map((previous ?? []).map((s) => [s.service, s.to]));
-    const moving = next.filter((s) => previous !== undefined && !weightsEqual(was.get(s.service), s.to));
+    const moving = next.filter((s) => previous !== undefined && !sameWeights(was.get(s.service), s.to));
     if (moving.length === 0) {
         return undefined;
     }
@@ -81,7 +82,7 @@ export type StartDecision =
 
 const describe = (split: Readonly<Record<string, Weights>>) =>
     Object.entries(split)
-        .map(([service, w]) => `${service} blue ${w.blue} / green ${w.green}`)
+        .map(([service, w]) => `${service} ${formatWeights(w)}`)
         .join(", ");
 
 /**

@@ -2,7 +2,7 @@
 // the traffic-side program of the tests and the benchmark with a stand-in ARN), so that what the
 // blast-radius tests check is what the program registers.
 import * as pulumi from "@pulumi/pulumi";
-import type { ConsulApiAccess } from "../consul/access";
+import type { ConsulApiAccess } from "../shared/consulApi";
 import type { ServiceConfig } from "../config/types";
 import { Release } from "./release";
 import { desiredServices } from "./releasePlan";
@@ -12,7 +12,7 @@ export { RELEASE_RESOURCE_NAME };
 
 export function createRelease(
     services: readonly ServiceConfig[],
-    api: ConsulApiAccess,
+    api: ConsulApiAccess<pulumi.Input<string>>,
     engine: { readonly stateMachineArn: pulumi.Input<string>; readonly region: string },
     dependsOn: readonly pulumi.Resource[],
 ): Release {

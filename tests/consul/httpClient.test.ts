@@ -114,19 +114,19 @@ describe("Consul HTTP client over TLS (loopback HTTPS server, throwaway CA)", ()
 
     it("sends the TLS server name as SNI, verifies the certificate against it and the stack's CA", async () => {
         seen.length = 0;
-        const client = consulHttpClient({ address, caPem, tlsServerName: "server.dc1.consul", token: "management-token" });
+        const client = consulHttpClient({ address, caCertPem: caPem, tlsServerName: "server.dc1.consul", token: "management-token" });
         expect(await client.leader()).to.equal("10.40.1.10:8300");
         expect(seen).to.deep.equal([{ servername: "server.dc1.consul", token: "management-token" }]);
     });
 
     it("refuses a certificate that does not carry the name it checks (here, the address's host)", async () => {
-        const err = await failure(consulHttpClient({ address, caPem, timeoutMs: 2000 }).leader());
+        const err = await failure(consulHttpClient({ address, caCertPem: caPem, timeoutMs: 2000 }).leader());
         expect(err).to.be.instanceOf(ConsulHttpError);
         expect(err.message).to.match(/altnames|does not match/i);
     });
 
     it("refuses a server whose certificate another CA signed", async () => {
-        const err = await failure(consulHttpClient({ address, caPem: otherCaPem, tlsServerName: "server.dc1.consul", timeoutMs: 2000 }).leader());
+        const err = await failure(consulHttpClient({ address, caCertPem: otherCaPem, tlsServerName: "server.dc1.consul", timeoutMs: 2000 }).leader());
         expect(err).to.be.instanceOf(ConsulHttpError);
         expect(err.message).to.match(/certificate/i);
     });

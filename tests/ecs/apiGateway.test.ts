@@ -2,7 +2,7 @@
 // ALB in front of them, the stack's only internet-facing resource.
 import { expect } from "chai";
 import { ALB_SSL_POLICY, GATEWAY_TARGET_HEALTH_CHECK } from "../../src/ecs/apiGateway";
-import { COLOUR_HEADER } from "../../src/mesh/names";
+import { COLOUR_HEADER } from "../../src/shared/meshNames";
 import { computedOutputs } from "../../src/offline/mocks";
 import { containersOf, Plan } from "../support/harness";
 import { examplePlan as meshPlan, plan as planMesh } from "../support/harness";

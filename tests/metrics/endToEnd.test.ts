@@ -3,7 +3,7 @@
 // aggregated per colour as the reader asks CloudWatch (Sum; p99 by nearest rank, a stand-in for
 // CloudWatch's own percentile), then judged. Ties the four parts together; each has its own tests.
 import { expect } from "chai";
-import { ACCESS_LOG_FORMAT, dataplaneEnvironment } from "../../src/metrics/render/accessLog";
+import { ACCESS_LOG_FORMAT, dataplaneEnvironment } from "../../src/mesh/render/accessLog";
 import { metricFilterDefinitions } from "../../src/metrics/render/metricFilters";
 import { CanaryFigures, ColourWindow, judgeCanary } from "../../src/metrics/analysis";
 import { matchesFilterPattern, selectJsonValue } from "../support/cloudWatchFilterPattern";

@@ -2,7 +2,7 @@
 // row: who may reach whom, on which port and protocol. A flow added or widened anywhere fails here.
 import { expect } from "chai";
 import { Peer, SecurityGroupRule, securityGroupRules } from "../../src/net/render/securityGroupRules";
-import { examplePlan, plan } from "../support/harness";
+import { examplePlan } from "../support/harness";
 
 function peerLabel(peer: Peer): string {
     return "group" in peer ? peer.group : "cidr" in peer ? peer.cidr : "vpc";
@@ -46,7 +46,6 @@ const HTTPS_OUT = ["servers", "meshTasks", "gateway", "controller", "rolloutEngi
 describe("security group table", () => {
     it("is exactly this table with HTTPS on the ALB (443, and 80 to redirect)", () => {
         const rows = table(securityGroupRules({ ingressCidrs: ["0.0.0.0/0"], https: true }));
-        console.log(`\n      ${rows.join("\n      ")}`);
         expect([...rows].sort()).to.deep.equal(
             [...BETWEEN_GROUPS, "in  vpc -> consulApiLb tcp/8501", "in  0.0.0.0/0 -> alb tcp/443", "in  0.0.0.0/0 -> alb tcp/80", ...HTTPS_OUT].sort(),
         );
@@ -88,7 +87,7 @@ describe("security group table", () => {
             ["dev", false],
             ["prod", true],
         ] as const) {
-            const p = await plan(stack);
+            const p = await examplePlan(stack);
             const registered = p.resources.filter((r) => r.type.startsWith("aws:vpc/securityGroup"));
             const rows = registered.map((r) => {
                 const inputs = r.inputs as { ipProtocol: string; fromPort: number; toPort: number };

@@ -15,7 +15,7 @@ import { T } from "../support/typeTokens";
 import { durationNs } from "../../policies/rules/retriesBounded";
 import { policies } from "../../policies/rules";
 import { messages } from "../support/policyFixtures";
-import type { PlanRecord } from "../../cli/policy/policyArgs";
+import type { PlanRecord } from "../../src/offline/planRecords";
 
 const TYPED_KINDS: Record<string, string> = {
     [T.defaults]: "service-defaults",

@@ -2,7 +2,8 @@
 // the controller; dev and prod) validated with ajv against consul-ecs's own JSON Schema, read from
 // ../shared/reference/consul-ecs-config.schema.json. Skips, saying so, only where that folder is absent.
 import { expect } from "chai";
-import { CONFIG_ENV_VAR, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "../../src/ecs/render/consulEcsConfig";
+import { CONSUL_ECS_CONFIG_ENV } from "../../src/shared/meshNames";
+import { controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "../../src/ecs/render/consulEcsConfig";
 import { containersOf, Plan } from "../support/harness";
 import { inventory, orders, platform } from "../support/meshFixtures";
 import { examplePlan as meshPlan } from "../support/harness";
@@ -19,7 +20,7 @@ function configDocuments(plan: Plan): FoundDocument[] {
     for (const td of plan.ofType(T.td)) {
         for (const container of containersOf(td)) {
             for (const variable of container.environment ?? []) {
-                if (variable.name === CONFIG_ENV_VAR) {
+                if (variable.name === CONSUL_ECS_CONFIG_ENV) {
                     found.push({ where: `${td.name}/${container.name}`, document: JSON.parse(variable.value as string) });
                 }
             }

@@ -5,7 +5,7 @@
 // get no EC2 right.
 import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { CONFIG_ENV_VAR } from "../../src/ecs/render/consulEcsConfig";
+import { CONSUL_ECS_CONFIG_ENV } from "../../src/shared/meshNames";
 import { RegisteredResource } from "../../src/offline/planRecords";
 import { examplePlan, Plan } from "../support/harness";
 
@@ -16,7 +16,7 @@ interface PolicyDocument {
 /** `consulServers.hosts` of a consul-ecs task; undefined for a task that runs no consul-ecs (the dev server). */
 function serverHostsOf(taskDefinition: RegisteredResource): string | undefined {
     const containers = JSON.parse(taskDefinition.inputs.containerDefinitions as string) as ContainerDefinition[];
-    const configs = containers.flatMap((c) => (c.environment ?? []).filter((e) => e.name === CONFIG_ENV_VAR));
+    const configs = containers.flatMap((c) => (c.environment ?? []).filter((e) => e.name === CONSUL_ECS_CONFIG_ENV));
     const hosts = new Set(configs.map((e) => (JSON.parse(e.value as string) as { consulServers: { hosts: string } }).consulServers.hosts));
     expect(hosts.size, `${taskDefinition.name}: at most one consulServers.hosts`).to.be.at.most(1);
     return [...hosts][0];

@@ -329,7 +329,7 @@ describe("rollout decisions (pure)", () => {
             t.live.orders = { blue: 50, green: 50 };
             const d = t.tick();
             expect(d.writes).to.deep.equal([{ service: "orders", weights: { blue: 90, green: 10 } }]);
-            expect(d.state.events.some((e) => e.message.includes("orders: live split is blue 50 / green 50, not blue 90 / green 10"))).to.equal(true);
+            expect(d.state.events.some((e) => e.message.includes("orders: live split is blue 50% / green 50%, not blue 90% / green 10%"))).to.equal(true);
         });
 
         it("an ended rollout changes no more, whatever the observations and commands, but repeats a lost rollback write", () => {

@@ -55,7 +55,7 @@ describe("the Release: rules (pure)", () => {
         expect(decideStart("prod", running.specHash, running, 0, false)).to.deep.equal({ action: "attach", rolloutId: "prod-abc-1" });
         const other = decideStart("prod", "f".repeat(64), running, 0, false);
         expect(other.action).to.equal("refuse");
-        expect((other as { reason: string }).reason).to.contain("rollout prod-abc-1 (to inventory blue 0 / green 100, orders blue 0 / green 100) is baking; one rollout runs at a time");
+        expect((other as { reason: string }).reason).to.contain("rollout prod-abc-1 (to inventory blue 0% / green 100%, orders blue 0% / green 100%) is baking; one rollout runs at a time");
         const rolledBack: RolloutState = { ...running, phase: "rolled-back", reason: "gate health:orders failed", from: { inventory: ALL_BLUE, orders: ALL_BLUE } };
         const degraded = decideStart("prod", running.specHash, rolledBack, 1, false);
         expect((degraded as { reason: string }).reason).to.match(/ended rolled-back: gate health:orders failed\. The stack file says .*green 100.*; Consul runs .*blue 100.* \(Degraded\)\. .*BLUEGREEN_ROLLOUT_RETRY=1/);
@@ -151,8 +151,8 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect(outcome.lastResult).to.equal("promoted");
         expect(rt.started).to.have.length(1);
         expect(rt.started[0]).to.match(/^prod-[0-9a-f]{16}-1$/);
-        expect(logs[0]).to.equal(`started rollout ${rt.started[0]}: orders to blue 0 / green 100`);
-        expect(logs.some((l) => l.endsWith("promoted: orders blue 0 / green 100"))).to.equal(true);
+        expect(logs[0]).to.equal(`started rollout ${rt.started[0]}: orders to blue 0% / green 100%`);
+        expect(logs.some((l) => l.endsWith("promoted: orders blue 0% / green 100%"))).to.equal(true);
         // Every event printed once, in order, however the polls fell.
         const events = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.events.map((e) => `${e.at} ${e.message}`);
         expect(logs.slice(1)).to.deep.equal(events);

@@ -4,7 +4,7 @@
 // exactly one place.
 import type { Policy } from "@pulumi/policy";
 import { mockId } from "../../src/offline/mockOutputs";
-import { PlanRecord } from "../../cli/policy/policyArgs";
+import type { PlanRecord } from "../../src/offline/planRecords";
 import { checkPlan, Violation } from "../../cli/policy/check";
 import { policies } from "../../policies/rules";
 import { T } from "./typeTokens";

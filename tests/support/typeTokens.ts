@@ -62,6 +62,7 @@ export const T = {
     ecsClusterComponent: "bluegreen:ecs:Cluster",
     serverClusterComponent: "bluegreen:consul:ServerCluster",
     meshServiceComponent: "bluegreen:ecs:MeshService",
+    controllerComponent: "bluegreen:ecs:Controller",
     trafficPolicyComponent: "bluegreen:mesh:TrafficPolicy",
     meshMetricsComponent: "bluegreen:metrics:MeshMetrics",
 } as const;

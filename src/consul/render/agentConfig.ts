@@ -3,7 +3,7 @@
 // is the non-secret part. The gossip key and the initial management token are written at boot into a
 // separate root-owned file (see serverUserData.ts and devServerTask.ts), so what is rendered here, and
 // therefore what appears in the plan, user data and task definitions, holds file paths and no secret.
-import { PORTS } from "../../net/render/securityGroupRules";
+import { PORTS } from "../../shared/ports";
 import { DEV_SERVER_NODE_NAME } from "./serverAgentToken";
 
 /** Where the agent finds its TLS material on disk. */

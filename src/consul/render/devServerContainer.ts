@@ -4,7 +4,7 @@
 // on, like ha. Its data lives in the task and is lost when the task stops: never for production.
 import { secretConfigShell, serverPaths } from "./agentConfig";
 import { ServerSecretArns } from "./userData";
-import { PORTS } from "../../net/render/securityGroupRules";
+import { PORTS } from "../../shared/ports";
 
 export const DEV_SERVER_CONTAINER = "consul-server";
 

@@ -1,11 +1,9 @@
 // The CONSUL_ECS_CONFIG_JSON documents consul-ecs 0.10 reads (docs/platform-facts.md#the-consul-ecs-config): one per mesh
 // service task and colour, one for the API gateway's tasks and one for the controller. Pure: plain
 // data in, plain documents out; the tests validate every one against consul-ecs's own JSON Schema.
-import { API_GATEWAY_NAME, COLOUR_META_KEY, CONSUL_ECS_ROLE_PATH, GATEWAY_LISTENER, IAM_AUTH_METHOD } from "../../mesh/names";
+import { GATEWAY_LISTENER } from "../../shared/ports";
+import { API_GATEWAY_NAME, COLOUR_META_KEY, CONSUL_ECS_ROLE_PATH, IAM_AUTH_METHOD } from "../../shared/meshNames";
 import type { Colour, ServiceConfig } from "../../config";
-
-/** The environment variable consul-ecs reads its config from (not ECS_CONFIG_JSON). */
-export const CONFIG_ENV_VAR = "CONSUL_ECS_CONFIG_JSON";
 
 /** Where the `consul_data` volume is mounted: mesh-init writes the dataplane's config and its own binary here. */
 export const BOOTSTRAP_DIR = "/consul";

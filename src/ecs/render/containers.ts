@@ -3,10 +3,11 @@
 // #the-api-gateway). Pure: plain data in, ECS `ContainerDefinition`s out, typed with the ECS API's
 // own type so a misspelt field fails to compile.
 import type { ContainerDefinition, KeyValuePair, LogConfiguration, Secret } from "@aws-sdk/client-ecs";
-import { BOOTSTRAP_DIR, CONFIG_ENV_VAR, ConsulEcsConfig, ConsulServerFacts, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "./consulEcsConfig";
-import { CONTAINERS, GATEWAY_LISTENER } from "../../mesh/names";
+import { BOOTSTRAP_DIR, ConsulEcsConfig, ConsulServerFacts, controllerConfig, gatewayTaskConfig, serviceTaskConfig } from "./consulEcsConfig";
+import { GATEWAY_LISTENER } from "../../shared/ports";
+import { CONSUL_ECS_CONFIG_ENV, CONTAINERS } from "../../shared/meshNames";
 import type { Colour, ServiceConfig } from "../../config";
-import { dataplaneEnvironment } from "../../metrics/render/accessLog";
+import { dataplaneEnvironment } from "../../mesh/render/accessLog";
 
 /** The two empty task volumes every mesh task shares between its containers. */
 export const VOLUMES = { data: "consul_data", binary: "consul_binary" } as const;
@@ -155,7 +156,7 @@ export function controllerTask(platform: TaskPlatform, tokenSecretArn: string): 
         image: platform.consulEcsImage,
         essential: true,
         command: ["controller"],
-        environment: [{ name: CONFIG_ENV_VAR, value: JSON.stringify(config) }],
+        environment: [{ name: CONSUL_ECS_CONFIG_ENV, value: JSON.stringify(config) }],
         secrets: [{ name: CONTROLLER_TOKEN_SECRET, valueFrom: tokenSecretArn }, ...caCertSecrets(platform)],
         readonlyRootFilesystem: true,
         linuxParameters: { initProcessEnabled: true },
@@ -179,7 +180,7 @@ function sidecars(
     listenerPort: number | undefined,
     dataplaneEnv: Readonly<Record<string, string>> = {},
 ): ContainerDefinition[] {
-    const configEnv: KeyValuePair[] = [{ name: CONFIG_ENV_VAR, value: JSON.stringify(config) }];
+    const configEnv: KeyValuePair[] = [{ name: CONSUL_ECS_CONFIG_ENV, value: JSON.stringify(config) }];
     const dataReadOnly = { sourceVolume: VOLUMES.data, containerPath: BOOTSTRAP_DIR, readOnly: true };
     const afterMeshInit = [{ containerName: CONTAINERS.meshInit, condition: "SUCCESS" as const }];
     const meshInit: ContainerDefinition = {

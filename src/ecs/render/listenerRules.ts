@@ -4,7 +4,7 @@
 // refuses the header itself, whatever the Consul version: only the operators' preview CIDRs may send
 // it. Pure: CIDRs in, rule documents out (shaped like aws.lb.ListenerRule's args).
 import { MAX_PREVIEW_CIDRS } from "../../config";
-import { COLOUR_HEADER } from "../../mesh/names";
+import { COLOUR_HEADER } from "../../shared/meshNames";
 
 /**
  * ALB limits (Elastic Load Balancing listener rules): at most 3 values per condition and 5 per rule.

@@ -4,12 +4,13 @@
 // @pulumi/consul 3.15 unchanged, so the tests of this module are the tests of what Consul receives.
 // Field names follow the provider's Args types (camelCase); `configJson` documents (api-gateway,
 // http-route, proxy-defaults) use Consul's own field names.
-import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, GATEWAY_LISTENER, stickyServiceName } from "../names";
+import { GATEWAY_LISTENER } from "../../shared/ports";
+import { API_GATEWAY_NAME, COLOUR_HEADER, COLOUR_META_KEY, stickyServiceName } from "../../shared/meshNames";
 import { COLOURS, Colour, HttpMethod, RetryCondition, ServiceConfig } from "../../config";
 import { goDuration } from "../../config/resilience";
 import { compiledPolicies, CompiledMatcher, gatewayRules } from "./resilience";
 import { stickyLanes } from "./sticky";
-import { accessLogsConfig } from "../../metrics/render/accessLog";
+import { accessLogsConfig } from "./accessLog";
 
 /**
  * Router destinations: the provider parses both durations unconditionally, and an empty one fails

@@ -17,7 +17,7 @@
 // `<colour>`; at rest, router -> virtual splitter -> `<service>`'s splitter -> the live split.
 // The types module only: the engine bundles this file, and config/index pulls in the Pulumi SDK.
 import { COLOURS, Colour } from "../../config/types";
-import { stickyCookieName, stickyServiceName } from "../names";
+import { stickyCookieName, stickyServiceName } from "../../shared/meshNames";
 
 export type Weights = Readonly<Record<Colour, number>>;
 

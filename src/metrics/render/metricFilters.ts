@@ -7,7 +7,7 @@
 // below the 100 metric filters a log group may have, and adding a service adds no filter.
 import { COLOURS } from "../../config";
 import { DIMENSION, METRIC, MetricName } from "../names";
-import { LOCAL_APP_CLUSTER, LOG_FIELD } from "./accessLog";
+import { LOCAL_APP_CLUSTER, LOG_FIELD } from "../../mesh/render/accessLog";
 
 export interface MetricFilterDefinition {
     /** Suffix of the filter's resource name and CloudWatch name. */

@@ -1,24 +1,7 @@
 // Who may talk to whom, as data (docs/platform-facts.md#network). The SecurityGroups component turns each row
 // into one ingress or egress rule; tests read the table directly.
+import { PORTS } from "../../shared/ports";
 
-export const PORTS = {
-    /** Consul's HTTPS API (TLS). */
-    consulHttps: 8501,
-    /** Consul's gRPC with TLS: dataplanes fetch their xDS config here. */
-    consulGrpcTls: 8503,
-    /** Server RPC between servers. */
-    serverRpc: 8300,
-    /** LAN gossip between servers (tcp and udp); dataplanes do not gossip. */
-    serfLan: 8301,
-    /** WAN gossip (tcp and udp): every server joins the WAN pool, federated or not. */
-    serfWan: 8302,
-    /** Envoy's public listener in every mesh task (mTLS between sidecars). */
-    envoyPublic: 20000,
-    /** The API gateway's listener, targeted by the public ALB. */
-    gatewayListener: 8443,
-    https: 443,
-    http: 80,
-} as const;
 
 /** The security groups of a stack. */
 export const GROUPS = ["servers", "meshTasks", "gateway", "controller", "alb", "consulApiLb", "rolloutEngine"] as const;

@@ -17,7 +17,7 @@ const PHASE = "consul-ecs controller";
 export async function controller(ctx: PreflightContext): Promise<StepResult[]> {
     const task = controllerTask(ctx.index);
     if (!task) {
-        return [failed(PHASE, "controller.found", "(none)", "the plan runs no consul-ecs controller: with ACLs no task can log in", "plan the controller (bluegreen:consul:Controller)")];
+        return [failed(PHASE, "controller.found", "(none)", "the plan runs no consul-ecs controller: with ACLs no task can log in", "plan the controller (bluegreen:ecs:Controller)")];
     }
     const name = task.taskDefinition.name;
     const results: StepResult[] = [];

@@ -10,7 +10,7 @@ import { failed, passed, StepResult } from "../report";
 import { EcsTask, meshTasks } from "../tasks";
 import { configEntries } from "./meshTraffic";
 import { decideRequest } from "../listenerRules";
-import { COLOUR_HEADER } from "../../mesh/names";
+import { COLOUR_HEADER } from "../../shared/meshNames";
 
 const PHASE = "Upstreams, gateway routes and the public ALB";
 

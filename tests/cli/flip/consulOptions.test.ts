@@ -28,7 +28,7 @@ describe("flip: Consul access options", () => {
         fs.writeFileSync(path.join(dir, "ca.pem"), "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n");
         const options = consulOptionsFrom(undefined, { CONSUL_HTTP_ADDR: "localhost:8501", CONSUL_HTTP_TOKEN_FILE: path.join(dir, "token"), CONSUL_CACERT: path.join(dir, "ca.pem"), CONSUL_TLS_SERVER_NAME: "server.dc9.consul" }, config);
         expect(options).to.include({ token: "0b4c7e9a-0000-4000-8000-000000000001", tlsServerName: "server.dc9.consul" });
-        expect(options?.caPem).to.match(/^-----BEGIN CERTIFICATE-----/);
+        expect(options?.caCertPem).to.match(/^-----BEGIN CERTIFICATE-----/);
         expect(consulOptionsFrom(undefined, { CONSUL_HTTP_ADDR: "localhost:8501", CONSUL_HTTP_TOKEN: "direct", CONSUL_HTTP_TOKEN_FILE: path.join(dir, "token") }, config)?.token).to.equal("direct");
     });
 

@@ -69,7 +69,7 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(0);
             expect(world.text()).to.include("step 2 of 3 (50%)");
             expect(world.text()).to.include("step 3 of 3 (100%)");
-            expect(world.text()).to.include("promoted: inventory blue 0 / green 100, orders blue 0 / green 100");
+            expect(world.text()).to.include("promoted: inventory blue 0% / green 100%, orders blue 0% / green 100%");
             expect(world.text()).to.include("Stack prod: Healthy: rollout");
         });
 

@@ -6,13 +6,16 @@ import { EngineEvent } from "@pulumi/pulumi/automation";
 import { Applier, ApplyRequest, changesFromEvents, findPulumiCli, unexpectedChanges } from "../../../cli/flip/apply";
 import { classify } from "../../../cli/flip/clientErrors";
 import { editTrafficText, TrafficNotEditableError, writeFileAtomic } from "../../../cli/flip/stackFile";
-import { isProductionStackName } from "../../../src/config";
+import { isProductionStack } from "../../../src/shared/stacks";
 import { planStack } from "../../../src/offline/runtime";
 import { UsageError } from "../../../src/offline/errors";
+import { StackValues } from "../../../src/offline/stackFile";
 import { FlipWorld } from "../../support/flipClient";
+import { examplePlan, stackConfig } from "../../support/harness";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 
 class RecordingApplier implements Applier {
     readonly runs: { services: readonly string[]; file: string }[] = [];
@@ -73,8 +76,8 @@ describe("npm run flip -- set", () => {
     });
 
     it("names stacks like production by one rule, shared with config validation", () => {
-        expect(["prod", "prod-eu", "eu.production", "app_prd", "PROD"].every(isProductionStackName)).to.equal(true);
-        expect(["dev", "product", "preprod", "staging", "prodigy"].some(isProductionStackName)).to.equal(false);
+        expect(["prod", "prod-eu", "eu.production", "app_prd", "PROD"].every(isProductionStack)).to.equal(true);
+        expect(["dev", "product", "preprod", "staging", "prodigy"].some(isProductionStack)).to.equal(false);
     });
 
     it("--up runs pulumi up after the edit (stand-in), and needs the Pulumi CLI on PATH", async () => {
@@ -115,7 +118,10 @@ describe("npm run flip -- set", () => {
     });
 
     it("--dry-run prints the change and the offline plan's diff (the real program) and writes nothing", async () => {
-        expect(await world.run(["set", "--stack", "dev", "--service", "orders", "--to", "green", "--dry-run"], { planOffline: (stack, config) => planStack({ stack, config }) })).to.equal(0);
+        // The "before" plan is the example stack as it is: the run every test file shares (examplePlan).
+        const planOffline = async (stack: string, config: StackValues) =>
+            isDeepStrictEqual(config, stackConfig("dev")) ? (await examplePlan("dev")).result : planStack({ stack, config });
+        expect(await world.run(["set", "--stack", "dev", "--service", "orders", "--to", "green", "--dry-run"], { planOffline })).to.equal(0);
         expect(world.text()).to.include("Dry run for stack dev (nothing is written).");
         expect(world.text()).to.match(/Offline plan: resources whose inputs change \(\d+ of \d+\):/);
         expect(world.text()).to.match(/Offline plan: resources whose inputs change \(1 of \d+\):\n {2}~ \S+ {2}rollout-release/);

@@ -11,7 +11,7 @@ import { policy as policyCommand } from "../../../cli/policy/main";
 import { mockId } from "../../../src/offline/mockOutputs";
 import { UsageError } from "../../../src/offline/errors";
 import { policies } from "../../../policies/rules";
-import { plan, ROOT } from "../../support/harness";
+import { examplePlan, ROOT } from "../../support/harness";
 import { resource } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";
 
@@ -37,7 +37,7 @@ describe("npm run plan -- --policy", () => {
     });
 
     it("sees the ids the mock runtime gives, which the stack rules link resources by", async () => {
-        const prod = await plan("prod");
+        const prod = await examplePlan("prod");
         const rule = prod.named("sg-alb-in-tcp443-anywhere");
         expect(rule.inputs.securityGroupId).to.equal(mockId("sg-alb"));
     });
@@ -48,7 +48,7 @@ describe("npm run policy -- <plan.json>", () => {
     let savedProd: ReturnType<typeof planToJson>;
     before(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-policy-"));
-        savedProd = planToJson((await plan("prod")).result);
+        savedProd = planToJson((await examplePlan("prod")).result);
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { preflight } from "../../../cli/preflight/main";
 import { planToJson } from "../../../cli/plan/main";
-import { EXIT_USAGE } from "../../../cli/shared/exitCodes";
+import { EXIT_CODES } from "../../../src/shared/exitCodes";
 import { reportError } from "../../../cli/shared/run";
 import { examplePlan } from "../../support/harness";
 import { runPreflight } from "../../../src/preflight/preflight";
@@ -25,7 +25,7 @@ async function usageError(argv: string[]): Promise<string> {
         (e: unknown) => e,
     );
     const printed: string[] = [];
-    expect(reportError(err, (t) => printed.push(t))).to.equal(EXIT_USAGE);
+    expect(reportError(err, (t) => printed.push(t))).to.equal(EXIT_CODES.INVALID_INPUT);
     return printed.join("\n");
 }
 

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { MAX_PREVIEW_CIDRS } from "../../../src/config";
 import { COLOUR_HEADER_REFUSAL_PRIORITY, colourHeaderRules, ListenerRuleSpec } from "../../../src/ecs/render/listenerRules";
-import { COLOUR_HEADER } from "../../../src/mesh/names";
+import { COLOUR_HEADER } from "../../../src/shared/meshNames";
 import { AlbRequest, albAction } from "../../support/albRules";
 
 const DEFAULT = [{ type: "forward", targetGroupArn: "tg" }];

@@ -15,7 +15,7 @@ import {
     serviceRouter,
     serviceSplitter,
 } from "../../../src/mesh/render/configEntries";
-import { ACCESS_LOG_FORMAT } from "../../../src/metrics/render/accessLog";
+import { ACCESS_LOG_FORMAT } from "../../../src/mesh/render/accessLog";
 import { ServiceConfig, StackConfig } from "../../../src/config";
 import { ROOT } from "../../support/harness";
 

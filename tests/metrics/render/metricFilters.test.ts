@@ -3,7 +3,7 @@
 // pattern evaluator (tests/support/cloudWatchFilterPattern.ts): which lines count, in which metric,
 // with which dimensions and value.
 import { expect } from "chai";
-import { ACCESS_LOG_FORMAT, dataplaneEnvironment } from "../../../src/metrics/render/accessLog";
+import { ACCESS_LOG_FORMAT, dataplaneEnvironment } from "../../../src/mesh/render/accessLog";
 import { metricFilterDefinitions, MetricFilterDefinition } from "../../../src/metrics/render/metricFilters";
 import { matchesFilterPattern, parseJsonFilterPattern, selectJsonValue } from "../../support/cloudWatchFilterPattern";
 import { renderAccessLogLine, SampleRequest } from "../../support/envoyAccessLog";

@@ -1,7 +1,7 @@
 // policies/rules/noPlaintextSecrets.ts: no-plaintext-secrets.
 import { expect } from "chai";
 import { noPlaintextSecrets } from "../../../policies/rules/noPlaintextSecrets";
-import { isSecretName } from "../../../policies/rules/secretNames";
+import { isSecretName } from "../../../src/shared/secretNames";
 import { edit, meshContainers, messages, resource, safeStack, serverAgentConfig, userDataFor } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";
 

@@ -3,7 +3,7 @@
 // left behind.
 import { expect } from "chai";
 import { stickyEndsWithRollout } from "../../../policies/rules/stickyEndsWithRollout";
-import type { PlanRecord } from "../../../cli/policy/policyArgs";
+import type { PlanRecord } from "../../../src/offline/planRecords";
 import { edit, messages, resource, safeStack } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";
 

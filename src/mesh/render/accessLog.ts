@@ -6,9 +6,15 @@
 // typed: a value that is one command operator keeps its type, so %RESPONSE_CODE%, %DURATION% and
 // %GRPC_STATUS(NUMBER)% print as JSON numbers and an operator with no value prints null (Envoy's
 // access log docs, "Format Dictionaries" and "Command Operators"). The metric filter patterns in
-// metricFilters.ts compare those numbers as numbers.
+// src/metrics/render/metricFilters.ts compare those numbers as numbers.
 import type { Colour } from "../../config";
-import { DATAPLANE_ENV } from "../names";
+
+/**
+ * Environment of each colour's dataplane container. consul-ecs's envoy-entrypoint and
+ * consul-dataplane both start their child without setting its environment (Go's exec.Cmd with a
+ * nil Env inherits the parent's), so Envoy sees these and prints them through %ENVIRONMENT(...)%.
+ */
+export const DATAPLANE_ENV = { stack: "BLUEGREEN_STACK", service: "BLUEGREEN_SERVICE", colour: "BLUEGREEN_COLOUR" } as const;
 
 /** Envoy's name for the cluster of the local app: the upstream of every request a colour serves itself. */
 export const LOCAL_APP_CLUSTER = "local_app";

@@ -1,4 +1,6 @@
-// Names that the mesh's parts must agree on: gateway tasks, config entries and policies.
+// Names the program, the policy pack and the flip client must agree on: consul-ecs's containers and
+// tags, the API gateway, the colour's meta key and header. One home; renaming one here renames it
+// everywhere, and renaming one in consul-ecs's sense breaks health sync and graceful shutdown.
 
 /** Container names consul-ecs looks up; renaming one breaks health sync and graceful shutdown. */
 export const CONTAINERS = {
@@ -8,11 +10,14 @@ export const CONTAINERS = {
     controller: "consul-ecs-controller",
 } as const;
 
+/** The three containers every mesh task carries next to the app. */
+export const MESH_CONTAINERS: readonly string[] = [CONTAINERS.meshInit, CONTAINERS.dataplane, CONTAINERS.healthSync];
+
+/** The environment variable consul-ecs reads its config from (not ECS_CONFIG_JSON). */
+export const CONSUL_ECS_CONFIG_ENV = "CONSUL_ECS_CONFIG_JSON";
+
 /** The Consul name of the API gateway: its tasks' `gateway.name` and its `api-gateway` config entry. */
 export const API_GATEWAY_NAME = "api-gateway";
-
-/** The API gateway's one listener: the ALB targets this port on container `consul-dataplane`. */
-export const GATEWAY_LISTENER = { name: "http", port: 8443, protocol: "http" } as const;
 
 /** Service meta key whose value is the colour; the resolver's subsets filter on it. */
 export const COLOUR_META_KEY = "version";
@@ -33,6 +38,13 @@ export const CONSUL_ECS_ROLE_PATH = "/consul-ecs/";
 
 /** The auth method consul-ecs logs in with. */
 export const IAM_AUTH_METHOD = "iam-ecs-service-token";
+
+/** Tags on each colour's ECS service and task definition; the policy pack ties weights to counts through them. */
+export const SERVICE_TAG = "bluegreen:service";
+export const COLOUR_TAG = "bluegreen:colour";
+
+/** Protocols with which Consul permits a splitter or router (L7). */
+export const HTTP_LIKE_PROTOCOLS: readonly string[] = ["http", "http2", "grpc"];
 
 /**
  * The virtual service a sticky colour's cookie routes to: its splitter (the rollout engine's) pins

@@ -1,9 +1,9 @@
-// bluegreen:consul:Controller under the mock runtime: its own narrow token, kept secret, and a
+// bluegreen:ecs:Controller under the mock runtime: its own narrow token, kept secret, and a
 // read-only controller task allowed to watch its cluster's tasks only.
 import { expect } from "chai";
 import { MOCK_SECRET_MARKER } from "../../src/offline/mocks";
 import { SECRET_PLACEHOLDER } from "../../src/offline/planRecords";
-import { CONTROLLER_POLICY_RULES } from "../../src/consul/controller";
+import { CONTROLLER_POLICY_RULES } from "../../src/ecs/controller";
 import { containersOf, Plan } from "../support/harness";
 import { examplePlan as meshPlan } from "../support/harness";
 import { T } from "../support/typeTokens";
@@ -28,6 +28,15 @@ describe("Controller", () => {
         const ready = dev.named("consul-ready").urn;
         expect(policy.dependsOn).to.include(ready);
         expect(token.dependsOn).to.include(ready);
+    });
+
+    it("carries its type token from src/ecs/ and keeps the old one (bluegreen:consul:Controller) as an alias, so a deployed controller is not replaced", () => {
+        const component = dev.named("consul-ecs-controller", T.controllerComponent);
+        expect(component.aliases).to.deep.equal([{ type: "bluegreen:consul:Controller" }]);
+        // Its children keep their names and parent; Pulumi carries the parent's alias down to them.
+        expect(dev.named("consul-ecs-controller-token", T.aclToken).parent).to.equal(component.urn);
+        // No other component of this program has an alias: nothing else moved.
+        expect(dev.resources.filter((r) => r.type.startsWith("bluegreen:") && r.aliases !== undefined).map((r) => r.name)).to.deep.equal(["consul-ecs-controller"]);
     });
 
     it("keeps the token's secret ID as a Pulumi secret in Secrets Manager, encrypted with the stack key", () => {

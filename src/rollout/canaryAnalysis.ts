@@ -4,13 +4,13 @@
 // inconclusive holds the step). The figures go into the gate check, hence into the rollout's state,
 // history and `flip status`.
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import type { RolloutState, ServiceReleaseSpec } from "../rollout/contract";
-import type { AnalysisVerdict } from "../rollout/gates";
-import { splitAt } from "../rollout/plan";
-import type { Judgement } from "./analysis";
-import type { AnalysisSpec } from "./analysisSpec";
-import { canaryPair, checkCanary } from "./canaryGate";
-import { readCanaryFigures } from "./reader";
+import type { RolloutState, ServiceReleaseSpec } from "./contract";
+import type { AnalysisVerdict } from "./gates";
+import { splitAt } from "./plan";
+import type { Judgement } from "../metrics/analysis";
+import type { AnalysisSpec } from "../metrics/analysisSpec";
+import { canaryPair, checkCanary } from "../metrics/canaryGate";
+import { readCanaryFigures } from "../metrics/reader";
 
 /** Metric filters publish a minute a little after it ends: the window ends a minute before now. */
 const PUBLISH_DELAY_MS = 60_000;

@@ -4,12 +4,12 @@
 // `analysis:<service>` gate. How the gate counts them is tested with the engine (tests/rollout/decide.test.ts).
 import { expect } from "chai";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { cloudWatchAnalyse } from "../../src/metrics/engineAnalysis";
+import { cloudWatchAnalyse } from "../../src/rollout/canaryAnalysis";
 import { analysisSpec } from "../../src/metrics/analysisSpec";
 import { desiredServices } from "../../src/rollout/releasePlan";
 import type { RolloutState, ServiceReleaseSpec } from "../../src/rollout/contract";
 import { FakeCloudWatch, startFakeCloudWatch, StoredPoint } from "../support/fakeCloudWatch";
-import { newRollout, releaseSpec, Ticker } from "../rollout/fixtures";
+import { newRollout, releaseSpec, Ticker } from "./fixtures";
 import { parseStackValues, readStackFile } from "../../src/offline/stackFile";
 import { ROOT } from "../support/harness";
 

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { controllerTaskRolePolicy, executionRolePolicy } from "../ecs/render/taskPolicies";
-import { MeshPlatform, resolvePlatform, validatePlatform } from "../ecs/platform";
-import { controllerTask } from "../ecs/render/containers";
-import { createTaskRoles } from "../ecs/taskRoles";
+import { controllerTaskRolePolicy, executionRolePolicy } from "./render/taskPolicies";
+import { MeshPlatform, resolvePlatform, validatePlatform } from "./platform";
+import { controllerTask } from "./render/containers";
+import { createTaskRoles } from "./taskRoles";
 
 /**
  * What the controller's token may do: manage ACLs (the auth method, its binding rules, the tokens of
@@ -52,7 +52,9 @@ export class Controller extends pulumi.ComponentResource {
     public readonly tokenSecretArn: pulumi.Output<string>;
 
     constructor(name: string, args: ControllerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("bluegreen:consul:Controller", name, {}, opts);
+        // The controller lived in src/consul/ until it joined the other ECS tasks; the alias keeps
+        // stacks deployed with the old type token from replacing it and everything under it.
+        super("bluegreen:ecs:Controller", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "bluegreen:consul:Controller" }] });
         validatePlatform(`Controller ${name}`, args.platform);
         const stack = pulumi.getStack();
         const tags = { ...args.platform.tags };

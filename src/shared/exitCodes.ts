@@ -1,0 +1,27 @@
+// What every command's exit status means, in one table: `npm run plan`, `policy`, `preflight` and
+// `flip` (and the rollout engine's contract, which maps a rollout's health to a code). Scripts and
+// CI branch on these; docs/runbooks.md says which command returns which.
+
+export const EXIT_CODES = {
+    /** Done: the plan printed, no violation, every check passed; flip: applied, or the rollout is healthy. */
+    OK: 0,
+    /**
+     * The command ran and found a problem: stack config refused (every problem listed), a mandatory
+     * policy violated, a preflight check failed, an unexpected error of plan/policy/preflight.
+     */
+    FAILED: 1,
+    /** flip: the rollout is Degraded (a gate failed and the engine rolled back, an abort, an engine failure, a drifted split). */
+    DEGRADED: 1,
+    /**
+     * Called wrongly: an unknown stack, service or flag, bad arguments; flip also: invalid stack
+     * config, no rollout to control, a pending or refused command, a locked or read-only stack file,
+     * no confirmation for a production stack.
+     */
+    INVALID_INPUT: 2,
+    /** flip: Consul or AWS unreachable, an unreadable state, a bug. */
+    INTERNAL: 3,
+    /** flip status: still Progressing or Paused when it returned (without --watch, or at --timeout). */
+    NOT_DONE: 4,
+    /** flip: 128 + n when signal n detached the client (130 INT, 143 TERM, 129 HUP); the rollout goes on in the engine, unchanged. */
+    SIGNAL_BASE: 128,
+} as const;
