@@ -64,10 +64,10 @@ export default function main() {
     const services = config.services.map(
         (service) => new MeshService(service.name, { service, platform: meshPlatform, securityGroupId: securityGroups.ids.meshTasks }),
     );
-    // Per service: service-defaults, resolver, health gate, splitter, router, intentions (the gate
+    // Per service: service-defaults, resolver, split guard, splitter, router, intentions (the gate
     // checks after the service's ECS services exist); once: proxy-defaults, the API gateway entry and
     // the routed services' http-routes. All through the servers' Consul provider, after their
-    // readiness gate.
+    // readiness wait.
     const traffic = createMeshTraffic(config.services, servers, Object.fromEntries(services.map((s) => [s.serviceName, [s]])));
     // The platform's rollout engine writes the splitters after their creation; the stack's one
     // Release resource carries every service's desired traffic to it during `pulumi up`.

@@ -10,7 +10,7 @@ import { readStackFile } from "../../src/offline/stackFile";
 import { UsageError } from "../../src/offline/errors";
 import { formatPlan } from "./report";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
-import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "../policy/check";
+import { runPolicyPack, formatPolicyReport, hasMandatoryViolation } from "../policy/runPack";
 import { trafficRows } from "../shared/trafficTable";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json | --policy] [--dir <folder with Pulumi.<name>.yaml>]`;
@@ -41,7 +41,7 @@ export async function plan(argv: readonly string[], write: (text: string) => voi
     const config = readStackFile(values.stack, values.dir);
     const result: OfflinePlan = await planStack({ stack: values.stack, config });
     if (values.policy) {
-        const report = await checkPlan(result.stack, result.resources);
+        const report = await runPolicyPack(result.stack, result.resources);
         write(formatPolicyReport(report));
         return hasMandatoryViolation(report) ? EXIT_CODES.FAILED : EXIT_CODES.OK;
     }

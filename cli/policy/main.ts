@@ -6,7 +6,7 @@ import { runMain } from "../shared/run";
 import { UsageError } from "../../src/offline/errors";
 import { readSavedPlan, readStandardInput } from "../shared/savedPlan";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
-import { checkPlan, formatPolicyReport, hasMandatoryViolation } from "./check";
+import { runPolicyPack, formatPolicyReport, hasMandatoryViolation } from "./runPack";
 
 const USAGE = "usage: npm run policy -- <plan.json | ->   (the output of npm run plan -- --stack <name> --json)";
 
@@ -19,7 +19,7 @@ export async function policy(argv: readonly string[], write: (text: string) => v
         throw new UsageError(`expected one plan file\n${USAGE}`);
     }
     const plan = await readSavedPlan(argv[0], readStdin);
-    const report = await checkPlan(plan.stack, plan.resources);
+    const report = await runPolicyPack(plan.stack, plan.resources);
     write(formatPolicyReport(report));
     return hasMandatoryViolation(report) ? EXIT_CODES.FAILED : EXIT_CODES.OK;
 }

@@ -1,6 +1,6 @@
 // A thin client for the three Consul HTTP API calls this program makes (axios): the leader, the
 // token's own identity, and the passing instances of one colour of a service. Shared by the
-// readiness gate, the health gate and the flip CLI so that all of them judge health the same way.
+// readiness wait, the split guard, the rollout engine and the flip CLI so that all of them judge health the same way.
 import axios, { AxiosInstance } from "axios";
 import * as https from "https";
 import type { ConsulApiAccess } from "../shared/consulApi";
@@ -21,7 +21,7 @@ export class ConsulHttpError extends Error {
         readonly status?: number,
     ) {
         super(message);
-        // Explicit, because the readiness gate's dynamic provider is serialized by Pulumi, which turns
+        // Explicit, because the readiness wait's dynamic provider is serialized by Pulumi, which turns
         // super(message) into Error.call(this, message): that sets no message on the instance.
         this.message = message;
         this.name = "ConsulHttpError";

@@ -23,11 +23,11 @@ export interface ServerClusterArgs {
         readonly logGroupName: pulumi.Input<string>;
         readonly logGroupArn: pulumi.Input<string>;
     };
-    /** Readiness gate bounds. Default 60 checks, 10 s apart. */
+    /** Readiness wait bounds. Default 60 checks, 10 s apart. */
     readonly readiness?: { readonly attempts?: number; readonly intervalSeconds?: number };
     /**
      * What the path to Consul's API needs besides this component (the security group rules): the
-     * readiness gate, and so every config entry, depends on it, so that a destroy removes those
+     * readiness wait, and so every config entry, depends on it, so that a destroy removes those
      * rules only after everything that talks to Consul is gone. Default: none.
      */
     readonly apiPathDependsOn?: readonly pulumi.Resource[];

@@ -10,7 +10,7 @@ import { createHaServers } from "./haServers";
 import { ConsulSecrets } from "./secrets";
 import { devTunnelCommand, haTunnelCommand } from "./render/tunnelCommands";
 import { DEV_SERVER_CONTAINER } from "./render/devServerContainer";
-import { ConsulReadinessGate } from "./readinessGate";
+import { ConsulReadiness } from "./readiness";
 import { PresetToken } from "./presetToken";
 import { SERVER_AGENT_POLICY_RULES } from "./render/serverAgentToken";
 import { AutoJoinTag, discoverHosts, serverTlsName } from "./render/agentConfig";
@@ -38,7 +38,7 @@ export class ServerCluster extends pulumi.ComponentResource {
     /** The Consul provider every config entry must use. */
     public readonly provider: consul.Provider;
     /** Config entries depend on this: it waits for a leader and an accepted management token. */
-    public readonly ready: ConsulReadinessGate;
+    public readonly ready: ConsulReadiness;
     /** The internal API load balancer's DNS name. */
     public readonly apiLoadBalancerDnsName: pulumi.Output<string>;
     /** The SSM port-forwarding command that brings the API to localhost:8501 (README). */
@@ -130,7 +130,7 @@ export class ServerCluster extends pulumi.ComponentResource {
             token: secrets.managementToken,
             tlsServerName,
         };
-        this.ready = new ConsulReadinessGate(
+        this.ready = new ConsulReadiness(
             `${name}-ready`,
             {
                 address: this.api.address,

@@ -34,7 +34,7 @@ export interface ControllerArgs {
     readonly platform: MeshPlatform;
     /** The Consul provider of the server cluster: the token and its policy are written through it. */
     readonly consulProvider: consul.Provider;
-    /** The servers' readiness gate: nothing is written to Consul before it. */
+    /** The servers' readiness wait: nothing is written to Consul before it. */
     readonly consulReady: pulumi.Resource;
     /** The controller's security group (8501/8503 to the servers, HTTPS out). */
     readonly securityGroupId: pulumi.Input<string>;

@@ -22,7 +22,7 @@ export interface MeshPlatform {
     readonly endpoint: ConsulServerEndpoint;
     /** Customer-managed KMS key of the stack's secrets: execution roles may decrypt with it. Default: none. */
     readonly secretsKmsKeyArn?: pulumi.Input<string>;
-    /** Resources every ECS service is created after (the servers' readiness gate, the controller). Default: none. */
+    /** Resources every ECS service is created after (the servers' readiness wait, the controller). Default: none. */
     readonly startAfter?: readonly pulumi.Resource[];
     /** Tags for every resource that takes them. Default: none. */
     readonly tags?: Readonly<Record<string, string>>;

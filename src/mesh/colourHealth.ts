@@ -1,6 +1,7 @@
-// The health gate: before a colour receives weight, Consul must report enough passing instances
-// of it. One judgement, shared by the program (the HealthGate resource that guards every splitter
-// write) and the flip CLI (before every step and while baking), so both always agree.
+// The rule of the health gate: before a colour receives weight, Consul must report enough passing
+// instances of it. One judgement, shared by the split guard (src/mesh/splitGuard.ts, before the
+// splitter is written during `pulumi up`) and the rollout engine's health gate (before every step
+// and while baking), so both always agree.
 import type { ConsulHttpClient } from "../consul/httpClient";
 import { COLOURS, Colour, ServiceConfig } from "../config/types";
 
@@ -67,7 +68,7 @@ export function judge(service: string, colours: readonly ColourHealth[]): Traffi
 }
 
 /**
- * A thrown value as an Error, keeping its message. Not `instanceof` alone: in the HealthGate's
+ * A thrown value as an Error, keeping its message. Not `instanceof` alone: in the SplitGuard's
  * provider, which Pulumi serializes, ConsulHttpError is no longer an `instanceof Error`, and
  * `String(err)` would report "[object Object]" instead of what went wrong.
  */

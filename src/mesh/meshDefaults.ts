@@ -8,7 +8,7 @@ export interface MeshDefaultsArgs {
     readonly services: readonly ServiceConfig[];
     /** The stack's Consul provider. */
     readonly provider: consul.Provider;
-    /** The servers' readiness gate: no config entry is written before Consul answers. */
+    /** The servers' readiness wait: no config entry is written before Consul answers. */
     readonly ready: pulumi.Resource;
     /**
      * Each routed service's TrafficPolicy, by service name: its http-route is written after the

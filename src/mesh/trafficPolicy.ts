@@ -4,7 +4,7 @@ import { serviceDefaults, serviceIntentions, serviceResolver, serviceRouter, ser
 import { COLOURS } from "../config";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import { healthRequest } from "./colourHealth";
-import { HealthGate } from "./healthGate";
+import { SplitGuard } from "./splitGuard";
 import type { ServiceConfig } from "../config";
 
 export interface TrafficPolicyArgs {
@@ -14,22 +14,16 @@ export interface TrafficPolicyArgs {
     readonly services: readonly ServiceConfig[];
     /** The stack's Consul provider (the servers' HTTPS API with the management token). */
     readonly provider: consul.Provider;
-    /** The servers' readiness gate: no config entry is written before Consul answers. */
+    /** The servers' readiness wait: no config entry is written before Consul answers. */
     readonly ready: pulumi.Resource;
-    /** How the health gate reaches Consul's API (same endpoint and token as the provider). */
+    /** How the split guard reaches Consul's API (same endpoint and token as the provider). */
     readonly api: ConsulApiAccess<pulumi.Input<string>>;
-    /** The service's ECS services: the health gate looks at their tasks, so it runs after them. */
+    /** The service's ECS services: the split guard looks at their tasks, so it runs after them. */
     readonly workloads?: readonly pulumi.Resource[];
-    /** How long the gate waits for a weighted colour to become healthy. Default 300 s. */
-    readonly gateTimeoutSeconds?: number;
-    /** Time between two health checks while the gate waits. Default 5 s. */
-    readonly gateIntervalSeconds?: number;
-}
-
-/** Names of the children whose inputs a flip changes; the flip CLI checks previews against them. */
-export function flipResourceNames(service: string): { readonly policy: string; readonly splitter: string; readonly gate: string } {
-    const policy = trafficPolicyName(service);
-    return { policy, splitter: `${policy}-splitter`, gate: `${policy}-gate` };
+    /** How long the split guard waits for a weighted colour to become healthy. Default 300 s. */
+    readonly guardTimeoutSeconds?: number;
+    /** Time between two health checks while the split guard waits. Default 5 s. */
+    readonly guardIntervalSeconds?: number;
 }
 
 /** The component name the program gives a service's TrafficPolicy. */
@@ -40,17 +34,17 @@ export function trafficPolicyName(service: string): string {
 /**
  * A service's Consul traffic configuration: service-defaults (with the outlier ejection and
  * connection limits of the services it calls), a static resolver with a blue and a green subset and
- * the service's timeouts, the health gate, the splitter that carries the weights, with
+ * the service's timeouts, the split guard, the splitter that carries the weights, with
  * `rollout.sticky` each colour's sticky virtual service and its splitter, the router (header routes
  * that reach one colour directly, the sticky cookie routes, the per-route timeouts and retries), and
  * the intentions. Created in that order and deleted in reverse (Consul re-validates the routing
- * graph on every write and delete). The health gate guards the splitter's creation only: after it,
+ * graph on every write and delete). The split guard guards the splitter's creation only: after it,
  * the rollout engine writes the weights (and runs the health gate before each step), and a change
  * of `traffic` changes none of these resources.
  */
 export class TrafficPolicy extends pulumi.ComponentResource {
     public readonly splitter: consul.ConfigEntryServiceSplitter;
-    public readonly gate: HealthGate;
+    public readonly guard: SplitGuard;
     /** The last entry of the chain: depend on it to come after the whole policy. */
     public readonly last: pulumi.Resource;
 
@@ -60,10 +54,10 @@ export class TrafficPolicy extends pulumi.ComponentResource {
         if (!args.services.some((s) => s.name === service.name)) {
             throw new Error(`TrafficPolicy ${name}: services does not contain ${service.name}; pass every service of the stack so intentions can be derived`);
         }
-        const timeoutSeconds = args.gateTimeoutSeconds ?? 300;
-        const intervalSeconds = args.gateIntervalSeconds ?? 5;
+        const timeoutSeconds = args.guardTimeoutSeconds ?? 300;
+        const intervalSeconds = args.guardIntervalSeconds ?? 5;
         if (!(timeoutSeconds > 0) || !(intervalSeconds > 0) || intervalSeconds > timeoutSeconds) {
-            throw new Error(`TrafficPolicy ${name}: gateTimeoutSeconds (${timeoutSeconds}) and gateIntervalSeconds (${intervalSeconds}) must be positive, the interval no longer than the timeout`);
+            throw new Error(`TrafficPolicy ${name}: guardTimeoutSeconds (${timeoutSeconds}) and guardIntervalSeconds (${intervalSeconds}) must be positive, the interval no longer than the timeout`);
         }
         const entry = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
             parent: this,
@@ -82,7 +76,7 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             );
         }
         const request = healthRequest(service);
-        this.gate = new HealthGate(
+        this.guard = new SplitGuard(
             `${name}-gate`,
             {
                 service: request.service,
@@ -102,9 +96,9 @@ export class TrafficPolicy extends pulumi.ComponentResource {
         );
         // Written by Pulumi once, with the stack file's weights; from then on the rollout engine is the
         // splitter's one writer (the stack's Release resource carries the desired weights to it), so
-        // a change of `traffic` never updates the splitter, nor the gate that guards its creation.
+        // a change of `traffic` never updates the splitter, nor the guard of its creation.
         this.splitter = new consul.ConfigEntryServiceSplitter(`${name}-splitter`, serviceSplitter(service), {
-            ...entry([resolver, this.gate]),
+            ...entry([resolver, this.guard]),
             ignoreChanges: ["splits"],
         });
         // Like the splitter, written once by Pulumi and from then on by the rollout engine alone,
@@ -122,6 +116,6 @@ export class TrafficPolicy extends pulumi.ComponentResource {
         const intentionsBody = serviceIntentions(service, args.services);
         this.last = intentionsBody ? new consul.ConfigEntryServiceIntentions(`${name}-intentions`, intentionsBody, entry([router])) : router;
 
-        this.registerOutputs({ splitter: this.splitter.id, gate: this.gate.id });
+        this.registerOutputs({ splitter: this.splitter.id, guard: this.guard.id });
     }
 }

@@ -1,5 +1,5 @@
 // Wires the Consul traffic side of a stack: one TrafficPolicy per service and the MeshDefaults.
-// index.ts calls this once with the server cluster's provider, readiness gate and API access; the
+// index.ts calls this once with the server cluster's provider, readiness wait and API access; the
 // tests call the same function, so what they check is what the program registers.
 import type * as consul from "@pulumi/consul";
 import type * as pulumi from "@pulumi/pulumi";

@@ -1,7 +1,6 @@
 // Which resources a config change touches: two offline plans compared input by input. Used by the
 // flip's dry run, its apply check, the benchmark and the blast-radius tests.
 import { OfflinePlan, RegisteredResource } from "./planRecords";
-import { flipResourceNames } from "../mesh/trafficPolicy";
 import { RELEASE_RESOURCE_NAME } from "../rollout/names";
 
 export interface ResourceChange {
@@ -36,25 +35,6 @@ export function diffOfflinePlans(before: OfflinePlan, after: OfflinePlan): Resou
         }
     }
     return changes;
-}
-
-/** Whether a resource, named by URN, is the splitter or the health gate of `service`. */
-export function isFlipResource(urn: string, service: string): boolean {
-    const names = flipResourceNames(service);
-    const name = urn.slice(urn.lastIndexOf("::") + 2);
-    return name === names.splitter || name === names.gate;
-}
-
-/**
- * The verdict on a flip's changes: `ok` when nothing but the service's splitter and gate changes
- * (nothing at all is ok: the weights are already live). `splitterChanged` tells whether the
- * splitter is among the changes, which a dry run reports.
- */
-export function checkFlipChanges(changes: readonly { urn: string; kind: string }[], service: string): { ok: boolean; unexpected: string[]; splitterChanged: boolean } {
-    const names = flipResourceNames(service);
-    const unexpected = changes.filter((c) => c.kind !== "changed" || !isFlipResource(c.urn, service)).map((c) => `${c.kind} ${c.urn}`);
-    const splitterChanged = changes.some((c) => c.kind === "changed" && c.urn.endsWith(`::${names.splitter}`));
-    return { ok: unexpected.length === 0, unexpected, splitterChanged };
 }
 
 /**

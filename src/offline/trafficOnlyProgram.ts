@@ -1,6 +1,6 @@
 // A program that registers only the Consul traffic side (createMeshTraffic and createRelease,
 // exactly as index.ts calls them) on top of STAND-INS for what the server cluster provides: a real consul.Provider object
-// pointed at a made-up address, a placeholder resource standing in for the readiness gate, and
+// pointed at a made-up address, a placeholder resource standing in for the readiness wait, and
 // secret placeholders for the CA and the token. For the tests and the benchmark, which measure the
 // traffic side on its own; run under the mock runtime only, it never reaches a network.
 import * as consul from "@pulumi/consul";
@@ -11,7 +11,7 @@ import { ConsulConnection, createMeshTraffic } from "../mesh/wireTraffic";
 import { loadStackConfig } from "../config";
 import { createRelease } from "../rollout/wireRelease";
 
-/** Stands in for the server cluster's readiness gate: a custom resource everything must wait for. */
+/** Stands in for the server cluster's readiness wait: a custom resource everything must wait for. */
 export class ReadyStandIn extends pulumi.CustomResource {
     constructor(name: string) {
         super("bluegreen-test:index:ConsulReadyStandIn", name, {});

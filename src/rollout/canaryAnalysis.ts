@@ -6,10 +6,10 @@
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { RolloutState, ServiceReleaseSpec } from "./contract";
 import type { AnalysisVerdict } from "./gates";
-import { splitAt } from "./plan";
+import { splitAt } from "./steps";
 import type { Judgement } from "../metrics/analysis";
 import type { AnalysisSpec } from "../metrics/analysisSpec";
-import { canaryPair, checkCanary } from "../metrics/canaryGate";
+import { canaryPair, checkCanary } from "../metrics/canaryVerdict";
 import { readCanaryFigures } from "../metrics/reader";
 
 /** Metric filters publish a minute a little after it ends: the window ends a minute before now. */

@@ -334,19 +334,8 @@ export function exitCodeOf(health: RolloutHealth): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The engine's resources, as stack outputs (`pulumi stack output rollout`), for clients.
+// A rollout's id.
 // ---------------------------------------------------------------------------------------------
-
-export interface RolloutEngineOutputs {
-    readonly stateMachineArn: string;
-    readonly functionName: string;
-    /** Consul KV prefix of the state (ROLLOUT_KV_PREFIX). */
-    readonly kvPrefix: string;
-    /** Secrets Manager ARN of the engine's Consul token (the engine reads it; clients use their own token). */
-    readonly tokenSecretArn: string;
-    /** Secrets Manager ARN of the rollout operators' token: read the rollout, write its command slot. */
-    readonly operatorTokenSecretArn: string;
-}
 
 /**
  * A rollout's id, also its Step Functions execution name (at most 80 letters, digits, `-`, `_`):

@@ -26,7 +26,7 @@ import {
     Weights,
 } from "./contract";
 import { checkGates, GateObservations, gatedAlarms, releaseGates } from "./gates";
-import { planSteps, splitAt } from "./plan";
+import { rolloutSteps, splitAt } from "./steps";
 import { formatWeights, sameWeights } from "../shared/weights";
 
 export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
@@ -147,7 +147,7 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
             return;
         }
         const from = Object.fromEntries(s.spec.services.map((svc) => [svc.service, observed.live[svc.service]!]));
-        const steps = planSteps(s.spec, from);
+        const steps = rolloutSteps(s.spec, from);
         set({ from, steps, gates: releaseGates(s.spec), phase: "progressing" });
         say(`started: ${describeAll(s.spec, from)} -> ${describeAll(s.spec, Object.fromEntries(s.spec.services.map((svc) => [svc.service, svc.to])))} in ${steps.length} step${steps.length === 1 ? "" : "s"}`);
         if (steps.length === 0) {

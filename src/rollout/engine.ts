@@ -19,7 +19,7 @@ export interface RolloutEngineArgs {
     readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** The engine's security group (8501 to the internal API load balancer, HTTPS out). */
     readonly securityGroupId: pulumi.Input<string>;
-    /** The servers' Consul provider and readiness gate: the engine's policy and token are written through it. */
+    /** The servers' Consul provider and readiness wait: the engine's policy and token are written through it. */
     readonly consulProvider: consul.Provider;
     readonly consulReady: pulumi.Resource;
     /** `host:port` the Lambda reaches Consul at: always the internal load balancer, never an operator's tunnel. */

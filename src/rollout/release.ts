@@ -11,8 +11,8 @@ import type { ConsulApiAccess } from "../shared/consulApi";
 import { formatWeights } from "../shared/weights";
 import { rolloutConsulApi, RolloutConsulApi } from "./consulApi";
 import { HistoryRecord, isTerminal, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
-import { specHash } from "./plan";
-import { decideStart, DesiredService, releaseFor } from "./releasePlan";
+import { specHash } from "./steps";
+import { decideStart, DesiredService, releaseFor } from "./releaseRules";
 import { ExecutionInput, executionNameOf } from "./render/stateMachine";
 
 export interface ReleaseInputs {

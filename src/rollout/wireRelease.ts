@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import type { ServiceConfig } from "../config/types";
 import { Release } from "./release";
-import { desiredServices } from "./releasePlan";
+import { desiredServices } from "./releaseRules";
 import { RELEASE_RESOURCE_NAME } from "./names";
 
 export { RELEASE_RESOURCE_NAME };

@@ -83,11 +83,11 @@ describe("Consul server cluster", () => {
         }
     });
 
-    it("builds the program's Consul provider and readiness gate from the stack, secrets as secrets", () => {
+    it("builds the program's Consul provider and readiness wait from the stack, secrets as secrets", () => {
         for (const p of [prod, dev]) {
             const provider = p.named("consul-consul", T.consulProvider);
             expect(provider.inputs).to.include({ address: "consul-api-mock.eu-west-1.elb.amazonaws.com:8501", scheme: "https", datacenter: "dc1", caPem: "[secret]", token: "[secret]" });
-            const gate = p.named("consul-ready", T.readinessGate);
+            const gate = p.named("consul-ready", T.readiness);
             expect(gate.inputs).to.include({ address: "consul-api-mock.eu-west-1.elb.amazonaws.com:8501", tlsServerName: "server.dc1.consul", attempts: 60, intervalSeconds: 10 });
             expect(gate.secretInputs).to.have.members(["caCertPem", "token"]);
             expect(p.parentOf(gate)?.type).to.equal(T.serverClusterComponent);
@@ -170,7 +170,7 @@ describe("Consul server cluster", () => {
 });
 
 describe("Consul server cluster: destroy order", () => {
-    it("makes the readiness gate depend on every security group rule, so Consul stays reachable until its config entries are gone", async () => {
+    it("makes the readiness wait depend on every security group rule, so Consul stays reachable until its config entries are gone", async () => {
         for (const stack of ["dev", "prod"] as const) {
             const p = await examplePlan(stack);
             const gate = p.named("consul-ready");

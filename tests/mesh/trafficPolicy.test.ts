@@ -1,5 +1,5 @@
 // TrafficPolicy and MeshDefaults under Pulumi's mock runtime, registered through createMeshTraffic
-// (the function index.ts calls) over STAND-INS for the server cluster's provider, readiness gate
+// (the function index.ts calls) over STAND-INS for the server cluster's provider, readiness wait
 // and API access (cli/trafficProgram.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
@@ -33,7 +33,7 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
                 [
                     `${T.configEntry} traffic-${service}-defaults`,
                     `${T.resolver} traffic-${service}-resolver`,
-                    `${T.healthGate} traffic-${service}-gate`,
+                    `${T.splitGuard} traffic-${service}-gate`,
                     `${T.splitter} traffic-${service}-splitter`,
                     `${T.router} traffic-${service}-router`,
                     `${T.intentions} traffic-${service}-intentions`,
@@ -57,7 +57,7 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
         expect(dev.resources.filter((r) => r.name.startsWith("mesh-route-"))).to.have.length(1);
     });
 
-    it("chains defaults -> resolver -> gate -> splitter -> router -> intentions, every entry after the readiness gate", () => {
+    it("chains defaults -> resolver -> gate -> splitter -> router -> intentions, every entry after the readiness wait", () => {
         const deps = (name: string) => dependencyNames(dev.named(name));
         expect(deps("traffic-orders-defaults")).to.deep.equal(["consul-ready"]);
         expect(deps("traffic-orders-resolver")).to.deep.equal(["consul-ready", "traffic-orders-defaults"]);
@@ -72,7 +72,7 @@ describe("TrafficPolicy and MeshDefaults (mock runtime, stand-in server cluster)
     });
 
     it("gates the splitter on the weights and the counts of the weighted colours, with the API access as a secret", () => {
-        const gate = dev.named("traffic-orders-gate", T.healthGate);
+        const gate = dev.named("traffic-orders-gate", T.splitGuard);
         expect(gate.inputs).to.deep.include({ service: "orders", weights: { blue: 100, green: 0 }, required: { blue: 1 }, skip: false, timeoutSeconds: 300 });
         expect(gate.secretInputs).to.deep.equal(["consul"]);
         expect(gate.inputs.consul).to.equal("[secret]");

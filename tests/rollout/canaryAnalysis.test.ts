@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { cloudWatchAnalyse } from "../../src/rollout/canaryAnalysis";
 import { analysisSpec } from "../../src/metrics/analysisSpec";
-import { desiredServices } from "../../src/rollout/releasePlan";
+import { desiredServices } from "../../src/rollout/releaseRules";
 import type { RolloutState, ServiceReleaseSpec } from "../../src/rollout/contract";
 import { FakeCloudWatch, startFakeCloudWatch, StoredPoint } from "../support/fakeCloudWatch";
 import { newRollout, releaseSpec, Ticker } from "./fixtures";

@@ -21,7 +21,7 @@ import {
     Weights,
 } from "../../src/rollout/contract";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
-import { specHash } from "../../src/rollout/plan";
+import { specHash } from "../../src/rollout/steps";
 import { AslDefinition, ExecutionOutcome, runExecution, virtualClock, VirtualClock } from "../support/aslDriver";
 import { FakeConsul, FakeInstance, startFakeConsul } from "../support/fakeConsul";
 import { ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";

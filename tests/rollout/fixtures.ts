@@ -2,7 +2,7 @@
 // observations in which everything is healthy, to be spoilt one field at a time.
 import type { ControlCommand, CommandKind, ReleaseSpec, RolloutState, Weights } from "../../src/rollout/contract";
 import { decide, Decision, Observations, startRollout, TickTrigger } from "../../src/rollout/decide";
-import { specHash } from "../../src/rollout/plan";
+import { specHash } from "../../src/rollout/steps";
 
 export const T0 = new Date("2026-12-01T10:00:00.000Z");
 export const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);

@@ -8,7 +8,7 @@ import { ControlCommand, historyKeySuffix, ReleaseSpec, ROLLOUT_COMMAND_KEY, ROL
 import { decide, Decision, startRollout, TickTrigger } from "../../src/rollout/decide";
 import { AlarmObservation, PassingObservation } from "../../src/rollout/gates";
 import { rolloutIdFor, } from "../../src/rollout/contract";
-import { specHash } from "../../src/rollout/plan";
+import { specHash } from "../../src/rollout/steps";
 import { FakeConsul } from "./fakeConsul";
 import { putConfigEntry, putKv, readKv } from "./fakeConsulKv";
 

@@ -5,7 +5,7 @@
 import type { Policy } from "@pulumi/policy";
 import { mockId } from "../../src/offline/mockOutputs";
 import type { PlanRecord } from "../../src/offline/planRecords";
-import { checkPlan, Violation } from "../../cli/policy/check";
+import { runPolicyPack, Violation } from "../../cli/policy/runPack";
 import { policies } from "../../policies/rules";
 import { T } from "./typeTokens";
 
@@ -23,7 +23,7 @@ export function resource(type: string, name: string, inputs: Record<string, unkn
 /** Runs one policy (or the whole pack) over records; returns its violations. */
 export async function violations(records: readonly PlanRecord[], only?: Policy): Promise<Violation[]> {
     const stack = /^urn:pulumi:([^:]+)::/.exec(records[0]?.urn ?? "")?.[1] ?? "prod";
-    const report = await checkPlan(stack, records, only ? [only as (typeof policies)[number]] : policies);
+    const report = await runPolicyPack(stack, records, only ? [only as (typeof policies)[number]] : policies);
     return [...report.violations];
 }
 

@@ -56,8 +56,8 @@ export const T = {
     aclToken: "consul:index/aclToken:AclToken",
     aclPolicy: "consul:index/aclPolicy:AclPolicy",
     // this program's dynamic resources and components
-    healthGate: "pulumi-nodejs:dynamic/bluegreen:HealthGate",
-    readinessGate: "pulumi-nodejs:dynamic/bluegreen:ConsulReadinessGate",
+    splitGuard: "pulumi-nodejs:dynamic/bluegreen:HealthGate",
+    readiness: "pulumi-nodejs:dynamic/bluegreen:ConsulReadinessGate",
     networkComponent: "bluegreen:net:Network",
     ecsClusterComponent: "bluegreen:ecs:Cluster",
     serverClusterComponent: "bluegreen:consul:ServerCluster",

@@ -1,6 +1,6 @@
-// The readiness gate: before this program writes any Consul config entry, the cluster must have a
+// The readiness wait: before this program writes any Consul config entry, the cluster must have a
 // leader and accept the management token. `waitForConsulReady` is the polling logic as a plain async
-// function (tests call it against a loopback server); `ConsulReadinessGate` runs it from a Pulumi
+// function (tests call it against a loopback server); `ConsulReadiness` runs it from a Pulumi
 // dynamic resource, which the engine creates or updates only during `pulumi up`: a preview never polls.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConsulApiAccess } from "../shared/consulApi";
@@ -159,7 +159,7 @@ async function runGate(inputs: GateInputs): Promise<Record<string, unknown>> {
  * caches the serialization per provider object, so a module-level singleton is serialized once.
  * Exported for tests only.
  */
-export const readinessGateProvider: pulumi.dynamic.ResourceProvider = {
+export const readinessProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: GateInputs) {
         return { id: `consul-readiness-${inputs.tlsServerName}`, outs: await runGate(inputs) };
     },
@@ -172,7 +172,7 @@ export const readinessGateProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export interface ConsulReadinessGateArgs {
+export interface ConsulReadinessArgs {
     /** `host:port` of Consul's HTTPS API. */
     readonly address: pulumi.Input<string>;
     /** The CA certificate PEM (secret). */
@@ -192,21 +192,21 @@ export interface ConsulReadinessGateArgs {
  * entries depend on it. It checks on creation and again whenever the address, CA, token or TLS name
  * change (for example when `bluegreen:consul.apiAddress` switches to a tunnel).
  */
-export class ConsulReadinessGate extends pulumi.dynamic.Resource {
+export class ConsulReadiness extends pulumi.dynamic.Resource {
     /** The leader's address at the last successful check. */
     public readonly leader!: pulumi.Output<string>;
 
-    constructor(name: string, args: ConsulReadinessGateArgs, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: ConsulReadinessArgs, opts?: pulumi.CustomResourceOptions) {
         const attempts = args.attempts ?? DEFAULT_READINESS_ATTEMPTS;
         const intervalSeconds = args.intervalSeconds ?? DEFAULT_READINESS_INTERVAL_SECONDS;
         if (!Number.isInteger(attempts) || attempts < 1) {
-            throw new Error(`ConsulReadinessGate ${name}: attempts ${attempts} must be a whole number of at least 1`);
+            throw new Error(`ConsulReadiness ${name}: attempts ${attempts} must be a whole number of at least 1`);
         }
         if (!(intervalSeconds > 0)) {
-            throw new Error(`ConsulReadinessGate ${name}: intervalSeconds ${intervalSeconds} must be more than 0`);
+            throw new Error(`ConsulReadiness ${name}: intervalSeconds ${intervalSeconds} must be more than 0`);
         }
         super(
-            readinessGateProvider,
+            readinessProvider,
             name,
             {
                 address: args.address,

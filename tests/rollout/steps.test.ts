@@ -2,7 +2,7 @@
 // the contract's health and exit-code mapping.
 import { expect } from "chai";
 import { commandSlotFree, exitCodeOf, healthOf, historyKeySuffix, rolloutIdFor, RolloutState } from "../../src/rollout/contract";
-import { canonicalJson, dependencyOrder, planSteps, specHash, weightsAt } from "../../src/rollout/plan";
+import { canonicalJson, dependencyOrder, rolloutSteps, specHash, weightsAt } from "../../src/rollout/steps";
 import { ALL_BLUE, command, newRollout, releaseSpec } from "./fixtures";
 
 const svc = (service: string, upstreams: string[] = []) => ({ ...releaseSpec().services[0], service, upstreams });
@@ -30,10 +30,10 @@ describe("rollout planning (pure)", () => {
 
     it("plans one step per percent plus the desired split, dropping steps that change nothing", () => {
         const spec = releaseSpec({ steps: [10, 50, 100] });
-        expect(planSteps(spec, { inventory: ALL_BLUE, orders: ALL_BLUE }).map((s) => s.percent)).to.deep.equal([10, 50, 100]);
-        expect(planSteps(releaseSpec({ steps: [] }), { inventory: ALL_BLUE, orders: ALL_BLUE }).map((s) => s.percent)).to.deep.equal([100]);
+        expect(rolloutSteps(spec, { inventory: ALL_BLUE, orders: ALL_BLUE }).map((s) => s.percent)).to.deep.equal([10, 50, 100]);
+        expect(rolloutSteps(releaseSpec({ steps: [] }), { inventory: ALL_BLUE, orders: ALL_BLUE }).map((s) => s.percent)).to.deep.equal([100]);
         // Rolling back a half-done split with the same strategy moves from where it is.
-        const back = planSteps({ ...spec, services: spec.services.map((s) => ({ ...s, to: ALL_BLUE })) }, { inventory: ALL_BLUE, orders: { blue: 50, green: 50 } });
+        const back = rolloutSteps({ ...spec, services: spec.services.map((s) => ({ ...s, to: ALL_BLUE })) }, { inventory: ALL_BLUE, orders: { blue: 50, green: 50 } });
         expect(back.map((s) => s.weights.orders.blue)).to.deep.equal([55, 75, 100]);
     });
 

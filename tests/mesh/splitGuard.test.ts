@@ -1,6 +1,6 @@
-// The health gate's judgement, shared by the program's HealthGate resource and the flip CLI, against
+// The health gate's judgement, shared by the program's SplitGuard resource and the flip CLI, against
 // a loopback HTTP server that answers in Consul's health API format (tests/fakeConsul.ts; it is not
-// Consul). The gate resource's create/update logic (runHealthGate) is driven with a client factory
+// Consul). The gate resource's create/update logic (runSplitGuard) is driven with a client factory
 // that talks plain HTTP to that server; the real resource uses HTTPS with the stack's CA.
 import { expect } from "chai";
 import * as fs from "fs";
@@ -10,7 +10,7 @@ import { readStackFile } from "../../src/offline/stackFile";
 import { parseStackValues } from "../../src/offline/stackFile";
 import { consulHttpClient } from "../../src/consul/httpClient";
 import { checkTrafficHealth, healthRequest, judge, waitForTrafficHealth } from "../../src/mesh/colourHealth";
-import { gateFingerprint, HealthGateInputs, healthGateProvider, runHealthGate } from "../../src/mesh/healthGate";
+import { guardFingerprint, SplitGuardInputs, splitGuardProvider, runSplitGuard } from "../../src/mesh/splitGuard";
 import { ServiceConfig } from "../../src/config";
 import { FakeConsul, FakeInstance, startFakeConsul } from "../support/fakeConsul";
 import { ROOT } from "../support/harness";
@@ -75,8 +75,8 @@ describe("health gate (loopback server in Consul's health API format)", () => {
         expect(denied.message).to.match(/could not ask Consul about orders: .*answered 403: ACL not found/);
     });
 
-    describe("the HealthGate resource's create/update (runHealthGate)", () => {
-        const inputs = (overrides: Partial<HealthGateInputs> = {}): HealthGateInputs => ({
+    describe("the SplitGuard resource's create/update (runSplitGuard)", () => {
+        const inputs = (overrides: Partial<SplitGuardInputs> = {}): SplitGuardInputs => ({
             ...healthRequest(prodOrders(), { blue: 90, green: 10 }),
             skip: false,
             timeoutSeconds: 0.2,
@@ -87,7 +87,7 @@ describe("health gate (loopback server in Consul's health API format)", () => {
         const overPlainHttp = (o: Parameters<typeof consulHttpClient>[0]) => consulHttpClient({ ...o, scheme: "http" });
 
         it("fails the update, leaving the splitter alone, when a weighted colour lacks passing instances", async () => {
-            const err = await runHealthGate(inputs(), overPlainHttp).then(
+            const err = await runSplitGuard(inputs(), overPlainHttp).then(
                 () => undefined,
                 (e: Error) => e,
             );
@@ -96,29 +96,29 @@ describe("health gate (loopback server in Consul's health API format)", () => {
 
         it("records its decision, never the token or the CA, when it passes", async () => {
             consul.state.instances.push({ service: "orders", version: "green", status: "passing" });
-            const outs = await runHealthGate(inputs(), overPlainHttp);
+            const outs = await runSplitGuard(inputs(), overPlainHttp);
             expect(outs).to.deep.include({ service: "orders", weights: { blue: 90, green: 10 }, required: { blue: 2, green: 2 }, skip: false, passing: { blue: 2, green: 2 } });
             expect(JSON.stringify(outs)).to.not.include("management-token");
             expect(outs).to.not.have.property("consul");
         });
 
         it("makes no request at all when gate.skip is set", async () => {
-            const outs = await runHealthGate(inputs({ skip: true }), overPlainHttp);
+            const outs = await runSplitGuard(inputs({ skip: true }), overPlainHttp);
             expect(outs.verdict).to.match(/^SKIPPED: gate.skip is true for orders/);
             expect(consul.state.requests).to.be.empty;
         });
 
         it("runs again only when the weights, the needs or skip change, not when the token rotates", () => {
             const base = inputs();
-            expect(gateFingerprint({ ...base, consul: { ...base.consul, token: "rotated" } })).to.equal(gateFingerprint(base));
-            expect(gateFingerprint({ ...base, weights: { blue: 80, green: 20 } })).to.not.equal(gateFingerprint(base));
-            expect(gateFingerprint({ ...base, required: { blue: 1, green: 1 } })).to.not.equal(gateFingerprint(base));
-            expect(gateFingerprint({ ...base, skip: true })).to.not.equal(gateFingerprint(base));
+            expect(guardFingerprint({ ...base, consul: { ...base.consul, token: "rotated" } })).to.equal(guardFingerprint(base));
+            expect(guardFingerprint({ ...base, weights: { blue: 80, green: 20 } })).to.not.equal(guardFingerprint(base));
+            expect(guardFingerprint({ ...base, required: { blue: 1, green: 1 } })).to.not.equal(guardFingerprint(base));
+            expect(guardFingerprint({ ...base, skip: true })).to.not.equal(guardFingerprint(base));
         });
 
         it("survives Pulumi's serialization and reports Consul's error from the serialized code, as the dynamic provider host runs it", async function () {
             this.timeout(20000);
-            const serialized = await pulumi.runtime.serializeFunction(() => healthGateProvider, { allowSecrets: true });
+            const serialized = await pulumi.runtime.serializeFunction(() => splitGuardProvider, { allowSecrets: true });
             // Loaded from a file inside the project (bin/ is ignored by git) so that require("axios") resolves as the host's does.
             fs.mkdirSync(path.join(ROOT, "bin"), { recursive: true });
             const dir = fs.mkdtempSync(path.join(ROOT, "bin", "health-gate-"));

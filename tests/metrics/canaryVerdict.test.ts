@@ -1,7 +1,7 @@
 // The analysis as a rollout gate: which colour is judged, when it is not applicable, and how each
 // verdict maps onto the engine's gate outcomes (inconclusive holds, an error counts as a failure).
 import { expect } from "chai";
-import { analysisGateId, canaryPair, checkCanary } from "../../src/metrics/canaryGate";
+import { analysisGateId, canaryPair, checkCanary } from "../../src/metrics/canaryVerdict";
 import type { CanaryFigures } from "../../src/metrics/analysis";
 
 const THRESHOLDS = { maxErrorRateIncrease: 1, maxLatencyRatio: 2, minRequests: 100, windowSeconds: 300 };

@@ -43,7 +43,7 @@ function inStack(records: readonly PlanRecord[], stack: string): PlanRecord[] {
     return records.map((r) => ({ ...r, urn: fix(r.urn), parent: r.parent && fix(r.parent), dependsOn: r.dependsOn?.map(fix) }));
 }
 
-export async function checkPlan(stack: string, planRecords: readonly PlanRecord[], policies: Policies = packPolicies): Promise<PolicyReport> {
+export async function runPolicyPack(stack: string, planRecords: readonly PlanRecord[], policies: Policies = packPolicies): Promise<PolicyReport> {
     const records = inStack(planRecords, stack);
     const violations: Violation[] = [];
     const byUrn = new Map(records.map((r) => [r.urn, r]));

@@ -1,8 +1,7 @@
-// The HealthGate dynamic resource: it runs the health gate when it is created or updated, that is
-// during `pulumi up` and never during preview, and fails the update when a colour that is about to
-// receive weight lacks passing instances. A service's splitter dependsOn its gate, so however the
-// weights changed (the flip CLI, a merged pull request, `pulumi config set`), the splitter write
-// happens only after the gate passed.
+// The split guard, a dynamic resource: it applies the health gate's rule (colourHealth.ts) when it
+// is created or updated, that is during `pulumi up` and never during preview, and fails the update
+// when a colour that is about to receive weight lacks passing instances. A service's splitter
+// dependsOn its guard, so the splitter is written only after the guard passed.
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulHttpClient, ConsulHttpOptions, consulHttpClient } from "../consul/httpClient";
 import { TrafficHealthRequest, waitForTrafficHealth } from "./colourHealth";
@@ -10,7 +9,7 @@ import type { Colour } from "../config";
 import type { ConsulApiAccess } from "../shared/consulApi";
 
 /** The gate's inputs, resolved. Only these fields decide whether the gate runs again. */
-export interface HealthGateInputs extends TrafficHealthRequest {
+export interface SplitGuardInputs extends TrafficHealthRequest {
     /** `gate.skip`: the check is not made (the program warns loudly when this is set). */
     readonly skip: boolean;
     /** How long the gate waits for the weighted colours to become healthy before failing. */
@@ -20,7 +19,7 @@ export interface HealthGateInputs extends TrafficHealthRequest {
 }
 
 /** What the gate records in state: its inputs and decision, never the token or the CA. */
-export interface HealthGateOutputs extends Omit<HealthGateInputs, "consul"> {
+export interface SplitGuardOutputs extends Omit<SplitGuardInputs, "consul"> {
     /** Passing instances seen per weighted colour when the gate passed; empty when skipped. */
     readonly passing: Readonly<Partial<Record<Colour, number>>>;
     readonly verdict: string;
@@ -29,7 +28,7 @@ export interface HealthGateOutputs extends Omit<HealthGateInputs, "consul"> {
 export type ClientFactory = (options: ConsulHttpOptions) => Pick<ConsulHttpClient, "passingInstances">;
 
 /** The gate's decision, with the Consul client injected (tests pass a loopback one). */
-export async function runHealthGate(inputs: HealthGateInputs, makeClient: ClientFactory): Promise<HealthGateOutputs> {
+export async function runSplitGuard(inputs: SplitGuardInputs, makeClient: ClientFactory): Promise<SplitGuardOutputs> {
     const decided = {
         service: inputs.service,
         weights: inputs.weights,
@@ -54,31 +53,31 @@ export async function runHealthGate(inputs: HealthGateInputs, makeClient: Client
 }
 
 /** The fields whose change means the splitter is about to be written with different weights or needs. */
-export function gateFingerprint(props: Partial<HealthGateInputs | HealthGateOutputs>): string {
+export function guardFingerprint(props: Partial<SplitGuardInputs | SplitGuardOutputs>): string {
     return JSON.stringify([props.service, props.weights, props.required, props.skip]);
 }
 
-export const healthGateProvider: pulumi.dynamic.ResourceProvider = {
-    async diff(_id: pulumi.ID, olds: HealthGateOutputs, news: HealthGateInputs): Promise<pulumi.dynamic.DiffResult> {
-        return { changes: gateFingerprint(olds) !== gateFingerprint(news) };
+export const splitGuardProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: pulumi.ID, olds: SplitGuardOutputs, news: SplitGuardInputs): Promise<pulumi.dynamic.DiffResult> {
+        return { changes: guardFingerprint(olds) !== guardFingerprint(news) };
     },
-    async create(inputs: HealthGateInputs): Promise<pulumi.dynamic.CreateResult> {
-        return { id: `${inputs.service}-health-gate`, outs: await runHealthGate(inputs, consulHttpClient) };
+    async create(inputs: SplitGuardInputs): Promise<pulumi.dynamic.CreateResult> {
+        return { id: `${inputs.service}-health-gate`, outs: await runSplitGuard(inputs, consulHttpClient) };
     },
-    async update(_id: pulumi.ID, _olds: HealthGateOutputs, news: HealthGateInputs): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: await runHealthGate(news, consulHttpClient) };
+    async update(_id: pulumi.ID, _olds: SplitGuardOutputs, news: SplitGuardInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await runSplitGuard(news, consulHttpClient) };
     },
 };
 
-export interface HealthGateArgs extends Omit<HealthGateInputs, "consul"> {
+export interface SplitGuardArgs extends Omit<SplitGuardInputs, "consul"> {
     readonly consul: pulumi.Input<ConsulApiAccess<pulumi.Input<string>>>;
 }
 
-/** Type token: `pulumi-nodejs:dynamic/bluegreen:HealthGate`. */
-export class HealthGate extends pulumi.dynamic.Resource {
+/** Type token: `pulumi-nodejs:dynamic/bluegreen:HealthGate`, its name before it was the split guard: renaming the token would replace the resource in every deployed stack. */
+export class SplitGuard extends pulumi.dynamic.Resource {
     public readonly verdict!: pulumi.Output<string>;
 
-    constructor(name: string, args: HealthGateArgs, opts?: pulumi.CustomResourceOptions) {
-        super(healthGateProvider, name, { ...args, passing: undefined, verdict: undefined }, opts, "bluegreen", "HealthGate");
+    constructor(name: string, args: SplitGuardArgs, opts?: pulumi.CustomResourceOptions) {
+        super(splitGuardProvider, name, { ...args, passing: undefined, verdict: undefined }, opts, "bluegreen", "HealthGate");
     }
 }

@@ -6,7 +6,7 @@ import type { ServiceConfig } from "../config";
 import { COLOURS } from "../config/types";
 import { isTerminal, ReleaseSpec, RolloutState, RolloutStrategy, rolloutIdFor, ServiceReleaseSpec, Weights } from "./contract";
 import { formatWeights, sameWeights } from "../shared/weights";
-import { dependencyOrder } from "./plan";
+import { dependencyOrder } from "./steps";
 import { analysisSpec } from "../metrics/analysisSpec";
 
 /** One service as the Release resource's inputs carry it: its desired split and how to reach it. */

@@ -2,10 +2,8 @@
 // check of the analysis means for the gate (pass, fail, or hold the step). Pure; the engine reads
 // the figures (reader.ts) and keeps the count of consecutive failures like for its other gates.
 import type { CanaryAnalysisConfig, Colour } from "../config";
-import { formatWeights } from "../shared/weights";
+import { formatWeights, type Weights } from "../shared/weights";
 import { CanaryFigures, judgeCanary, Judgement } from "./analysis";
-
-export type Weights = Readonly<Record<Colour, number>>;
 
 /** `hold`: neither passes nor counts as a failure; the step waits for a conclusive window. */
 export type AnalysisOutcome = "pass" | "fail" | "hold";

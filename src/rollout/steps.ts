@@ -48,7 +48,7 @@ export function weightsAt(from: Weights, to: Weights, percent: number): Weights 
  * appended when missing), a step that would change no service's weights dropped. A release whose
  * services are all at their desired split already has no steps.
  */
-export function planSteps(spec: ReleaseSpec, from: Readonly<Record<string, Weights>>): RolloutStep[] {
+export function rolloutSteps(spec: ReleaseSpec, from: Readonly<Record<string, Weights>>): RolloutStep[] {
     const percents = [...spec.strategy.steps.filter((p) => p < 100), 100];
     const steps: RolloutStep[] = [];
     let previous: Readonly<Record<string, Weights>> = from;

@@ -1,15 +1,15 @@
-// The readiness gate's polling logic against a loopback server in Consul's HTTP API format
+// The readiness wait's polling logic against a loopback server in Consul's HTTP API format
 // (tests/fakeConsul.ts): leader present, leader missing then present, timeout, 403.
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { consulHttpClient } from "../../src/consul/httpClient";
-import { ConsulNotReadyError, DEFAULT_FORBIDDEN_ATTEMPTS, readinessGateProvider, waitForConsulReady } from "../../src/consul/readinessGate";
+import { ConsulNotReadyError, DEFAULT_FORBIDDEN_ATTEMPTS, readinessProvider, waitForConsulReady } from "../../src/consul/readiness";
 import { FakeConsul, startFakeConsul } from "../support/fakeConsul";
 import { ROOT } from "../support/harness";
 
-describe("Consul readiness gate (loopback server in Consul's response format)", () => {
+describe("Consul readiness wait (loopback server in Consul's response format)", () => {
     let consul: FakeConsul;
     let lines: string[];
     let sleeps: number[];
@@ -125,7 +125,7 @@ describe("Consul readiness gate (loopback server in Consul's response format)", 
     });
 });
 
-describe("Consul readiness gate resource provider", () => {
+describe("Consul readiness wait resource provider", () => {
     const inputs = {
         address: "consul-api.example:8501",
         caCertPem: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
@@ -136,7 +136,7 @@ describe("Consul readiness gate resource provider", () => {
     };
 
     it("checks again only when the address, CA, token or TLS name change", async () => {
-        const diff = readinessGateProvider.diff!;
+        const diff = readinessProvider.diff!;
         expect((await diff("id", inputs, { ...inputs })).changes).to.equal(false);
         expect((await diff("id", inputs, { ...inputs, attempts: 5, intervalSeconds: 1 })).changes).to.equal(false);
         for (const changed of [{ address: "localhost:8501" }, { caCertPem: "other" }, { token: "other" }, { tlsServerName: "server.dc2.consul" }]) {
@@ -146,7 +146,7 @@ describe("Consul readiness gate resource provider", () => {
 
     it("survives Pulumi's serialization and polls from the serialized code, as the dynamic provider host runs it", async function () {
         this.timeout(20000);
-        const serialized = await pulumi.runtime.serializeFunction(() => readinessGateProvider, { allowSecrets: true });
+        const serialized = await pulumi.runtime.serializeFunction(() => readinessProvider, { allowSecrets: true });
         // Loaded from a file inside the project (bin/ is ignored by git) so that its require("axios")
         // resolves the way the host's does.
         fs.mkdirSync(path.join(ROOT, "bin"), { recursive: true });
