@@ -69,6 +69,31 @@ describe("docs", () => {
         }
     });
 
+    it("no file of the repository names a path of someone's machine (a home folder, a checkout's absolute path)", () => {
+        // Written in pieces so that this file does not name them itself.
+        const machinePath = new RegExp(`(^|[^\\w.~-])/(${["wo" + "rk", "ro" + "ot", "ho" + "me", "Us" + "ers"].join("|")})/`);
+        const offenders: string[] = [];
+        const walk = (dir: string) => {
+            for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+                const full = path.join(dir, entry.name);
+                if (["node_modules", ".git", "bin"].includes(entry.name)) {
+                    continue;
+                }
+                if (entry.isDirectory()) {
+                    walk(full);
+                } else if (entry.isFile() && fs.statSync(full).size < 2_000_000) {
+                    const text = fs.readFileSync(full, "utf8");
+                    const line = text.includes("\u0000") ? undefined : text.split("\n").findIndex((l) => machinePath.test(l));
+                    if (line !== undefined && line >= 0) {
+                        offenders.push(`${path.relative(ROOT, full)}:${line + 1}`);
+                    }
+                }
+            }
+        };
+        walk(ROOT);
+        expect(offenders).to.deep.equal([]);
+    });
+
     it("no comment cites a section of a document outside the repository", () => {
         const offenders = sourceFiles().filter((file) => /reference sections? \d|reference \u00a7/i.test(fs.readFileSync(path.join(ROOT, file), "utf8")));
         expect(offenders).to.deep.equal([]);

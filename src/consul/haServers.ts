@@ -82,7 +82,7 @@ export function createHaServers(name: string, args: ServerClusterArgs, deps: Ser
         {
             description: `bluegreen ${pulumi.getStack()}: Consul ${args.consul.version} server`,
             // Resolved at launch: new servers get the current Amazon Linux 2023 without a deploy
-            // rolling them; patch by starting an instance refresh (README).
+            // rolling them; patch by starting an instance refresh (docs/consul-servers.md).
             imageId: `resolve:ssm:${amazonLinuxAmiParameter(servers.instanceType)}`,
             instanceType: servers.instanceType,
             updateDefaultVersion: true,

@@ -124,7 +124,7 @@ export async function waitForConsulReady(client: ConsulHttpClient, options: Read
     throw new ConsulNotReadyError(
         `Consul at ${options.address} was not ready after ${options.attempts} checks ${seconds}s apart; last seen: ${lastDetail}. ` +
             "This run must reach the servers' HTTPS API: run it inside the VPC, or open the SSM tunnel and set " +
-            "bluegreen:consul.apiAddress to it (README, \"Consul servers and how the program reaches them\").",
+            "bluegreen:consul.apiAddress to it (docs/consul-servers.md, \"Where pulumi up must run\").",
         "timeout",
     );
 }

@@ -41,7 +41,7 @@ export class ServerCluster extends pulumi.ComponentResource {
     public readonly ready: ConsulReadiness;
     /** The internal API load balancer's DNS name. */
     public readonly apiLoadBalancerDnsName: pulumi.Output<string>;
-    /** The SSM port-forwarding command that brings the API to localhost:8501 (README). */
+    /** The SSM port-forwarding command that brings the API to localhost:8501 (docs/consul-servers.md). */
     public readonly tunnelCommand: pulumi.Output<string>;
     /** The customer KMS key of the Consul secrets. */
     public readonly kmsKeyArn: pulumi.Output<string>;

@@ -44,8 +44,8 @@ describe("ha servers (prod)", () => {
         const lt = prod.named("consul-server", T.lt);
         const data = (lt.inputs.blockDeviceMappings as { deviceName: string; ebs: Record<string, string> }[]).find((d) => d.deviceName === "/dev/sdf")!;
         expect(data.ebs.deleteOnTermination).to.equal("true");
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const dataRow = readme.split("\n").find((line) => line.startsWith("| data |"))!;
+        const servers = fs.readFileSync(path.join(ROOT, "docs", "consul-servers.md"), "utf8");
+        const dataRow = servers.split("\n").find((line) => line.startsWith("| data |"))!;
         expect(dataRow).to.include("deleted with its server").and.to.include("rejoins empty");
         const runbook = fs.readFileSync(path.join(ROOT, "docs", "runbooks.md"), "utf8").replace(/\s+/g, " ");
         expect(runbook).to.include("A replacement server starts with an empty data volume");

@@ -1,4 +1,4 @@
-// A loopback stand-in for a deployed stack, for trying the flip client by hand and for the README's
+// A loopback stand-in for a deployed stack, for trying the flip client by hand and for the runbooks'
 // example output: the fake Consul (fakeConsul.ts) on 127.0.0.1 with the example prod services, and
 // the engine's pure decision function (engineDriver.ts) ticking in REAL time. It is not the engine
 // (no Step Functions, no Lambda); it shows what the client prints against Consul's documented API.

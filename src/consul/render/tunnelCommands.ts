@@ -1,6 +1,6 @@
 // The SSM port-forwarding commands an operator runs to reach Consul's HTTPS API from outside the VPC
 // (then `pulumi config set --path bluegreen:consul.apiAddress localhost:8501`). Built from plain
-// data; exported as stack outputs and quoted in the README.
+// data; exported as stack outputs and quoted in docs/consul-servers.md.
 
 export interface HaTunnelOptions {
     readonly region: string;
