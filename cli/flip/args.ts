@@ -3,6 +3,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { COLOURS, Colour } from "../../src/config";
 import { UsageError } from "../../src/offline/errors";
+import { durationMs } from "../../src/shared/durations";
 
 export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
 
@@ -89,8 +90,9 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
     if (values.help) {
         return "help";
     }
+    // One line: the usage is one `--help` away, not printed under every mistake.
     const fail = (message: string): never => {
-        throw new UsageError(`${message}\n${USAGE}`);
+        throw new UsageError(`${message} (npm run flip -- --help shows every command and flag)`);
     };
     if (positionals.length > 1) {
         fail(`one command at a time, not ${positionals.join(" ")}`);
@@ -145,11 +147,11 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
         up: values.up ?? false,
         yes: values.yes ?? false,
         watch: values.watch ?? false,
-        timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout, "--timeout"),
+        timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout, "--timeout", TIMEOUT_BOUNDS),
         json: values.json ?? false,
         full: values.full ?? false,
         reason: values.reason,
-        pollMs: parseDuration(values.poll ?? DEFAULT_POLL, "--poll"),
+        pollMs: parseDuration(values.poll ?? DEFAULT_POLL, "--poll", POLL_BOUNDS),
         dir: path.resolve(values.dir ?? projectDir),
         consulAddress: values["consul-address"],
     };
@@ -160,17 +162,33 @@ export function controlKind(args: FlipArgs): ControlKind {
     return args.command === "promote" && args.full ? "promote-full" : (args.command as ControlKind);
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+export interface DurationBounds {
+    readonly minMs: number;
+    readonly maxMs: number;
+    /** How the bounds read in a message. */
+    readonly text: string;
+}
 
-/** `5m`, `30s`, `1m30s`, `1h`, `250ms` to milliseconds. */
-export function parseDuration(text: string, flag = "duration"): number {
-    const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+/**
+ * How often a client may read Consul: at least every 10 minutes (a watch that looks less often
+ * shows nothing useful), at most 10 times a second (faster only loads Consul; the engine itself
+ * moves once per check interval, seconds apart).
+ */
+export const POLL_BOUNDS: DurationBounds = { minMs: 100, maxMs: 10 * 60_000, text: "between 100ms and 10m" };
+/** A watch of up to a week; beyond that the number is a mistake (and past 24.8 days a timer would overflow). */
+export const TIMEOUT_BOUNDS: DurationBounds = { minMs: 1000, maxMs: 7 * 24 * 3_600_000, text: "between 1s and 168h" };
+
+/** `5m`, `30s`, `1m30s`, `1h`, `250ms` to milliseconds, within `bounds`. */
+export function parseDuration(text: string, flag = "duration", bounds?: DurationBounds): number {
+    const ms = durationMs(text);
+    if (ms === undefined) {
         throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration; write it like 30s, 5m, 1m30s or 1h`);
     }
-    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    if (ms <= 0) {
+    if (!(ms > 0)) {
         throw new UsageError(`${flag} ${text} must be longer than 0`);
+    }
+    if (bounds && (ms < bounds.minMs || ms > bounds.maxMs)) {
+        throw new UsageError(`${flag} ${text} is out of range: use a duration ${bounds.text}`);
     }
     return Math.round(ms);
 }

@@ -9,6 +9,17 @@ import { KnownFailure } from "../shared/run";
 /** Invalid input the user can fix from the message alone (exit 2). */
 export class FlipInputError extends KnownFailure {}
 
+/**
+ * What Consul holds is not something this client can read: a state of a newer schema, a document
+ * that is not a rollout state, bytes that are not JSON (exit 3, one line naming the key and why).
+ */
+export class UnreadableState extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UnreadableState";
+    }
+}
+
 /** The client was told to stop waiting (a signal); the rollout goes on without it. */
 export class Detached extends Error {
     constructor(readonly what: string) {
@@ -36,6 +47,9 @@ export function classify(err: unknown): { code: number; line: string } {
     }
     if (err instanceof ConsulHttpError) {
         return { code: EXIT_CODES.INTERNAL, line: `error: Consul: ${message}` };
+    }
+    if (err instanceof UnreadableState) {
+        return { code: EXIT_CODES.INTERNAL, line: `error: ${message}` };
     }
     return { code: EXIT_CODES.INTERNAL, line: `internal error: ${err instanceof Error ? (err.stack ?? message) : message}` };
 }

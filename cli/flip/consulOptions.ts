@@ -16,13 +16,12 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * Undefined when no address is known.
  */
 export function consulOptionsFrom(flagAddress: string | undefined, env: Environment, config: Pick<StackConfig, "consul"> | undefined): ConsulHttpOptions | undefined {
+    const from = flagAddress !== undefined ? "--consul-address" : env.CONSUL_HTTP_ADDR ? "CONSUL_HTTP_ADDR" : "bluegreen:consul.apiAddress";
     const raw = flagAddress ?? (env.CONSUL_HTTP_ADDR || undefined) ?? config?.consul.apiAddress;
-    if (!raw) {
+    if (raw === undefined) {
         return undefined;
     }
-    const match = /^(https?):\/\/(.+)$/.exec(raw);
-    const scheme = match ? (match[1] as "http" | "https") : "https";
-    const address = (match ? match[2] : raw).replace(/\/+$/, "");
+    const { scheme, address } = parseConsulAddress(raw, from);
     let caCertPem: string | undefined;
     if (env.CONSUL_CACERT) {
         try {
@@ -38,6 +37,31 @@ export function consulOptionsFrom(flagAddress: string | undefined, env: Environm
         token: env.CONSUL_HTTP_TOKEN ?? readTokenFile(env.CONSUL_HTTP_TOKEN_FILE),
         tlsServerName: env.CONSUL_TLS_SERVER_NAME ?? `server.${config?.consul.datacenter ?? "dc1"}.consul`,
     };
+}
+
+/**
+ * `host`, `host:port`, `[v6]:port`, with an optional `http://` or `https://` (default https), as
+ * the consul CLI takes CONSUL_HTTP_ADDR; anything else (a space, a path, a port out of range) is
+ * invalid input, named with where it came from.
+ */
+export function parseConsulAddress(raw: string, from: string): { scheme: "http" | "https"; address: string } {
+    const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(raw.trim());
+    const scheme = (match ? match[1].toLowerCase() : "https") as "http" | "https";
+    const rest = (match ? match[2] : raw.trim()).replace(/\/+$/, "");
+    const invalid = (why: string) => new UsageError(`${from} ${JSON.stringify(raw)} is not a Consul address (${why}); write host:port, like consul.internal:8501 or https://10.0.0.5:8501`);
+    if (scheme !== "http" && scheme !== "https") {
+        throw invalid(`the scheme ${match![1]} is neither http nor https`);
+    }
+    let url: URL;
+    try {
+        url = new URL(`${scheme}://${rest}`);
+    } catch {
+        throw invalid(rest === "" ? "it is empty" : "not a host name or IP address with an optional port");
+    }
+    if (url.username || url.password || url.pathname !== "/" || url.search || url.hash || url.hostname === "") {
+        throw invalid("only a host and a port belong there, no path, query or user");
+    }
+    return { scheme, address: url.host };
 }
 
 function readTokenFile(file: string | undefined): string | undefined {

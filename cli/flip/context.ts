@@ -1,10 +1,9 @@
 // What the flip starts from: the stack file's text and its validated config, and the services
 // named, with clear errors for an unknown stack or service. `set` needs the stack file; the other
 // commands also work on a machine that only reaches Consul (optionalStackContext).
-import * as fs from "fs";
 import { ServiceConfig, StackConfig } from "../../src/config";
 import { UsageError } from "../../src/offline/errors";
-import { loadStackFile, parseStackValues, stackFilePath } from "../../src/offline/stackFile";
+import { loadStackFile, parseStackValues, stackFileNamed } from "../../src/offline/stackFile";
 
 export interface StackContext {
     readonly stack: string;
@@ -19,9 +18,13 @@ export function loadStackContext(stack: string, dir: string): StackContext {
     return { stack, dir, file, text, config: parseStackValues(stack, values) };
 }
 
-/** The stack's context when its file is here, else undefined (control from a machine without the checkout). */
+/**
+ * The stack's context when its file is here, else undefined (control from a machine without the
+ * checkout). Anything with the file's name counts as here: a broken symlink is reported, not
+ * taken for "no stack file".
+ */
 export function optionalStackContext(stack: string, dir: string): StackContext | undefined {
-    return fs.existsSync(stackFilePath(stack, dir)) ? loadStackContext(stack, dir) : undefined;
+    return stackFileNamed(stack, dir) ? loadStackContext(stack, dir) : undefined;
 }
 
 export function findService(context: StackContext, name: string): ServiceConfig {

@@ -6,6 +6,7 @@ import { randomUUID } from "crypto";
 import { CommandKind, commandSlotFree, ControlCommand, isTerminal, RolloutState } from "../../src/rollout/contract";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { Clock, Detached, FlipInputError } from "./clientErrors";
+import { assertOwnStack } from "./ownStack";
 import { RolloutStore } from "./rolloutStore";
 import { describeRollout } from "./statusView";
 
@@ -20,6 +21,11 @@ export interface ControlRequest {
     /** Stop waiting for the engine after this long (default: three check intervals, at least 60 s). */
     readonly ackTimeoutMs?: number;
     readonly pollMs: number;
+    /**
+     * Asked once, before the first write, with the rollout's own stack (a production rollout asks
+     * on the terminal); throws to refuse. Default: go ahead.
+     */
+    readonly confirm?: (rolloutStack: string, state: RolloutState) => Promise<void>;
 }
 
 /** What each command needs of the rollout's phase, checked before writing (the engine checks again). */
@@ -35,12 +41,14 @@ function refusal(kind: CommandKind, state: RolloutState): string | undefined {
 
 /** Writes the command with CAS; returns it with the state it was written against. */
 export async function writeCommand(store: RolloutStore, request: ControlRequest, clock: Clock): Promise<{ command: ControlCommand; state: RolloutState }> {
+    let confirmedFor: string | undefined;
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
         const current = await store.state();
         if (!current) {
             throw new FlipInputError(`no rollout has run in stack ${request.stack} (Consul ${store.address} has no ${"bluegreen/rollout/current"}); nothing to ${request.kind}`);
         }
         const state = current.value;
+        assertOwnStack(state, request.stack, store.address);
         if (isTerminal(state.phase)) {
             throw new FlipInputError(
                 `the last rollout, ${state.rolloutId}, ended ${state.phase} at ${state.endedAt ?? state.updatedAt}; a command applies to a running rollout only. ` +
@@ -50,6 +58,13 @@ export async function writeCommand(store: RolloutStore, request: ControlRequest,
         const refused = refusal(request.kind, state);
         if (refused) {
             throw new FlipInputError(refused);
+        }
+        if (confirmedFor !== state.rolloutId) {
+            await request.confirm?.(state.spec.stack, state);
+            confirmedFor = state.rolloutId;
+            // A person may take a while to answer: read the rollout again before writing.
+            attempt--;
+            continue;
         }
         const slot = await store.command();
         if (slot && !commandSlotFree(slot.value, state)) {

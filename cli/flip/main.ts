@@ -17,7 +17,7 @@ import { confirmChange, Prompter, terminalPrompter } from "./confirm";
 import { consulOptionsFrom, Environment } from "./consulOptions";
 import { findService, loadStackContext, optionalStackContext, StackContext } from "./context";
 import { runControl } from "./control";
-import { consulRolloutStore, RolloutStore } from "./rolloutStore";
+import { consulRolloutStore, RolloutStore, watchedStore } from "./rolloutStore";
 import { nextSteps, PlanFn, runSetDryRun, runSetEdit } from "./set";
 import { watchSignals } from "./signals";
 import { detachedMessage, runHistory, runStatus } from "./statusCommand";
@@ -73,7 +73,8 @@ export async function flip(argv: readonly string[], environment: FlipEnvironment
     if (!options) {
         throw new FlipInputError(`Consul's address is unknown; pass --consul-address or set CONSUL_HTTP_ADDR${context ? " (or bluegreen:consul.apiAddress)" : ""}`);
     }
-    const store = (environment.store ?? consulRolloutStore)(options);
+    // Every Consul call ends at once on a signal, even one that hangs.
+    const store = watchedStore((environment.store ?? consulRolloutStore)(options), environment.abort, args.command === "status" && args.watch ? "stopped watching" : undefined);
     try {
         return await runConsulCommand(args, context, store, clock, environment, prompter, write);
     } catch (err) {
@@ -81,7 +82,7 @@ export async function flip(argv: readonly string[], environment: FlipEnvironment
             throw err;
         }
         const signal = environment.detachedBy?.() ?? "a signal";
-        write(await detachedMessage(store, args.stack, signal, err.what, clock.now()));
+        write(detachedMessage(store.lastState(), args.stack, signal, err.what, clock.now()));
         return EXIT_CODES.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
     }
 }
@@ -96,7 +97,7 @@ async function runConsulCommand(
     write: (text: string) => void,
 ): Promise<number> {
     if (args.command === "history") {
-        return runHistory(store, args.json, write);
+        return runHistory(store, args.stack, args.json, write);
     }
     if (args.command === "status") {
         const stackServices = context?.config.services.map((s) => s.name) ?? [];
@@ -108,8 +109,9 @@ async function runConsulCommand(
     if (!(COMMAND_KINDS as readonly string[]).includes(kind)) {
         throw new FlipInputError(`unknown command ${kind}`);
     }
-    await confirmChange(args.stack, `${kind} the running rollout of ${args.stack}`, args.yes, prompter);
-    return runControl(store, { kind, stack: args.stack, issuedBy: environment.user ?? whoAmI(), reason: args.reason, pollMs: args.pollMs }, clock, write);
+    // Confirmation goes by the rollout's own stack, read from Consul (ownStack.ts refuses another's).
+    const confirm = (rolloutStack: string, state: { rolloutId: string }) => confirmChange(rolloutStack, `${kind} rollout ${state.rolloutId} of ${rolloutStack}`, args.yes, prompter);
+    return runControl(store, { kind, stack: args.stack, issuedBy: environment.user ?? whoAmI(), reason: args.reason, pollMs: args.pollMs, confirm }, clock, write);
 }
 
 async function runSet(args: FlipArgs, context: StackContext, environment: FlipEnvironment, prompter: Prompter, command: string, write: (text: string) => void): Promise<number> {

@@ -3,7 +3,6 @@
 // finds the scalars and their source ranges; the new numbers are spliced into the original text,
 // which is then parsed again to prove that nothing but those weights moved. Every edit reads the
 // file under the stack's lock (stackLock.ts) and replaces it atomically.
-import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
@@ -11,7 +10,7 @@ import * as YAML from "yaml";
 import { COLOURS } from "../../src/config";
 import { KnownFailure } from "../shared/run";
 import { PROJECT, stackValuesOf } from "../../src/offline/stackFile";
-import { fsFailure, LockOptions, StackLock } from "./stackLock";
+import { FileSystem, fsFailure, LockOptions, Maker, makerOf, StackLock, tempFileName } from "./stackLock";
 import type { Weights } from "../../src/shared/weights";
 
 const SERVICES_KEY = `${PROJECT}:services`;
@@ -77,15 +76,16 @@ export interface StackFileEdit {
  * symlink (its target is replaced and locked); a read-only file is refused before anything happens.
  */
 export async function editStackFile(file: string, command: string, edit: (text: string) => string, options: LockOptions = {}): Promise<StackFileEdit> {
-    const target = resolveTarget(file);
-    assertWritable(file, target);
+    const files = options.fs ?? fs;
+    const target = resolveTarget(files, file);
+    assertWritable(files, file, target);
     const lock = await StackLock.acquire(target, command, options);
     try {
-        const before = readText(target);
+        const before = readText(files, target);
         const after = edit(before);
         if (after !== before) {
             lock.assertHeld();
-            writeFileAtomic(target, after);
+            writeFileAtomic(target, after, files, makerOf(options));
         }
         return { before, after };
     } finally {
@@ -94,17 +94,17 @@ export async function editStackFile(file: string, command: string, edit: (text: 
 }
 
 /** The file a path names, through any symlinks: the one to lock and replace. */
-function resolveTarget(file: string): string {
+function resolveTarget(files: FileSystem, file: string): string {
     try {
-        return fs.realpathSync(file);
+        return files.realpathSync(file);
     } catch (err) {
         throw fsFailure(`cannot resolve ${file}`, err);
     }
 }
 
-function readText(file: string): string {
+function readText(files: FileSystem, file: string): string {
     try {
-        return fs.readFileSync(file, "utf8");
+        return files.readFileSync(file, "utf8");
     } catch (err) {
         throw fsFailure(`cannot read ${file}`, err);
     }
@@ -115,9 +115,14 @@ function readText(file: string): string {
  * root may write anything) or one this user may not write, and a folder where the replacement
  * cannot be created.
  */
-function assertWritable(file: string, target: string): void {
+function assertWritable(files: FileSystem, file: string, target: string): void {
     const shown = target === file ? file : `${file} (a symlink to ${target})`;
-    const mode = fs.statSync(target).mode & 0o777;
+    let mode: number;
+    try {
+        mode = files.statSync(target).mode & 0o777;
+    } catch (err) {
+        throw fsFailure(`cannot read ${shown}`, err);
+    }
     if ((mode & 0o222) === 0) {
         throw new KnownFailure(`${shown} is read-only (mode ${mode.toString(8).padStart(4, "0")}); make it writable (chmod u+w) if the flip should edit it`);
     }
@@ -126,7 +131,7 @@ function assertWritable(file: string, target: string): void {
         ["its folder", path.dirname(target)],
     ] as const) {
         try {
-            fs.accessSync(where, fs.constants.W_OK);
+            files.accessSync(where, fs.constants.W_OK);
         } catch (err) {
             throw fsFailure(`cannot edit ${shown}: ${what} ${where} is not writable`, err);
         }
@@ -145,37 +150,49 @@ export function trafficIn(text: string, service: string): Weights {
  * one: a temporary file in the same folder, given the old file's mode and owner, renamed over it.
  * A symlink is written through: its target is replaced, the link stays.
  */
-export function writeFileAtomic(file: string, text: string): void {
-    const target = fs.existsSync(file) ? resolveTarget(file) : file;
+export function writeFileAtomic(file: string, text: string, files: FileSystem = fs, me: Maker = makerOf({})): void {
+    const target = files.existsSync(file) ? resolveTarget(files, file) : file;
     const dir = path.dirname(target);
-    const old = fs.existsSync(target) ? fs.statSync(target) : undefined;
-    const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomUUID()}.tmp`);
+    let old: fs.Stats | undefined;
+    try {
+        old = files.existsSync(target) ? files.statSync(target) : undefined;
+    } catch (err) {
+        throw fsFailure(`cannot read ${target}`, err);
+    }
+    const temp = tempFileName(target, me);
     let fd: number;
     try {
-        fd = fs.openSync(temp, "wx", 0o600);
+        fd = files.openSync(temp, "wx", 0o600);
     } catch (err) {
         throw fsFailure(`cannot create a temporary file in ${dir}`, err);
     }
     let step = `cannot write ${temp}`;
     try {
         try {
-            fs.writeSync(fd, text);
+            const bytes = Buffer.from(text);
+            for (let written = 0; written < bytes.length; ) {
+                written += files.writeSync(fd, bytes, written, bytes.length - written);
+            }
             // Explicit, because the mode given to open() is narrowed by the umask.
-            fs.fchmodSync(fd, old ? old.mode & 0o7777 : 0o644);
-            const made = fs.fstatSync(fd);
+            files.fchmodSync(fd, old ? old.mode & 0o7777 : 0o644);
+            const made = files.fstatSync(fd);
             if (old && (old.uid !== made.uid || old.gid !== made.gid)) {
                 step = `cannot keep the owner of ${target} (uid ${old.uid}, gid ${old.gid}) on its replacement; run the flip as that user`;
-                fs.fchownSync(fd, old.uid, old.gid);
+                files.fchownSync(fd, old.uid, old.gid);
             }
             step = `cannot write ${temp}`;
-            fs.fsyncSync(fd);
+            files.fsyncSync(fd);
         } finally {
-            fs.closeSync(fd);
+            files.closeSync(fd);
         }
         step = `cannot replace ${target}`;
-        fs.renameSync(temp, target);
+        files.renameSync(temp, target);
     } catch (err) {
-        fs.rmSync(temp, { force: true });
+        try {
+            files.rmSync(temp, { force: true });
+        } catch {
+            // swept by the next flip that holds the lock (its name carries this host and pid)
+        }
         throw fsFailure(step, err);
     }
 }

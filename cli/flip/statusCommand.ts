@@ -2,9 +2,13 @@
 // health, like `kubectl argo rollouts status`: 0 healthy, 1 degraded, 4 still progressing or paused
 // (without --watch, or when --timeout ends the watch). `--watch` follows the rollout until it ends,
 // printing each new event; `--json` prints the report as one JSON object (one per change with --watch).
+// A watch rides out Consul not answering for a while (it says so, and keeps watching) and gives up,
+// exit 3, only after WATCH_ERROR_LIMIT_MS of nothing but errors.
+import { ConsulHttpError } from "../../src/consul/httpClient";
 import { exitCodeOf, isTerminal, RolloutState, Weights } from "../../src/rollout/contract";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { Clock, Detached } from "./clientErrors";
+import { assertOwnHistory, assertOwnStack } from "./ownStack";
 import { RolloutStore } from "./rolloutStore";
 import { describeRollout, formatHistory, formatStatus, StatusReport, statusReport } from "./statusView";
 
@@ -23,8 +27,12 @@ export interface StatusRequest {
     readonly dashboardUrl?: string;
 }
 
+/** How long a watch goes on while every read of Consul fails, before it gives up with exit 3. */
+export const WATCH_ERROR_LIMIT_MS = 60_000;
+
 async function readReport(store: RolloutStore, request: StatusRequest): Promise<StatusReport> {
     const state = (await store.state())?.value;
+    assertOwnStack(state, request.stack, store.address);
     const names = request.services.length > 0 ? request.services : [...new Set([...request.stackServices, ...(state?.spec.services.map((s) => s.service) ?? [])])];
     const live: Record<string, Weights | null> = {};
     for (const name of names) {
@@ -36,7 +44,38 @@ async function readReport(store: RolloutStore, request: StatusRequest): Promise<
 const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
 
 export async function runStatus(store: RolloutStore, request: StatusRequest, clock: Clock, write: (text: string) => void): Promise<number> {
-    let report = await readReport(store, request);
+    let failingSince: number | undefined;
+    /** A read of the report; while watching, a Consul error is a note and undefined, until the limit. */
+    const read = async (): Promise<StatusReport | undefined> => {
+        try {
+            const report = await readReport(store, request);
+            if (failingSince !== undefined) {
+                write(`Consul answers again after ${Math.round((clock.now() - failingSince) / 1000)}s; still watching`);
+            }
+            failingSince = undefined;
+            return report;
+        } catch (err) {
+            if (!request.watch || !(err instanceof ConsulHttpError)) {
+                throw err;
+            }
+            failingSince ??= clock.now();
+            const failingFor = clock.now() - failingSince;
+            if (failingFor >= WATCH_ERROR_LIMIT_MS) {
+                throw new ConsulHttpError(`${err.message} (and every read for ${Math.round(failingFor / 1000)}s before it: stopped watching; the rollout goes on in the engine)`, err.status);
+            }
+            write(`Consul did not answer (${err.message}); still watching, for up to ${Math.round((WATCH_ERROR_LIMIT_MS - failingFor) / 1000)}s more of errors`);
+            return undefined;
+        }
+    };
+    let first = await read();
+    while (first === undefined) {
+        await clock.sleep(request.pollMs);
+        if (clock.detached()) {
+            throw new Detached("stopped watching");
+        }
+        first = await read();
+    }
+    let report: StatusReport = first;
     const show = (r: StatusReport) => write(request.json ? JSON.stringify(r) : formatStatus(r, clock.now()));
     show(report);
     if (request.dashboardUrl && !request.json) {
@@ -58,7 +97,11 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
         if (clock.detached()) {
             throw new Detached("stopped watching");
         }
-        report = await readReport(store, request);
+        const next = await read();
+        if (next === undefined) {
+            continue;
+        }
+        report = next;
         watched = true;
         const now = report.rollout;
         if (request.json) {
@@ -82,22 +125,21 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     return exitCodeOf(report.health);
 }
 
-export async function runHistory(store: RolloutStore, json: boolean, write: (text: string) => void): Promise<number> {
+export async function runHistory(store: RolloutStore, stack: string, json: boolean, write: (text: string) => void): Promise<number> {
+    assertOwnStack((await store.state())?.value, stack, store.address);
     const records = await store.history();
+    assertOwnHistory(records, stack, store.address);
     write(json ? JSON.stringify(records) : formatHistory(records));
     return EXIT_CODES.OK;
 }
 
-/** What a detached client prints: what the rollout does now, and how to follow it. */
-export async function detachedMessage(store: RolloutStore | undefined, stack: string, signal: string, what: string, nowMs: number): Promise<string> {
-    let doing = "the rollout (if one runs) goes on in the engine";
-    if (store) {
-        try {
-            const state = (await store.state())?.value;
-            doing = state ? `the rollout goes on in the engine, unchanged by the signal:\n${describeRollout(state, nowMs)}` : "no rollout runs in this stack";
-        } catch (err) {
-            doing = `the rollout (if one runs) goes on in the engine; Consul did not answer just now (${(err as Error).message})`;
-        }
-    }
+/**
+ * What a detached client prints, at once: what the rollout was doing when last read (no request of
+ * its own, so a Consul that hangs cannot delay it), and how to follow it.
+ */
+export function detachedMessage(lastState: RolloutState | undefined, stack: string, signal: string, what: string, nowMs: number): string {
+    const doing = lastState
+        ? `the rollout goes on in the engine, unchanged by the signal:\n${describeRollout(lastState, nowMs)}`
+        : "the rollout (if one runs) goes on in the engine, unchanged by the signal";
     return `detached on ${signal}: ${what}; ${doing}\nFollow it with: npm run flip -- status --stack ${stack} --watch`;
 }

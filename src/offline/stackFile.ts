@@ -29,7 +29,7 @@ export function stackFilePath(stack: string, dir = REPOSITORY_ROOT): string {
     return path.join(dir, `Pulumi.${stack}.yaml`);
 }
 
-/** The stacks that have a file in `dir`, sorted; none when `dir` does not exist. */
+/** The stacks that have a file in `dir`, sorted; none when `dir` does not exist. A broken symlink is no stack file. */
 export function listStacks(dir = REPOSITORY_ROOT): string[] {
     if (!fs.existsSync(dir)) {
         return [];
@@ -37,8 +37,18 @@ export function listStacks(dir = REPOSITORY_ROOT): string[] {
     return fs
         .readdirSync(dir)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
+        .filter((s): s is string => s !== undefined && statOf(stackFilePath(s, dir)) !== undefined)
         .sort();
+}
+
+/** Whether anything, even a broken symlink, has the stack file's name in `dir`. */
+export function stackFileNamed(stack: string, dir = REPOSITORY_ROOT): boolean {
+    try {
+        fs.lstatSync(stackFilePath(stack, dir));
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 /** Reads `Pulumi.<stack>.yaml` from `dir`: its text and its `config:` map. */
@@ -52,6 +62,15 @@ export function loadStackFile(stack: string, dir = REPOSITORY_ROOT): StackFile {
         throw new UsageError(`${dir} is a file, not a folder; --dir takes the folder that holds Pulumi.${stack}.yaml`);
     }
     const stat = statOf(file);
+    if (!stat && stackFileNamed(stack, dir)) {
+        let target = "?";
+        try {
+            target = fs.readlinkSync(file);
+        } catch {
+            // not a symlink after all: said as unreadable below
+        }
+        throw new UsageError(`${file} is a symlink to ${target}, which does not exist; point it at the stack's YAML file or remove it`);
+    }
     if (!stat) {
         throw new UsageError(`unknown stack "${stack}": there is no ${path.basename(file)} in ${dir}; known stacks: ${listStacks(dir).join(", ") || "(none)"}`);
     }

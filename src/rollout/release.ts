@@ -1,16 +1,24 @@
 // The stack's Release: one dynamic resource whose inputs are every service's desired traffic, gates
 // and strategy. A traffic change changes this one resource (the splitters ignore their weights after
 // creation). Its update, during `pulumi up` and never in preview, starts the rollout in Step
-// Functions (or attaches to the one already running for the same change) and by default follows it
-// to the end, printing progress, failing with the reason if the platform rolled it back. Stopping
-// `pulumi up` stops only the following: the execution goes on, and the next `pulumi up` attaches.
+// Functions (or attaches to the one already running for the same change), waits until the rollout's
+// first state is in Consul (or its execution ended without one), and returns: it never follows the
+// rollout. Following happens in the program (follow.ts, wired by wireRelease.ts), because Pulumi's
+// Node.js dynamic provider host cannot see a Ctrl-C: its `cancel` RPC does nothing
+// (sdk/nodejs/cmd/dynamic-provider/index.ts), and the engine starts providers in their own process
+// group, so the terminal's SIGINT never reaches them; the program does get SIGINT on the first Ctrl-C
+// (the Node.js language host forwards the engine's Cancel to it, Pulumi CLI 3.229 and later).
+//
+// Its AWS calls (StartExecution, DescribeExecution) run as the stack's AWS provider config says
+// (awsProviderConfig.ts), read in `configure`, never as whoever the shell is.
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunctionsClientConfig } from "./awsProviderConfig";
 import type { ConsulApiAccess } from "../shared/consulApi";
-import { formatWeights } from "../shared/weights";
+import { formatWeights, sameWeights } from "../shared/weights";
 import { rolloutConsulApi, RolloutConsulApi } from "./consulApi";
-import { HistoryRecord, isTerminal, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
+import { HistoryRecord, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
 import { specHash } from "./steps";
 import { decideStart, DesiredService, releaseFor } from "./releaseRules";
 import { ExecutionInput, executionNameOf } from "./render/stateMachine";
@@ -21,17 +29,26 @@ export interface ReleaseInputs {
     readonly stateMachineArn: string;
     readonly region: string;
     readonly consul: ConsulApiAccess;
+    /** Present (true) only in a `pulumi up` run with BLUEGREEN_ROLLOUT_RETRY=1: start again a change the platform rolled back. */
+    readonly retry?: boolean;
 }
+
+/** What the Release did in its last update, for the program to report and follow. */
+export type ReleaseResult = "no traffic change" | "started" | "attached";
 
 export interface ReleaseOutputs {
     readonly stack: string;
     readonly services: readonly DesiredService[];
-    /** The last rollout this resource started or attached to, and how it ended. */
+    /** The last rollout this resource started or attached to ("" when its last update moved nothing). */
     readonly lastRolloutId: string;
-    readonly lastResult: string;
+    readonly lastResult: ReleaseResult;
+    /** What the update did, one line each, for the program to print on this resource. */
+    readonly messages: readonly string[];
+    /** When the update ran (ISO): the program follows only a rollout its own `pulumi up` started or attached to. */
+    readonly appliedAt: string;
 }
 
-/** What following a rollout needs, injected so tests run it against a loopback Consul and a virtual clock. */
+/** What starting a rollout needs, injected so tests run it against a loopback Consul and a virtual clock. */
 export interface ReleaseRuntime {
     readonly consul: RolloutConsulApi;
     /** StartExecution; false when an execution of that name already exists and has ended. */
@@ -39,121 +56,156 @@ export interface ReleaseRuntime {
     /** DescribeExecution: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, with Step Functions' error and cause. */
     executionStatus(name: string): Promise<{ status: string; error?: string; cause?: string }>;
     sleep(ms: number): Promise<void>;
-    log(message: string): void;
+    now(): number;
+    /** BLUEGREEN_ROLLOUT_RETRY=1: start again a change whose last attempt did not promote. */
     readonly retry: boolean;
-    readonly follow: boolean;
-    /** Time between two reads of the state while following. */
-    readonly pollMs: number;
     whoAmI(): string;
 }
 
-/** Carries out a change of desired state; resolves with the last rollout's id and result, throws when it did not promote. */
-export async function applyRelease(previous: readonly DesiredService[] | undefined, inputs: Pick<ReleaseInputs, "stack" | "services">, runtime: ReleaseRuntime): Promise<{ lastRolloutId: string; lastResult: string }> {
-    const spec = releaseFor(inputs.stack, previous, inputs.services);
+/** How long the update waits for a started execution's first state, and how often it looks. */
+export const FIRST_STATE_WAIT_MS = 120_000;
+export const FIRST_STATE_POLL_MS = 2_000;
+
+export interface ReleaseOutcome {
+    readonly lastRolloutId: string;
+    readonly lastResult: ReleaseResult;
+    readonly messages: readonly string[];
+}
+
+/**
+ * The release a retry starts when the stack file did not change since the rolled-back attempt: the
+ * same change again, measured from the split the platform restored.
+ */
+function retriedRelease(stack: string, latest: RolloutState | undefined, next: readonly DesiredService[]) {
+    if (!latest) {
+        return undefined;
+    }
+    const restored = next.map((s) => ({ ...s, to: latest.from[s.service] ?? s.to }));
+    const spec = releaseFor(stack, restored, next);
+    return spec && specHash(spec) === latest.specHash ? spec : undefined;
+}
+
+/**
+ * Carries out a change of desired state: starts its rollout (or attaches to the one running for the
+ * same change) and waits for the rollout's first state; throws when it refuses or the execution
+ * ended before writing any state.
+ */
+export async function applyRelease(
+    previous: readonly DesiredService[] | undefined,
+    inputs: Pick<ReleaseInputs, "stack" | "services">,
+    runtime: ReleaseRuntime,
+): Promise<ReleaseOutcome> {
+    const latest = (await runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY))?.value;
+    const spec = releaseFor(inputs.stack, previous, inputs.services) ?? (runtime.retry ? retriedRelease(inputs.stack, latest, inputs.services) : undefined);
     if (!spec) {
-        return { lastRolloutId: "", lastResult: "no traffic change" };
+        return { lastRolloutId: "", lastResult: "no traffic change", messages: [] };
+    }
+    // A stack file put back to what the platform runs (after a rollback, say) moves nothing.
+    const live = await Promise.all(spec.services.map((s) => runtime.consul.getSplit(s.service)));
+    if (spec.services.every((s, i) => sameWeights(live[i], s.to))) {
+        return {
+            lastRolloutId: "",
+            lastResult: "no traffic change",
+            messages: [`Consul already runs ${spec.services.map((s) => `${s.service} ${formatWeights(s.to)}`).join(", ")}: no rollout to start`],
+        };
     }
     const hash = specHash(spec);
-    const latest = (await runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY))?.value;
     const history = Object.values(await runtime.consul.listJson<HistoryRecord>(ROLLOUT_HISTORY_PREFIX));
     const attempts = history.filter((h) => h.rolloutId.includes(`-${hash.slice(0, 16)}-`)).length;
     const decision = decideStart(inputs.stack, hash, latest, attempts, runtime.retry);
     if (decision.action === "refuse") {
         throw new Error(decision.reason);
     }
-    let rolloutId = decision.rolloutId;
     if (decision.action === "attach") {
-        runtime.log(`attaching to rollout ${rolloutId}, already ${latest!.phase} (started by ${latest!.requestedBy} at ${latest!.startedAt})`);
-    } else {
-        // An execution name is taken for 90 days even after it ended: move to the next attempt.
-        for (let attempt = attempts + 1; ; attempt++) {
-            rolloutId = rolloutId.replace(/-\d+$/, `-${attempt}`);
-            const input: ExecutionInput = { rolloutId, specHash: hash, spec, requestedBy: runtime.whoAmI(), generation: 0, count: { n: 0 } };
-            if (await runtime.startExecution(executionNameOf(rolloutId, 0), input)) {
-                break;
-            }
-            if (attempt > attempts + 20) {
-                throw new Error(`could not start rollout ${rolloutId}: every execution name up to attempt ${attempt} is taken`);
-            }
+        return {
+            lastRolloutId: decision.rolloutId,
+            lastResult: "attached",
+            messages: [`attached to rollout ${decision.rolloutId}, already ${latest!.phase} (started by ${latest!.requestedBy} at ${latest!.startedAt})`],
+        };
+    }
+    let rolloutId = decision.rolloutId;
+    // An execution name is taken for 90 days even after it ended: move to the next attempt.
+    for (let attempt = attempts + 1; ; attempt++) {
+        rolloutId = rolloutId.replace(/-\d+$/, `-${attempt}`);
+        const input: ExecutionInput = { rolloutId, specHash: hash, spec, requestedBy: runtime.whoAmI(), generation: 0, count: { n: 0 } };
+        if (await runtime.startExecution(executionNameOf(rolloutId, 0), input)) {
+            break;
         }
-        runtime.log(`started rollout ${rolloutId}: ${spec.services.map((s) => `${s.service} to ${formatWeights(s.to)}`).join(", ")}`);
+        if (attempt > attempts + 20) {
+            throw new Error(`could not start rollout ${rolloutId}: every execution name up to attempt ${attempt} is taken`);
+        }
     }
-    if (!runtime.follow) {
-        runtime.log(`not following it (BLUEGREEN_ROLLOUT_FOLLOW=0): npm run flip -- status --watch`);
-        return { lastRolloutId: rolloutId, lastResult: "started" };
-    }
-    return follow(rolloutId, decision.action === "start" ? executionNameOf(rolloutId, 0) : undefined, runtime);
+    const started = `started rollout ${rolloutId}: ${spec.services.map((s) => `${s.service} to ${formatWeights(s.to)}`).join(", ")}`;
+    const first = await waitForFirstState(rolloutId, executionNameOf(rolloutId, 0), runtime);
+    return { lastRolloutId: rolloutId, lastResult: "started", messages: [started, ...(first ? [first] : [])] };
 }
 
 /**
- * @param execution the execution just started, watched until the rollout's state appears: an
- *   execution that ends before its first tick wrote any state (the Lambda cannot reach Consul, say)
- *   would otherwise be followed forever.
+ * Waits until the started rollout's state is in Consul, so that an execution that ends before its
+ * first tick wrote any state (the Lambda cannot reach Consul, say) fails this `pulumi up` instead
+ * of leaving a rollout nobody can see. Returns a note when the state is still missing after
+ * FIRST_STATE_WAIT_MS while the execution runs.
  */
-async function follow(rolloutId: string, execution: string | undefined, runtime: ReleaseRuntime): Promise<{ lastRolloutId: string; lastResult: string }> {
-    let printed = "";
-    let seen = false;
+async function waitForFirstState(rolloutId: string, execution: string, runtime: ReleaseRuntime): Promise<string | undefined> {
+    const deadline = runtime.now() + FIRST_STATE_WAIT_MS;
     for (;;) {
         const state = (await runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY))?.value;
-        if (!seen && execution !== undefined && state?.rolloutId !== rolloutId) {
-            const { status, error, cause } = await runtime.executionStatus(execution);
-            if (status !== "RUNNING") {
-                throw new Error(`execution ${execution} ended ${status} before rollout ${rolloutId} wrote any state (${error ?? "no error"}: ${cause ?? "no cause"}); nothing was changed. See the Step Functions console and the Lambda's log group`);
-            }
+        if (state?.rolloutId === rolloutId) {
+            return undefined;
         }
-        if (state && state.rolloutId === rolloutId) {
-            seen = true;
-            // Events are appended in order and the oldest drop off past 50: print those after the last
-            // one printed, or, if it dropped off, those later than it.
-            const keys = state.events.map((e) => `${e.at} ${e.message}`);
-            const last = keys.lastIndexOf(printed);
-            const fresh = last >= 0 ? state.events.slice(last + 1) : state.events.filter((e) => printed === "" || e.at > printed.slice(0, printed.indexOf(" ")));
-            for (const event of fresh) {
-                runtime.log(`${event.at} ${event.message}`);
-            }
-            printed = fresh.length > 0 ? `${fresh[fresh.length - 1].at} ${fresh[fresh.length - 1].message}` : printed;
-            if (isTerminal(state.phase)) {
-                if (state.phase !== "promoted") {
-                    throw new Error(
-                        `rollout ${rolloutId} ended ${state.phase}: ${state.reason}. The platform restored the split it started from; ` +
-                            `the stack file still says otherwise (Degraded: see npm run flip -- status)`,
-                    );
-                }
-                return { lastRolloutId: rolloutId, lastResult: "promoted" };
-            }
-        } else if (state && state.rolloutId !== rolloutId && !isTerminal(state.phase)) {
-            throw new Error(`rollout ${state.rolloutId} is running instead of ${rolloutId}`);
+        const { status, error, cause } = await runtime.executionStatus(execution);
+        if (status !== "RUNNING") {
+            throw new Error(
+                `execution ${execution} ended ${status} before rollout ${rolloutId} wrote any state (${error ?? "no error"}: ${cause ?? "no cause"}); nothing was changed. See the Step Functions console and the Lambda's log group`,
+            );
         }
-        await runtime.sleep(runtime.pollMs);
+        if (runtime.now() >= deadline) {
+            return `execution ${execution} runs but has not written the rollout's state within ${FIRST_STATE_WAIT_MS / 1000}s; see the Lambda's log group`;
+        }
+        await runtime.sleep(FIRST_STATE_POLL_MS);
     }
 }
 
-function realRuntime(inputs: ReleaseInputs): ReleaseRuntime {
-    const sfn = new SFNClient({ region: inputs.region });
+/** StartExecution and DescribeExecution of the engine's state machine, as the stack's AWS provider config says. */
+export function stepFunctionsCalls(stateMachineArn: string, aws: AwsProviderSettings): Pick<ReleaseRuntime, "startExecution" | "executionStatus"> {
+    const sfn = new SFNClient(stepFunctionsClientConfig(aws));
+    const identity = describeAwsIdentity(aws);
+    const explain = (what: string, err: unknown) => {
+        const e = err as { name?: string; message?: string };
+        return new Error(`${what} as ${identity} failed: ${e.name ?? "Error"}: ${e.message ?? String(err)}`);
+    };
     return {
-        consul: rolloutConsulApi(inputs.consul),
         async startExecution(name, input) {
             try {
-                await sfn.send(new StartExecutionCommand({ stateMachineArn: inputs.stateMachineArn, name, input: JSON.stringify(input) }));
+                await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
                 return true;
             } catch (err) {
                 // Same name and input as a RUNNING execution succeeds (idempotent); a closed one, or other input, is this error.
                 if ((err as { name?: string }).name === "ExecutionAlreadyExists") {
                     return false;
                 }
-                throw err;
+                throw explain(`StartExecution of ${name}`, err);
             }
         },
         async executionStatus(name) {
-            const executionArn = inputs.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${name}`;
-            const answer = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-            return { status: answer.status ?? "UNKNOWN", error: answer.error, cause: answer.cause };
+            const executionArn = stateMachineArn.replace(":stateMachine:", ":execution:") + `:${name}`;
+            try {
+                const answer = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+                return { status: answer.status ?? "UNKNOWN", error: answer.error, cause: answer.cause };
+            } catch (err) {
+                throw explain(`DescribeExecution of ${name}`, err);
+            }
         },
+    };
+}
+
+function realRuntime(inputs: ReleaseInputs, aws: AwsProviderSettings): ReleaseRuntime {
+    return {
+        consul: rolloutConsulApi(inputs.consul),
+        ...stepFunctionsCalls(inputs.stateMachineArn, aws),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-        log: (message) => pulumi.log.info(message),
-        retry: process.env.BLUEGREEN_ROLLOUT_RETRY === "1",
-        follow: process.env.BLUEGREEN_ROLLOUT_FOLLOW !== "0",
-        pollMs: 5000,
+        now: () => Date.now(),
+        retry: inputs.retry === true,
         whoAmI: () => `${process.env.USER ?? process.env.USERNAME ?? "unknown"}@${os.hostname()} (pulumi up)`,
     };
 }
@@ -163,19 +215,42 @@ function fingerprint(services: readonly DesiredService[] | undefined): string {
     return JSON.stringify(services ?? []);
 }
 
-export const releaseProvider: pulumi.dynamic.ResourceProvider = {
+/**
+ * The Release's provider. A class, because the dynamic provider host calls `configure` on the
+ * deserialized instance once with the stack's config (Pulumi's documented way for a dynamic
+ * provider to read config), and the instance keeps what it read for create and update.
+ */
+export class ReleaseProvider implements pulumi.dynamic.ResourceProvider {
+    private awsConfig: Record<string, string | undefined> = {};
+
+    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+        const keys = ["region", "accessKey", "secretKey", "token", "profile", "sharedCredentialsFiles", "sharedConfigFiles", "assumeRole", "assumeRoles", "assumeRoleWithWebIdentity", "endpoints", "stsRegion"];
+        this.awsConfig = Object.fromEntries(keys.map((k) => [`aws:${k}`, req.config.get(`aws:${k}`)]));
+    }
+
+    /** The stack's AWS provider settings, as `configure` read them; `region` is the program's validated aws:region. */
+    awsSettings(region: string): AwsProviderSettings {
+        return awsProviderSettings((key) => this.awsConfig[key], region);
+    }
+
+    private runtime(inputs: ReleaseInputs): ReleaseRuntime {
+        return realRuntime(inputs, this.awsSettings(inputs.region));
+    }
+
     async diff(_id: pulumi.ID, olds: ReleaseOutputs, news: ReleaseInputs): Promise<pulumi.dynamic.DiffResult> {
-        return { changes: fingerprint(olds.services) !== fingerprint(news.services) };
-    },
+        return { changes: fingerprint(olds.services) !== fingerprint(news.services) || news.retry === true };
+    }
+
     async create(inputs: ReleaseInputs): Promise<pulumi.dynamic.CreateResult> {
-        const outcome = await applyRelease(undefined, inputs, realRuntime(inputs));
-        return { id: `${inputs.stack}-release`, outs: { stack: inputs.stack, services: inputs.services, ...outcome } };
-    },
+        const outcome = await applyRelease(undefined, inputs, this.runtime(inputs));
+        return { id: `${inputs.stack}-release`, outs: { stack: inputs.stack, services: inputs.services, ...outcome, appliedAt: new Date().toISOString() } };
+    }
+
     async update(_id: pulumi.ID, olds: ReleaseOutputs, news: ReleaseInputs): Promise<pulumi.dynamic.UpdateResult> {
-        const outcome = await applyRelease(olds.services, news, realRuntime(news));
-        return { outs: { stack: news.stack, services: news.services, ...outcome } };
-    },
-};
+        const outcome = await applyRelease(olds.services, news, this.runtime(news));
+        return { outs: { stack: news.stack, services: news.services, ...outcome, appliedAt: new Date().toISOString() } };
+    }
+}
 
 export interface ReleaseArgs {
     readonly stack: string;
@@ -183,14 +258,18 @@ export interface ReleaseArgs {
     readonly stateMachineArn: pulumi.Input<string>;
     readonly region: string;
     readonly consul: pulumi.Input<ConsulApiAccess<pulumi.Input<string>>>;
+    /** Only when BLUEGREEN_ROLLOUT_RETRY=1: absent otherwise, so that a normal plan's inputs never change. */
+    readonly retry?: true;
 }
 
 /** Type token: `pulumi-nodejs:dynamic/bluegreen:Release`. The one resource a traffic change changes. */
 export class Release extends pulumi.dynamic.Resource {
     public readonly lastRolloutId!: pulumi.Output<string>;
-    public readonly lastResult!: pulumi.Output<string>;
+    public readonly lastResult!: pulumi.Output<ReleaseResult>;
+    public readonly messages!: pulumi.Output<string[]>;
+    public readonly appliedAt!: pulumi.Output<string>;
 
     constructor(name: string, args: ReleaseArgs, opts?: pulumi.CustomResourceOptions) {
-        super(releaseProvider, name, { ...args, lastRolloutId: undefined, lastResult: undefined }, opts, "bluegreen", "Release");
+        super(new ReleaseProvider(), name, { ...args, lastRolloutId: undefined, lastResult: undefined, messages: undefined, appliedAt: undefined }, opts, "bluegreen", "Release");
     }
 }

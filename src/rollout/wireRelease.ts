@@ -1,10 +1,14 @@
 // Registers the stack's one Release resource (index.ts calls this with the engine's state machine;
 // the traffic-side program of the tests and the benchmark with a stand-in ARN), so that what the
-// blast-radius tests check is what the program registers.
+// blast-radius tests check is what the program registers; and, during `pulumi up`, prints what the
+// Release did on it and follows the rollout it started (follow.ts), in this program's process,
+// which is the one that sees the first Ctrl-C.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import type { ServiceConfig } from "../config/types";
-import { Release } from "./release";
+import { rolloutConsulApi } from "./consulApi";
+import { FollowMode, followMode, followRollout, reportFollow, watchHint } from "./follow";
+import { Release, ReleaseResult } from "./release";
 import { desiredServices } from "./releaseRules";
 import { RELEASE_RESOURCE_NAME } from "./names";
 
@@ -15,10 +19,89 @@ export function createRelease(
     api: ConsulApiAccess<pulumi.Input<string>>,
     engine: { readonly stateMachineArn: pulumi.Input<string>; readonly region: string },
     dependsOn: readonly pulumi.Resource[],
+    env: Readonly<Record<string, string | undefined>> = process.env,
 ): Release {
-    return new Release(
+    const stack = pulumi.getStack();
+    // Read before any resource: a bad value stops the program before it changes anything.
+    const mode = followMode(env.BLUEGREEN_ROLLOUT_FOLLOW);
+    const release = new Release(
         RELEASE_RESOURCE_NAME,
-        { stack: pulumi.getStack(), services: desiredServices(services), stateMachineArn: engine.stateMachineArn, region: engine.region, consul: api },
+        {
+            stack,
+            services: desiredServices(services),
+            stateMachineArn: engine.stateMachineArn,
+            region: engine.region,
+            consul: api,
+            ...(env.BLUEGREEN_ROLLOUT_RETRY === "1" ? { retry: true as const } : {}),
+        },
         { dependsOn: [...dependsOn] },
     );
+    const startedAt = Date.now();
+    pulumi.all([release.lastRolloutId, release.lastResult, release.messages, release.appliedAt, api]).apply(async ([rolloutId, result, messages, appliedAt, consul]) => {
+        // A preview starts nothing; a Release whose update did not run in this process (no change)
+        // keeps the outputs of an earlier `pulumi up`.
+        const ranNow = appliedAt !== undefined && Date.parse(appliedAt) >= startedAt;
+        if (pulumi.runtime.isDryRun() || !ranNow) {
+            return;
+        }
+        await afterUpdate(release, stack, { rolloutId, result, messages: messages ?? [] }, mode, consul);
+    });
+    return release;
+}
+
+/** Prints what the update did on the Release, then follows its rollout as `mode` says. */
+async function afterUpdate(
+    release: Release,
+    stack: string,
+    update: { rolloutId: string; result: ReleaseResult; messages: readonly string[] },
+    mode: FollowMode,
+    consul: { address: string; caCertPem: string; token: string; tlsServerName: string },
+): Promise<void> {
+    const log = (line: string) => pulumi.log.info(line, release);
+    update.messages.forEach(log);
+    if (update.result === "no traffic change" || update.rolloutId === "") {
+        return;
+    }
+    if (!mode.follow) {
+        log(`not following rollout ${update.rolloutId} (BLUEGREEN_ROLLOUT_FOLLOW=0); ${watchHint(stack)}`);
+        return;
+    }
+    log(`following rollout ${update.rolloutId}${mode.limitMs ? ` for at most ${Math.round(mode.limitMs / 1000)}s` : ""}; the first Ctrl-C stops following (the rollout goes on)`);
+    const stop = new AbortController();
+    const wakers = new Set<() => void>();
+    const onInterrupt = () => {
+        stop.abort();
+        wakers.forEach((wake) => wake());
+    };
+    process.once("SIGINT", onInterrupt);
+    try {
+        const result = await followRollout(
+            update.rolloutId,
+            {
+                consul: rolloutConsulApi(consul),
+                sleep: (ms) =>
+                    new Promise<void>((resolve) => {
+                        const done = () => {
+                            clearTimeout(timer);
+                            wakers.delete(done);
+                            resolve();
+                        };
+                        const timer = setTimeout(done, ms);
+                        wakers.add(done);
+                    }),
+                now: () => Date.now(),
+                log,
+                stop: stop.signal,
+                pollMs: 5000,
+            },
+            mode.limitMs,
+        );
+        const { line, failed } = reportFollow(update.rolloutId, stack, result, mode.limitMs);
+        // An error logged on the Release fails `pulumi up` with it, once the program ends.
+        await (failed ? pulumi.log.error(line, release) : log(line));
+    } catch (err) {
+        await pulumi.log.error(`following rollout ${update.rolloutId} failed: ${(err as Error).message}; it goes on in the engine: ${watchHint(stack)}`, release);
+    } finally {
+        process.removeListener("SIGINT", onInterrupt);
+    }
 }

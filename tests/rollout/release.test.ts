@@ -1,8 +1,11 @@
 // The stack's Release resource: the pure rules (desired state from config, which services a change
 // moves, the merged strategy, start / attach / refuse), and `pulumi up`'s side end to end: starting
-// the execution, following it to the end with progress, failing with the reason after a rollback,
-// attaching to a running rollout after a stopped `pulumi up`. The "Step Functions" here is the local
-// ASL driver over the real definition (NOT Step Functions), against the loopback Consul API.
+// the execution and waiting for its first state, following it (follow.ts, run by the program) to
+// the end with progress, the failure line after a rollback, attaching to a running rollout after a
+// stopped `pulumi up`, a retry, and the first Ctrl-C stopping the following at once while the
+// rollout goes on. The "Step Functions" here is the local ASL driver over the real definition (NOT
+// Step Functions), against the loopback Consul server of tests/support/fakeConsul.ts, which answers
+// in Consul's documented KV and config-entry formats (NOT Consul).
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
@@ -12,7 +15,8 @@ import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi"
 import { ROLLOUT_STATE_KEY, RolloutState } from "../../src/rollout/contract";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
 import { specHash } from "../../src/rollout/steps";
-import { applyRelease, releaseProvider, ReleaseRuntime } from "../../src/rollout/release";
+import { followRollout, FollowRuntime, reportFollow } from "../../src/rollout/follow";
+import { applyRelease, ReleaseProvider, ReleaseRuntime } from "../../src/rollout/release";
 import { decideStart, DesiredService, desiredServices, mergeStrategies, releaseFor } from "../../src/rollout/releaseRules";
 import { ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { AslDefinition, runExecution, virtualClock, VirtualClock } from "../support/aslDriver";
@@ -65,7 +69,8 @@ describe("the Release: rules (pure)", () => {
 
     it("its provider survives Pulumi's serialization (as the dynamic provider host loads it) and diffs on desired services only", async function () {
         this.timeout(60_000);
-        const serialized = await pulumi.runtime.serializeFunction(() => releaseProvider, { allowSecrets: true });
+        const instance = new ReleaseProvider();
+        const serialized = await pulumi.runtime.serializeFunction(() => instance, { allowSecrets: true });
         fs.mkdirSync(path.join(ROOT, "bin"), { recursive: true });
         const dir = fs.mkdtempSync(path.join(ROOT, "bin", "release-"));
         try {
@@ -73,6 +78,9 @@ describe("the Release: rules (pure)", () => {
             fs.writeFileSync(file, serialized.text);
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             const provider = (require(file) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
+            // As the dynamic provider host does once per process: the stack's whole config, namespaced keys.
+            const config: Record<string, string> = { "aws:region": "eu-west-1", "aws:profile": "deploy" };
+            await provider.configure!({ config: { get: (k) => config[k], require: (k) => config[k] } });
             const services = desiredServices(prodServices());
             const olds = { stack: "prod", services, lastRolloutId: "", lastResult: "" };
             const news = { stack: "prod", services, stateMachineArn: "arn:other", region: "eu-west-1", consul: { address: "x:8501", caCertPem: "", token: "", tlsServerName: "" } };
@@ -105,7 +113,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
     });
     afterEach(() => consul.close());
 
-    /** StartExecution runs the whole execution at once in virtual time, unless `stopAfterTicks`. */
+    /** StartExecution runs the execution's first tick (or, without `stopAfterTicks`, all of it) in virtual time. */
     const runtime = (overrides: Partial<ReleaseRuntime> = {}, stopAfterTicks?: number): ReleaseRuntime & { started: string[] } => {
         const started: string[] = [];
         return {
@@ -126,15 +134,11 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
                 return true;
             },
             executionStatus: async () => ({ status: "RUNNING" }),
-            sleep: async () => {
-                // While `pulumi up` waits, the platform ticks on.
-                clock.advance(15);
-                await handleEvent({ kind: "tick", ...(await tickOf()) }, deps);
+            sleep: async (ms) => {
+                clock.advance(ms / 1000);
             },
-            log: (m) => logs.push(m),
+            now: () => clock.now().getTime(),
             retry: false,
-            follow: true,
-            pollMs: 5000,
             whoAmI: () => "ana@laptop (pulumi up)",
             ...overrides,
         };
@@ -143,41 +147,70 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         const s = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
         return { rolloutId: s.rolloutId, specHash: s.specHash, spec: s.spec, requestedBy: s.requestedBy };
     };
+    /** The program's side: while it waits between reads, the platform ticks on. */
+    const follower = (stop = new AbortController().signal, overrides: Partial<FollowRuntime> = {}): FollowRuntime => ({
+        consul: api,
+        sleep: async () => {
+            clock.advance(15);
+            await handleEvent({ kind: "tick", ...(await tickOf()) }, deps);
+        },
+        now: () => clock.now().getTime(),
+        log: (m) => logs.push(m),
+        stop,
+        pollMs: 5000,
+        ...overrides,
+    });
 
-    it("starts the rollout, follows it with progress and returns once promoted", async () => {
+    it("starts the rollout and returns once its first state is in Consul; the program follows it with progress to promoted", async () => {
         const next = withTraffic(before(), "orders", ALL_GREEN);
-        const rt = runtime();
-        const outcome = await applyRelease(before(), { stack: "prod", services: next }, rt);
-        expect(outcome.lastResult).to.equal("promoted");
+        const slow = next.map((s) => (s.service === "orders" ? { ...s, strategy: { ...s.strategy, steps: [10, 50], bakeSeconds: 60 } } : s));
+        const rt = runtime({}, 1);
+        const outcome = await applyRelease(before(), { stack: "prod", services: slow }, rt);
         expect(rt.started).to.have.length(1);
         expect(rt.started[0]).to.match(/^prod-[0-9a-f]{16}-1$/);
-        expect(logs[0]).to.equal(`started rollout ${rt.started[0]}: orders to blue 0% / green 100%`);
-        expect(logs.some((l) => l.endsWith("promoted: orders blue 0% / green 100%"))).to.equal(true);
+        expect(outcome).to.deep.equal({ lastRolloutId: rt.started[0], lastResult: "started", messages: [`started rollout ${rt.started[0]}: orders to blue 0% / green 100%`] });
+        // pulumi up returned while the rollout is at its first step.
+        expect((await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.phase).to.not.match(/promoted|rolled-back/);
+        const result = await followRollout(outcome.lastRolloutId, follower());
+        expect(result).to.deep.equal({ kind: "promoted" });
         // Every event printed once, in order, however the polls fell.
         const events = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.events.map((e) => `${e.at} ${e.message}`);
-        expect(logs.slice(1)).to.deep.equal(events);
+        expect(logs).to.deep.equal(events);
+        expect(logs[logs.length - 1]).to.match(/promoted: orders blue 0% \/ green 100%$/);
         expect(await api.getSplit("orders")).to.deep.equal(ALL_GREEN);
         expect(await api.getSplit("inventory")).to.deep.equal(ALL_BLUE);
     });
 
-    it("fails with the reason when the platform rolled the rollout back, and the next pulumi up refuses until retried", async () => {
+    it("the follow reports a rollback as a failure with the reason; the next pulumi up refuses until retried, and a retry starts attempt 2", async () => {
         consul.state.instances = consul.state.instances.map((i) => (i.service === "orders" && i.version === "green" ? { ...i, status: "critical" } : i));
         const next = withTraffic(before(), "orders", ALL_GREEN);
         const spec = releaseFor("prod", before(), next)!;
-        const short = { ...spec, strategy: { ...spec.strategy, readyTimeoutSeconds: 0 } };
-        const withShortTimeout = next.map((s) => (s.service === "orders" ? { ...s, strategy: short.strategy } : s));
-        const err = await applyRelease(before(), { stack: "prod", services: withShortTimeout }, runtime()).catch((e: Error) => e);
-        expect((err as Error).message).to.match(/rollout prod-[0-9a-f]+-1 ended rolled-back: gate health:orders failed 3 checks in a row.*Degraded/);
+        const withShortTimeout = next.map((s) => (s.service === "orders" ? { ...s, strategy: { ...spec.strategy, readyTimeoutSeconds: 0 } } : s));
+        const outcome = await applyRelease(before(), { stack: "prod", services: withShortTimeout }, runtime());
+        const result = await followRollout(outcome.lastRolloutId, follower());
+        expect(result.kind).to.equal("ended");
+        const report = reportFollow(outcome.lastRolloutId, "prod", result);
+        expect(report.failed).to.equal(true);
+        expect(report.line).to.match(/rollout prod-[0-9a-f]+-1 ended rolled-back: gate health:orders failed 3 checks in a row.*Degraded/);
         expect(await api.getSplit("orders")).to.deep.equal(ALL_BLUE);
+        // The Release recorded the new inputs when it started the rollout: the same change again is no
+        // change, and starts nothing by itself.
+        expect(await applyRelease(withShortTimeout, { stack: "prod", services: withShortTimeout }, runtime())).to.deep.include({ lastResult: "no traffic change" });
+        // The stack file put back to what runs: nothing to start (Consul already runs it).
+        const putBack = await applyRelease(withShortTimeout, { stack: "prod", services: before() }, runtime());
+        expect(putBack).to.deep.equal({ lastRolloutId: "", lastResult: "no traffic change", messages: ["Consul already runs orders blue 100% / green 0%: no rollout to start"] });
+        // Pulumi state that still holds the old inputs (an older Release) refuses the rolled-back change until retried.
         const again = await applyRelease(before(), { stack: "prod", services: withShortTimeout }, runtime()).catch((e: Error) => e);
         expect((again as Error).message).to.contain("BLUEGREEN_ROLLOUT_RETRY=1");
         consul.state.instances = consul.state.instances.map((i) => ({ ...i, status: "passing" }));
         const rt = runtime({ retry: true });
-        expect((await applyRelease(before(), { stack: "prod", services: withShortTimeout }, rt)).lastResult).to.equal("promoted");
+        const retried = await applyRelease(withShortTimeout, { stack: "prod", services: withShortTimeout }, rt);
+        expect(retried.lastResult).to.equal("started");
         expect(rt.started[0]).to.match(/-2$/);
+        expect(await api.getSplit("orders")).to.deep.equal(ALL_GREEN);
     });
 
-    it("fails, instead of following forever, when the execution ended before writing any state", async () => {
+    it("fails, instead of leaving a rollout nobody sees, when the execution ended before writing any state", async () => {
         const rt = runtime({
             startExecution: async () => true,
             executionStatus: async () => ({ status: "FAILED", error: "RolloutEngineFailed", cause: "the tick failed past its retries" }),
@@ -186,12 +219,17 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect((err as Error).message).to.match(/^execution prod-[0-9a-f]{16}-1 ended FAILED before rollout prod-[0-9a-f]{16}-1 wrote any state \(RolloutEngineFailed: the tick failed past its retries\); nothing was changed/);
     });
 
+    it("returns with a note, not forever, when a running execution writes no state within the wait", async () => {
+        const rt = runtime({ startExecution: async () => true });
+        const outcome = await applyRelease(before(), { stack: "prod", services: withTraffic(before(), "orders", ALL_GREEN) }, rt);
+        expect(outcome.messages[1]).to.match(/^execution prod-[0-9a-f]{16}-1 runs but has not written the rollout's state within 120s/);
+    });
+
     it("after a stopped pulumi up, the next one attaches to the running rollout instead of starting a second", async () => {
         const next = withTraffic(before(), "orders", ALL_GREEN);
         const spec = releaseFor("prod", before(), next)!;
         const slow = next.map((s) => (s.service === "orders" ? { ...s, strategy: { ...s.strategy, steps: [10, 50], bakeSeconds: 60 } } : s));
-        // The first pulumi up starts it and is stopped (Ctrl-C) while it bakes: its follow loop dies, the execution does not.
-        const first = runtime({ follow: false }, 2);
+        const first = runtime({}, 2);
         await applyRelease(before(), { stack: "prod", services: slow }, first);
         const running = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
         expect(running.phase).to.equal("baking");
@@ -199,10 +237,46 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         const second = runtime();
         const outcome = await applyRelease(before(), { stack: "prod", services: slow }, second);
         expect(second.started).to.deep.equal([]);
-        expect(logs.some((l) => l.startsWith(`attaching to rollout ${running.rolloutId}, already baking`))).to.equal(true);
-        expect(outcome).to.deep.equal({ lastRolloutId: running.rolloutId, lastResult: "promoted" });
-        const events = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.events.map((e) => `${e.at} ${e.message}`);
-        const followed = logs.slice(logs.findIndex((l) => l.startsWith("attaching")) + 1);
-        expect(followed).to.deep.equal(events);
+        expect(outcome.lastResult).to.equal("attached");
+        expect(outcome.messages[0]).to.match(new RegExp(`^attached to rollout ${running.rolloutId}, already baking`));
+        expect(await followRollout(outcome.lastRolloutId, follower())).to.deep.equal({ kind: "promoted" });
+    });
+
+    it("the first Ctrl-C stops following at once, even while a Consul read hangs, and the rollout goes on", async () => {
+        const next = withTraffic(before(), "orders", ALL_GREEN).map((s) => (s.service === "orders" ? { ...s, strategy: { ...s.strategy, steps: [10, 50], bakeSeconds: 600 } } : s));
+        const outcome = await applyRelease(before(), { stack: "prod", services: next }, runtime({}, 2));
+        const stop = new AbortController();
+        let reads = 0;
+        // The second read never answers (a hung connection); the Ctrl-C comes while it hangs.
+        const hanging: FollowRuntime["consul"] = {
+            getJson: <T>(key: string) => (++reads === 2 ? new Promise<never>(() => undefined) : api.getJson<T>(key)),
+        };
+        const following = followRollout(outcome.lastRolloutId, follower(stop.signal, { consul: hanging, sleep: async () => undefined }));
+        // Let the first read come back over loopback and the second one start.
+        for (let turn = 0; turn < 10_000 && reads < 2; turn++) {
+            await new Promise((resolve) => setImmediate(resolve));
+        }
+        expect(reads).to.equal(2);
+        stop.abort();
+        const result = await following;
+        expect(result).to.deep.equal({ kind: "stopped" });
+        expect(reportFollow(outcome.lastRolloutId, "prod", result).line).to.equal(
+            `stopped following rollout ${outcome.lastRolloutId} at the first Ctrl-C; it goes on in the engine: watch it with: npm run flip -- status --stack prod --watch`,
+        );
+        const state = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
+        expect(state.phase).to.equal("baking");
+        expect(state.lastCommandId).to.equal(undefined);
+    });
+
+    it("stops following at the time limit, the rollout still running", async () => {
+        const next = withTraffic(before(), "orders", ALL_GREEN).map((s) => (s.service === "orders" ? { ...s, strategy: { ...s.strategy, steps: [10, 50], bakeSeconds: 600 } } : s));
+        const outcome = await applyRelease(before(), { stack: "prod", services: next }, runtime({}, 1));
+        const result = await followRollout(outcome.lastRolloutId, follower(), 60_000);
+        expect(result).to.deep.equal({ kind: "time limit" });
+        expect(reportFollow(outcome.lastRolloutId, "prod", result, 60_000)).to.deep.equal({
+            line: `stopped following rollout ${outcome.lastRolloutId} after 60s (BLUEGREEN_ROLLOUT_FOLLOW); it goes on in the engine: watch it with: npm run flip -- status --stack prod --watch`,
+            failed: false,
+        });
+        expect((await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.phase).to.not.match(/promoted|rolled-back|aborted|failed/);
     });
 });

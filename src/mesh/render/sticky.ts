@@ -55,7 +55,7 @@ function pinnedSplits(service: string, colour: Colour): ConsulEntryBody[] {
 }
 
 /** A virtual service's split at rest: everything to the service itself, so its own splitter (the live split) decides. */
-export function followingSplits(service: string): ConsulEntryBody[] {
+function followingSplits(service: string): ConsulEntryBody[] {
     return [{ Weight: 100, Service: service }];
 }
 
@@ -63,7 +63,7 @@ export function followingSplits(service: string): ConsulEntryBody[] {
  * Whether the engine pins `colour`'s virtual service at this split: only during a rollout, and only
  * a colour with weight, so a cookie never leads to a colour the split (and the health gate) has left.
  */
-export function isPinned(colour: Colour, weights: Weights, rolloutRunning: boolean): boolean {
+function isPinned(colour: Colour, weights: Weights, rolloutRunning: boolean): boolean {
     return rolloutRunning && weights[colour] > 0;
 }
 

@@ -181,7 +181,7 @@ describe("npm run flip -- status, history and control commands", () => {
         it("asks before controlling a production stack, and refuses without a terminal", async () => {
             world.startRollout();
             const err = await world.run(["abort", "--stack", "prod"]).catch((e: unknown) => e);
-            expect((err as Error).message).to.equal("prod is a production stack: pass --yes to abort the running rollout of prod without a terminal to confirm on");
+            expect((err as Error).message).to.equal(`prod is a production stack: pass --yes to abort rollout ${state().rolloutId} of prod without a terminal to confirm on`);
             expect(readKv(world.consul, ROLLOUT_COMMAND_KEY)).to.equal(undefined);
         });
 

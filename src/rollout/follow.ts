@@ -1,0 +1,141 @@
+// Following a rollout from `pulumi up`: the program (never the Release's dynamic provider, which
+// cannot see a Ctrl-C; release.ts says why) reads the rollout's state from Consul, prints each new
+// event on the Release, and stops when the rollout ends, when the time limit is reached, or at
+// once on the first Ctrl-C. Stopping never touches the rollout: it goes on in the engine.
+import { durationMs } from "../shared/durations";
+import type { KvDocument } from "./consulApi";
+import { isTerminal, ROLLOUT_STATE_KEY, RolloutPhase, RolloutState } from "./contract";
+
+export interface FollowRuntime {
+    readonly consul: { getJson<T>(key: string): Promise<KvDocument<T> | undefined> };
+    /** Waits, or less once `stop` is aborted. */
+    sleep(ms: number): Promise<void>;
+    now(): number;
+    log(message: string): void;
+    /** Aborted on the first Ctrl-C: following ends at once, even while a Consul read hangs. */
+    readonly stop: AbortSignal;
+    readonly pollMs: number;
+}
+
+export type FollowResult =
+    | { readonly kind: "promoted" }
+    | { readonly kind: "ended"; readonly phase: RolloutPhase; readonly reason: string }
+    | { readonly kind: "replaced"; readonly by: string }
+    | { readonly kind: "stopped" }
+    | { readonly kind: "time limit" };
+
+/** How a `pulumi up` follows the rollout it started: BLUEGREEN_ROLLOUT_FOLLOW. */
+export interface FollowMode {
+    readonly follow: boolean;
+    /** Stop following after this long (undefined: until the rollout ends or the first Ctrl-C). */
+    readonly limitMs?: number;
+}
+
+/** Longer than any rollout should take to be followed from one terminal; refused above it. */
+export const MAX_FOLLOW_MS = 24 * 3_600_000;
+
+/**
+ * BLUEGREEN_ROLLOUT_FOLLOW: unset or `1` follows to the end, `0` does not follow, a duration
+ * (`30m`, `1h30m`, `90s`) follows at most that long. Anything else is refused with what is allowed.
+ */
+export function followMode(value: string | undefined): FollowMode {
+    if (value === undefined || value === "" || value === "1") {
+        return { follow: true };
+    }
+    if (value === "0") {
+        return { follow: false };
+    }
+    const ms = durationMs(value);
+    if (ms === undefined || ms < 1000 || ms > MAX_FOLLOW_MS) {
+        throw new Error(`BLUEGREEN_ROLLOUT_FOLLOW=${JSON.stringify(value)} is not 0, 1 or a duration between 1s and 24h (like 30m, 1h30m, 90s)`);
+    }
+    return { follow: true, limitMs: Math.round(ms) };
+}
+
+const STOPPED = Symbol("stopped");
+
+/** `promise`, or STOPPED as soon as `signal` is aborted (a hung Consul read does not hold a Ctrl-C). */
+function unlessStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof STOPPED> {
+    if (signal.aborted) {
+        promise.catch(() => undefined);
+        return Promise.resolve(STOPPED);
+    }
+    return new Promise((resolve, reject) => {
+        const onAbort = () => resolve(STOPPED);
+        signal.addEventListener("abort", onAbort, { once: true });
+        promise.then(
+            (value) => {
+                signal.removeEventListener("abort", onAbort);
+                resolve(value);
+            },
+            (err: unknown) => {
+                signal.removeEventListener("abort", onAbort);
+                reject(err);
+            },
+        );
+    });
+}
+
+const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
+
+/**
+ * Follows rollout `rolloutId` until it ends (its result), another rollout replaces it, `limitMs`
+ * passes, or `runtime.stop` is aborted. Prints every event once, in order, however the polls fall
+ * (events past the state's last 50 that were never seen are skipped; the history keeps them).
+ */
+export async function followRollout(rolloutId: string, runtime: FollowRuntime, limitMs?: number): Promise<FollowResult> {
+    const deadline = limitMs === undefined ? undefined : runtime.now() + limitMs;
+    const seen = new Set<string>();
+    for (;;) {
+        const read = await unlessStopped(runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY), runtime.stop);
+        if (read === STOPPED) {
+            return { kind: "stopped" };
+        }
+        const state = read?.value;
+        if (state && state.rolloutId !== rolloutId) {
+            return { kind: "replaced", by: state.rolloutId };
+        }
+        for (const event of state?.events ?? []) {
+            if (!seen.has(eventKey(event))) {
+                seen.add(eventKey(event));
+                runtime.log(eventKey(event));
+            }
+        }
+        if (state && isTerminal(state.phase)) {
+            return state.phase === "promoted" ? { kind: "promoted" } : { kind: "ended", phase: state.phase, reason: state.reason ?? "no reason recorded" };
+        }
+        if (deadline !== undefined && runtime.now() >= deadline) {
+            return { kind: "time limit" };
+        }
+        await runtime.sleep(deadline === undefined ? runtime.pollMs : Math.min(runtime.pollMs, Math.max(0, deadline - runtime.now())));
+        if (runtime.stop.aborted) {
+            return { kind: "stopped" };
+        }
+    }
+}
+
+/** How to watch a rollout after `pulumi up` stopped following it. */
+export function watchHint(stack: string): string {
+    return `watch it with: npm run flip -- status --stack ${stack} --watch`;
+}
+
+/** The line `pulumi up` prints for a follow's result, and whether the update must fail. */
+export function reportFollow(rolloutId: string, stack: string, result: FollowResult, limitMs?: number): { readonly line: string; readonly failed: boolean } {
+    switch (result.kind) {
+        case "promoted":
+            return { line: `rollout ${rolloutId} promoted`, failed: false };
+        case "ended":
+            return {
+                line:
+                    `rollout ${rolloutId} ended ${result.phase}: ${result.reason}. The platform restored the split it started from; ` +
+                    `the stack file still says otherwise (Degraded: see npm run flip -- status --stack ${stack})`,
+                failed: true,
+            };
+        case "replaced":
+            return { line: `rollout ${rolloutId} was replaced by ${result.by} while it was followed; ${watchHint(stack)}`, failed: true };
+        case "stopped":
+            return { line: `stopped following rollout ${rolloutId} at the first Ctrl-C; it goes on in the engine: ${watchHint(stack)}`, failed: false };
+        case "time limit":
+            return { line: `stopped following rollout ${rolloutId} after ${Math.round((limitMs ?? 0) / 1000)}s (BLUEGREEN_ROLLOUT_FOLLOW); it goes on in the engine: ${watchHint(stack)}`, failed: false };
+    }
+}
