@@ -28,7 +28,7 @@ export class ConsulHttpError extends Error {
     }
 }
 
-export interface TokenIdentity {
+interface TokenIdentity {
     readonly accessorId: string;
     readonly description: string;
 }
