@@ -28,7 +28,7 @@ export interface StatusRequest {
 }
 
 /** How long a watch goes on while every read of Consul fails, before it gives up with exit 3. */
-export const WATCH_ERROR_LIMIT_MS = 60_000;
+const WATCH_ERROR_LIMIT_MS = 60_000;
 
 async function readReport(store: RolloutStore, request: StatusRequest): Promise<StatusReport> {
     const state = (await store.state())?.value;

@@ -20,7 +20,7 @@ export interface StatusReport {
     readonly stackFile?: Readonly<Record<string, Weights>>;
 }
 
-export function split(w: Weights | null | undefined): string {
+function split(w: Weights | null | undefined): string {
     return w ? formatWeights(w) : "none";
 }
 

@@ -1,6 +1,9 @@
-// A thin client for the three Consul HTTP API calls this program makes (axios): the leader, the
-// token's own identity, and the passing instances of one colour of a service. Shared by the
-// readiness wait, the split guard, the rollout engine and the flip CLI so that all of them judge health the same way.
+// How every Consul client of this program connects (consulAxios: the stack's CA, the token, a
+// timeout, no proxy), the error they all throw, and three reads: the leader, the token's own
+// identity, and the passing instances of one colour of a service. The readiness wait reads through
+// it, and the split guard and the rollout engine count passing instances through it, so both count
+// them the same way. The engine's KV and splitter calls (src/rollout/consulApi.ts, which the flip
+// client uses too) and the preset tokens (presetToken.ts) use its connection.
 import axios, { AxiosInstance } from "axios";
 import * as http from "http";
 import * as https from "https";
@@ -29,7 +32,7 @@ export class ConsulHttpError extends Error {
     }
 }
 
-export interface TokenIdentity {
+interface TokenIdentity {
     readonly accessorId: string;
     readonly description: string;
 }

@@ -32,7 +32,7 @@ export interface FollowMode {
 }
 
 /** Longer than any rollout should take to be followed from one terminal; refused above it. */
-export const MAX_FOLLOW_MS = 24 * 3_600_000;
+const MAX_FOLLOW_MS = 24 * 3_600_000;
 
 /**
  * BLUEGREEN_ROLLOUT_FOLLOW: unset or `1` follows to the end, `0` does not follow, a duration

@@ -26,7 +26,7 @@ import { decide, Decision, Observations, startRollout, TickTrigger, writesToMatc
 import { AnalysisVerdict, gatedAlarms, PassingObservation } from "./gates";
 
 /** The Step Functions loop's invocation; the state machine passes its execution input and name. */
-export interface TickEvent {
+interface TickEvent {
     readonly kind: "tick";
     readonly rolloutId: string;
     readonly specHash: string;
@@ -35,14 +35,14 @@ export interface TickEvent {
 }
 
 /** The state machine's Catch: `error` is what Step Functions caught ({ Error, Cause }). */
-export interface EngineErrorEvent {
+interface EngineErrorEvent {
     readonly kind: "engine-error";
     readonly rolloutId: string;
     readonly error: { readonly Error?: string; readonly Cause?: string };
 }
 
 /** EventBridge's "CloudWatch Alarm State Change" event, the fields the engine reads. */
-export interface AlarmStateChangeEvent {
+interface AlarmStateChangeEvent {
     readonly source: "aws.cloudwatch";
     readonly "detail-type": "CloudWatch Alarm State Change";
     readonly detail: { readonly alarmName: string; readonly state: { readonly value: string } };
@@ -63,7 +63,7 @@ export interface TickResult {
  * Judges the services with `gate.analysis` (issue 12's metric comparison of green with blue) for
  * the split the rollout is judged at; absent, such a gate never passes ("no analysis verdict").
  */
-export type Analyse = (state: RolloutState, services: readonly ServiceReleaseSpec[]) => Promise<Record<string, AnalysisVerdict>>;
+type Analyse = (state: RolloutState, services: readonly ServiceReleaseSpec[]) => Promise<Record<string, AnalysisVerdict>>;
 
 export interface EngineDeps {
     readonly consul: RolloutConsulApi;

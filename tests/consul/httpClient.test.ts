@@ -1,5 +1,6 @@
 // The thin axios client, against a loopback HTTP server that answers in Consul's documented
-// response format (tests/fakeConsul.ts). No Consul runs here; this checks our requests and parsing.
+// response format (tests/support/fakeConsul.ts). No Consul runs here; this checks our requests and
+// parsing.
 import { expect } from "chai";
 import * as https from "https";
 import { AddressInfo } from "net";
