@@ -58,7 +58,7 @@ export const CONSUL_MAX_SOCKETS = 16;
  * Load Balancer in front of the servers (350 s), so the client closes a connection before the load
  * balancer forgets it; a tick reuses its connections within this time.
  */
-export const CONSUL_IDLE_SOCKET_MS = 30_000;
+const CONSUL_IDLE_SOCKET_MS = 30_000;
 
 /**
  * The axios instance every Consul client of this program uses: TLS with the stack's CA, the token,
