@@ -13,7 +13,7 @@
  * Metric filters publish a minute a little after it ends: the window ends at the start of the
  * minute before the current one, so that its last minute is complete in CloudWatch.
  */
-export const PUBLISH_DELAY_MS = 60_000;
+const PUBLISH_DELAY_MS = 60_000;
 
 const MINUTE_MS = 60_000;
 
