@@ -2,8 +2,8 @@
 // configuration without the files that start processes or plan the whole program
 // (.mocharc.fast.json). This keeps the fast loop's list true: every file it leaves out exists, and
 // every test file that starts a TypeScript process (ts-node, npm) is left out. The files to run are
-// named by the npm scripts, not the configurations, so that `npx mocha tests/x.test.ts` runs x only
-// (mocha adds a configuration's spec to the files named on its command line).
+// named by the npm scripts, not the configurations, so that `npx mocha tests/docs.test.ts` runs
+// that file only (mocha adds a configuration's spec to the files named on its command line).
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
