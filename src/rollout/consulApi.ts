@@ -44,8 +44,9 @@ function weightsOfEntry(entry: SplitterEntry): Weights {
 }
 
 export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
+    // One pool of kept-alive connections for every call of the engine (src/consul/httpClient.ts).
     const http: AxiosInstance = consulAxios(options);
-    const health = consulHttpClient(options);
+    const health = consulHttpClient(options, http);
     const fail = (what: string, status: number, data: unknown) =>
         new ConsulHttpError(`${what} on ${options.address} answered ${status}: ${typeof data === "string" ? data.trim() : JSON.stringify(data)}`, status);
     async function call(method: "get" | "put", path: string, config: { params?: Record<string, string>; data?: unknown } = {}) {
