@@ -57,7 +57,7 @@ const ISSUE_EXAMPLES: Scenario[] = [
         events: [{ at: 16, kind: "alarm", state: "ALARM", duplicate: false, clearsAfter: 1 }],
     }),
     // 2. Steps [10, 50], no bake, 5 s checks, and the splitter writes failing for a while.
-    scenario({ faults: { ...NO_FAULTS, until: 45, error: 1, target: "splitters" } }),
+    scenario({ faults: { ...NO_FAULTS, until: 90, error: 1, target: "splitters" } }),
     // 3. About 75 s of KV errors: the Task's retries, then the Catch's.
     scenario({ releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 120, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 } }], faults: { ...NO_FAULTS, since: 5, until: 90, error: 1, target: "kv" } }),
     // A command replayed after a later one was applied.
