@@ -16,6 +16,7 @@ import { createRelease } from "./src/rollout/wireRelease";
 import { ROLLOUT_KV_PREFIX } from "./src/rollout/contract";
 import { loadStackConfig } from "./src/config";
 
+/** @public Pulumi's Node runtime calls a program's default export and makes what it returns the stack's outputs. */
 export default function main() {
     const config = loadStackConfig();
     const tags = { "bluegreen:stack": pulumi.getStack(), "bluegreen:project": pulumi.getProject() };

@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
+import * as ts from "typescript";
 import { ROOT } from "./support/harness";
 
 const DOCS = path.join(ROOT, "docs");
@@ -28,6 +29,32 @@ function sourceFiles(dir = ROOT, out: string[] = []): string[] {
     return out;
 }
 
+/** The text of every comment of a source file, as TypeScript's scanner sees it (never a string's). */
+function commentsOf(file: string): { line: number; text: string }[] {
+    const source = fs.readFileSync(path.join(ROOT, file), "utf8");
+    const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, source);
+    const comments: { line: number; text: string }[] = [];
+    for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+        if (token === ts.SyntaxKind.SingleLineCommentTrivia || token === ts.SyntaxKind.MultiLineCommentTrivia) {
+            comments.push({ line: source.slice(0, scanner.getTokenStart()).split("\n").length, text: scanner.getTokenText() });
+        }
+    }
+    return comments;
+}
+
+/**
+ * The repository paths a comment names: `src/shared/ports.ts`, cli/flip/, docs/runbooks.md, with or
+ * without backticks; one written relative to its file (../src/shared/) resolves from the file's
+ * folder. A path inside another path or a URL (.../consul/docs/...) is not the repository's.
+ */
+function pathsNamedIn(file: string, comment: string): string[] {
+    const named = [...comment.matchAll(/(?<![\w./-])((?:\.\.\/)*)((?:src|cli|tests|policies|docs|scripts|\.github|\.ci)\/[\w./-]*)/g)];
+    return named.map((m) => {
+        const target = m[2].replace(/\.+$/, "");
+        return m[1] ? path.join(path.dirname(file), m[1], target) : target;
+    });
+}
+
 describe("docs", () => {
     for (const page of pages) {
         it(`${page}: relative links resolve`, () => {
@@ -48,6 +75,25 @@ describe("docs", () => {
             }
         });
     }
+
+    it("every repository path a comment names exists (src/, cli/, policies/, tests/, index.ts, the tool configs)", () => {
+        const files = [...sourceFiles(), "eslint.config.mjs", ".dependency-cruiser.cjs", "knip.jsonc"];
+        const missing: string[] = [];
+        let named = 0;
+        for (const file of files) {
+            for (const { line, text } of commentsOf(file)) {
+                for (const target of pathsNamedIn(file, text)) {
+                    named++;
+                    if (!fs.existsSync(path.join(ROOT, target))) {
+                        missing.push(`${file}:${line} names ${target}`);
+                    }
+                }
+            }
+        }
+        // The check looked: comments do name paths (hundreds of them).
+        expect(named).to.be.above(100);
+        expect(missing).to.deep.equal([]);
+    });
 
     it("every docs section a comment or a page cites exists (docs/<page>.md#anchor)", () => {
         const cited: { from: string; page: string; anchors: string[] }[] = [];

@@ -1,10 +1,10 @@
 // `npm run bench`: how planning scales with the number of services. Generated stacks of 10, 50,
-// 100 and 200 services (cli/syntheticStack.ts) are planned offline, each program in one process
+// 100 and 200 services (src/offline/syntheticStack.ts) are planned offline, each program in one process
 // after a warm-up; for each size: wall time, peak memory (peak RSS, heap at the end), resources
 // registered, and the blast radius of flipping one service (resources whose inputs change).
 //
 // Two programs are measured: the traffic side on its own (createMeshTraffic over stand-ins for the
-// server cluster, cli/trafficProgram.ts) and the whole program (index.ts).
+// server cluster, src/offline/trafficOnlyProgram.ts) and the whole program (index.ts).
 import { spawnSync } from "child_process";
 import { performance } from "perf_hooks";
 import { parseArgs } from "util";

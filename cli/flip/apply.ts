@@ -27,7 +27,7 @@ export interface Applier {
 }
 
 /** The preview showed changes other than the stack's Release: nothing was applied. */
-export class ApplyRefusedError extends FlipInputError {
+class ApplyRefusedError extends FlipInputError {
     constructor(
         message: string,
         readonly unexpected: readonly string[],

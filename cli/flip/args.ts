@@ -30,8 +30,8 @@ Exit codes: 0 done or healthy (promoted), 1 degraded (a drifted split), 2 invali
 7 engine failed, 8 engine silent (a watch saw no state long past the next check), 128+n detached by signal n
 (the rollout goes on in the engine).`;
 
-export const COMMANDS = ["set", "status", "pause", "resume", "promote", "abort", "history"] as const;
-export type FlipCommand = (typeof COMMANDS)[number];
+const COMMANDS = ["set", "status", "pause", "resume", "promote", "abort", "history"] as const;
+type FlipCommand = (typeof COMMANDS)[number];
 export type ControlKind = "pause" | "resume" | "promote" | "promote-full" | "abort";
 
 export interface FlipArgs {
@@ -53,7 +53,7 @@ export interface FlipArgs {
     readonly consulAddress?: string;
 }
 
-export const DEFAULT_POLL = "2s";
+const DEFAULT_POLL = "2s";
 
 /** The flags each command takes, besides --stack, --dir, --consul-address, --poll, --yes. */
 const COMMAND_FLAGS: Record<FlipCommand, readonly string[]> = {
@@ -166,7 +166,7 @@ export function controlKind(args: FlipArgs): ControlKind {
     return args.command === "promote" && args.full ? "promote-full" : (args.command as ControlKind);
 }
 
-export interface DurationBounds {
+interface DurationBounds {
     readonly minMs: number;
     readonly maxMs: number;
     /** How the bounds read in a message. */
@@ -178,17 +178,17 @@ export interface DurationBounds {
  * shows nothing useful), at most 10 times a second (faster only loads Consul; the engine itself
  * moves once per check interval, seconds apart).
  */
-export const POLL_BOUNDS: DurationBounds = { minMs: 100, maxMs: 10 * 60_000, text: "between 100ms and 10m" };
+const POLL_BOUNDS: DurationBounds = { minMs: 100, maxMs: 10 * 60_000, text: "between 100ms and 10m" };
 /**
  * How long `status --watch` watches without --timeout: a watch always ends. A day is longer than a
  * rollout should take; a rollout paused for longer is not one anyone is waiting on.
  */
 export const DEFAULT_WATCH_TIMEOUT_MS = 24 * 3_600_000;
 /** A watch of up to a week; beyond that the number is a mistake (and past 24.8 days a timer would overflow). */
-export const TIMEOUT_BOUNDS: DurationBounds = { minMs: 1000, maxMs: 7 * 24 * 3_600_000, text: "between 1s and 168h" };
+const TIMEOUT_BOUNDS: DurationBounds = { minMs: 1000, maxMs: 7 * 24 * 3_600_000, text: "between 1s and 168h" };
 
 /** `5m`, `30s`, `1m30s`, `1h`, `250ms` to milliseconds, within `bounds`. */
-export function parseDuration(text: string, flag = "duration", bounds?: DurationBounds): number {
+function parseDuration(text: string, flag = "duration", bounds?: DurationBounds): number {
     const ms = durationMs(text);
     if (ms === undefined) {
         throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration; write it like 30s, 5m, 1m30s or 1h`);

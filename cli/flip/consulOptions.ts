@@ -44,7 +44,7 @@ export function consulOptionsFrom(flagAddress: string | undefined, env: Environm
  * the consul CLI takes CONSUL_HTTP_ADDR; anything else (a space, a path, a port out of range) is
  * invalid input, named with where it came from.
  */
-export function parseConsulAddress(raw: string, from: string): { scheme: "http" | "https"; address: string } {
+function parseConsulAddress(raw: string, from: string): { scheme: "http" | "https"; address: string } {
     const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(raw.trim());
     const scheme = (match ? match[1].toLowerCase() : "https") as "http" | "https";
     const rest = (match ? match[2] : raw.trim()).replace(/\/+$/, "");

@@ -40,7 +40,7 @@ function refusal(kind: CommandKind, state: RolloutState): string | undefined {
 }
 
 /** Writes the command with CAS; returns it with the state it was written against. */
-export async function writeCommand(store: RolloutStore, request: ControlRequest, clock: Clock): Promise<{ command: ControlCommand; state: RolloutState }> {
+async function writeCommand(store: RolloutStore, request: ControlRequest, clock: Clock): Promise<{ command: ControlCommand; state: RolloutState }> {
     let confirmedFor: string | undefined;
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
         const current = await store.state();

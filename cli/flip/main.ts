@@ -22,7 +22,7 @@ import { nextSteps, PlanFn, runSetDryRun, runSetEdit } from "./set";
 import { watchSignals } from "./signals";
 import { detachedMessage, runHistory, runStatus } from "./statusCommand";
 
-export interface Output {
+interface Output {
     write(text: string): unknown;
     readonly isTTY?: boolean;
 }
@@ -47,7 +47,7 @@ export interface FlipEnvironment {
     readonly user?: string;
 }
 
-export const PROJECT_DIR = path.join(__dirname, "..", "..");
+const PROJECT_DIR = path.join(__dirname, "..", "..");
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 export async function flip(argv: readonly string[], environment: FlipEnvironment): Promise<number> {
@@ -162,7 +162,7 @@ function realClock(): Clock {
 }
 
 /** The entry point: signals detach (never stop a rollout), errors print as one line with their exit code. */
-export async function flipMain(argv: readonly string[]): Promise<number> {
+async function flipMain(argv: readonly string[]): Promise<number> {
     const signals = watchSignals();
     try {
         return await flip(argv, { out: process.stdout, env: process.env, clock: signals.clock, detachedBy: signals.received, abort: signals.abort });

@@ -10,7 +10,7 @@ import { Detached, UnreadableState } from "./clientErrors";
 import { commandOf, historyRecordOf, rolloutStateOf } from "./documents";
 
 /** A KV document and the ModifyIndex to CAS against. */
-export interface Versioned<T> {
+interface Versioned<T> {
     readonly value: T;
     readonly index: number;
 }

@@ -25,7 +25,7 @@ export interface SetRequest {
 export type PlanFn = (stack: string, config: StackValues) => Promise<OfflinePlan>;
 
 /** The lines of `before` and `after` that differ, as a minimal `-`/`+` listing with line numbers. */
-export function changedLines(before: string, after: string): string {
+function changedLines(before: string, after: string): string {
     const a = before.split("\n");
     const b = after.split("\n");
     const out: string[] = [];
@@ -38,7 +38,7 @@ export function changedLines(before: string, after: string): string {
 }
 
 /** The target colour must exist to take traffic: an image and at least one task. */
-export function configProblems(services: readonly ServiceConfig[], to: Colour): string[] {
+function configProblems(services: readonly ServiceConfig[], to: Colour): string[] {
     return services.flatMap((service) => {
         const colour = service[to];
         const path = `bluegreen:services.${service.name}.${to}`;

@@ -6,7 +6,7 @@
 // dies of it and the client is re-parented, which the client notices and treats as a HUP.
 import { Clock } from "./clientErrors";
 
-export const DETACH_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const DETACH_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export type DetachSignal = (typeof DETACH_SIGNALS)[number];
 const SIGNAL_NUMBERS: Record<DetachSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 const PARENT_CHECK_MS = 500;

@@ -37,7 +37,7 @@ export const STALE_AFTER_MS = 10 * 60_000;
 /** A lock file without a readable owner this old was never finished by its writer. */
 export const UNREADABLE_AFTER_MS = 10_000;
 /** How long a flip waits for a held lock before it refuses. */
-export const DEFAULT_WAIT_MS = 15_000;
+const DEFAULT_WAIT_MS = 15_000;
 const RETRY_MS = 50;
 
 export interface LockOwner {
@@ -403,7 +403,7 @@ export function fsFailure(what: string, err: unknown): KnownFailure {
     return new KnownFailure(`${what}: ${e.code ? `${e.code} (${reason})` : reason}`);
 }
 
-export function processIsAlive(pid: number): boolean {
+function processIsAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;

@@ -34,7 +34,7 @@ export interface StatusRequest {
 }
 
 /** How long a watch goes on while every read of Consul fails, before it gives up with exit 3. */
-export const WATCH_ERROR_LIMIT_MS = 60_000;
+const WATCH_ERROR_LIMIT_MS = 60_000;
 
 /**
  * How long past a running rollout's next check the watch waits for the engine to write its state
@@ -51,13 +51,13 @@ const ENDED_CODES: Readonly<Partial<Record<RolloutPhase, number>>> = {
 };
 
 /** The exit code of a report: by health, and for a rollout that ended unpromoted (and left the split it says), by how it ended. */
-export function statusExitCode(report: StatusReport): number {
+function statusExitCode(report: StatusReport): number {
     const ended = report.rollout && !report.drifted ? ENDED_CODES[report.rollout.phase] : undefined;
     return ended ?? exitCodeOf(report.health);
 }
 
 /** How long the engine has been overdue on a running rollout (0 when it is not). */
-export function engineOverdueMs(state: RolloutState, nowMs: number): number {
+function engineOverdueMs(state: RolloutState, nowMs: number): number {
     if (isTerminal(state.phase)) {
         return 0;
     }

@@ -22,7 +22,7 @@ export interface StatusReport {
     readonly drifted?: readonly string[];
 }
 
-export function split(w: Weights | null | undefined): string {
+function split(w: Weights | null | undefined): string {
     return w ? formatWeights(w) : "none";
 }
 

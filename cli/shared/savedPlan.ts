@@ -12,7 +12,7 @@ export interface SavedPlan {
 }
 
 /** Checks that a parsed document has the shape `planToJson` writes; names what is missing. */
-export function asSavedPlan(doc: unknown, source: string): SavedPlan {
+function asSavedPlan(doc: unknown, source: string): SavedPlan {
     const plan = doc as Partial<SavedPlan> | null;
     if (plan === null || typeof plan !== "object" || typeof plan.stack !== "string" || !Array.isArray(plan.resources)) {
         throw new UsageError(`${source} is not a plan: expected {"stack": ..., "resources": [...]} as written by npm run plan -- --stack <name> --json`);

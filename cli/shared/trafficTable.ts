@@ -39,5 +39,3 @@ export function formatTraffic(rows: readonly TrafficRow[]): string {
         rows.map((r) => [r.service, r.colour, r.image, String(r.count), `${r.weight}%`]),
     );
 }
-
-export { COLOURS };

@@ -34,7 +34,7 @@ function decodeBase64(text: string): string | undefined {
 }
 
 /** Every top-level JSON object in a text (a shell script with a heredoc, an echo, a command line). */
-export function jsonObjectsIn(text: string): Record<string, unknown>[] {
+function jsonObjectsIn(text: string): Record<string, unknown>[] {
     const found: Record<string, unknown>[] = [];
     let i = text.indexOf("{");
     while (i !== -1) {
@@ -82,7 +82,7 @@ function matchingBrace(text: string, start: number): number {
 }
 
 /** The texts a value holds: itself, its base64 decoding, and decoded base64 blobs inside it. */
-export function textsIn(value: string, depth = 0): string[] {
+function textsIn(value: string, depth = 0): string[] {
     const texts = [value];
     if (value.includes('\\"')) {
         texts.push(value.replace(/\\"/g, '"'));

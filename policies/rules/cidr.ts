@@ -20,7 +20,7 @@ function parseIpv4(cidr: string): Ipv4Block | undefined {
     return { base: address - (address % size), prefix };
 }
 
-export function isIpv6(cidr: string): boolean {
+function isIpv6(cidr: string): boolean {
     return cidr.includes(":");
 }
 

@@ -17,7 +17,7 @@ export interface Subset {
     readonly filter?: string;
 }
 
-export interface Destination {
+interface Destination {
     readonly service: string;
     readonly subset?: string;
 }
@@ -29,19 +29,19 @@ interface Entry {
 export interface SplitterEntry extends Entry {
     readonly splits: readonly Split[];
 }
-export interface ResolverEntry extends Entry {
+interface ResolverEntry extends Entry {
     readonly subsets: readonly Subset[];
 }
-export interface DefaultsEntry extends Entry {
+interface DefaultsEntry extends Entry {
     readonly protocol?: string;
 }
-export interface RouterEntry extends Entry {
+interface RouterEntry extends Entry {
     readonly destinations: readonly Destination[];
     readonly routes: readonly Route[];
 }
 
 /** A header match of a route: its name and how it matches (exact or regex; others kept as undefined). */
-export interface HeaderMatch {
+interface HeaderMatch {
     readonly name: string;
     readonly exact?: string;
     readonly regex?: string;
@@ -56,19 +56,19 @@ export interface RetrySettings {
     readonly requestTimeout: unknown;
 }
 
-export interface Route {
+interface Route {
     readonly headers: readonly HeaderMatch[];
     readonly destination: Destination;
     readonly retries: RetrySettings;
 }
 
 /** One rule of an http-route (the API gateway's), with the filters of the rule and of each service. */
-export interface GatewayRule {
+interface GatewayRule {
     readonly index: number;
     readonly retries: readonly RetrySettings[];
 }
 
-export interface HttpRouteEntry extends Entry {
+interface HttpRouteEntry extends Entry {
     readonly rules: readonly GatewayRule[];
 }
 

@@ -1,7 +1,7 @@
 // Container definitions of an ECS task definition, read from the provider's JSON string.
 import { asArray, asRecord, asString, parseJsonInput } from "./resources";
 
-export interface ContainerDependency {
+interface ContainerDependency {
     readonly containerName: string;
     readonly condition: string;
 }

@@ -94,7 +94,7 @@ function managedPolicyProblems(arns: readonly string[]): string[] {
     return arns.filter((arn) => BROAD_MANAGED_POLICY.test(arn)).map((arn) => `attaches AWS managed policy ${arn}, which grants whole services; write a policy with the actions needed`);
 }
 
-export function iamProblems(type: string, props: Record<string, unknown>): string[] {
+function iamProblems(type: string, props: Record<string, unknown>): string[] {
     if (POLICY_TYPES.includes(type)) {
         return policyDocumentProblems(props.policy);
     }

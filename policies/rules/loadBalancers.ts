@@ -6,7 +6,7 @@ import { asArray, asBoolean, asNumber, asRecord, asString, linkedTo, ofType, ref
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
 
 /** `internal` defaults to false: a load balancer is internet-facing unless it says otherwise. */
-export function isInternetFacing(lb: PolicyResource): boolean {
+function isInternetFacing(lb: PolicyResource): boolean {
     return asBoolean(lb.props.internal) !== true;
 }
 

@@ -31,7 +31,7 @@ function transparentProxyProblem(container: Container): string | undefined {
     return undefined;
 }
 
-export function meshTaskProblems(props: Record<string, unknown>): string[] {
+function meshTaskProblems(props: Record<string, unknown>): string[] {
     const parsed = parseContainerDefinitions(props.containerDefinitions);
     if (!parsed.ok) {
         return [parsed.problem];

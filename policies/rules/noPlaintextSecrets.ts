@@ -57,7 +57,7 @@ function userDataProblems(userData: unknown): string[] {
     return problems;
 }
 
-export function plaintextSecretProblems(type: string, props: Record<string, unknown>): string[] {
+function plaintextSecretProblems(type: string, props: Record<string, unknown>): string[] {
     switch (type) {
         case TYPES.taskDefinition:
             return taskDefinitionProblems(props);

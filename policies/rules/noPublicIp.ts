@@ -2,7 +2,7 @@
 // would put them on the internet beside their security groups.
 import { asArray, asBoolean, asRecord, isOneOf, mandatoryResourceRule, TYPES } from "./resources";
 
-export function publicIpProblems(type: string, props: Record<string, unknown>): string[] {
+function publicIpProblems(type: string, props: Record<string, unknown>): string[] {
     if (isOneOf(type, TYPES.ecsServices)) {
         return asBoolean(asRecord(props.networkConfiguration).assignPublicIp) === true
             ? ["ECS service assigns public IPs to its tasks (networkConfiguration.assignPublicIp = true); run tasks in private subnets with assignPublicIp = false"]

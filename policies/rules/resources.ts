@@ -31,7 +31,7 @@ export const TYPES = {
 } as const;
 
 /** `urn:pulumi:<stack>::<project>::<type>::<name>`: the stack part, or "" for anything else. */
-export function stackOfUrn(urn: string): string {
+function stackOfUrn(urn: string): string {
     const match = /^urn:pulumi:([^:]+)::/.exec(urn);
     return match ? match[1] : "";
 }

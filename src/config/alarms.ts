@@ -5,7 +5,7 @@ import { hasControlCharacter } from "./controlCharacters";
 import type { Report } from "./types";
 import { checkDuplicates } from "./duplicates";
 
-export const MAX_ALARM_NAME = 255;
+const MAX_ALARM_NAME = 255;
 
 export function checkAlarmNames(path: string, alarms: readonly string[], at: Report): void {
     alarms.forEach((name, i) => {

@@ -3,7 +3,7 @@
 import type { Report } from "./types";
 import type { CanaryAnalysisConfig } from "./types";
 
-export const ANALYSIS_DEFAULTS = { minRequests: 100, window: "5m" } as const;
+const ANALYSIS_DEFAULTS = { minRequests: 100, window: "5m" } as const;
 
 /** GetMetricData periods are whole minutes; longer than an hour would make a canary step very slow to judge. */
 const WINDOW_MINUTES = { min: 1, max: 60 };
@@ -16,7 +16,7 @@ export interface RawAnalysis {
 }
 
 /** Whole minutes from "5m" or "1h"; undefined when the text is neither. */
-export function windowMinutes(text: string): number | undefined {
+function windowMinutes(text: string): number | undefined {
     const m = /^(\d+)(m|h)$/.exec(text);
     return m ? Number(m[1]) * (m[2] === "h" ? 60 : 1) : undefined;
 }

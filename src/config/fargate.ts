@@ -2,7 +2,7 @@
 import type { Report } from "./types";
 
 /** Task sizes Fargate offers (Linux): CPU units -> allowed memory in MiB. */
-export const FARGATE_SIZES: ReadonlyMap<number, readonly number[]> = new Map([
+const FARGATE_SIZES: ReadonlyMap<number, readonly number[]> = new Map([
     [256, [512, 1024, 2048]],
     [512, range(1024, 4096, 1024)],
     [1024, range(2048, 8192, 1024)],

@@ -15,7 +15,7 @@ export class StackConfigError extends pulumi.RunError {
     }
 }
 
-export function formatProblems(problems: readonly ConfigProblem[]): string {
+function formatProblems(problems: readonly ConfigProblem[]): string {
     const lines = problems.map((p) => `  - ${p.path}: ${p.message}`);
     return `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }

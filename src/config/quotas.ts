@@ -6,7 +6,7 @@ import type { Report } from "./types";
  * rules counted apart). Each ingress CIDR opens each public listener port on the ALB's group, and that
  * group has no other inbound rule.
  */
-export const SECURITY_GROUP_INBOUND_RULES = 60;
+const SECURITY_GROUP_INBOUND_RULES = 60;
 
 export function checkIngressRuleQuota(path: string, cidrCount: number, https: boolean, at: Report): void {
     const ports = https ? 2 : 1;

@@ -17,7 +17,7 @@ import {
     RouteRuleConfig,
 } from "./types";
 
-export interface RawRetries {
+interface RawRetries {
     count: number;
     on?: RetryCondition[];
     statusCodes?: number[];
@@ -39,7 +39,7 @@ export interface RawResilience {
 }
 
 /** Per-route settings per service: the router holds each of them once per colour lane. */
-export const MAX_ROUTE_RULES = 10;
+const MAX_ROUTE_RULES = 10;
 
 export const RESILIENCE_DEFAULTS = {
     requestTimeoutMs: 15_000,

@@ -4,7 +4,7 @@ import type { Report } from "./types";
 
 /**
  * Names the program derives from the stack, with the rules of the service that owns each name.
- * tests/config/stackName.test.ts plans a stack and checks each template against what is registered.
+ * tests/config/program.test.ts plans a stack and checks each template against what is registered.
  */
 export const STACK_DERIVED_NAMES: readonly { readonly template: (stack: string) => string; readonly owner: string; readonly max: number; readonly chars: RegExp; readonly allowed: string }[] = [
     // Lambda CreateFunction: a function name is at most 64 characters of [a-zA-Z0-9-_].

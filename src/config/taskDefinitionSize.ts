@@ -6,7 +6,7 @@ import type { Report } from "./types";
 export const TASK_DEFINITION_MAX_BYTES = 64 * 1024;
 /**
  * What the program's own part of a colour's task definition may take. The largest in the example
- * plans is well below it; tests/config/taskDefinitionSize.test.ts measures it and keeps it so.
+ * plans is well below it; tests/config/program.test.ts measures it and keeps it so.
  */
 export const TASK_DEFINITION_PROGRAM_BYTES = 24 * 1024;
 /** What a stack file's env and secrets may take of a task definition. */

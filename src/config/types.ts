@@ -83,7 +83,7 @@ export interface HealthCheckConfig {
     readonly startPeriod: number;
 }
 
-export interface GateConfig {
+interface GateConfig {
     /** Passing instances a colour needs before it may receive weight. Default: its count. */
     readonly minHealthy?: number;
     /** Skips the health gate: for emergencies only, and logged loudly. Default false. */

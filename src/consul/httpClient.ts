@@ -1,7 +1,11 @@
-// A thin client for the three Consul HTTP API calls this program makes (axios): the leader, the
-// token's own identity, and the passing instances of one colour of a service. Shared by the
-// readiness wait, the split guard, the rollout engine and the flip CLI so that all of them judge health the same way.
+// How every Consul client of this program connects (consulAxios: the stack's CA, the token, a
+// timeout, no proxy), the error they all throw, and three reads: the leader, the token's own
+// identity, and the passing instances of one colour of a service. The readiness wait reads through
+// it, and the split guard and the rollout engine count passing instances through it, so both count
+// them the same way. The engine's KV and splitter calls (src/rollout/consulApi.ts, which the flip
+// client uses too) and the preset tokens (presetToken.ts) use its connection.
 import axios, { AxiosInstance } from "axios";
+import * as http from "http";
 import * as https from "https";
 import type { ConsulApiAccess } from "../shared/consulApi";
 
@@ -28,7 +32,7 @@ export class ConsulHttpError extends Error {
     }
 }
 
-export interface TokenIdentity {
+interface TokenIdentity {
     readonly accessorId: string;
     readonly description: string;
 }
@@ -42,30 +46,47 @@ export interface ConsulHttpClient {
     passingInstances(service: string, colour: string): Promise<number>;
 }
 
-/** The axios instance every Consul client of this program uses: TLS with the stack's CA, the token, no proxy. */
+/**
+ * Connections one client keeps to Consul at most. Calls beyond it queue in the agent: the rollout
+ * engine observes services in parallel (src/rollout/handler.ts), and this bounds what one tick asks
+ * of the servers at a time.
+ */
+export const CONSUL_MAX_SOCKETS = 16;
+
+/**
+ * How long an idle connection is kept. Shorter than an idle TCP flow lives in the internal Network
+ * Load Balancer in front of the servers (350 s), so the client closes a connection before the load
+ * balancer forgets it; a tick reuses its connections within this time.
+ */
+const CONSUL_IDLE_SOCKET_MS = 30_000;
+
+/**
+ * The axios instance every Consul client of this program uses: TLS with the stack's CA, the token,
+ * no proxy, and connections kept alive and reused (one TLS handshake per connection, not per call),
+ * at most CONSUL_MAX_SOCKETS at a time.
+ */
 export function consulAxios(options: ConsulHttpOptions): AxiosInstance {
     const scheme = options.scheme ?? "https";
+    const pool = { keepAlive: true, maxSockets: CONSUL_MAX_SOCKETS, maxFreeSockets: CONSUL_MAX_SOCKETS, timeout: CONSUL_IDLE_SOCKET_MS };
     return axios.create({
         baseURL: `${scheme}://${options.address}`,
         timeout: options.timeoutMs ?? 5000,
         headers: options.token ? { "X-Consul-Token": options.token } : {},
-        httpsAgent:
-            scheme === "https"
-                ? new https.Agent({ ca: options.caCertPem, servername: options.tlsServerName, keepAlive: false })
-                : undefined,
+        ...(scheme === "https"
+            ? { httpsAgent: new https.Agent({ ...pool, ca: options.caCertPem, servername: options.tlsServerName }) }
+            : { httpAgent: new http.Agent(pool) }),
         // Every status is returned to the caller, which decides what it means.
         validateStatus: () => true,
         proxy: false,
     });
 }
 
-export function consulHttpClient(options: ConsulHttpOptions): ConsulHttpClient {
-    const http = consulAxios(options);
-
+/** @param client the axios instance to call through (default a new one): pass one to share its connections. */
+export function consulHttpClient(options: ConsulHttpOptions, client: AxiosInstance = consulAxios(options)): ConsulHttpClient {
     async function get<T>(path: string, params?: Record<string, string>): Promise<T> {
         let response;
         try {
-            response = await http.get<T>(path, { params });
+            response = await client.get<T>(path, { params });
         } catch (err) {
             throw new ConsulHttpError(`GET ${path} on ${options.address} failed: ${(err as Error).message}`);
         }

@@ -7,8 +7,8 @@ import type { ConsulApiAccess } from "../shared/consulApi";
 import { ConsulHttpClient, consulHttpClient, ConsulHttpError } from "./httpClient";
 
 /** Checks before giving up, and seconds between them: at most ten minutes by default. */
-export const DEFAULT_READINESS_ATTEMPTS = 60;
-export const DEFAULT_READINESS_INTERVAL_SECONDS = 10;
+const DEFAULT_READINESS_ATTEMPTS = 60;
+const DEFAULT_READINESS_INTERVAL_SECONDS = 10;
 /**
  * Consecutive 403s tolerated once a leader exists: the leader creates the initial management token
  * just after its election, so a check in that instant may be refused. More than this is a real refusal.

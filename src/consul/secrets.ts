@@ -6,7 +6,7 @@ import * as tls from "@pulumi/tls";
 import { serverTlsName } from "./render/agentConfig";
 
 /** The generated secrets, each kept as one Secrets Manager secret. */
-export const SECRET_ITEMS = ["caCert", "caKey", "serverCert", "serverKey", "gossipKey", "managementToken", "agentToken"] as const;
+const SECRET_ITEMS = ["caCert", "caKey", "serverCert", "serverKey", "gossipKey", "managementToken", "agentToken"] as const;
 export type SecretItem = (typeof SECRET_ITEMS)[number];
 
 const SECRET_NAMES: Record<SecretItem, string> = {

@@ -1,7 +1,8 @@
-// The rule of the health gate: before a colour receives weight, Consul must report enough passing
-// instances of it. One judgement, shared by the split guard (src/mesh/splitGuard.ts, before the
-// splitter is written during `pulumi up`) and the rollout engine's health gate (before every step
-// and while baking), so both always agree.
+// The health rule: before a colour receives weight, Consul must report enough passing instances of
+// it. One judgement with two users, so they always agree: the split guard (src/mesh/splitGuard.ts),
+// before Pulumi first writes a service's splitter during `pulumi up`, and the rollout engine's
+// health gate (src/rollout/gates.ts), before every step and while baking. The engine reads the
+// counts itself (src/rollout/consulApi.ts) and uses `judge` only; the guard also waits here.
 import type { ConsulHttpClient } from "../consul/httpClient";
 import { COLOURS, Colour, ServiceConfig } from "../config/types";
 

@@ -1,5 +1,5 @@
-// The split guard, a dynamic resource: it applies the health gate's rule (colourHealth.ts) when it
-// is created or updated, that is during `pulumi up` and never during preview, and fails the update
+// The split guard, a dynamic resource: it applies the health rule (colourHealth.ts, the one the
+// engine's health gate applies too) when it is created or updated, that is during `pulumi up` and never during preview, and fails the update
 // when a colour that is about to receive weight lacks passing instances. A service's splitter
 // dependsOn its guard, so the splitter is written only after the guard passed.
 import * as pulumi from "@pulumi/pulumi";

@@ -21,8 +21,8 @@ export interface MeshTraffic {
 }
 
 /**
- * @param workloads each service's ECS services (by service name), so that its health gate checks
- *   after they exist; a service without an entry is gated without that ordering.
+ * @param workloads each service's ECS services (by service name), so that its split guard checks
+ *   after they exist; a service without an entry is guarded without that ordering.
  */
 export function createMeshTraffic(
     services: readonly ServiceConfig[],

@@ -23,9 +23,9 @@ export interface CanaryFigures {
     readonly canary: { readonly colour: Colour } & ColourWindow;
 }
 
-export type Verdict = "pass" | "fail" | "inconclusive";
+type Verdict = "pass" | "fail" | "inconclusive";
 
-export interface JudgedColour {
+interface JudgedColour {
     readonly colour: Colour;
     readonly requests: number;
     readonly errors: number;

@@ -6,7 +6,7 @@ import { formatWeights, type Weights } from "../shared/weights";
 import { CanaryFigures, judgeCanary, Judgement } from "./analysis";
 
 /** `hold`: neither passes nor counts as a failure; the step waits for a conclusive window. */
-export type AnalysisOutcome = "pass" | "fail" | "hold";
+type AnalysisOutcome = "pass" | "fail" | "hold";
 
 export interface AnalysisCheck {
     readonly outcome: AnalysisOutcome;
@@ -19,10 +19,6 @@ export interface AnalysisCheck {
 export interface CanaryPair {
     readonly baseline: Colour;
     readonly canary: Colour;
-}
-
-export function analysisGateId(service: string): string {
-    return `analysis:${service}`;
 }
 
 /** The canary is the colour a rollout moves weight to; undefined when the rollout moves none. */
@@ -41,7 +37,7 @@ export function canaryPair(from: Weights, to: Weights): CanaryPair | undefined {
  * first step the canary serves nothing, and at 100% the baseline serves nothing: there is nothing to
  * compare, so the analysis does not hold those steps (the health and alarm gates still judge them).
  */
-export function comparable(weights: Weights): boolean {
+function comparable(weights: Weights): boolean {
     return weights.blue > 0 && weights.green > 0;
 }
 

@@ -26,7 +26,7 @@ export interface WindowQuery {
 /** Query ids: lowercase letter first, one per colour and figure. */
 const queryId = (figure: "requests" | "http5xx" | "grpc" | "p99", colour: Colour) => `${figure}_${colour}`;
 
-export function windowQueries(query: WindowQuery): MetricDataQuery[] {
+function windowQueries(query: WindowQuery): MetricDataQuery[] {
     const stat = (figure: Parameters<typeof queryId>[0], colour: Colour, metricName: MetricName, statistic: string): MetricDataQuery => ({
         Id: queryId(figure, colour),
         ReturnData: true,

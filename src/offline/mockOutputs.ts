@@ -6,7 +6,7 @@ export const MOCK_ACCOUNT = "123456789012";
 /** Every mocked secret value contains this text; a plain input containing it is a leak. */
 export const MOCK_SECRET_MARKER = "MOCKSECRET";
 /** The fixed "now" of mocked timestamps (certificate validity), so plans are deterministic. */
-export const MOCK_NOW = "2025-01-01T00:00:00Z";
+const MOCK_NOW = "2025-01-01T00:00:00Z";
 
 /** The id the mocks give a resource (`newResource` returns it). */
 export function mockId(name: string): string {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { computedOutputs, MOCK_ACCOUNT, MOCK_SECRET_MARKER, mockId } from "./mockOutputs";
 
 // The outputs themselves live in mockOutputs.ts, without the SDK, for readers of saved plans.
-export { computedOutputs, MOCK_ACCOUNT, MOCK_NOW, MOCK_SECRET_MARKER } from "./mockOutputs";
+export { computedOutputs,   MOCK_SECRET_MARKER } from "./mockOutputs";
 
 /** Mocks for one plan: resources in `region`; `onCall` may override an invoke's default answer. */
 export function createMocks(region: string, onCall?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined): pulumi.runtime.Mocks {
@@ -37,7 +37,7 @@ function unwrapSecrets(value: unknown): unknown {
 }
 
 /** What an invoke (data source) returns, for the few the program makes. */
-export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<string, unknown> {
+function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<string, unknown> {
     switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "AIDAMOCK", id: MOCK_ACCOUNT };

@@ -44,7 +44,7 @@ export interface PlanRead {
 }
 
 /** One alias as the engine receives it: a whole old URN, or the parts of the old identity that differ. */
-export type RecordedAlias = { readonly urn: string } | { readonly type?: string; readonly name?: string; readonly stack?: string; readonly project?: string; readonly parentUrn?: string; readonly noParent?: true };
+type RecordedAlias = { readonly urn: string } | { readonly type?: string; readonly name?: string; readonly stack?: string; readonly project?: string; readonly parentUrn?: string; readonly noParent?: true };
 
 /**
  * One resource of a plan as its readers (the policy pack's offline runner, preflight, the saved-plan
@@ -121,7 +121,7 @@ export function recordRegistrations(resources: RegisteredResource[]): void {
 }
 
 /** Two resources with one URN: Pulumi's own words for it, and the fix. */
-export class DuplicateUrnError extends Error {
+class DuplicateUrnError extends Error {
     constructor(readonly urn: string) {
         super(`Duplicate resource URN '${urn}'; try giving it a unique name`);
         this.name = "DuplicateUrnError";

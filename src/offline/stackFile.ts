@@ -25,7 +25,7 @@ export interface StackFile {
     readonly values: StackValues;
 }
 
-export function stackFilePath(stack: string, dir = REPOSITORY_ROOT): string {
+function stackFilePath(stack: string, dir = REPOSITORY_ROOT): string {
     return path.join(dir, `Pulumi.${stack}.yaml`);
 }
 
@@ -87,7 +87,7 @@ export function loadStackFile(stack: string, dir = REPOSITORY_ROOT): StackFile {
 }
 
 /** A file-system error in plain words, `permission denied (EACCES)`, rather than the syscall's dump. */
-export function describeFsError(err: unknown): string {
+function describeFsError(err: unknown): string {
     const code = (err as NodeJS.ErrnoException).code;
     const words: Record<string, string> = {
         EACCES: "permission denied",

@@ -3,7 +3,7 @@
 // two tasks per colour, all traffic on blue.
 import { StackValues } from "./stackFile";
 
-export const CHAIN_LENGTH = 5;
+const CHAIN_LENGTH = 5;
 
 export function syntheticServiceName(index: number): string {
     return `svc-${String(index).padStart(3, "0")}`;

@@ -12,16 +12,16 @@ import { loadStackConfig } from "../config";
 import { createRelease } from "../rollout/wireRelease";
 
 /** Stands in for the server cluster's readiness wait: a custom resource everything must wait for. */
-export class ReadyStandIn extends pulumi.CustomResource {
+class ReadyStandIn extends pulumi.CustomResource {
     constructor(name: string) {
         super("bluegreen-test:index:ConsulReadyStandIn", name, {});
     }
 }
 
-export const STAND_IN_API_ADDRESS = "consul-api.internal.example:8501";
+const STAND_IN_API_ADDRESS = "consul-api.internal.example:8501";
 
 /** `providerName` lets a program that already has a provider named "consul" add this one beside it. */
-export function standInConnection(providerName = "consul"): ConsulConnection {
+function standInConnection(providerName = "consul"): ConsulConnection {
     const token = pulumi.secret(`${MOCK_SECRET_MARKER}-management-token`);
     const caCertPem = pulumi.secret(`-----BEGIN CERTIFICATE-----\n${MOCK_SECRET_MARKER}-ca\n-----END CERTIFICATE-----\n`);
     const provider = new consul.Provider(providerName, { address: STAND_IN_API_ADDRESS, scheme: "https", caPem: caCertPem, token, datacenter: "dc1" });
@@ -33,7 +33,7 @@ export function standInConnection(providerName = "consul"): ConsulConnection {
 }
 
 /** Stands in for the rollout engine's state machine. */
-export const STAND_IN_STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:stand-in-rollout";
+const STAND_IN_STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:stand-in-rollout";
 
 /** The traffic side of a stack (the splitters and the Release that carries their desired weights), over stand-ins. */
 export const trafficProgram: Program = () => {

@@ -8,7 +8,7 @@ import type { PlanRecord } from "../offline/planRecords";
 export type { PlanRecord };
 
 /** A data source the program read and its answer (src/offline/planRecords.ts). */
-export interface PlanRead {
+interface PlanRead {
     readonly token: string;
     readonly inputs: Record<string, unknown>;
     readonly outputs: Record<string, unknown>;

@@ -2,7 +2,7 @@
 // starts, each passed or failed; a failure names the resource that breaks the link and the fix.
 
 /** The phases of start-up, in the order they happen. */
-export const PHASES = [
+const PHASES = [
     "Consul servers",
     "Consul API (operators, pulumi up)",
     "consul-ecs controller",

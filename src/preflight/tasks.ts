@@ -14,7 +14,7 @@ export interface ContainerDefinition {
 }
 
 /** The parts of consul-ecs's configuration the start-up depends on. */
-export interface ConsulEcsConfig {
+interface ConsulEcsConfig {
     readonly consulServers?: {
         readonly hosts?: string;
         readonly http?: { readonly https?: boolean; readonly port?: number };
@@ -39,13 +39,13 @@ export interface EcsTask {
     readonly tags: Readonly<Record<string, string>>;
 }
 
-export const MESH_TAG = "consul.hashicorp.com/mesh";
+const MESH_TAG = "consul.hashicorp.com/mesh";
 
 export function containersOf(taskDefinition: PlanRecord): ContainerDefinition[] {
     return parseJsonInput<ContainerDefinition[]>(taskDefinition.inputs.containerDefinitions) ?? [];
 }
 
-export function envValue(container: ContainerDefinition, name: string): string | undefined {
+function envValue(container: ContainerDefinition, name: string): string | undefined {
     return container.environment?.find((e) => e.name === name)?.value;
 }
 

@@ -24,7 +24,7 @@ import { fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromTokenFile
 export type AwsCredentialIdentityProvider = Extract<NonNullable<FromTemporaryCredentialsOptions["masterCredentials"]>, (...args: never[]) => unknown>;
 
 /** One entry of `aws:assumeRoles` (@pulumi/aws types/output.d.ts config.AssumeRoles). */
-export interface AssumeRoleSettings {
+interface AssumeRoleSettings {
     readonly roleArn: string;
     readonly sessionName?: string;
     readonly externalId?: string;
@@ -36,7 +36,7 @@ export interface AssumeRoleSettings {
     readonly sourceIdentity?: string;
 }
 
-export interface WebIdentitySettings {
+interface WebIdentitySettings {
     readonly roleArn: string;
     readonly sessionName?: string;
     readonly webIdentityToken?: string;
@@ -259,7 +259,7 @@ export function describeAwsIdentity(settings: AwsProviderSettings): string {
 }
 
 /** The credential provider of the settings: the base credentials, then each role assumed in order. */
-export function awsCredentials(settings: AwsProviderSettings): AwsCredentialIdentityProvider {
+function awsCredentials(settings: AwsProviderSettings): AwsCredentialIdentityProvider {
     const sts = { region: settings.stsRegion ?? settings.region, ...(settings.endpoints.sts ? { endpoint: settings.endpoints.sts } : {}) };
     let credentials: AwsCredentialIdentityProvider;
     if (settings.keys) {

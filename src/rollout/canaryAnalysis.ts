@@ -16,7 +16,7 @@ import { readCanaryFigures } from "../metrics/reader";
 const PUBLISH_DELAY_MS = 60_000;
 
 /** A judgement's figures, flat, as the engine's GateCheck keeps them. */
-export function judgementFigures(judgement: Judgement): Record<string, number> {
+function judgementFigures(judgement: Judgement): Record<string, number> {
     const figures: Record<string, number> = {};
     for (const side of [judgement.baseline, judgement.canary]) {
         figures[`${side.colour}Requests`] = side.requests;

@@ -29,7 +29,7 @@ interface SplitterEntry {
 }
 
 /** The body of PUT /v1/config for a service's splitter: the same fields the Pulumi resource writes. */
-export function splitterEntry(service: string, weights: Weights): Record<string, unknown> {
+function splitterEntry(service: string, weights: Weights): Record<string, unknown> {
     return {
         Kind: "service-splitter",
         Name: service,
@@ -38,14 +38,15 @@ export function splitterEntry(service: string, weights: Weights): Record<string,
 }
 
 /** Weights per colour from a splitter entry Consul answered (a subset listed twice adds up). */
-export function weightsOfEntry(entry: SplitterEntry): Weights {
+function weightsOfEntry(entry: SplitterEntry): Weights {
     const sum = (colour: string) => (entry.Splits ?? []).filter((s) => s.ServiceSubset === colour).reduce((total, s) => total + (s.Weight ?? 0), 0);
     return { blue: sum("blue"), green: sum("green") };
 }
 
 export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
+    // One pool of kept-alive connections for every call of the engine (src/consul/httpClient.ts).
     const http: AxiosInstance = consulAxios(options);
-    const health = consulHttpClient(options);
+    const health = consulHttpClient(options, http);
     const fail = (what: string, status: number, data: unknown) =>
         new ConsulHttpError(`${what} on ${options.address} answered ${status}: ${typeof data === "string" ? data.trim() : JSON.stringify(data)}`, status);
     async function call(method: "get" | "put", path: string, config: { params?: Record<string, string>; data?: unknown } = {}) {

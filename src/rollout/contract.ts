@@ -65,7 +65,7 @@ export function historyKeySuffix(startedAt: string, rolloutId: string): string {
 // ---------------------------------------------------------------------------------------------
 
 /** The gates of one service, judged by the engine before each step and during each bake. */
-export interface ServiceGateSpec {
+interface ServiceGateSpec {
     /** Passing instances each colour needs while it has weight above 0 (from `gate.minHealthy` or the colour's count). */
     readonly required: Readonly<Record<Colour, number>>;
     /** CloudWatch alarms that must not be in ALARM. */
@@ -136,7 +136,7 @@ export interface ReleaseSpec {
  */
 export const ROLLOUT_PHASES = ["pending", "progressing", "baking", "paused", "promoted", "rolled-back", "aborted", "failed"] as const;
 export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
-export const TERMINAL_PHASES: readonly RolloutPhase[] = ["promoted", "rolled-back", "aborted", "failed"];
+const TERMINAL_PHASES: readonly RolloutPhase[] = ["promoted", "rolled-back", "aborted", "failed"];
 
 export function isTerminal(phase: RolloutPhase): boolean {
     return TERMINAL_PHASES.includes(phase);

@@ -29,7 +29,7 @@ import { checkGates, GateObservations, gatedAlarms, releaseGates } from "./gates
 import { rolloutSteps, splitAt } from "./steps";
 import { formatWeights, sameWeights } from "../shared/weights";
 
-export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
+const DEFAULT_READY_TIMEOUT_SECONDS = 300;
 
 export type TickTrigger =
     | { readonly kind: "tick" }

@@ -39,7 +39,7 @@ export interface FollowMode {
  */
 export const DEFAULT_FOLLOW_MS = 30 * 60_000;
 /** Longer than any rollout should take to be followed from one terminal; refused above it. */
-export const MAX_FOLLOW_MS = 24 * 3_600_000;
+const MAX_FOLLOW_MS = 24 * 3_600_000;
 
 /**
  * BLUEGREEN_ROLLOUT_FOLLOW: unset, empty or `0` does not follow (`pulumi up` returns once the

@@ -26,15 +26,15 @@ export interface GateObservations {
     readonly analyses?: Readonly<Record<string, AnalysisVerdict | { readonly error: string }>>;
 }
 
-export function healthGateId(service: string): string {
+function healthGateId(service: string): string {
     return `health:${service}`;
 }
 
-export function alarmGateId(alarm: string): string {
+function alarmGateId(alarm: string): string {
     return `alarm:${alarm}`;
 }
 
-export function analysisGateId(service: string): string {
+function analysisGateId(service: string): string {
     return `analysis:${service}`;
 }
 

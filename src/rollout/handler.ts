@@ -17,14 +17,16 @@ import {
     ServiceReleaseSpec,
     Weights,
 } from "./contract";
+import { mapLimit } from "../shared/concurrency";
 import { formatWeights } from "../shared/weights";
+import { CONSUL_MAX_SOCKETS } from "../consul/httpClient";
 import type { AlarmStates } from "./alarms";
 import type { RolloutConsulApi } from "./consulApi";
-import { decide, Decision, startRollout, TickTrigger, writesToMatch } from "./decide";
+import { decide, Decision, Observations, startRollout, TickTrigger, writesToMatch } from "./decide";
 import { AnalysisVerdict, gatedAlarms, PassingObservation } from "./gates";
 
 /** The Step Functions loop's invocation; the state machine passes its execution input and name. */
-export interface TickEvent {
+interface TickEvent {
     readonly kind: "tick";
     readonly rolloutId: string;
     readonly specHash: string;
@@ -33,14 +35,14 @@ export interface TickEvent {
 }
 
 /** The state machine's Catch: `error` is what Step Functions caught ({ Error, Cause }). */
-export interface EngineErrorEvent {
+interface EngineErrorEvent {
     readonly kind: "engine-error";
     readonly rolloutId: string;
     readonly error: { readonly Error?: string; readonly Cause?: string };
 }
 
 /** EventBridge's "CloudWatch Alarm State Change" event, the fields the engine reads. */
-export interface AlarmStateChangeEvent {
+interface AlarmStateChangeEvent {
     readonly source: "aws.cloudwatch";
     readonly "detail-type": "CloudWatch Alarm State Change";
     readonly detail: { readonly alarmName: string; readonly state: { readonly value: string } };
@@ -61,7 +63,7 @@ export interface TickResult {
  * Judges the services with `gate.analysis` (issue 12's metric comparison of green with blue) for
  * the split the rollout is judged at; absent, such a gate never passes ("no analysis verdict").
  */
-export type Analyse = (state: RolloutState, services: readonly ServiceReleaseSpec[]) => Promise<Record<string, AnalysisVerdict>>;
+type Analyse = (state: RolloutState, services: readonly ServiceReleaseSpec[]) => Promise<Record<string, AnalysisVerdict>>;
 
 export interface EngineDeps {
     readonly consul: RolloutConsulApi;
@@ -72,6 +74,9 @@ export interface EngineDeps {
 }
 
 const CAS_ATTEMPTS = 5;
+
+/** Services observed at a time: as many as the Consul client keeps connections (CONSUL_MAX_SOCKETS). */
+export const OBSERVE_CONCURRENCY = CONSUL_MAX_SOCKETS;
 
 export async function handleEvent(event: EngineEvent, deps: EngineDeps): Promise<TickResult> {
     if ("source" in event) {
@@ -119,38 +124,49 @@ async function runTick(owner: TickEvent | string | undefined, trigger: TickTrigg
     throw new Error(`the rollout state kept changing during ${CAS_ATTEMPTS} attempts to write it`);
 }
 
-async function observe(state: RolloutState, deps: EngineDeps) {
+async function observe(state: RolloutState, deps: EngineDeps): Promise<Observations> {
     const services = state.spec.services;
+    // AWS's answers come from elsewhere: asked while Consul is.
+    const alarmsAndAnalyses = observeAws(state, deps);
+    // Services in parallel, OBSERVE_CONCURRENCY at a time: one after another, a tick of a few hundred
+    // services would spend the function's timeout waiting on round trips (docs/performance.md).
+    const seen = await mapLimit(services, OBSERVE_CONCURRENCY, (svc) =>
+        Promise.all([
+            deps.consul.getSplit(svc.service),
+            svc.gate.skipHealth
+                ? undefined
+                : Promise.all([deps.consul.passingInstances(svc.service, "blue"), deps.consul.passingInstances(svc.service, "green")]).then(
+                      ([blue, green]): PassingObservation => ({ blue, green }),
+                      (err: unknown): PassingObservation => ({ error: (err as Error).message }),
+                  ),
+        ]),
+    );
     const live: Record<string, Weights | undefined> = {};
     const passing: Record<string, PassingObservation> = {};
-    for (const svc of services) {
-        live[svc.service] = await deps.consul.getSplit(svc.service);
-        if (!svc.gate.skipHealth) {
-            try {
-                passing[svc.service] = { blue: await deps.consul.passingInstances(svc.service, "blue"), green: await deps.consul.passingInstances(svc.service, "green") };
-            } catch (err) {
-                passing[svc.service] = { error: (err as Error).message };
-            }
+    services.forEach((svc, i) => {
+        live[svc.service] = seen[i][0];
+        if (seen[i][1] !== undefined) {
+            passing[svc.service] = seen[i][1];
         }
-    }
+    });
+    return { live, passing, ...(await alarmsAndAnalyses) };
+}
+
+/** The alarms' states and the analyses' verdicts (AWS calls), each error a failed check of its gates. */
+async function observeAws(state: RolloutState, deps: EngineDeps): Promise<Pick<Observations, "alarms" | "analyses">> {
     const names = gatedAlarms(state.spec);
-    let alarms = {};
-    try {
-        alarms = names.length > 0 ? await deps.alarms(names) : {};
-    } catch (err) {
-        alarms = Object.fromEntries(names.map((name) => [name, { error: (err as Error).message }]));
-    }
-    const analysed = services.filter((svc) => svc.gate.analysis !== undefined);
-    if (analysed.length === 0) {
-        return { live, passing, alarms };
-    }
-    let analyses: Record<string, AnalysisVerdict | { error: string }> = {};
-    try {
-        analyses = deps.analyse ? await deps.analyse(state, analysed) : {};
-    } catch (err) {
-        analyses = Object.fromEntries(analysed.map((svc) => [svc.service, { error: (err as Error).message }]));
-    }
-    return { live, passing, alarms, analyses };
+    const analysed = state.spec.services.filter((svc) => svc.gate.analysis !== undefined);
+    const [alarms, analyses] = await Promise.all([
+        names.length === 0
+            ? {}
+            : deps.alarms(names).catch((err: unknown) => Object.fromEntries(names.map((name) => [name, { error: (err as Error).message }]))),
+        analysed.length === 0
+            ? undefined
+            : (deps.analyse ? deps.analyse(state, analysed) : Promise.resolve({})).catch(
+                  (err: unknown): Record<string, AnalysisVerdict | { error: string }> => Object.fromEntries(analysed.map((svc) => [svc.service, { error: (err as Error).message }])),
+              ),
+    ]);
+    return analyses === undefined ? { alarms } : { alarms, analyses };
 }
 
 async function carryOut(decision: Decision, deps: EngineDeps): Promise<void> {

@@ -70,4 +70,5 @@ export function engineHandler(start: () => Promise<EngineDeps>): (event: EngineE
     };
 }
 
+/** @public The Lambda runtime calls this by name (`index.handler` in src/rollout/engine.ts); no module imports it. */
 export const handler = engineHandler(coldStart);

@@ -12,8 +12,6 @@ import { Release, ReleaseResult } from "./release";
 import { desiredServices } from "./releaseRules";
 import { RELEASE_RESOURCE_NAME } from "./names";
 
-export { RELEASE_RESOURCE_NAME };
-
 export function createRelease(
     services: readonly ServiceConfig[],
     api: ConsulApiAccess<pulumi.Input<string>>,

@@ -1,15 +1,13 @@
 // The thin axios client, against a loopback HTTP server that answers in Consul's documented
-// response format (tests/fakeConsul.ts). No Consul runs here; this checks our requests and parsing.
+// response format (tests/support/fakeConsul.ts). No Consul runs here; this checks our requests and
+// parsing.
 import { expect } from "chai";
-import { execFileSync } from "child_process";
-import * as fs from "fs";
 import * as https from "https";
 import { AddressInfo } from "net";
-import * as os from "os";
-import * as path from "path";
 import { TLSSocket } from "tls";
 import { ConsulHttpError, consulHttpClient } from "../../src/consul/httpClient";
 import { FakeConsul, startFakeConsul } from "../support/fakeConsul";
+import { makeThrowawayTls } from "../support/throwawayTls";
 
 describe("Consul HTTP client (loopback server in Consul's response format)", () => {
     let consul: FakeConsul;
@@ -72,10 +70,10 @@ describe("Consul HTTP client (loopback server in Consul's response format)", () 
 
 // Over HTTPS, as against a real server: the program reaches Consul by a name the server certificate may
 // not carry (an address like localhost:8501 through a tunnel, or an IP), so the client must send and
-// verify `server.<dc>.consul` and trust only the stack's CA. The certificates are made here with the
-// openssl CLI (a throwaway CA; the server certificate names server.dc1.consul only).
+// verify `server.<dc>.consul` and trust only the stack's CA. The certificates are made with the
+// openssl CLI (tests/support/throwawayTls.ts: a throwaway CA; the server certificate names
+// server.dc1.consul only).
 describe("Consul HTTP client over TLS (loopback HTTPS server, throwaway CA)", () => {
-    let dir: string;
     let server: https.Server;
     let address: string;
     let caPem: string;
@@ -83,17 +81,10 @@ describe("Consul HTTP client over TLS (loopback HTTPS server, throwaway CA)", ()
     const seen: { servername: string | false | null; token?: string }[] = [];
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-consul-tls-"));
-        const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-        for (const ca of ["ca", "other-ca"]) {
-            openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "2", "-subj", `/CN=${ca}`);
-        }
-        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=server.dc1.consul");
-        fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=DNS:server.dc1.consul\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem");
-        caPem = fs.readFileSync(path.join(dir, "ca.pem"), "utf8");
-        otherCaPem = fs.readFileSync(path.join(dir, "other-ca.pem"), "utf8");
-        server = https.createServer({ key: fs.readFileSync(path.join(dir, "server.key")), cert: fs.readFileSync(path.join(dir, "server.pem")) }, (req, res) => {
+        const tls = makeThrowawayTls();
+        caPem = tls.caPem;
+        otherCaPem = tls.otherCaPem;
+        server = https.createServer({ key: tls.serverKeyPem, cert: tls.serverCertPem }, (req, res) => {
             seen.push({ servername: (req.socket as TLSSocket).servername, token: req.headers["x-consul-token"] as string | undefined });
             res.writeHead(200, { "Content-Type": "application/json" });
             res.end(JSON.stringify("10.40.1.10:8300"));
@@ -103,7 +94,6 @@ describe("Consul HTTP client over TLS (loopback HTTPS server, throwaway CA)", ()
     });
     after(async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        fs.rmSync(dir, { recursive: true, force: true });
     });
 
     const failure = (promise: Promise<unknown>) =>

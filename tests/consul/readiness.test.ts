@@ -1,5 +1,5 @@
 // The readiness wait's polling logic against a loopback server in Consul's HTTP API format
-// (tests/fakeConsul.ts): leader present, leader missing then present, timeout, 403.
+// (tests/support/fakeConsul.ts): leader present, leader missing then present, timeout, 403.
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import * as fs from "fs";

@@ -1,7 +1,8 @@
-// The health gate's judgement, shared by the program's SplitGuard resource and the flip CLI, against
-// a loopback HTTP server that answers in Consul's health API format (tests/fakeConsul.ts; it is not
-// Consul). The gate resource's create/update logic (runSplitGuard) is driven with a client factory
-// that talks plain HTTP to that server; the real resource uses HTTPS with the stack's CA.
+// The health rule (src/mesh/colourHealth.ts), shared by the program's split guard and the rollout
+// engine's health gate, against a loopback HTTP server that answers in Consul's health API format
+// (tests/support/fakeConsul.ts; it is not Consul). The guard resource's create/update logic
+// (runSplitGuard) is driven with a client factory that talks plain HTTP to that server; the real
+// resource uses HTTPS with the stack's CA.
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";

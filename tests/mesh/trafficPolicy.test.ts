@@ -1,6 +1,6 @@
 // TrafficPolicy and MeshDefaults under Pulumi's mock runtime, registered through createMeshTraffic
 // (the function index.ts calls) over STAND-INS for the server cluster's provider, readiness wait
-// and API access (cli/trafficProgram.ts).
+// and API access (src/offline/trafficOnlyProgram.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { RegisteredResource } from "../../src/offline/planRecords";
@@ -163,7 +163,7 @@ describe("TrafficPolicy with resilience settings and a sticky canary", () => {
     });
 });
 
-describeFlipBlastRadius("the traffic side over stand-ins (cli/trafficProgram.ts)", trafficProgram, { amongHundred: true });
+describeFlipBlastRadius("the traffic side over stand-ins (src/offline/trafficOnlyProgram.ts)", trafficProgram, { amongHundred: true });
 
 describe("a flip's verdict", () => {
     it("recognises a change beyond the weights as more than a flip", async () => {

@@ -1,7 +1,7 @@
 // The analysis as a rollout gate: which colour is judged, when it is not applicable, and how each
 // verdict maps onto the engine's gate outcomes (inconclusive holds, an error counts as a failure).
 import { expect } from "chai";
-import { analysisGateId, canaryPair, checkCanary } from "../../src/metrics/canaryVerdict";
+import { canaryPair, checkCanary } from "../../src/metrics/canaryVerdict";
 import type { CanaryFigures } from "../../src/metrics/analysis";
 
 const THRESHOLDS = { maxErrorRateIncrease: 1, maxLatencyRatio: 2, minRequests: 100, windowSeconds: 300 };
@@ -15,7 +15,6 @@ describe("canary analysis as a rollout gate", () => {
         expect(canaryPair({ blue: 100, green: 0 }, { blue: 0, green: 100 })).to.deep.equal({ baseline: "blue", canary: "green" });
         expect(canaryPair({ blue: 10, green: 90 }, { blue: 100, green: 0 })).to.deep.equal({ baseline: "green", canary: "blue" });
         expect(canaryPair({ blue: 50, green: 50 }, { blue: 50, green: 50 })).to.equal(undefined);
-        expect(analysisGateId("orders")).to.equal("analysis:orders");
     });
 
     it("judges while both colours serve: pass, fail, and inconclusive holds the step", () => {

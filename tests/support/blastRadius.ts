@@ -6,8 +6,8 @@
 // inputs, so against a program that does not register it (or does not pass it the weights) it
 // FAILS; it never passes vacuously.
 //
-// Used by tests/trafficPolicy.test.ts (the traffic side over stand-ins) and by
-// tests/programBlastRadius.test.ts (the whole program, index.ts).
+// Used by tests/mesh/trafficPolicy.test.ts (the traffic side over stand-ins) and by
+// tests/program/blastRadius.test.ts (the whole program, index.ts).
 import { expect } from "chai";
 import { Program } from "../../src/offline/runtime";
 import { StackValues } from "../../src/offline/stackFile";

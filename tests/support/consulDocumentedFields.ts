@@ -21,8 +21,8 @@
 // not exist (docs/resilience.md says why).
 
 /** A documented field: a leaf (any value), a nested object, a list of objects, or a map of free keys. */
-export type FieldSpec = true | { readonly fields: FieldTree } | { readonly list: FieldTree } | { readonly map: FieldSpec };
-export interface FieldTree {
+type FieldSpec = true | { readonly fields: FieldTree } | { readonly list: FieldTree } | { readonly map: FieldSpec };
+interface FieldTree {
     readonly [field: string]: FieldSpec;
 }
 
@@ -44,7 +44,7 @@ const upstreamConfig = {
 };
 const common = { Kind: leaf, Name: leaf, Meta: map(leaf) };
 
-export const DOCUMENTED_FIELDS: Readonly<Record<string, FieldTree>> = {
+const DOCUMENTED_FIELDS: Readonly<Record<string, FieldTree>> = {
     "service-defaults": {
         ...common,
         Protocol: leaf,

@@ -6,12 +6,12 @@ import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
 import { ROOT } from "./harness";
 
-export const SCHEMA_PATH = path.join(ROOT, "..", "shared", "reference", "consul-ecs-config.schema.json");
+const SCHEMA_PATH = path.join(ROOT, "..", "shared", "reference", "consul-ecs-config.schema.json");
 
 let cached: ValidateFunction | undefined;
 
 /** The compiled schema, or undefined when the reference folder is absent. */
-export function consulEcsSchema(): ValidateFunction | undefined {
+function consulEcsSchema(): ValidateFunction | undefined {
     if (!fs.existsSync(SCHEMA_PATH)) {
         return undefined;
     }

@@ -90,7 +90,7 @@ const textProperties = {
     properties: { markdown: { type: "string" }, background: { enum: ["solid", "transparent"] } },
 };
 
-export const DASHBOARD_BODY_SCHEMA = {
+const DASHBOARD_BODY_SCHEMA = {
     type: "object",
     required: ["widgets"],
     additionalProperties: false,

@@ -13,7 +13,7 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 
-export interface SignedRequest {
+interface SignedRequest {
     /** "sts:AssumeRole", "states:StartExecution", ... */
     readonly operation: string;
     readonly accessKeyId: string;

@@ -7,10 +7,12 @@
 // "only if absent", DELETE removes the key (`?recurse`: the prefix) and honours `?cas` the same way;
 // config: PUT /v1/config stores an entry and answers true, GET /v1/config/<kind>/<name> answers it
 // with its indexes or 404; PUT acl/token creates a token, with the SecretID given or a new one, and
-// refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID> update and delete one). It is NOT
-// Consul: it exists so that
-// our thin axios code can be tested on this machine, where no Consul runs.
+// refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID> update and delete one). Over HTTP,
+// or HTTPS with a given certificate, optionally answering late; it counts connections and requests
+// in flight. It is NOT Consul: it exists so that our thin axios code can be tested on this machine,
+// where no Consul runs.
 import * as http from "http";
+import * as https from "https";
 import { AddressInfo } from "net";
 
 export interface FakeInstance {
@@ -50,15 +52,33 @@ export interface FakeKvEntry {
     readonly modifyIndex: number;
 }
 
+/** How the server listens, for tests of the client's connections and for the engine tick benchmark. */
+export interface FakeConsulServerOptions {
+    /** Serve HTTPS with this key and certificate, as Consul's API does (8501), instead of HTTP. */
+    readonly tls?: { readonly key: string; readonly cert: string };
+    /** Answer each request this many milliseconds after it arrived (a server across a network). Default 0. */
+    readonly latencyMs?: number;
+}
+
+/** What the server saw of its clients' connections. */
+export interface FakeConsulTraffic {
+    /** Connections opened (TLS: handshakes completed). */
+    connections: number;
+    /** Requests being answered now, and the most at once so far. */
+    inFlight: number;
+    maxInFlight: number;
+}
+
 export interface FakeConsul {
     readonly address: string;
     readonly state: FakeConsulState;
+    readonly traffic: FakeConsulTraffic;
     /** Raises the Raft index and returns it, for a fixture that writes `state` directly. */
     nextIndex(): number;
     close(): Promise<void>;
 }
 
-export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "requests">> = {}): Promise<FakeConsul> {
+export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "requests">> = {}, options: FakeConsulServerOptions = {}): Promise<FakeConsul> {
     const state: FakeConsulState = {
         leader: "10.40.1.10:8300",
         tokens: ["management-token"],
@@ -71,11 +91,23 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
         requests: [],
     };
     let raftIndex = 10;
-    const server = http.createServer((req, res) => {
+    const traffic: FakeConsulTraffic = { connections: 0, inFlight: 0, maxInFlight: 0 };
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
         const chunks: Buffer[] = [];
+        traffic.inFlight++;
+        traffic.maxInFlight = Math.max(traffic.maxInFlight, traffic.inFlight);
+        res.on("close", () => traffic.inFlight--);
         req.on("data", (chunk: Buffer) => chunks.push(chunk));
-        req.on("end", () => answer(req, res, Buffer.concat(chunks)));
-    });
+        req.on("end", () => {
+            if (options.latencyMs) {
+                setTimeout(() => answer(req, res, Buffer.concat(chunks)), options.latencyMs);
+            } else {
+                answer(req, res, Buffer.concat(chunks));
+            }
+        });
+    };
+    const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
+    server.on(options.tls ? "secureConnection" : "connection", () => traffic.connections++);
     const answer = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
         const url = new URL(req.url ?? "/", "http://localhost");
         state.requests.push(`${req.method} ${url.pathname}${url.search}`);
@@ -178,6 +210,7 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
     return {
         address: `127.0.0.1:${port}`,
         state,
+        traffic,
         nextIndex: () => ++raftIndex,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };

@@ -14,12 +14,12 @@ export class Killed extends Error {
     }
 }
 
-export type FaultDecision = { readonly kind: "errno"; readonly code: string } | { readonly kind: "kill" } | undefined;
+type FaultDecision = { readonly kind: "errno"; readonly code: string } | { readonly kind: "kill" } | undefined;
 
 /** Decides, for the n-th call (0-based) of `name` on `target`, whether it fails. */
 export type FaultPlan = (call: { readonly n: number; readonly name: string; readonly target: string }) => FaultDecision;
 
-export function errnoError(code: string, syscall: string, target: string): NodeJS.ErrnoException {
+function errnoError(code: string, syscall: string, target: string): NodeJS.ErrnoException {
     const err = new Error(`${code}: injected fault, ${syscall} '${target}'`) as NodeJS.ErrnoException;
     err.code = code;
     err.syscall = syscall;

@@ -132,7 +132,7 @@ async function repair(stack: "dev" | "prod"): Promise<MutablePlan> {
 }
 
 /** A listener rule refusing the colour header with 403, on the listener named. */
-export function colourHeaderRefusal(stack: string, listener: string): MutableRecord {
+function colourHeaderRefusal(stack: string, listener: string): MutableRecord {
     const name = `${listener}-colour-header-refused`;
     return {
         type: "aws:lb/listenerRule:ListenerRule",

@@ -7,7 +7,7 @@ import { PORTS } from "../../shared/ports";
 import { DEV_SERVER_NODE_NAME } from "./serverAgentToken";
 
 /** Where the agent finds its TLS material on disk. */
-export interface TlsFiles {
+interface TlsFiles {
     readonly caFile: string;
     readonly certFile: string;
     readonly keyFile: string;

@@ -6,7 +6,7 @@
 // can grant node write to the servers and no one else.
 
 /** Every server's node name starts with this. */
-export const SERVER_NODE_PREFIX = "consul-server-";
+const SERVER_NODE_PREFIX = "consul-server-";
 /** The one dev server's node name. */
 export const DEV_SERVER_NODE_NAME = `${SERVER_NODE_PREFIX}dev`;
 

@@ -28,7 +28,7 @@ export interface ServerSecretArns {
     readonly agentToken: string;
 }
 
-export interface SnapshotTarget {
+interface SnapshotTarget {
     readonly bucket: string;
     /** Key prefix, ending in "/", that the instance role may write to. */
     readonly prefix: string;

@@ -25,7 +25,7 @@ export interface ConsulServersDocument {
     readonly grpc: { readonly port: number };
 }
 
-export interface UpstreamDocument {
+interface UpstreamDocument {
     readonly destinationName: string;
     readonly localBindPort: number;
 }

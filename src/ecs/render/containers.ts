@@ -10,26 +10,26 @@ import type { Colour, ServiceConfig } from "../../config";
 import { dataplaneEnvironment } from "../../mesh/render/accessLog";
 
 /** The two empty task volumes every mesh task shares between its containers. */
-export const VOLUMES = { data: "consul_data", binary: "consul_binary" } as const;
+const VOLUMES = { data: "consul_data", binary: "consul_binary" } as const;
 
 /** Envoy's readiness listener, loopback-only; the dataplane's ECS health check dials it. */
-export const ENVOY_READINESS_PORT = 22000;
-export const DATAPLANE_USER = "5995";
-export const HEALTH_SYNC_USER = "5996";
+const ENVOY_READINESS_PORT = 22000;
+const DATAPLANE_USER = "5995";
+const HEALTH_SYNC_USER = "5996";
 /** Open files for Envoy: 2^20, the most Fargate allows (a higher value fails only when the task starts). */
-export const DATAPLANE_NOFILE = 1048576;
+const DATAPLANE_NOFILE = 1048576;
 /**
  * Seconds the app gets between SIGTERM and SIGKILL. ECS stops the app before the dataplane it
  * depends on, and health-sync deregisters the instance at once, so this only has to cover requests
  * already in flight: twice Envoy's default 15 s route timeout.
  */
-export const APP_STOP_TIMEOUT_SECONDS = 30;
+const APP_STOP_TIMEOUT_SECONDS = 30;
 
 /** The CA certificate reaches consul-ecs under these names, from Secrets Manager, never as plain values. */
-export const CA_CERT_SECRETS = ["CONSUL_HTTPS_CACERT_PEM", "CONSUL_GRPC_CACERT_PEM"] as const;
-export const CONTROLLER_TOKEN_SECRET = "CONSUL_HTTP_TOKEN";
+const CA_CERT_SECRETS = ["CONSUL_HTTPS_CACERT_PEM", "CONSUL_GRPC_CACERT_PEM"] as const;
+const CONTROLLER_TOKEN_SECRET = "CONSUL_HTTP_TOKEN";
 /** The variable fake-service reads its upstreams from; other apps may read it too. */
-export const UPSTREAM_URIS_ENV = "UPSTREAM_URIS";
+const UPSTREAM_URIS_ENV = "UPSTREAM_URIS";
 
 /** What every task needs from the stack, with every output resolved. */
 export interface TaskPlatform {
@@ -57,7 +57,7 @@ export interface MeshTask {
 }
 
 /** The app container's name: the service's name, so logs and ECS Exec say which service they are. */
-export function appContainerName(service: ServiceConfig): string {
+function appContainerName(service: ServiceConfig): string {
     return service.name;
 }
 
@@ -76,7 +76,7 @@ export function appEnvironment(service: ServiceConfig, colour: Colour): Record<s
 }
 
 /** Where the app reaches its upstreams: each through its own local Envoy listener. */
-export function upstreamUris(service: ServiceConfig): string | undefined {
+function upstreamUris(service: ServiceConfig): string | undefined {
     if (service.upstreams.length === 0) {
         return undefined;
     }

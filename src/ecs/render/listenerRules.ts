@@ -10,18 +10,18 @@ import { COLOUR_HEADER } from "../../shared/meshNames";
  * ALB limits (Elastic Load Balancing listener rules): at most 3 values per condition and 5 per rule.
  * A preview rule spends 1 on the header, so it holds 3 source CIDRs; the 30 config allows take 10 rules.
  */
-export const CIDRS_PER_PREVIEW_RULE = 3;
+const CIDRS_PER_PREVIEW_RULE = 3;
 /** Preview rules take priorities 1..10; the refusal sits after them, at a priority that never moves. */
 export const COLOUR_HEADER_REFUSAL_PRIORITY = 100;
-export const COLOUR_HEADER_REFUSAL_BODY = `The ${COLOUR_HEADER} header is not accepted here.\n`;
+const COLOUR_HEADER_REFUSAL_BODY = `The ${COLOUR_HEADER} header is not accepted here.\n`;
 
 // Value lists stay mutable arrays: they are handed to aws.lb.ListenerRule as they are.
-export interface ListenerRuleCondition {
+interface ListenerRuleCondition {
     readonly httpHeader?: { readonly httpHeaderName: string; readonly values: string[] };
     readonly sourceIp?: { readonly values: string[] };
 }
 
-export type ListenerRuleAction =
+type ListenerRuleAction =
     | { readonly type: "forward" }
     | { readonly type: "fixed-response"; readonly fixedResponse: { readonly statusCode: string; readonly contentType: string; readonly messageBody: string } };
 

@@ -78,7 +78,7 @@ export function controllerTaskRolePolicy(input: ControllerTaskRolePolicyInput): 
 }
 
 /** `arn:aws:ecs:<region>:<account>:cluster/<name>` -> the ARN pattern of that cluster's tasks. */
-export function clusterTasksArn(clusterArn: string): string {
+function clusterTasksArn(clusterArn: string): string {
     const match = /^(arn:[^:]+:ecs:[^:]+:\d{12}):cluster\/(.+)$/.exec(clusterArn);
     if (!match) {
         throw new Error(`controllerTaskRolePolicy: ${JSON.stringify(clusterArn)} is not an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)`);

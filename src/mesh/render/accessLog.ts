@@ -14,7 +14,7 @@ import type { Colour } from "../../config";
  * consul-dataplane both start their child without setting its environment (Go's exec.Cmd with a
  * nil Env inherits the parent's), so Envoy sees these and prints them through %ENVIRONMENT(...)%.
  */
-export const DATAPLANE_ENV = { stack: "BLUEGREEN_STACK", service: "BLUEGREEN_SERVICE", colour: "BLUEGREEN_COLOUR" } as const;
+const DATAPLANE_ENV = { stack: "BLUEGREEN_STACK", service: "BLUEGREEN_SERVICE", colour: "BLUEGREEN_COLOUR" } as const;
 
 /** Envoy's name for the cluster of the local app: the upstream of every request a colour serves itself. */
 export const LOCAL_APP_CLUSTER = "local_app";

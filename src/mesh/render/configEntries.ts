@@ -16,12 +16,12 @@ import { accessLogsConfig } from "./accessLog";
  * Router destinations: the provider parses both durations unconditionally, and an empty one fails
  * with `time: invalid duration ""`. "0s" is Consul's "not set": the resolver's timeouts apply.
  */
-export const ROUTE_INHERITED_TIMEOUT = "0s";
+const ROUTE_INHERITED_TIMEOUT = "0s";
 
 /** Consul computes this precedence for an exact source name on an exact destination name. */
-export const EXACT_INTENTION_PRECEDENCE = 9;
+const EXACT_INTENTION_PRECEDENCE = 9;
 
-export interface ResolverSubsetBody {
+interface ResolverSubsetBody {
     name: Colour;
     filter: string;
     onlyPassing: boolean;
@@ -34,7 +34,7 @@ export interface ServiceResolverBody {
     subsets: ResolverSubsetBody[];
 }
 
-export interface SplitBody {
+interface SplitBody {
     service: string;
     serviceSubset: Colour;
     weight: number;
@@ -45,17 +45,17 @@ export interface ServiceSplitterBody {
     splits: SplitBody[];
 }
 
-export interface HeaderMatchBody {
+interface HeaderMatchBody {
     name: string;
     exact?: string;
     regex?: string;
 }
 
-export interface RouteMatchBody {
+interface RouteMatchBody {
     http: { pathPrefix?: string; headers?: HeaderMatchBody[]; methods?: HttpMethod[] };
 }
 
-export interface RouteDestinationBody {
+interface RouteDestinationBody {
     service: string;
     serviceSubset?: Colour;
     requestTimeout: string;
@@ -65,7 +65,7 @@ export interface RouteDestinationBody {
     retryOnStatusCodes?: number[];
 }
 
-export interface RouteBody {
+interface RouteBody {
     match: RouteMatchBody;
     destination: RouteDestinationBody;
 }
@@ -75,7 +75,7 @@ export interface ServiceRouterBody {
     routes: RouteBody[];
 }
 
-export interface IntentionSourceBody {
+interface IntentionSourceBody {
     name: string;
     type: "consul";
     action: "allow";

@@ -2,9 +2,10 @@
 // each graph (share of requests, requests per minute, error share, latency p50/p99). Pure.
 // Limits: docs/platform-facts.md#mesh-metrics.
 //
-// Nothing here reads `traffic`: a flip must change the splitter and the health gate only, so the
-// dashboard shows the split the mesh actually applies (each colour's share of the requests it
-// served) and points at `flip status` for the rollout's state and its gates.
+// Nothing here reads `traffic`: a change of `traffic` must change the stack's Release only (the
+// rollout engine moves the splitters), so the dashboard shows the split the mesh actually applies
+// (each colour's share of the requests it served) and points at `flip status` for the rollout's
+// state and its gates.
 // Structure: AWS's "Dashboard Body Structure and Syntax" (CloudWatch API Reference).
 import { COLOURS, Colour, ServiceConfig } from "../../config";
 import { DIMENSION, METRIC, METRICS_NAMESPACE, MetricName } from "../names";

@@ -29,7 +29,7 @@ const field = (name: string) => `$.${name}`;
  * gateway, callers' outbound lines, the app's own JSON logs in the same log group) out, and keeps the
  * Colour dimension to two values, so no metric is ever created for an unexpected value.
  */
-export const SERVED_BY_A_COLOUR = `${field(LOG_FIELD.upstreamCluster)} = "${LOCAL_APP_CLUSTER}" && (${COLOURS.map((c) => `${field(LOG_FIELD.colour)} = "${c}"`).join(" || ")})`;
+const SERVED_BY_A_COLOUR = `${field(LOG_FIELD.upstreamCluster)} = "${LOCAL_APP_CLUSTER}" && (${COLOURS.map((c) => `${field(LOG_FIELD.colour)} = "${c}"`).join(" || ")})`;
 
 const DIMENSIONS: Readonly<Record<string, string>> = {
     [DIMENSION.stack]: field(LOG_FIELD.stack),

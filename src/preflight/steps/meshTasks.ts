@@ -11,7 +11,7 @@ import { checkSecretAccess } from "../secretAccess";
 import { consulName, controllerTask, EcsTask, injectedSecrets, meshTasks as findMeshTasks } from "../tasks";
 
 const PHASE = "Mesh tasks";
-export const AUTH_METHOD = "iam-ecs-service-token";
+const AUTH_METHOD = "iam-ecs-service-token";
 const SERVICE_NAME_TAG = "consul.hashicorp.com.service-name";
 const GATEWAY_KIND_TAG = "consul.hashicorp.com.gateway-kind";
 

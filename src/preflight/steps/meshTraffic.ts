@@ -12,7 +12,7 @@ import { consulName, EcsTask, meshTasks } from "../tasks";
 
 const PHASE = "Upstreams, gateway routes and the public ALB";
 /** consul-dataplane's public listener, what another Envoy connects to. */
-export const ENVOY_PUBLIC_PORT = 20000;
+const ENVOY_PUBLIC_PORT = 20000;
 
 export async function meshTraffic(ctx: PreflightContext): Promise<StepResult[]> {
     const tasks = meshTasks(ctx.index);
@@ -136,7 +136,7 @@ export function configEntries(index: PlanIndex, kind: string): { record: PlanRec
 }
 
 /** Consul's answer for source -> destination: the exact-name source wins over `*`; none means default deny. */
-export function intentionDecision(index: PlanIndex, destination: string, source: string): { allowed: boolean; text: string; record?: PlanRecord } {
+function intentionDecision(index: PlanIndex, destination: string, source: string): { allowed: boolean; text: string; record?: PlanRecord } {
     const record = index.ofType(TYPES.intentions).find((r) => r.inputs.name === destination);
     const sources = asArray(record?.inputs.sources).map((s) => (s ?? {}) as { name?: string; action?: string; permissions?: unknown });
     const match = sources.find((s) => s.name === source) ?? sources.find((s) => s.name === "*");

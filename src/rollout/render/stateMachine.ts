@@ -43,7 +43,7 @@ const LAMBDA_RETRY = [
 ];
 
 /** Step Functions' limit on one attempt of a Lambda task (the Tick, and the rollback after an engine error). */
-export const TASK_TIMEOUT_SECONDS = 120;
+const TASK_TIMEOUT_SECONDS = 120;
 
 /**
  * The longest Step Functions may spend on one Lambda task before it gives up: every attempt (the

@@ -1,4 +1,4 @@
-// cli/policy/check.ts: the pack run over a plan offline, as records shaped in several ways.
+// cli/policy/runPack.ts: the pack run over a plan offline, as records shaped in several ways.
 import { expect } from "chai";
 import { runPolicyPack } from "../../../cli/policy/runPack";
 import { edit, resource, safeStack } from "../../support/policyFixtures";
