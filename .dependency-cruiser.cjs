@@ -60,6 +60,13 @@ module.exports = {
             to: { path: "^cli/", pathNot: "^cli/shared/" },
         },
         {
+            name: "program-not-the-commands",
+            comment: "index.ts wires the program from src/ only: never a command or the policy pack",
+            severity: "error",
+            from: { path: "^index\\.ts$" },
+            to: { path: "^(cli|policies)/" },
+        },
+        {
             name: "tests-not-imported",
             comment: "Code never imports tests or their support",
             severity: "error",

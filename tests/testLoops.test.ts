@@ -1,7 +1,9 @@
 // The two test loops: `npm test` runs every file (.mocharc.json); `npm run test:fast` runs the same
 // configuration without the files that start processes or plan the whole program
 // (.mocharc.fast.json). This keeps the fast loop's list true: every file it leaves out exists, and
-// every test file that starts a TypeScript process (ts-node, npm) is left out.
+// every test file that starts a TypeScript process (ts-node, npm) is left out. The files to run are
+// named by the npm scripts, not the configurations, so that `npx mocha tests/docs.test.ts` runs
+// that file only (mocha adds a configuration's spec to the files named on its command line).
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
@@ -31,6 +33,13 @@ describe("test loops", () => {
         delete rest.ignore;
         expect(rest).to.deep.equal(full);
         expect(left).to.not.be.empty;
+    });
+
+    it("both loops run every test file, named by the npm scripts (a configuration names none)", () => {
+        const scripts = readJson("package.json").scripts as Record<string, string>;
+        expect(scripts["test:unit"]).to.equal('mocha "tests/**/*.test.ts"');
+        expect(scripts["test:fast"]).to.equal('mocha --config .mocharc.fast.json "tests/**/*.test.ts"');
+        expect(full).to.not.have.property("spec");
     });
 
     it("every file the fast loop leaves out exists", () => {
