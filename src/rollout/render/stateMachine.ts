@@ -51,13 +51,28 @@ function partitionOf(arn: string): string {
     return partition;
 }
 
+/** Step Functions' limit on one attempt of a Lambda task (the Tick, and the rollback after an engine error). */
+const TASK_TIMEOUT_SECONDS = 120;
+
+/**
+ * The longest Step Functions may spend on one Lambda task before it gives up: every attempt (the
+ * first, and each retrier's MaxAttempts, counted apart as the States Language says) running to
+ * TASK_TIMEOUT_SECONDS, plus every retrier's backoff. Past this after a tick was due, plus the same
+ * for the rollback the Catch runs, the engine will write nothing more by itself.
+ */
+export function longestTaskSeconds(): number {
+    const attempts = 1 + LAMBDA_RETRY.reduce((n, r) => n + r.MaxAttempts, 0);
+    const backoff = LAMBDA_RETRY.reduce((sum, r) => sum + Array.from({ length: r.MaxAttempts }, (_, i) => r.IntervalSeconds * Math.pow(r.BackoffRate, i)).reduce((a, b) => a + b, 0), 0);
+    return attempts * TASK_TIMEOUT_SECONDS + backoff;
+}
+
 export function rolloutStateMachine(functionArn: string, stateMachineArn: string, maxTicks = MAX_TICKS_PER_EXECUTION): Record<string, unknown> {
     const invoke = (payload: Record<string, unknown>) => ({
         Type: "Task",
         Resource: `arn:${partitionOf(functionArn)}:states:::lambda:invoke`,
         Parameters: { FunctionName: functionArn, Payload: payload },
         ResultSelector: { "done.$": "$.Payload.done", "phase.$": "$.Payload.phase", "waitSeconds.$": "$.Payload.waitSeconds", "reason.$": "$.Payload.reason" },
-        TimeoutSeconds: 120,
+        TimeoutSeconds: TASK_TIMEOUT_SECONDS,
         Retry: LAMBDA_RETRY,
     });
     return {
