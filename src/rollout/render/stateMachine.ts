@@ -42,6 +42,15 @@ const LAMBDA_RETRY = [
     { ErrorEquals: ["States.TaskFailed", "States.Timeout"], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 },
 ];
 
+/** The partition of an ARN (`arn:<partition>:...`): the service integrations live in the same one. */
+function partitionOf(arn: string): string {
+    const partition = /^arn:([a-z-]+):/.exec(arn)?.[1];
+    if (partition === undefined) {
+        throw new Error(`rolloutStateMachine: ${JSON.stringify(arn)} is not an ARN`);
+    }
+    return partition;
+}
+
 /** Step Functions' limit on one attempt of a Lambda task (the Tick, and the rollback after an engine error). */
 const TASK_TIMEOUT_SECONDS = 120;
 
@@ -60,7 +69,7 @@ export function longestTaskSeconds(): number {
 export function rolloutStateMachine(functionArn: string, stateMachineArn: string, maxTicks = MAX_TICKS_PER_EXECUTION): Record<string, unknown> {
     const invoke = (payload: Record<string, unknown>) => ({
         Type: "Task",
-        Resource: "arn:aws:states:::lambda:invoke",
+        Resource: `arn:${partitionOf(functionArn)}:states:::lambda:invoke`,
         Parameters: { FunctionName: functionArn, Payload: payload },
         ResultSelector: { "done.$": "$.Payload.done", "phase.$": "$.Payload.phase", "waitSeconds.$": "$.Payload.waitSeconds", "reason.$": "$.Payload.reason" },
         TimeoutSeconds: TASK_TIMEOUT_SECONDS,
@@ -89,7 +98,7 @@ export function rolloutStateMachine(functionArn: string, stateMachineArn: string
             Wait: { Type: "Wait", SecondsPath: "$.tick.waitSeconds", Next: "Count" },
             ContinueAsNew: {
                 Type: "Task",
-                Resource: "arn:aws:states:::states:startExecution",
+                Resource: `arn:${partitionOf(stateMachineArn)}:states:::states:startExecution`,
                 Parameters: {
                     StateMachineArn: stateMachineArn,
                     "Name.$": "States.Format('{}-g{}', $.rolloutId, States.MathAdd($.generation, 1))",
