@@ -5,7 +5,11 @@
 // supports (Pass, Task with lambda:invoke and states:startExecution, Choice, Wait with SecondsPath,
 // Succeed, Fail with Cause/CausePath; Parameters with ".$" paths and the intrinsics States.MathAdd
 // and States.Format; ResultSelector, ResultPath, Retry with backoff, Catch) and throws on anything
-// else rather than guess.
+// else rather than guess. Two rules of Step Functions it applies as AWS documents them, because the
+// engine must survive them: a Lambda's result reaches the state machine as JSON (a field that is
+// `undefined` is gone, and a ResultSelector path to it fails), and a Wait's SecondsPath must be a
+// non-negative integer. Both fail the execution with States.Runtime, which no Retry or Catch
+// matches, not even States.ALL (Step Functions developer guide, "Handling errors").
 
 export interface VirtualClock {
     now(): Date;
@@ -139,8 +143,14 @@ function withResult(input: Json, resultPath: string | null | undefined, result: 
     return { ...(input as Record<string, unknown>), [resultPath.slice(2)]: result };
 }
 
+/** States.Runtime (and States.DataLimitExceeded) end the execution: no Retry or Catch matches them. */
+const UNCATCHABLE = ["States.Runtime", "States.DataLimitExceeded"];
+
 function matches(errorEquals: readonly string[], errorName: string): boolean {
-    return errorEquals.includes("States.ALL") || errorEquals.includes(errorName) || (errorEquals.includes("States.TaskFailed") && errorName !== "States.Timeout" && !errorName.startsWith("States.Runtime"));
+    if (UNCATCHABLE.includes(errorName)) {
+        return false;
+    }
+    return errorEquals.includes("States.ALL") || errorEquals.includes(errorName) || (errorEquals.includes("States.TaskFailed") && errorName !== "States.Timeout");
 }
 
 interface RetryRule {
@@ -195,6 +205,26 @@ function choose(rule: Rule, input: Json, context: Json): boolean {
 /** Runs one execution of `definition` to its end. `maxStates` guards against a loop that never ends. */
 export async function runExecution(definition: AslDefinition, name: string, input: Json, services: DriverServices, maxStates = 100_000): Promise<ExecutionOutcome> {
     const trace: string[] = [];
+    try {
+        return await runStates(definition, name, input, services, maxStates, trace);
+    } catch (err) {
+        // An uncatchable error ends the execution FAILED, as in Step Functions.
+        if (err instanceof StatesError && UNCATCHABLE.includes(err.errorName)) {
+            return { status: "FAILED", error: err.errorName, cause: err.cause, trace };
+        }
+        throw err;
+    }
+}
+
+/** A Wait's SecondsPath value: a non-negative integer, else States.Runtime. */
+function waitSeconds(value: Json, path: string): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+        throw new StatesError("States.Runtime", `the value of SecondsPath ${path} is ${JSON.stringify(value)}, not a non-negative integer`);
+    }
+    return value;
+}
+
+async function runStates(definition: AslDefinition, name: string, input: Json, services: DriverServices, maxStates: number, trace: string[]): Promise<ExecutionOutcome> {
     const context = { Execution: { Name: name, Input: input }, StateMachine: { Id: "local" } };
     let current: string | undefined = definition.StartAt;
     let data: Json = input;
@@ -211,7 +241,7 @@ export async function runExecution(definition: AslDefinition, name: string, inpu
                 current = state.Next;
                 break;
             case "Wait":
-                services.clock.advance(Number(state.SecondsPath ? readPath(state.SecondsPath, data, context) : state.Seconds));
+                services.clock.advance(state.SecondsPath ? waitSeconds(readPath(state.SecondsPath, data, context), state.SecondsPath) : Number(state.Seconds));
                 current = state.Next;
                 break;
             case "Choice": {
@@ -250,7 +280,9 @@ async function runTask(state: AslState, data: Json, context: Json, services: Dri
     for (;;) {
         try {
             if (state.Resource === "arn:aws:states:::lambda:invoke") {
-                return { result: { Payload: await services.invoke(parameters.FunctionName, parameters.Payload), StatusCode: 200 } };
+                // Lambda returns the result serialized as JSON: what does not survive that never reaches the state machine.
+                const payload = await services.invoke(parameters.FunctionName, parameters.Payload);
+                return { result: { Payload: payload === undefined ? null : JSON.parse(JSON.stringify(payload)), StatusCode: 200 } };
             }
             if (state.Resource === "arn:aws:states:::states:startExecution") {
                 services.startExecution?.(parameters.StateMachineArn, parameters.Name, parameters.Input);
