@@ -5,7 +5,8 @@
 // ModifyIndex, LockIndex, Flags }] or 404, `?recurse` every entry under a prefix, `?keys` the key
 // names, PUT stores the raw body and answers true/false, honouring `?cas=<ModifyIndex>` with 0 as
 // "only if absent", DELETE removes the key (`?recurse`: the prefix) and honours `?cas` the same way;
-// config: PUT /v1/config stores an entry and answers true, GET /v1/config/<kind>/<name> answers it
+// config: PUT /v1/config stores an entry and answers true (with `?cas=<ModifyIndex>`, only if the
+// entry's index is still that one, 0: only if absent, else false), GET /v1/config/<kind>/<name> answers it
 // with its indexes or 404; PUT acl/token creates a token, with the SecretID given or a new one, and
 // refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID> update and delete one). Over HTTP,
 // or HTTPS with a given certificate, optionally answering late; it counts connections and requests
@@ -164,6 +165,11 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
             const entry = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
             const id = `${String(entry.Kind)}/${String(entry.Name)}`;
             const previous = state.config.get(id);
+            // ?cas=<index>: stored only if the entry's ModifyIndex is still <index>; 0: only if it does not exist.
+            const cas = url.searchParams.get("cas");
+            if (cas !== null && (cas === "0" ? previous !== undefined : previous?.ModifyIndex !== Number(cas))) {
+                return send(200, false);
+            }
             raftIndex++;
             state.config.set(id, { ...entry, CreateIndex: previous?.CreateIndex ?? raftIndex, ModifyIndex: raftIndex });
             return send(200, true);
