@@ -5,7 +5,7 @@
 // A watch rides out Consul not answering for a while (it says so, and keeps watching) and gives up,
 // exit 3, only after WATCH_ERROR_LIMIT_MS of nothing but errors.
 import { ConsulHttpError } from "../../src/consul/httpClient";
-import { exitCodeOf, isTerminal, RolloutState, Weights } from "../../src/rollout/contract";
+import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, exitCodeOf, isSettled, RolloutState, Weights } from "../../src/rollout/contract";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { Clock, Detached } from "./clientErrors";
 import { assertOwnHistory, assertOwnStack } from "./ownStack";
@@ -30,7 +30,7 @@ export interface StatusRequest {
 /** How long a watch goes on while every read of Consul fails, before it gives up with exit 3. */
 const WATCH_ERROR_LIMIT_MS = 60_000;
 
-async function readReport(store: RolloutStore, request: StatusRequest): Promise<StatusReport> {
+async function readReport(store: RolloutStore, request: StatusRequest, nowMs: number): Promise<StatusReport> {
     const state = (await store.state())?.value;
     assertOwnStack(state, request.stack, store.address);
     const names = request.services.length > 0 ? request.services : [...new Set([...request.stackServices, ...(state?.spec.services.map((s) => s.service) ?? [])])];
@@ -38,7 +38,7 @@ async function readReport(store: RolloutStore, request: StatusRequest): Promise<
     for (const name of names) {
         live[name] = (await store.liveSplit(name)) ?? null;
     }
-    return statusReport(request.stack, state, live, request.stackFile);
+    return statusReport(request.stack, state, live, request.stackFile, nowMs);
 }
 
 const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
@@ -48,7 +48,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     /** A read of the report; while watching, a Consul error is a note and undefined, until the limit. */
     const read = async (): Promise<StatusReport | undefined> => {
         try {
-            const report = await readReport(store, request);
+            const report = await readReport(store, request, clock.now());
             if (failingSince !== undefined) {
                 write(`Consul answers again after ${Math.round((clock.now() - failingSince) / 1000)}s; still watching`);
             }
@@ -88,7 +88,12 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     const seen = new Set((report.rollout?.events ?? []).map(eventKey));
     let last: RolloutState | undefined = report.rollout;
     let watched = false;
-    while (!(report.rollout === undefined || isTerminal(report.rollout.phase))) {
+    while (!(report.rollout === undefined || isSettled(report.rollout))) {
+        const silent = engineSilentSince(report.rollout, clock.now(), ENGINE_SILENCE_GRACE_SECONDS);
+        if (silent !== undefined) {
+            write(`stopped watching: no engine has written rollout ${report.rollout.rolloutId}'s state since ${silent} and the watchdog has not ended it; abort ends it once an engine runs, or see the Step Functions console and the Lambda's log group`);
+            return exitCodeOf(report.health);
+        }
         if (deadline !== undefined && clock.now() >= deadline) {
             write(`still ${report.health} after ${Math.round((request.timeoutMs ?? 0) / 1000)}s of watching; the rollout goes on in the engine`);
             return EXIT_CODES.NOT_DONE;
@@ -105,7 +110,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
         watched = true;
         const now = report.rollout;
         if (request.json) {
-            if (now && now.updatedAt !== last?.updatedAt) {
+            if (now && JSON.stringify(now) !== JSON.stringify(last)) {
                 show(report);
             }
         } else if (now) {
