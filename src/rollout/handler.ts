@@ -248,10 +248,7 @@ const SPLIT_CAS_ATTEMPTS = 5;
 async function finishPendingWrites(doc: StateDoc, deps: EngineDeps): Promise<boolean> {
     const pending = doc.value.pendingWrites ?? [];
     for (let round = 1; round <= SPLIT_CAS_ATTEMPTS; round++) {
-        const entries = [];
-        for (const write of pending) {
-            entries.push(await deps.consul.getSplitEntry(write.service));
-        }
+        const entries = await mapLimit(pending, OBSERVE_CONCURRENCY, (write) => deps.consul.getSplitEntry(write.service));
         const now = await deps.consul.getJson<unknown>(ROLLOUT_STATE_KEY);
         if (now?.modifyIndex !== doc.modifyIndex) {
             return false;
