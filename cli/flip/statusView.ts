@@ -18,6 +18,8 @@ export interface StatusReport {
     readonly expected?: Readonly<Record<string, Weights>>;
     /** Each service's `traffic` in the stack file, when the client has it. */
     readonly stackFile?: Readonly<Record<string, Weights>>;
+    /** Services whose live split differs from what the ended rollout left (the reason it is Degraded). */
+    readonly drifted?: readonly string[];
 }
 
 function split(w: Weights | null | undefined): string {
@@ -55,7 +57,7 @@ export function statusReport(
     // While a rollout runs, the engine puts a drifted split back at its next tick.
     if (drifted.length > 0 && isTerminal(state.phase)) {
         const which = drifted.map((s) => `${s} runs ${split(live[s])}, the rollout left ${split(expected[s])}`).join("; ");
-        return { stack, health: "Degraded", message: `live split differs from the last rollout's: ${which}`, rollout: state, live, expected, stackFile };
+        return { stack, health: "Degraded", message: `live split differs from the last rollout's: ${which}`, rollout: state, live, expected, stackFile, drifted };
     }
     const message = hasPendingWrites(state)
         ? `rollout ${state.rolloutId} is ${state.phase}; the engine is writing its splits (not all live yet)`

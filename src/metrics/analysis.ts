@@ -41,6 +41,8 @@ export interface Judgement {
     readonly baseline: JudgedColour;
     readonly canary: JudgedColour;
     readonly thresholds: AnalysisThresholds;
+    /** The seconds the figures cover: the configured window, or less since the step (analysisWindow.ts). */
+    readonly windowSeconds: number;
 }
 
 /**
@@ -57,15 +59,16 @@ function judged(side: { colour: Colour } & ColourWindow): JudgedColour {
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-export function judgeCanary(figures: CanaryFigures, thresholds: AnalysisThresholds): Judgement {
+/** @param windowSeconds the seconds the figures cover; default the configured window. */
+export function judgeCanary(figures: CanaryFigures, thresholds: AnalysisThresholds, windowSeconds = thresholds.windowSeconds): Judgement {
     const baseline = judged(figures.baseline);
     const canary = judged(figures.canary);
-    const verdict = (v: Verdict, reason: string): Judgement => ({ verdict: v, reason, baseline, canary, thresholds });
+    const verdict = (v: Verdict, reason: string): Judgement => ({ verdict: v, reason, baseline, canary, thresholds, windowSeconds });
 
     const short = [baseline, canary].filter((c) => c.requests < thresholds.minRequests);
     if (short.length > 0) {
         const which = short.map((c) => `${c.colour} served ${c.requests}`).join(", ");
-        return verdict("inconclusive", `too little traffic: ${which} of the ${thresholds.minRequests} requests each colour needs in ${thresholds.windowSeconds / 60} min`);
+        return verdict("inconclusive", `too little traffic: ${which} of the ${thresholds.minRequests} requests each colour needs in ${windowSeconds / 60} min`);
     }
     if (thresholds.maxLatencyRatio !== undefined) {
         const missing = [baseline, canary].filter((c) => c.p99Ms === undefined || !Number.isFinite(c.p99Ms));

@@ -14,14 +14,14 @@ export interface WindowQuery {
     readonly baseline: Colour;
     readonly canary: Colour;
     /**
-     * End of the window, rounded down to the minute, so that start and end sit on minute boundaries
-     * (CloudWatch rounds a recent start time down to the minute anyway, and a window aligned that way
-     * is one period); the window is `windowSeconds` long, a whole number of minutes. Metric filters
-     * publish each minute a little after it ends, so a caller asks up to a minute or two ago.
+     * The window, both on minute boundaries (analysisWindow.ts): one period covers it, so each query
+     * answers one data point over exactly those minutes.
      */
+    readonly start: Date;
     readonly end: Date;
-    readonly windowSeconds: number;
 }
+
+const windowSeconds = (query: WindowQuery) => (query.end.getTime() - query.start.getTime()) / 1000;
 
 /** Query ids: lowercase letter first, one per colour and figure. */
 const queryId = (figure: "requests" | "http5xx" | "grpc" | "p99", colour: Colour) => `${figure}_${colour}`;
@@ -37,7 +37,7 @@ function windowQueries(query: WindowQuery): MetricDataQuery[] {
                 Dimensions: Object.entries(colourDimensions(query.stack, query.service, colour)).map(([Name, Value]) => ({ Name, Value })),
             },
             // One period covering the whole window: one data point per query, and a p99 over every request of the window.
-            Period: query.windowSeconds,
+            Period: windowSeconds(query),
             Stat: statistic,
         },
     });
@@ -51,15 +51,18 @@ function windowQueries(query: WindowQuery): MetricDataQuery[] {
 
 /** What a GetMetricData call needs, so that tests can pass a client pointed at a loopback server. */
 export async function readCanaryFigures(client: CloudWatchClient, query: WindowQuery): Promise<CanaryFigures> {
+    const seconds = windowSeconds(query);
+    if (!(Number.isInteger(seconds / 60) && seconds > 0 && query.start.getTime() % 60_000 === 0)) {
+        throw new RangeError(`readCanaryFigures: the window ${query.start.toISOString()} to ${query.end.toISOString()} is not whole minutes`);
+    }
     const values = new Map<string, number[]>();
-    const end = new Date(Math.floor(query.end.getTime() / 60_000) * 60_000);
     let nextToken: string | undefined;
     do {
         const page = await client.send(
             new GetMetricDataCommand({
                 MetricDataQueries: windowQueries(query),
-                StartTime: new Date(end.getTime() - query.windowSeconds * 1000),
-                EndTime: end,
+                StartTime: query.start,
+                EndTime: query.end,
                 ScanBy: "TimestampDescending",
                 NextToken: nextToken,
             }),

@@ -1,6 +1,6 @@
 // The rollout engine's analysis dependency (src/rollout/handler.ts `Analyse`): for each service with
-// `gate.analysis`, the canary's and the baseline's figures over the last window from CloudWatch,
-// judged by judgeCanary, as the verdict the engine's `analysis:<service>` gate counts (pass, fail;
+// `gate.analysis`, the canary's and the baseline's figures from CloudWatch over the last window
+// since the current step was written (src/metrics/analysisWindow.ts), judged by judgeCanary, as the verdict the engine's `analysis:<service>` gate counts (pass, fail;
 // inconclusive holds the step). The figures go into the gate check, hence into the rollout's state,
 // history and `flip status`.
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
@@ -9,11 +9,9 @@ import type { AnalysisVerdict } from "./gates";
 import { splitAt } from "./steps";
 import type { Judgement } from "../metrics/analysis";
 import type { AnalysisSpec } from "../metrics/analysisSpec";
-import { canaryPair, checkCanary } from "../metrics/canaryVerdict";
+import { analysisWindow } from "../metrics/analysisWindow";
+import { canaryPair, checkCanary, comparable } from "../metrics/canaryVerdict";
 import { readCanaryFigures } from "../metrics/reader";
-
-/** Metric filters publish a minute a little after it ends: the window ends a minute before now. */
-const PUBLISH_DELAY_MS = 60_000;
 
 /** A judgement's figures, flat, as the engine's GateCheck keeps them. */
 function judgementFigures(judgement: Judgement): Record<string, number> {
@@ -28,7 +26,8 @@ function judgementFigures(judgement: Judgement): Record<string, number> {
             figures[`${side.colour}P99Ms`] = side.p99Ms;
         }
     }
-    figures.windowSeconds = judgement.thresholds.windowSeconds;
+    // The seconds judged: the configured window, or fewer while the step is younger than it.
+    figures.windowSeconds = judgement.windowSeconds;
     return figures;
 }
 
@@ -44,18 +43,13 @@ export function cloudWatchAnalyse(client: CloudWatchClient, now: () => Date) {
                 continue;
             }
             const pair = canaryPair(state.from[svc.service] ?? weights, svc.to);
+            // Before the first step the split is the one the rollout started from: judged since the start.
+            const window = analysisWindow(now(), new Date(state.stepStartedAt ?? state.startedAt), spec.windowSeconds);
             let figures;
-            if (pair && weights.blue > 0 && weights.green > 0) {
-                figures = await readCanaryFigures(client, {
-                    stack: state.spec.stack,
-                    service: svc.service,
-                    protocol: spec.protocol,
-                    ...pair,
-                    end: new Date(now().getTime() - PUBLISH_DELAY_MS),
-                    windowSeconds: spec.windowSeconds,
-                });
+            if (pair && comparable(weights) && window) {
+                figures = await readCanaryFigures(client, { stack: state.spec.stack, service: svc.service, protocol: spec.protocol, ...pair, start: window.start, end: window.end });
             }
-            const check = checkCanary(svc.service, spec, weights, pair, figures);
+            const check = checkCanary(svc.service, spec, weights, pair, figures, window);
             const verdict = check.outcome === "hold" ? "inconclusive" : check.outcome;
             verdicts[svc.service] = { verdict, message: check.message, ...(check.judgement ? { figures: judgementFigures(check.judgement) } : {}) };
         }

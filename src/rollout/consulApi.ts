@@ -36,7 +36,7 @@ interface SplitterEntry {
 }
 
 /** The body of PUT /v1/config for a service's splitter: the same fields the Pulumi resource writes. */
-function splitterEntry(service: string, weights: Weights): Record<string, unknown> {
+export function splitterEntry(service: string, weights: Weights): Record<string, unknown> {
     return {
         Kind: "service-splitter",
         Name: service,
@@ -45,7 +45,7 @@ function splitterEntry(service: string, weights: Weights): Record<string, unknow
 }
 
 /** Weights per colour from a splitter entry Consul answered (a subset listed twice adds up). */
-function weightsOfEntry(entry: SplitterEntry): Weights {
+export function weightsOfEntry(entry: SplitterEntry): Weights {
     const sum = (colour: string) => (entry.Splits ?? []).filter((s) => s.ServiceSubset === colour).reduce((total, s) => total + (s.Weight ?? 0), 0);
     return { blue: sum("blue"), green: sum("green") };
 }

@@ -29,23 +29,31 @@ export type FollowResult =
 /** How a `pulumi up` follows the rollout it started: BLUEGREEN_ROLLOUT_FOLLOW. */
 export interface FollowMode {
     readonly follow: boolean;
-    /** Stop following after this long (undefined: until the rollout ends or the first Ctrl-C). */
+    /** Stop following after this long (always set when following: `pulumi up` holds the stack meanwhile). */
     readonly limitMs?: number;
 }
 
+/**
+ * How long `BLUEGREEN_ROLLOUT_FOLLOW=1` follows: while `pulumi up` follows, Pulumi holds the stack's
+ * lock, so no other change (a security group, a scaling fix) can be deployed. Thirty minutes covers
+ * a rollout without long bakes; a longer one is followed without holding the stack, with
+ * `npm run flip -- status --watch --timeout <d>`.
+ */
+export const DEFAULT_FOLLOW_MS = 30 * 60_000;
 /** Longer than any rollout should take to be followed from one terminal; refused above it. */
 const MAX_FOLLOW_MS = 24 * 3_600_000;
 
 /**
- * BLUEGREEN_ROLLOUT_FOLLOW: unset or `1` follows to the end, `0` does not follow, a duration
- * (`30m`, `1h30m`, `90s`) follows at most that long. Anything else is refused with what is allowed.
+ * BLUEGREEN_ROLLOUT_FOLLOW: unset, empty or `0` does not follow (`pulumi up` returns once the
+ * rollout started); `1` follows for at most DEFAULT_FOLLOW_MS; a duration (`30m`, `1h30m`, `90s`)
+ * follows at most that long. Anything else is refused with what is allowed.
  */
 export function followMode(value: string | undefined): FollowMode {
-    if (value === undefined || value === "" || value === "1") {
-        return { follow: true };
-    }
-    if (value === "0") {
+    if (value === undefined || value === "" || value === "0") {
         return { follow: false };
+    }
+    if (value === "1") {
+        return { follow: true, limitMs: DEFAULT_FOLLOW_MS };
     }
     const ms = durationMs(value);
     if (ms === undefined || ms < 1000 || ms > MAX_FOLLOW_MS) {

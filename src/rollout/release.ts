@@ -64,7 +64,7 @@ export interface ReleaseRuntime {
 
 /** How long the update waits for a started execution's first state, and how often it looks. */
 const FIRST_STATE_WAIT_MS = 120_000;
-const FIRST_STATE_POLL_MS = 2_000;
+export const FIRST_STATE_POLL_MS = 2_000;
 
 export interface ReleaseOutcome {
     readonly lastRolloutId: string;

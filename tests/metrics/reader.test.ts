@@ -8,7 +8,7 @@ import { judgeCanary } from "../../src/metrics/analysis";
 import { FakeCloudWatch, startFakeCloudWatch, StoredPoint } from "../support/fakeCloudWatch";
 
 const dims = (colour: string, service = "orders") => ({ Stack: "prod", Service: service, Colour: colour });
-const QUERY: WindowQuery = { stack: "prod", service: "orders", protocol: "http", baseline: "blue", canary: "green", end: new Date("2026-12-01T22:10:42Z"), windowSeconds: 300 };
+const QUERY: WindowQuery = { stack: "prod", service: "orders", protocol: "http", baseline: "blue", canary: "green", start: new Date("2026-12-01T22:05:00Z"), end: new Date("2026-12-01T22:10:00Z") };
 
 function client(fake: FakeCloudWatch): CloudWatchClient {
     return new CloudWatchClient({ region: "eu-west-1", endpoint: fake.endpoint, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" }, maxAttempts: 1 });
@@ -64,6 +64,20 @@ describe("canary figures from CloudWatch GetMetricData (loopback server)", () =>
         expect(fake.requests).to.have.length(3);
         expect(figures.canary).to.deep.equal({ colour: "green", requests: 400, errors: 8, p99Ms: undefined });
         expect(figures.baseline).to.deep.equal({ colour: "blue", requests: undefined, errors: 1, p99Ms: undefined });
+    });
+
+    it("asks for a window shorter than configured as one period of those minutes, and refuses one off the minute", async () => {
+        fake = await startFakeCloudWatch([]);
+        await readCanaryFigures(client(fake), { ...QUERY, start: new Date("2026-12-01T22:08:00Z") });
+        const sent = fake.requests[0] as { StartTime: number; EndTime: number; MetricDataQueries: { MetricStat: { Period: number } }[] };
+        expect([sent.StartTime, sent.EndTime]).to.deep.equal([Date.parse("2026-12-01T22:08:00Z") / 1000, Date.parse("2026-12-01T22:10:00Z") / 1000]);
+        expect(new Set(sent.MetricDataQueries.map((q) => q.MetricStat.Period))).to.deep.equal(new Set([120]));
+        const err = await readCanaryFigures(client(fake), { ...QUERY, start: new Date("2026-12-01T22:08:30Z") }).then(
+            () => undefined,
+            (e: unknown) => e as Error,
+        );
+        expect(err).to.be.instanceOf(RangeError);
+        expect(fake.requests).to.have.length(1);
     });
 
     it("a CloudWatch error reaches the caller (the engine counts it as a failed check, not as a verdict)", async () => {

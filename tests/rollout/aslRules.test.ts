@@ -47,7 +47,7 @@ describe("the ASL driver applies Step Functions' JSON and Wait rules (issue 16, 
         it(`a SecondsPath value of ${JSON.stringify(bad)} fails the execution with States.Runtime, uncaught`, async () => {
             const outcome = await machine(bad, "").run();
             expect(outcome).to.include({ status: "FAILED", error: "States.Runtime" });
-            expect(outcome.cause).to.contain("not a non-negative integer");
+            expect(outcome.cause).to.contain("is not a whole number from 0 to 99999999");
             expect(outcome.trace).not.to.include("Caught");
         });
     }

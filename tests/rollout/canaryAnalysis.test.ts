@@ -64,6 +64,64 @@ describe("the rollout engine's canary analysis from CloudWatch (loopback)", () =
         expect([sent.StartTime, sent.EndTime]).to.deep.equal([Date.parse("2026-12-01T10:14:00Z") / 1000, Date.parse("2026-12-01T10:19:00Z") / 1000]);
     });
 
+    it("never judges minutes before the step was written: a young step is judged since it, a pass holds until the whole window", async () => {
+        const good: StoredPoint[] = [
+            { metricName: "Requests", dimensions: dims("blue"), stat: "Sum", value: 1800 },
+            { metricName: "Latency", dimensions: dims("blue"), stat: "p99", value: 100 },
+            { metricName: "Requests", dimensions: dims("green"), stat: "Sum", value: 200 },
+            { metricName: "Latency", dimensions: dims("green"), stat: "p99", value: 100 },
+        ];
+        fake = await startFakeCloudWatch(good);
+        const { state, orders } = atFirstStep();
+        const sent = () => (fake!.requests as { StartTime: number; EndTime: number }[]).map((r) => [new Date(r.StartTime * 1000).toISOString(), new Date(r.EndTime * 1000).toISOString()]);
+
+        // Written 2 min 20 s before NOW: the two whole minutes published since, 10:17 to 10:19.
+        const young = await cloudWatchAnalyse(client(fake), () => NOW)({ ...state, stepStartedAt: "2026-12-01T10:16:10.000Z" }, [orders]);
+        expect(sent()).to.deep.equal([["2026-12-01T10:17:00.000Z", "2026-12-01T10:19:00.000Z"]]);
+        expect(young.orders.verdict).to.equal("inconclusive");
+        expect(young.orders.message).to.include("passing so far over 2 of 5 min since this split was written");
+        expect(young.orders.figures?.windowSeconds).to.equal(120);
+
+        // Written within the last published minute: nothing to read yet, CloudWatch is not asked.
+        const newborn = await cloudWatchAnalyse(client(fake), () => NOW)({ ...state, stepStartedAt: "2026-12-01T10:18:30.000Z" }, [orders]);
+        expect(newborn.orders.verdict).to.equal("inconclusive");
+        expect(newborn.orders.message).to.include("no whole minute of figures since this split was written");
+        expect(fake.requests).to.have.length(1);
+
+        // Old enough: the whole window, and the pass counts.
+        const old = await cloudWatchAnalyse(client(fake), () => NOW)({ ...state, stepStartedAt: "2026-12-01T10:13:59.000Z" }, [orders]);
+        expect(sent()[1]).to.deep.equal(["2026-12-01T10:14:00.000Z", "2026-12-01T10:19:00.000Z"]);
+        expect(old.orders.verdict).to.equal("pass");
+        expect(old.orders.figures?.windowSeconds).to.equal(300);
+    });
+
+    it("a young step whose canary is already worse fails (counted): the same minRequests, over the minutes since the step", async () => {
+        fake = await startFakeCloudWatch([
+            { metricName: "Requests", dimensions: dims("blue"), stat: "Sum", value: 900 },
+            { metricName: "Latency", dimensions: dims("blue"), stat: "p99", value: 100 },
+            { metricName: "Requests", dimensions: dims("green"), stat: "Sum", value: 100 },
+            { metricName: "Http5xx", dimensions: dims("green"), stat: "Sum", value: 20 },
+            { metricName: "Latency", dimensions: dims("green"), stat: "p99", value: 100 },
+        ]);
+        const { state, orders } = atFirstStep();
+        const verdicts = await cloudWatchAnalyse(client(fake), () => NOW)({ ...state, stepStartedAt: "2026-12-01T10:17:45.000Z" }, [orders]);
+        const sent = fake.requests[0] as { StartTime: number; EndTime: number; MetricDataQueries: { MetricStat: { Period: number } }[] };
+        expect([sent.StartTime, sent.EndTime]).to.deep.equal([Date.parse("2026-12-01T10:18:00Z") / 1000, Date.parse("2026-12-01T10:19:00Z") / 1000]);
+        expect(sent.MetricDataQueries[0].MetricStat.Period).to.equal(60);
+        expect(verdicts.orders.verdict).to.equal("fail");
+        expect(verdicts.orders.figures?.windowSeconds).to.equal(60);
+    });
+
+    it("before the first step of a rollout that starts from a canary split, judges since the rollout started", async () => {
+        fake = await startFakeCloudWatch([]);
+        const { state, orders } = atFirstStep();
+        const before = { ...state, stepIndex: -1, stepStartedAt: undefined, startedAt: "2026-12-01T10:17:30.000Z", from: { ...state.from, orders: { blue: 90, green: 10 } } };
+        const verdicts = await cloudWatchAnalyse(client(fake), () => NOW)(before, [orders]);
+        const sent = fake.requests[0] as { StartTime: number; EndTime: number };
+        expect([sent.StartTime, sent.EndTime]).to.deep.equal([Date.parse("2026-12-01T10:18:00Z") / 1000, Date.parse("2026-12-01T10:19:00Z") / 1000]);
+        expect(verdicts.orders.verdict).to.equal("inconclusive");
+    });
+
     it("too little traffic is inconclusive (the engine holds the step)", async () => {
         fake = await startFakeCloudWatch([{ metricName: "Requests", dimensions: dims("green"), stat: "Sum", value: 30 }]);
         const { state, orders } = atFirstStep();

