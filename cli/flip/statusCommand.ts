@@ -101,12 +101,17 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     if (!request.watch) {
         return statusExitCode(report);
     }
+    // With --json the report above says it; a line of text would break a reader of JSON lines.
     if (report.rollout === undefined) {
-        write("no rollout has run in this stack: nothing to watch");
+        if (!request.json) {
+            write("no rollout has run in this stack: nothing to watch");
+        }
         return statusExitCode(report);
     }
     if (isSettled(report.rollout)) {
-        write(`rollout ${report.rollout.rolloutId} already ended ${report.rollout.phase} at ${report.rollout.endedAt ?? report.rollout.updatedAt}: nothing to watch`);
+        if (!request.json) {
+            write(`rollout ${report.rollout.rolloutId} already ended ${report.rollout.phase} at ${report.rollout.endedAt ?? report.rollout.updatedAt}: nothing to watch`);
+        }
         return statusExitCode(report);
     }
     const timeoutMs = request.timeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS;

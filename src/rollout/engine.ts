@@ -5,7 +5,8 @@ import { engineBundle } from "./bundle";
 import { ROLLOUT_KV_PREFIX } from "./contract";
 import { ENGINE_ENV } from "./lambda";
 import type { WatchdogEvent } from "./handler";
-import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "./render/enginePolicies";
+import { engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "./render/enginePolicies";
+import { alarmEventPattern } from "../shared/engineAlarms";
 import { serviceTrustPolicy } from "../iam/policyDocument";
 import { rolloutStateMachine, TICK_FUNCTION_TIMEOUT_SECONDS } from "./render/stateMachine";
 
@@ -61,6 +62,8 @@ export class RolloutEngine extends pulumi.ComponentResource {
         const functionName = `${stack}-${name}-tick`;
         const stateMachineName = `${stack}-${name}`;
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        // `aws`, `aws-cn`, `aws-us-gov`...: every ARN the engine builds takes the provider's partition.
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
         /** A Consul token of `role` (`rollout-engine`, `rollout-operator`), kept as a Pulumi secret and in Secrets Manager. */
         const keptToken = (resourceName: string, policyResourceName: string, role: string, who: string, rules: string) => {
@@ -86,9 +89,9 @@ export class RolloutEngine extends pulumi.ComponentResource {
             {
                 role: functionRole.id,
                 policy: pulumi
-                    .all([account, logGroup.arn, secret.arn, pulumi.output(args.caCertSecretArn), pulumi.output(args.kmsKeyArn)])
-                    .apply(([accountId, logGroupArn, tokenArn, caArn, kmsKeyArn]) =>
-                        JSON.stringify(engineFunctionPolicy({ region: args.region, accountId, logGroupArn, secretArns: [tokenArn, caArn], kmsKeyArn, alarmNames: args.alarmNames, readsMeshMetrics: args.readsMeshMetrics })),
+                    .all([partition, account, logGroup.arn, secret.arn, pulumi.output(args.caCertSecretArn), pulumi.output(args.kmsKeyArn)])
+                    .apply(([partitionName, accountId, logGroupArn, tokenArn, caArn, kmsKeyArn]) =>
+                        JSON.stringify(engineFunctionPolicy({ partition: partitionName, region: args.region, accountId, logGroupArn, secretArns: [tokenArn, caArn], kmsKeyArn, alarmNames: args.alarmNames, readsMeshMetrics: args.readsMeshMetrics })),
                     ),
             },
             { parent: this },
@@ -122,7 +125,7 @@ export class RolloutEngine extends pulumi.ComponentResource {
             { parent: this, dependsOn: [functionPolicy, secretVersion, logGroup] },
         );
 
-        const stateMachineArn = pulumi.interpolate`arn:aws:states:${args.region}:${account}:stateMachine:${stateMachineName}`;
+        const stateMachineArn = pulumi.interpolate`arn:${partition}:states:${args.region}:${account}:stateMachine:${stateMachineName}`;
         const machineRole = new aws.iam.Role(`${name}-machine`, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("states.amazonaws.com")), tags }, { parent: this });
         const machinePolicy = new aws.iam.RolePolicy(
             `${name}-machine`,

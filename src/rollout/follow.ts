@@ -1,7 +1,9 @@
-// Following a rollout from `pulumi up`: the program (never the Release's dynamic provider, which
-// cannot see a Ctrl-C; release.ts says why) reads the rollout's state from Consul, prints each new
-// event on the Release, and stops when the rollout ends, when the time limit is reached, or at
-// once on the first Ctrl-C. Stopping never touches the rollout: it goes on in the engine.
+// Following a rollout from `pulumi up`, only on request (BLUEGREEN_ROLLOUT_FOLLOW; by default
+// `pulumi up` returns once the rollout started and `npm run flip -- status --watch` follows it): the
+// program (never the Release's dynamic provider, which cannot see a Ctrl-C; release.ts says why)
+// reads the rollout's state from Consul, prints each new event on the Release, and stops when the
+// rollout ends, when the time limit is reached, or at once on the first Ctrl-C. Stopping never
+// touches the rollout: it goes on in the engine.
 import { durationMs } from "../shared/durations";
 import type { KvDocument } from "./consulApi";
 import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, isSettled, parseRolloutState, ROLLOUT_STATE_KEY, RolloutPhase } from "./contract";

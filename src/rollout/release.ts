@@ -3,8 +3,8 @@
 // creation). Its update, during `pulumi up` and never in preview, starts the rollout in Step
 // Functions (or attaches to the one already running for the same change), waits until the rollout's
 // first state is in Consul (or its execution ended without one), and returns: it never follows the
-// rollout. Following happens in the program (follow.ts, wired by wireRelease.ts), because Pulumi's
-// Node.js dynamic provider host cannot see a Ctrl-C: its `cancel` RPC does nothing
+// rollout. Following, when asked for, happens in the program (follow.ts, wired by wireRelease.ts),
+// because Pulumi's Node.js dynamic provider host cannot see a Ctrl-C: its `cancel` RPC does nothing
 // (sdk/nodejs/cmd/dynamic-provider/index.ts), and the engine starts providers in their own process
 // group, so the terminal's SIGINT never reaches them; the program does get SIGINT on the first Ctrl-C
 // (the Node.js language host forwards the engine's Cancel to it, Pulumi CLI 3.229 and later).

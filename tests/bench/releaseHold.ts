@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     }
     const api = rolloutConsulApi({ address: consul.address, scheme: "http", token: "management-token" });
     const deps: EngineDeps = { consul: api, alarms: async () => ({}), now: () => new Date() };
-    const definition = rolloutStateMachine("fn", "sm") as unknown as AslDefinition;
+    const definition = rolloutStateMachine("arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout-tick", "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout") as unknown as AslDefinition;
     const executions: Promise<unknown>[] = [];
     // Real time: a Wait state sleeps its seconds; the retries' backoff is not waited (no retry happens here).
     const clock = { now: () => new Date(), advance: () => undefined };

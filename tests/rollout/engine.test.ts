@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import aslValidator from "asl-validator";
 import { engineBundle } from "../../src/rollout/bundle";
-import { alarmEventPattern, engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "../../src/rollout/render/enginePolicies";
+import { engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "../../src/rollout/render/enginePolicies";
+import { alarmEventPattern } from "../../src/shared/engineAlarms";
 import { policyDocumentProblems } from "../../policies/rules/iamLeastPrivilege";
 import { examplePlan, plan, services } from "../support/harness";
 
@@ -64,6 +65,7 @@ describe("RolloutEngine (mock runtime, the whole program)", () => {
 
     it("scopes the Lambda's role to its logs, secrets, key, gated alarms and VPC interfaces", () => {
         const doc = engineFunctionPolicy({
+            partition: "aws",
             region: "eu-west-1",
             accountId: "123456789012",
             logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/prod-rollout-tick",
@@ -75,9 +77,9 @@ describe("RolloutEngine (mock runtime, the whole program)", () => {
         expect(bySid.ReadGateAlarms.Resource).to.deep.equal(["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:orders-5xx"]);
         expect(bySid.ReadConsulTokenAndCa.Resource).to.deep.equal(["arn:token", "arn:ca"]);
         expect(doc.Statement.filter((s) => s.Resource === "*").map((s) => s.Action)).to.deep.equal([["ec2:DescribeNetworkInterfaces"]]);
-        expect(engineFunctionPolicy({ ...{ region: "r", accountId: "1", logGroupArn: "l", secretArns: [], kmsKeyArn: "k" }, alarmNames: [] }).Statement.map((s) => s.Sid)).not.to.include("ReadGateAlarms");
+        expect(engineFunctionPolicy({ ...{ partition: "aws", region: "r", accountId: "1", logGroupArn: "l", secretArns: [], kmsKeyArn: "k" }, alarmNames: [] }).Statement.map((s) => s.Sid)).not.to.include("ReadGateAlarms");
         // gate.analysis: GetMetricData, which takes no resource ARN, only when some service asks for analysis.
-        const reading = engineFunctionPolicy({ region: "r", accountId: "1", logGroupArn: "l", secretArns: [], kmsKeyArn: "k", alarmNames: [], readsMeshMetrics: true });
+        const reading = engineFunctionPolicy({ partition: "aws", region: "r", accountId: "1", logGroupArn: "l", secretArns: [], kmsKeyArn: "k", alarmNames: [], readsMeshMetrics: true });
         expect(reading.Statement.find((s) => s.Sid === "ReadMeshMetrics")).to.deep.equal({ Sid: "ReadMeshMetrics", Effect: "Allow", Action: ["cloudwatch:GetMetricData"], Resource: "*" });
         expect(policyDocumentProblems(reading)).to.deep.equal([]);
         expect(doc.Statement.map((s) => s.Sid)).not.to.include("ReadMeshMetrics");

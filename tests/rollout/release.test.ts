@@ -114,7 +114,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
     let deps: EngineDeps;
     let logs: string[];
     const before = () => desiredServices(prodServices());
-    const definition = rolloutStateMachine("fn", "sm") as unknown as AslDefinition;
+    const definition = rolloutStateMachine("arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout-tick", "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout") as unknown as AslDefinition;
 
     beforeEach(async () => {
         const instances = ["inventory", "orders"].flatMap((service) => ["blue", "green"].flatMap((version) => [0, 1].map(() => ({ service, version, status: "passing" as const }))));

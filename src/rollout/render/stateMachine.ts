@@ -76,6 +76,15 @@ const LONGEST_TICK_SECONDS = longestTaskSeconds(TICK_TASK_TIMEOUT_SECONDS, LAMBD
 /** A hand-over that fails every attempt: 6 attempts of 30 s and 62 s of backoff, 242 s. */
 const LONGEST_HANDOVER_SECONDS = longestTaskSeconds(HANDOVER_TASK_TIMEOUT_SECONDS, HANDOVER_RETRY);
 
+/** The partition of an ARN (`arn:<partition>:...`): the service integrations live in the same one. */
+function partitionOf(arn: string): string {
+    const partition = /^arn:([a-z-]+):/.exec(arn)?.[1];
+    if (partition === undefined) {
+        throw new Error(`rolloutStateMachine: ${JSON.stringify(arn)} is not an ARN`);
+    }
+    return partition;
+}
+
 /**
  * The longest a working execution goes without writing the rollout's state: between two ticks it
  * waits at most the check interval (or, at a hand-over, which goes straight from a tick to the
@@ -98,7 +107,7 @@ export function wholeSeconds(seconds: number): number {
 export function rolloutStateMachine(functionArn: string, stateMachineArn: string, maxTicks = MAX_TICKS_PER_EXECUTION): Record<string, unknown> {
     const invoke = (payload: Record<string, unknown>) => ({
         Type: "Task",
-        Resource: "arn:aws:states:::lambda:invoke",
+        Resource: `arn:${partitionOf(functionArn)}:states:::lambda:invoke`,
         Parameters: { FunctionName: functionArn, Payload: payload },
         ResultSelector: { "done.$": "$.Payload.done", "phase.$": "$.Payload.phase", "waitSeconds.$": "$.Payload.waitSeconds", "reason.$": "$.Payload.reason" },
         TimeoutSeconds: TICK_TASK_TIMEOUT_SECONDS,
@@ -127,7 +136,7 @@ export function rolloutStateMachine(functionArn: string, stateMachineArn: string
             Wait: { Type: "Wait", SecondsPath: "$.tick.waitSeconds", Next: "Count" },
             ContinueAsNew: {
                 Type: "Task",
-                Resource: "arn:aws:states:::states:startExecution",
+                Resource: `arn:${partitionOf(stateMachineArn)}:states:::states:startExecution`,
                 Parameters: {
                     StateMachineArn: stateMachineArn,
                     "Name.$": "States.Format('{}-g{}', $.rolloutId, States.MathAdd($.generation, 1))",

@@ -132,6 +132,10 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(0);
             expect(world.text()).to.match(/rollout prod-[0-9a-f]{16}-1 already ended promoted at \S+: nothing to watch/);
             expect(world.sleeps).to.equal(0);
+            // --json: the one report, nothing else on the line stream.
+            world.output = [];
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--json"])).to.equal(0);
+            expect(world.output.map((line) => (JSON.parse(line) as { rollout: RolloutState }).rollout.phase)).to.deep.equal(["promoted"]);
         });
 
         it("--watch exits 8 when the engine stops writing the rollout's state (past the bound a working one keeps, and the watchdog's grace), not before", async () => {
