@@ -20,7 +20,7 @@ import { FakeConsul, FakeInstance, startFakeConsul } from "../support/fakeConsul
 import { readKv } from "../support/fakeConsulKv";
 import { ALL_BLUE, ALL_GREEN, releaseSpec, T0 } from "./fixtures";
 
-const definition = rolloutStateMachine("arn:fn", "arn:sm") as unknown as AslDefinition;
+const definition = rolloutStateMachine("arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout-tick", "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout") as unknown as AslDefinition;
 const ALARM = { source: "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", detail: { alarmName: "orders-5xx", state: { value: "ALARM" } } } as const;
 const colour = (service: string, version: string, n: number): FakeInstance[] => Array.from({ length: n }, () => ({ service, version, status: "passing" }));
 
