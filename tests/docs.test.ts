@@ -29,6 +29,19 @@ function sourceFiles(dir = ROOT, out: string[] = []): string[] {
     return out;
 }
 
+/** Every file of the repository (not node_modules, build output or .git), relative to the root. */
+function repositoryFiles(dir = ROOT, out: string[] = []): string[] {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory() && !["node_modules", "bin", ".git"].includes(entry.name)) {
+            repositoryFiles(full, out);
+        } else if (entry.isFile()) {
+            out.push(path.relative(ROOT, full));
+        }
+    }
+    return out;
+}
+
 /** The text of every comment of a source file, as TypeScript's scanner sees it (never a string's). */
 function commentsOf(file: string): { line: number; text: string }[] {
     const source = fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -92,6 +105,24 @@ describe("docs", () => {
         }
         // The check looked: comments do name paths (hundreds of them).
         expect(named).to.be.above(100);
+        expect(missing).to.deep.equal([]);
+    });
+
+    it("every file a comment names by its bare name (colourHealth.ts, flip.md) is a file of the repository", () => {
+        // Files the program and its users write or read at run time, not kept in the repository.
+        const runtimeFiles = new Set(["plan.json", "secrets.json"]);
+        const all = repositoryFiles();
+        const names = new Set(all.map((f) => path.basename(f)));
+        const missing: string[] = [];
+        for (const file of all.filter((f) => f.endsWith(".ts"))) {
+            for (const { line, text } of commentsOf(file)) {
+                for (const m of text.matchAll(/(?<![\w./-])([A-Za-z][\w.-]*\.(?:ts|md|json|ya?ml|cjs|mjs))\b/g)) {
+                    if (!names.has(m[1]) && !runtimeFiles.has(m[1])) {
+                        missing.push(`${file}:${line} names ${m[1]}`);
+                    }
+                }
+            }
+        }
         expect(missing).to.deep.equal([]);
     });
 

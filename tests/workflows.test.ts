@@ -75,6 +75,41 @@ describe("GitHub workflows", () => {
         expect(doc.concurrency["cancel-in-progress"]).to.equal(false);
     });
 
+    it("deploy: after each pulumi up, a step follows the rollout with status --watch --timeout, and its exit code gates the job", () => {
+        const doc = load("deploy.yml");
+        for (const stack of ["dev", "prod"]) {
+            const job = doc.jobs[stack];
+            const steps = job.steps as Doc[];
+            const up = steps.findIndex((s: Doc) => typeof s.uses === "string" && s.uses.startsWith("pulumi/actions@") && s.with?.command === "up");
+            const access = steps.findIndex((s: Doc) => s.name === "Consul access");
+            const follow = steps.findIndex((s: Doc) => typeof s.run === "string" && s.run.includes("npm run flip -- status"));
+            expect([up, access, follow].every((i) => i >= 0), stack).to.equal(true);
+            // pulumi up, then Consul's credentials from the stack, then the watch.
+            expect(up, stack).to.be.lessThan(access);
+            expect(access, stack).to.be.lessThan(follow);
+            const step = steps[follow];
+            expect(step.run.trim(), stack).to.equal(`npm run flip -- status --stack ${stack} --watch --timeout 2h`);
+            // A non-zero exit fails the job: no continue-on-error, no `|| ...` swallowing the code, no condition that skips it.
+            expect(step["continue-on-error"], stack).to.equal(undefined);
+            expect(job["continue-on-error"], stack).to.equal(undefined);
+            expect(step.if, stack).to.equal(undefined);
+            expect(step.run, stack).to.not.match(/\|\||;\s*true|set \+e/);
+            expect(step.shell, stack).to.equal(undefined);
+            // The job outlives pulumi up (an hour, as before) plus the watch's timeout.
+            expect(job["timeout-minutes"], stack).to.be.at.least(60 + 120);
+            // pulumi up itself does not follow (the stack is free while the rollout bakes).
+            expect(JSON.stringify(job), stack).to.not.include("BLUEGREEN_ROLLOUT_FOLLOW");
+            const access_ = steps[access];
+            expect(access_.env.STACK, stack).to.equal(`\${{ vars.PULUMI_ORG }}/${stack}`);
+            expect(access_.run, stack).to.include("CONSUL_HTTP_TOKEN_FILE=$token_file").and.include("operatorTokenSecretArn");
+            const forget = steps.findIndex((s: Doc) => s.name === "Forget the Consul credentials");
+            expect(forget, stack).to.be.greaterThan(follow);
+            expect(steps[forget].if, stack).to.equal("always()");
+        }
+        // prod deploys only once dev's job, its watch included, succeeded.
+        expect(doc.jobs.prod.needs).to.equal("dev");
+    });
+
     it("flip: a manual workflow that sets the desired split (a pull request) or controls the running rollout", () => {
         const doc = load("flip.yml");
         const inputs = doc.on.workflow_dispatch.inputs;

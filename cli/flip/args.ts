@@ -12,6 +12,8 @@ export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
            run \`pulumi up\` to start the rollout (--up runs it now, through Pulumi's Automation API).
   status   [--service <name> ...] [--watch [--timeout <duration>]] [--json]
            The live split from Consul, the rollout's state, step and next check; exit code by health.
+           --watch follows the running rollout until it ends (at most --timeout, default 24h); the deploy
+           workflow's gate after \`pulumi up\`, which returns once the rollout started.
   pause | resume | promote [--full] | abort   [--reason <text>]
            Control the running rollout from any machine that reaches Consul; waits for the engine to apply it.
   history  [--json]   past rollouts: who, when, from, to, result.
@@ -23,8 +25,10 @@ export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
 
 Consul credentials come from the environment: CONSUL_HTTP_TOKEN (or CONSUL_HTTP_TOKEN_FILE), CONSUL_CACERT (a PEM file),
 CONSUL_TLS_SERVER_NAME (default server.<datacenter>.consul).
-Exit codes: 0 done or healthy, 1 degraded (rolled back, aborted, failed), 2 invalid input, 3 internal or Consul error,
-4 not done yet (progressing or paused), 128+n detached by signal n (the rollout goes on in the engine).`;
+Exit codes: 0 done or healthy (promoted), 1 degraded (a drifted split), 2 invalid input, 3 internal or Consul error,
+4 not done yet (progressing or paused; a watch that reached --timeout), 5 rolled back by a gate, 6 aborted,
+7 engine failed, 8 engine silent (a watch saw no state long past the next check), 128+n detached by signal n
+(the rollout goes on in the engine).`;
 
 const COMMANDS = ["set", "status", "pause", "resume", "promote", "abort", "history"] as const;
 type FlipCommand = (typeof COMMANDS)[number];
@@ -175,6 +179,11 @@ interface DurationBounds {
  * moves once per check interval, seconds apart).
  */
 const POLL_BOUNDS: DurationBounds = { minMs: 100, maxMs: 10 * 60_000, text: "between 100ms and 10m" };
+/**
+ * How long `status --watch` watches without --timeout: a watch always ends. A day is longer than a
+ * rollout should take; a rollout paused for longer is not one anyone is waiting on.
+ */
+export const DEFAULT_WATCH_TIMEOUT_MS = 24 * 3_600_000;
 /** A watch of up to a week; beyond that the number is a mistake (and past 24.8 days a timer would overflow). */
 const TIMEOUT_BOUNDS: DurationBounds = { minMs: 1000, maxMs: 7 * 24 * 3_600_000, text: "between 1s and 168h" };
 

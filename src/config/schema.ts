@@ -1,5 +1,5 @@
 // The structural shape of each `bluegreen:*` key as JSON Schema (draft-07, checked by ajv): types,
-// ranges, enums and unknown keys. Rules that span several values live in stackConfig.ts.
+// ranges, enums and unknown keys. Rules that span several values live in validate.ts.
 import type { JSONSchemaType } from "ajv";
 import { resilienceSchema } from "./resilience";
 

@@ -20,7 +20,7 @@ import { ColourConfig, COLOURS, ServiceConfig } from "./types";
  * The longest service name the program accepts: Consul allows 63, but each colour's IAM roles are
  * named `<name>-<colour>-execution` plus an 8-character suffix, and IAM role names stop at 64.
  */
-const MAX_SERVICE_NAME = 40;
+export const MAX_SERVICE_NAME = 40;
 
 /** Consul service names are DNS labels: lowercase, digits and '-', at most 63 characters. */
 const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;

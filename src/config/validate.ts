@@ -10,6 +10,7 @@ import { checkSecretKeys, isSecureValue, SECURE_VALUE_ADVICE } from "./plainSecr
 import { validPart } from "./prune";
 import { checkStackName } from "./stackName";
 import { regionProblem } from "./region";
+import { checkEngineAlarmRoom } from "./alarms";
 import { dedupe, describeSchemaError } from "./problems";
 import { RawService, RawValues } from "./raw";
 import { rawConfigSchemas, rawServiceSchema } from "./schema";
@@ -102,6 +103,9 @@ export function validateStackConfig(input: RawStackInput): ValidationResult {
     const consul = normaliseConsul(valid("consul") ?? {}, input.stack, network, at);
     const serviceNames = structurallyValid.has("services") ? Object.keys(input.values.services as object) : undefined;
     const services = normaliseServices(rawServices, serviceNames, at);
+    if (typeof input.region === "string") {
+        checkEngineAlarmRoom(services, input.region, at);
+    }
     const gateway = normaliseGateway(valid("gateway") ?? {}, consul.servers.mode, input.region, at);
     if (problems.length > 0) {
         return { ok: false, problems: dedupe(problems) };

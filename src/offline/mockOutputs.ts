@@ -8,6 +8,11 @@ export const MOCK_SECRET_MARKER = "MOCKSECRET";
 /** The fixed "now" of mocked timestamps (certificate validity), so plans are deterministic. */
 const MOCK_NOW = "2025-01-01T00:00:00Z";
 
+/** The partition of a region's ARNs, as the AWS provider's getPartition answers there. */
+export function mockPartition(region: string): string {
+    return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+}
+
 /** The id the mocks give a resource (`newResource` returns it). */
 export function mockId(name: string): string {
     return `${name}-id`;
@@ -18,9 +23,10 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
     const [pkg, modulePath, kind] = type.split(":");
     const service = (modulePath ?? "").split("/")[0];
     const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-mock`;
+    const partition = mockPartition(region);
     const outputs: Record<string, unknown> = {
         name: physicalName,
-        arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${(kind ?? "resource").toLowerCase()}/${physicalName}`,
+        arn: `arn:${partition}:${service}:${region}:${MOCK_ACCOUNT}:${(kind ?? "resource").toLowerCase()}/${physicalName}`,
     };
     switch (type) {
         case "awsx:ec2:Vpc": {
@@ -35,24 +41,24 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             };
         }
         case "aws:iam/role:Role":
-            return { ...outputs, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role${inputs.path ?? "/"}${physicalName}`, uniqueId: `AROA${name.length}MOCK` };
+            return { ...outputs, arn: `arn:${partition}:iam::${MOCK_ACCOUNT}:role${inputs.path ?? "/"}${physicalName}`, uniqueId: `AROA${name.length}MOCK` };
         case "aws:iam/instanceProfile:InstanceProfile":
-            return { ...outputs, arn: `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile${inputs.path ?? "/"}${physicalName}`, uniqueId: `AIPA${name.length}MOCK` };
+            return { ...outputs, arn: `arn:${partition}:iam::${MOCK_ACCOUNT}:instance-profile${inputs.path ?? "/"}${physicalName}`, uniqueId: `AIPA${name.length}MOCK` };
         case "aws:cloudwatch/logGroup:LogGroup":
-            return { ...outputs, arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT}:log-group:${physicalName}` };
+            return { ...outputs, arn: `arn:${partition}:logs:${region}:${MOCK_ACCOUNT}:log-group:${physicalName}` };
         case "aws:ec2/launchTemplate:LaunchTemplate":
-            return { ...outputs, arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT}:launch-template/lt-0${name.length}mock`, latestVersion: 1, defaultVersion: 1 };
+            return { ...outputs, arn: `arn:${partition}:ec2:${region}:${MOCK_ACCOUNT}:launch-template/lt-0${name.length}mock`, latestVersion: 1, defaultVersion: 1 };
         case "aws:lb/loadBalancer:LoadBalancer":
             return { ...outputs, dnsName: `${physicalName}.${region}.elb.amazonaws.com`, zoneId: "Z32O12XQLNTSW2", arnSuffix: `app/${physicalName}/mock` };
         case "aws:lb/targetGroup:TargetGroup":
             return { ...outputs, arnSuffix: `targetgroup/${physicalName}/mock` };
         case "aws:secretsmanager/secret:Secret":
-            return { ...outputs, arn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:${physicalName}-AbCdEf` };
+            return { ...outputs, arn: `arn:${partition}:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:${physicalName}-AbCdEf` };
         case "aws:kms/key:Key":
-            return { ...outputs, keyId: `${name}-key-id`, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${name}-key-id` };
+            return { ...outputs, keyId: `${name}-key-id`, arn: `arn:${partition}:kms:${region}:${MOCK_ACCOUNT}:key/${name}-key-id` };
         case "aws:s3/bucket:Bucket":
         case "aws:s3/bucketV2:BucketV2":
-            return { ...outputs, bucket: inputs.bucket ?? physicalName, arn: `arn:aws:s3:::${inputs.bucket ?? physicalName}` };
+            return { ...outputs, bucket: inputs.bucket ?? physicalName, arn: `arn:${partition}:s3:::${inputs.bucket ?? physicalName}` };
         case "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace":
             return { ...outputs, hostedZone: "Z0MOCKZONE" };
         case "random:index/randomPassword:RandomPassword":

@@ -1,10 +1,12 @@
-// Following a rollout from `pulumi up`: the program (never the Release's dynamic provider, which
-// cannot see a Ctrl-C; release.ts says why) reads the rollout's state from Consul, prints each new
-// event on the Release, and stops when the rollout ends, when the time limit is reached, or at
-// once on the first Ctrl-C. Stopping never touches the rollout: it goes on in the engine.
+// Following a rollout from `pulumi up`, only on request (BLUEGREEN_ROLLOUT_FOLLOW; by default
+// `pulumi up` returns once the rollout started and `npm run flip -- status --watch` follows it): the
+// program (never the Release's dynamic provider, which cannot see a Ctrl-C; release.ts says why)
+// reads the rollout's state from Consul, prints each new event on the Release, and stops when the
+// rollout ends, when the time limit is reached, or at once on the first Ctrl-C. Stopping never
+// touches the rollout: it goes on in the engine.
 import { durationMs } from "../shared/durations";
 import type { KvDocument } from "./consulApi";
-import { isTerminal, ROLLOUT_STATE_KEY, RolloutPhase, RolloutState } from "./contract";
+import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, isSettled, parseRolloutState, ROLLOUT_STATE_KEY, RolloutPhase } from "./contract";
 
 export interface FollowRuntime {
     readonly consul: { getJson<T>(key: string): Promise<KvDocument<T> | undefined> };
@@ -21,29 +23,39 @@ export type FollowResult =
     | { readonly kind: "promoted" }
     | { readonly kind: "ended"; readonly phase: RolloutPhase; readonly reason: string }
     | { readonly kind: "replaced"; readonly by: string }
+    /** Not settled, and no engine has written its state since `since`, past the watchdog's bound and grace. */
+    | { readonly kind: "engine silent"; readonly since: string; readonly phase: RolloutPhase }
     | { readonly kind: "stopped" }
     | { readonly kind: "time limit" };
 
 /** How a `pulumi up` follows the rollout it started: BLUEGREEN_ROLLOUT_FOLLOW. */
 export interface FollowMode {
     readonly follow: boolean;
-    /** Stop following after this long (undefined: until the rollout ends or the first Ctrl-C). */
+    /** Stop following after this long (always set when following: `pulumi up` holds the stack meanwhile). */
     readonly limitMs?: number;
 }
 
+/**
+ * How long `BLUEGREEN_ROLLOUT_FOLLOW=1` follows: while `pulumi up` follows, Pulumi holds the stack's
+ * lock, so no other change (a security group, a scaling fix) can be deployed. Thirty minutes covers
+ * a rollout without long bakes; a longer one is followed without holding the stack, with
+ * `npm run flip -- status --watch --timeout <d>`.
+ */
+export const DEFAULT_FOLLOW_MS = 30 * 60_000;
 /** Longer than any rollout should take to be followed from one terminal; refused above it. */
 const MAX_FOLLOW_MS = 24 * 3_600_000;
 
 /**
- * BLUEGREEN_ROLLOUT_FOLLOW: unset or `1` follows to the end, `0` does not follow, a duration
- * (`30m`, `1h30m`, `90s`) follows at most that long. Anything else is refused with what is allowed.
+ * BLUEGREEN_ROLLOUT_FOLLOW: unset, empty or `0` does not follow (`pulumi up` returns once the
+ * rollout started); `1` follows for at most DEFAULT_FOLLOW_MS; a duration (`30m`, `1h30m`, `90s`)
+ * follows at most that long. Anything else is refused with what is allowed.
  */
 export function followMode(value: string | undefined): FollowMode {
-    if (value === undefined || value === "" || value === "1") {
-        return { follow: true };
-    }
-    if (value === "0") {
+    if (value === undefined || value === "" || value === "0") {
         return { follow: false };
+    }
+    if (value === "1") {
+        return { follow: true, limitMs: DEFAULT_FOLLOW_MS };
     }
     const ms = durationMs(value);
     if (ms === undefined || ms < 1000 || ms > MAX_FOLLOW_MS) {
@@ -79,19 +91,25 @@ function unlessStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T |
 const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
 
 /**
- * Follows rollout `rolloutId` until it ends (its result), another rollout replaces it, `limitMs`
- * passes, or `runtime.stop` is aborted. Prints every event once, in order, however the polls fall
+ * Follows rollout `rolloutId` until it is settled (ended, and every split its state claims is live:
+ * its result), another rollout replaces it, no engine works on it any more (silent past the
+ * watchdog's bound and grace: it cannot settle by itself), `limitMs` passes, or `runtime.stop` is
+ * aborted. Prints every event once, in order, however the polls fall
  * (events past the state's last 50 that were never seen are skipped; the history keeps them).
  */
 export async function followRollout(rolloutId: string, runtime: FollowRuntime, limitMs?: number): Promise<FollowResult> {
     const deadline = limitMs === undefined ? undefined : runtime.now() + limitMs;
     const seen = new Set<string>();
     for (;;) {
-        const read = await unlessStopped(runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY), runtime.stop);
+        const read = await unlessStopped(runtime.consul.getJson<unknown>(ROLLOUT_STATE_KEY), runtime.stop);
         if (read === STOPPED) {
             return { kind: "stopped" };
         }
-        const state = read?.value;
+        const parsed = read === undefined ? undefined : parseRolloutState(read.value);
+        if (parsed && !parsed.ok) {
+            throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
+        }
+        const state = parsed?.state;
         if (state && state.rolloutId !== rolloutId) {
             return { kind: "replaced", by: state.rolloutId };
         }
@@ -101,8 +119,12 @@ export async function followRollout(rolloutId: string, runtime: FollowRuntime, l
                 runtime.log(eventKey(event));
             }
         }
-        if (state && isTerminal(state.phase)) {
+        if (state && isSettled(state)) {
             return state.phase === "promoted" ? { kind: "promoted" } : { kind: "ended", phase: state.phase, reason: state.reason ?? "no reason recorded" };
+        }
+        const silent = state && engineSilentSince(state, runtime.now(), ENGINE_SILENCE_GRACE_SECONDS);
+        if (state && silent) {
+            return { kind: "engine silent", since: silent, phase: state.phase };
         }
         if (deadline !== undefined && runtime.now() >= deadline) {
             return { kind: "time limit" };
@@ -133,6 +155,13 @@ export function reportFollow(rolloutId: string, stack: string, result: FollowRes
             };
         case "replaced":
             return { line: `rollout ${rolloutId} was replaced by ${result.by} while it was followed; ${watchHint(stack)}`, failed: true };
+        case "engine silent":
+            return {
+                line:
+                    `rollout ${rolloutId} is ${result.phase} but no engine has written its state since ${result.since}: its execution is gone and the watchdog has not ended it ` +
+                    `(can the Lambda reach Consul?). See the Step Functions console and the Lambda's log group; npm run flip -- status --stack ${stack} says what runs, and abort ends it`,
+                failed: true,
+            };
         case "stopped":
             return { line: `stopped following rollout ${rolloutId} at the first Ctrl-C; it goes on in the engine: ${watchHint(stack)}`, failed: false };
         case "time limit":

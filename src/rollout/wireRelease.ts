@@ -1,13 +1,13 @@
 // Registers the stack's one Release resource (index.ts calls this with the engine's state machine;
 // the traffic-side program of the tests and the benchmark with a stand-in ARN), so that what the
 // blast-radius tests check is what the program registers; and, during `pulumi up`, prints what the
-// Release did on it and follows the rollout it started (follow.ts), in this program's process,
-// which is the one that sees the first Ctrl-C.
+// Release did on it and, only when BLUEGREEN_ROLLOUT_FOLLOW asks, follows the rollout it started
+// (follow.ts), in this program's process, which is the one that sees the first Ctrl-C.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import type { ServiceConfig } from "../config/types";
 import { rolloutConsulApi } from "./consulApi";
-import { FollowMode, followMode, followRollout, reportFollow, watchHint } from "./follow";
+import { DEFAULT_FOLLOW_MS, FollowMode, followMode, followRollout, reportFollow, watchHint } from "./follow";
 import { Release, ReleaseResult } from "./release";
 import { desiredServices } from "./releaseRules";
 import { RELEASE_RESOURCE_NAME } from "./names";
@@ -61,10 +61,10 @@ async function afterUpdate(
         return;
     }
     if (!mode.follow) {
-        log(`not following rollout ${update.rolloutId} (BLUEGREEN_ROLLOUT_FOLLOW=0); ${watchHint(stack)}`);
+        log(`pulumi up does not follow rollout ${update.rolloutId}: it goes on in the engine, the stack is free; ${watchHint(stack)} (BLUEGREEN_ROLLOUT_FOLLOW=1 follows here, for at most ${DEFAULT_FOLLOW_MS / 60_000} minutes)`);
         return;
     }
-    log(`following rollout ${update.rolloutId}${mode.limitMs ? ` for at most ${Math.round(mode.limitMs / 1000)}s` : ""}; the first Ctrl-C stops following (the rollout goes on)`);
+    log(`following rollout ${update.rolloutId} for at most ${Math.round((mode.limitMs ?? DEFAULT_FOLLOW_MS) / 1000)}s (BLUEGREEN_ROLLOUT_FOLLOW), holding the stack meanwhile; the first Ctrl-C stops following (the rollout goes on)`);
     const stop = new AbortController();
     const wakers = new Set<() => void>();
     const onInterrupt = () => {
@@ -92,9 +92,9 @@ async function afterUpdate(
                 stop: stop.signal,
                 pollMs: 5000,
             },
-            mode.limitMs,
+            mode.limitMs ?? DEFAULT_FOLLOW_MS,
         );
-        const { line, failed } = reportFollow(update.rolloutId, stack, result, mode.limitMs);
+        const { line, failed } = reportFollow(update.rolloutId, stack, result, mode.limitMs ?? DEFAULT_FOLLOW_MS);
         // An error logged on the Release fails `pulumi up` with it, once the program ends.
         await (failed ? pulumi.log.error(line, release) : log(line));
     } catch (err) {

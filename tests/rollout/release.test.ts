@@ -11,15 +11,17 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackValues, readStackFile } from "../../src/offline/stackFile";
+import type { ConsulApiAccess } from "../../src/shared/consulApi";
 import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
 import { ROLLOUT_STATE_KEY, RolloutState } from "../../src/rollout/contract";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
 import { specHash } from "../../src/rollout/steps";
-import { followRollout, FollowRuntime, reportFollow } from "../../src/rollout/follow";
+import { DEFAULT_FOLLOW_MS, followMode, followRollout, FollowRuntime, reportFollow } from "../../src/rollout/follow";
 import { applyRelease, ReleaseProvider, ReleaseRuntime } from "../../src/rollout/release";
 import { decideStart, DesiredService, desiredServices, mergeStrategies, releaseFor } from "../../src/rollout/releaseRules";
 import { ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { AslDefinition, runExecution, virtualClock, VirtualClock } from "../support/aslDriver";
+import { startFakeAws } from "../support/fakeAws";
 import { FakeConsul, startFakeConsul } from "../support/fakeConsul";
 import { ROOT } from "../support/harness";
 import { ALL_BLUE, ALL_GREEN, newRollout, T0 } from "./fixtures";
@@ -67,6 +69,19 @@ describe("the Release: rules (pure)", () => {
         expect(decideStart("prod", "a".repeat(64), rolledBack, 0, false).action).to.equal("start");
     });
 
+    it("pulumi up does not follow by default; BLUEGREEN_ROLLOUT_FOLLOW=1 follows for 30 minutes, a duration that long, never unbounded", () => {
+        for (const value of [undefined, "", "0"]) {
+            expect(followMode(value), String(value)).to.deep.equal({ follow: false });
+        }
+        expect(followMode("1")).to.deep.equal({ follow: true, limitMs: DEFAULT_FOLLOW_MS });
+        expect(DEFAULT_FOLLOW_MS).to.equal(30 * 60_000);
+        expect(followMode("1h30m")).to.deep.equal({ follow: true, limitMs: 90 * 60_000 });
+        expect(followMode("90s")).to.deep.equal({ follow: true, limitMs: 90_000 });
+        for (const bad of ["yes", "2", "500ms", "25h", "-5m"]) {
+            expect(() => followMode(bad), bad).to.throw(/is not 0, 1 or a duration between 1s and 24h/);
+        }
+    });
+
     it("its provider survives Pulumi's serialization (as the dynamic provider host loads it) and diffs on desired services only", async function () {
         this.timeout(60_000);
         const instance = new ReleaseProvider();
@@ -99,7 +114,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
     let deps: EngineDeps;
     let logs: string[];
     const before = () => desiredServices(prodServices());
-    const definition = rolloutStateMachine("fn", "sm") as unknown as AslDefinition;
+    const definition = rolloutStateMachine("arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout-tick", "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout") as unknown as AslDefinition;
 
     beforeEach(async () => {
         const instances = ["inventory", "orders"].flatMap((service) => ["blue", "green"].flatMap((version) => [0, 1].map(() => ({ service, version, status: "passing" as const }))));
@@ -179,6 +194,59 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect(logs[logs.length - 1]).to.match(/promoted: orders blue 0% \/ green 100%$/);
         expect(await api.getSplit("orders")).to.deep.equal(ALL_GREEN);
         expect(await api.getSplit("inventory")).to.deep.equal(ALL_BLUE);
+    });
+
+    it("the provider's update() holds pulumi up only until the first state: it returns with the rollout baking, which goes on after it", async () => {
+        // The dynamic provider's own path: the AWS SDK's StartExecution to a loopback Step Functions
+        // (tests/support/fakeAws.ts, NOT AWS) whose execution runs the real definition on the ASL
+        // driver, and the Release's Consul client over HTTP to the loopback Consul (NOT Consul; plain
+        // HTTP, which the test passes as the client's `scheme`).
+        let parked: () => void = () => undefined;
+        const resumed = new Promise<void>((resolve) => (parked = resolve));
+        let execution: Promise<unknown> | undefined;
+        let waits = 0;
+        const aws = await startFakeAws({
+            onStartExecution: (name, input) =>
+                new Promise<void>((firstWait) => {
+                    execution = runExecution(definition, name, input, {
+                        clock,
+                        invoke: (_fn, payload) => handleEvent(payload as EngineEvent, deps),
+                        onState: async (state) => {
+                            if (state === "Wait" && ++waits === 1) {
+                                // Answer StartExecution once the first tick ran; hold the execution here.
+                                firstWait();
+                                await resumed;
+                            }
+                        },
+                    });
+                }),
+        });
+        try {
+            const provider = new ReleaseProvider();
+            const config: Record<string, string> = { "aws:region": "eu-west-1", "aws:accessKey": "AKIADEPLOY000000000", "aws:secretKey": "s", "aws:endpoints": JSON.stringify([{ sfn: aws.endpoint }]) };
+            await provider.configure({ config: { get: (k) => config[k], require: (k) => config[k] } });
+            const services = withTraffic(before(), "orders", ALL_GREEN).map((s) => (s.service === "orders" ? { ...s, strategy: { ...s.strategy, steps: [10, 50], bakeSeconds: 600, checkIntervalSeconds: 300 } } : s));
+            const access = { address: consul.address, scheme: "http", token: "management-token", caCertPem: "", tlsServerName: "" } as ConsulApiAccess;
+            const startedAt = clock.now().getTime();
+            const olds = { stack: "prod", services: before(), lastRolloutId: "", lastResult: "no traffic change" as const, messages: [], appliedAt: "" };
+            const created = await provider.update("prod-release", olds, { stack: "prod", services, stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout", region: "eu-west-1", consul: access });
+            expect(created.outs).to.deep.include({ lastResult: "started" });
+            expect(aws.requests.map((r) => r.operation)).to.deep.equal(["states:StartExecution"]);
+            // update() returned with no virtual time spent: the rollout's first step is written, its
+            // 600 s bake has not started to run out.
+            expect(clock.now().getTime() - startedAt).to.equal(0);
+            const state = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
+            expect(state).to.deep.include({ rolloutId: created.outs.lastRolloutId, phase: "baking", stepIndex: 0 });
+            expect(Date.parse(state.bakeUntil!) - startedAt).to.equal(600_000);
+            expect(await api.getSplit("orders")).to.deep.equal({ blue: 90, green: 10 });
+            // The rollout goes on in the engine after pulumi up returned.
+            parked();
+            expect(await execution).to.deep.include({ status: "SUCCEEDED" });
+            expect((await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.phase).to.equal("promoted");
+            expect(clock.now().getTime() - startedAt).to.be.at.least(3 * 600_000);
+        } finally {
+            await aws.close();
+        }
     });
 
     it("the follow reports a rollback as a failure with the reason; the next pulumi up refuses until retried, and a retry starts attempt 2", async () => {

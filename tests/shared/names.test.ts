@@ -19,6 +19,6 @@ describe("shared names and numbers", () => {
     });
 
     it("give each exit code one meaning per command family, the signal codes above 128", () => {
-        expect(EXIT_CODES).to.deep.equal({ OK: 0, FAILED: 1, DEGRADED: 1, INVALID_INPUT: 2, INTERNAL: 3, NOT_DONE: 4, SIGNAL_BASE: 128 });
+        expect(EXIT_CODES).to.deep.equal({ OK: 0, FAILED: 1, DEGRADED: 1, INVALID_INPUT: 2, INTERNAL: 3, NOT_DONE: 4, ROLLED_BACK: 5, ABORTED: 6, ENGINE_FAILED: 7, ENGINE_SILENT: 8, SIGNAL_BASE: 128 });
     });
 });

@@ -5,7 +5,9 @@
 // and Step Functions StartExecution / DescribeExecution over the JSON 1.0 protocol (POST with
 // X-Amz-Target: AWSStepFunctions.<Operation>, answered with { executionArn, startDate } and
 // { executionArn, stateMachineArn, status, startDate }). A StartExecution named "denied" is answered
-// with AccessDeniedException in the documented JSON error shape { __type, message }. It does NOT verify signatures: it records
+// with AccessDeniedException in the documented JSON error shape { __type, message }. `onStartExecution`
+// stands in for the state machine (the tests and the Release's hold benchmark run the real definition
+// on tests/support/aslDriver.ts there); the answer waits for what it returns. It does NOT verify signatures: it records
 // each request's SigV4 credential scope (access key id, date, region, service) and session token,
 // which is what the tests assert on. It is NOT AWS.
 import * as http from "http";
@@ -30,7 +32,12 @@ export interface FakeAws {
     close(): Promise<void>;
 }
 
-export async function startFakeAws(): Promise<FakeAws> {
+export interface FakeAwsOptions {
+    /** Called on each StartExecution (name and parsed input) before it is answered; the answer waits for it. */
+    readonly onStartExecution?: (name: string, input: unknown) => void | Promise<void>;
+}
+
+export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
     const requests: SignedRequest[] = [];
     const issued = new Map<string, { accessKeyId: string; secretAccessKey: string; sessionToken: string }>();
     const server = http.createServer((req, res): void => {
@@ -87,7 +94,11 @@ export async function startFakeAws(): Promise<FakeAws> {
             }
             if (operation === "StartExecution") {
                 const arn = String(params.stateMachineArn).replace(":stateMachine:", ":execution:") + `:${String(params.name)}`;
-                return send({ executionArn: arn, startDate: Date.now() / 1000 });
+                void Promise.resolve(options.onStartExecution?.(String(params.name), JSON.parse(String(params.input ?? "{}")))).then(
+                    () => send({ executionArn: arn, startDate: Date.now() / 1000 }),
+                    (err: Error) => res.writeHead(500, { "Content-Type": "application/x-amz-json-1.0" }).end(JSON.stringify({ __type: "InternalError", message: err.message })),
+                );
+                return;
             }
             if (operation === "DescribeExecution") {
                 const arn = String(params.executionArn);

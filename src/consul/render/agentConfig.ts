@@ -1,7 +1,7 @@
 // The Consul server agent configuration (docs/platform-facts.md#tls-gossip-and-acls, #consul-servers) as a JSON document, built from
 // plain data. Consul reads every `.json` file in its config directory and merges them; this document
 // is the non-secret part. The gossip key and the initial management token are written at boot into a
-// separate root-owned file (see serverUserData.ts and devServerTask.ts), so what is rendered here, and
+// separate root-owned file (see userData.ts and devServerContainer.ts), so what is rendered here, and
 // therefore what appears in the plan, user data and task definitions, holds file paths and no secret.
 import { PORTS } from "../../shared/ports";
 import { DEV_SERVER_NODE_NAME } from "./serverAgentToken";

@@ -7,7 +7,7 @@
 //
 // The script holds no secret. The TLS key and certificates, the gossip key and the management token
 // are read from Secrets Manager with the instance role at boot and written to root-owned files only
-// the consul group can read; the rendered agent config (serverAgentConfig.ts) holds file paths only.
+// the consul group can read; the rendered agent config (agentConfig.ts) holds file paths only.
 import { secretConfigShell, serverPaths } from "./agentConfig";
 import { haNodeNameShell } from "./serverAgentToken";
 

@@ -3,6 +3,7 @@
 // ARNs in, documents out, each granting only what the engine does.
 import { POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
 import { ROLLOUT_COMMAND_KEY, ROLLOUT_KV_PREFIX } from "../contract";
+import { describeAlarmsStatement } from "../../shared/engineAlarms";
 
 /**
  * What the engine's token may do in Consul: read and write the rollout's KV prefix, write each
@@ -57,6 +58,8 @@ node_prefix "" {
 }
 
 export interface EngineFunctionPolicyInput {
+    /** The AWS partition of the provider (`aws`, `aws-cn`, `aws-us-gov`, ...). */
+    readonly partition: string;
     readonly region: string;
     readonly accountId: string;
     readonly logGroupArn: string;
@@ -81,16 +84,12 @@ export function engineFunctionPolicy(input: EngineFunctionPolicyInput): PolicyDo
             Sid: "ManageVpcInterfaces",
             Effect: "Allow",
             Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-            Resource: `arn:aws:ec2:${input.region}:${input.accountId}:*/*`,
+            Resource: `arn:${input.partition}:ec2:${input.region}:${input.accountId}:*/*`,
         },
     ];
     if (input.alarmNames.length > 0) {
-        statements.push({
-            Sid: "ReadGateAlarms",
-            Effect: "Allow",
-            Action: ["cloudwatch:DescribeAlarms"],
-            Resource: [...input.alarmNames].sort().map((name) => `arn:aws:cloudwatch:${input.region}:${input.accountId}:alarm:${name}`),
-        });
+        // Sized against IAM's role policy quota in src/config (src/shared/engineAlarms.ts).
+        statements.push(describeAlarmsStatement(input.partition, input.region, input.accountId, input.alarmNames));
     }
     if (input.readsMeshMetrics) {
         // GetMetricData has no resource-level permissions: "*" is the only resource it takes.
@@ -107,14 +106,5 @@ export function engineStateMachinePolicy(functionArn: string, stateMachineArn: s
             { Sid: "InvokeTick", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn, `${functionArn}:*`] },
             { Sid: "HandOverToSuccessor", Effect: "Allow", Action: ["states:StartExecution"], Resource: stateMachineArn },
         ],
-    };
-}
-
-/** EventBridge pattern: one of these alarms went into ALARM. */
-export function alarmEventPattern(alarmNames: readonly string[]): Record<string, unknown> {
-    return {
-        source: ["aws.cloudwatch"],
-        "detail-type": ["CloudWatch Alarm State Change"],
-        detail: { alarmName: [...alarmNames].sort(), state: { value: ["ALARM"] } },
     };
 }

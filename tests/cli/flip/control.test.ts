@@ -9,7 +9,8 @@ import * as path from "path";
 import { classify } from "../../../cli/flip/clientErrors";
 import { consulRolloutStore, RolloutStore } from "../../../cli/flip/rolloutStore";
 import { ConsulHttpOptions } from "../../../src/consul/httpClient";
-import { ControlCommand, ROLLOUT_COMMAND_KEY, RolloutState } from "../../../src/rollout/contract";
+import { ControlCommand, ENGINE_SILENCE_GRACE_SECONDS, ROLLOUT_COMMAND_KEY, ROLLOUT_STATE_KEY, RolloutState } from "../../../src/rollout/contract";
+import { engineSilenceLimitSeconds } from "../../../src/rollout/render/stateMachine";
 import { putKv, readKv } from "../../support/fakeConsulKv";
 import { writeSplitter } from "../../support/engineDriver";
 import { ALL_BLUE, ALL_GREEN, FlipWorld, prodRelease } from "../../support/flipClient";
@@ -84,7 +85,7 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(new Set(reports.map((r) => r.rollout.updatedAt)).size).to.equal(reports.length);
         });
 
-        it("--watch shows a failing gate rolled back by the platform, and exits 1 (degraded)", async () => {
+        it("--watch shows a failing gate rolled back by the platform, and exits 5 (rolled back)", async () => {
             fs.writeFileSync(path.join(world.dir, "Pulumi.prod.yaml"), editTrafficText(editTrafficText(world.original.prod, "orders", ALL_GREEN), "inventory", ALL_GREEN));
             world.startRollout();
             world.onSleep = (n) => {
@@ -93,11 +94,81 @@ describe("npm run flip -- status, history and control commands", () => {
                     world.consul.state.instances = world.consul.state.instances.filter((i) => !(i.service === "orders" && i.version === "green"));
                 }
             };
-            expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(1);
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(5);
             expect(world.text()).to.match(/rolled-back: gate health:orders failed 3 checks in a row/);
             expect(world.text()).to.match(/Stack prod: Degraded: rollout \S+ rolled-back/);
             expect(world.text()).to.include("the stack file still asks for the new split of inventory, orders, the platform runs the old one");
             expect(world.text()).to.match(/orders\s+blue 100% \/ green 0%\s+blue 100% \/ green 0%\s+blue 0% \/ green 100%/);
+        });
+
+        it("--watch exits 6 when an operator aborts the rollout it follows, and 7 when the engine fails", async () => {
+            world.startRollout();
+            world.onSleep = (n) => {
+                if (n === 2) {
+                    putKv(world.consul, ROLLOUT_COMMAND_KEY, { id: "c-1", rolloutId: state().rolloutId, kind: "abort", issuedBy: "cy@laptop-3", issuedAt: new Date(world.engine.now).toISOString(), reason: "latency" });
+                }
+            };
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(6);
+            expect(world.text()).to.match(/Stack prod: Degraded: rollout \S+ aborted/);
+            world.output = [];
+            world.onSleep = undefined;
+            world.engine.now += 3600_000;
+            world.engine.start(prodRelease({ bakeSeconds: 60 }, ["orders"]));
+            world.engine.tick();
+            world.engine.now += 1000;
+            // What the state machine's Catch hands the Lambda after a tick failed past its retries.
+            world.engine.tick({ kind: "engine-error", error: "States.Timeout: the tick timed out" });
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(7);
+            expect(world.text()).to.match(/already ended failed at \S+: nothing to watch/);
+        });
+
+        it("--watch ends at once when no rollout has run (0) or the last one already ended (its code), saying which", async () => {
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(0);
+            expect(world.text()).to.include("no rollout has run in this stack: nothing to watch");
+            expect(world.sleeps).to.equal(0);
+            world.startRollout(prodRelease({ steps: [], bakeSeconds: 0 }));
+            world.runEngineUntil(world.engine.now + 3600_000);
+            world.output = [];
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(0);
+            expect(world.text()).to.match(/rollout prod-[0-9a-f]{16}-1 already ended promoted at \S+: nothing to watch/);
+            expect(world.sleeps).to.equal(0);
+            // --json: the one report, nothing else on the line stream.
+            world.output = [];
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--json"])).to.equal(0);
+            expect(world.output.map((line) => (JSON.parse(line) as { rollout: RolloutState }).rollout.phase)).to.deep.equal(["promoted"]);
+        });
+
+        it("--watch exits 8 when the engine stops writing the rollout's state (past the bound a working one keeps, and the watchdog's grace), not before", async () => {
+            world.startRollout();
+            world.runEngineUntil(world.engine.now + 60_000);
+            // The execution is gone (stopped in the console, say) and no watchdog runs: nothing writes any more.
+            world.dueAt = undefined;
+            const last = state();
+            const wrote = Date.parse(last.engineWroteAt!);
+            const bound = (last.engineSilenceLimitSeconds! + ENGINE_SILENCE_GRACE_SECONDS) * 1000;
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "1m"])).to.equal(8);
+            expect(world.text()).to.match(/the engine has not written rollout prod-[0-9a-f]{16}-1's state since \S+ \(a working one writes at least every \d+s\), and the watchdog has not ended it: it is silent/);
+            expect(world.engine.now - wrote).to.be.greaterThan(bound);
+            expect(world.engine.now - wrote).to.be.at.most(bound + 60_000);
+            // The bound is the state's own: its check interval (or a hand-over) plus a tick failing every retry.
+            expect(last.engineSilenceLimitSeconds).to.equal(engineSilenceLimitSeconds(last.spec.strategy.checkIntervalSeconds));
+        });
+
+        it("--watch without --timeout still ends: after a day of a paused rollout it exits 4", async () => {
+            world.startRollout();
+            const paused = { ...state(), phase: "paused" as const, pausedBy: "cy@laptop-3", pausedAt: new Date(world.engine.now).toISOString() };
+            putKv(world.consul, ROLLOUT_STATE_KEY, paused);
+            world.dueAt = undefined;
+            // The engine keeps checking a paused rollout: its state stays fresh.
+            world.onSleep = () =>
+                putKv(world.consul, ROLLOUT_STATE_KEY, {
+                    ...paused,
+                    updatedAt: new Date(world.engine.now).toISOString(),
+                    engineWroteAt: new Date(world.engine.now).toISOString(),
+                    nextCheckAt: new Date(world.engine.now + 30_000).toISOString(),
+                });
+            expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10m"])).to.equal(4);
+            expect(world.text()).to.include("still Paused after 86400s of watching; the rollout goes on in the engine");
         });
 
         it("--watch --timeout stops watching with exit 4, and the rollout goes on", async () => {

@@ -48,6 +48,9 @@ describe("flip client and signals (real processes)", function () {
     const world = new FlipWorld();
     before(async () => {
         await world.setUp();
+        // On the real clock: the clients watch a rollout whose next check is due now, not one whose
+        // engine has been silent for days (which a watch reports, exit 8, instead of watching).
+        world.engine.now = Date.now();
         world.startRollout();
     });
     after(() => world.tearDown());

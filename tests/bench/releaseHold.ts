@@ -1,0 +1,113 @@
+// `npm run bench:release`: how long `pulumi up`'s Release holds the stack, on the REAL clock. The
+// Release's dynamic provider (ReleaseProvider.update, as the dynamic provider host calls it) starts
+// a rollout through the AWS SDK against a loopback Step Functions (tests/support/fakeAws.ts, NOT
+// AWS) whose executions run the real state machine definition on the ASL driver
+// (tests/support/aslDriver.ts, NOT Step Functions) with real waits, the tick being the engine's
+// own handler against the loopback Consul (tests/support/fakeConsul.ts, NOT Consul).
+//
+// For each run it reports the hold (update() called to returned) beside the rollout's own time
+// (update() called to promoted): the hold is the StartExecution call plus the wait for the first
+// state, which is read at once and then every FIRST_STATE_POLL_MS (src/rollout/release.ts); the
+// rollout's steps and bakes run after it. It says nothing about AWS's or a Lambda's latency.
+//
+//   npm run bench:release [-- --runs 5 --bake 3]
+import { performance } from "perf_hooks";
+import { parseArgs } from "util";
+import { rolloutConsulApi } from "../../src/rollout/consulApi";
+import { ROLLOUT_STATE_KEY, RolloutState, Weights } from "../../src/rollout/contract";
+import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
+import { desiredServices } from "../../src/rollout/releaseRules";
+import { FIRST_STATE_POLL_MS, ReleaseOutputs, ReleaseProvider } from "../../src/rollout/release";
+import { rolloutStateMachine } from "../../src/rollout/render/stateMachine";
+import { parseStackValues, readStackFile } from "../../src/offline/stackFile";
+import type { ConsulApiAccess } from "../../src/shared/consulApi";
+import { AslDefinition, runExecution } from "../support/aslDriver";
+import { writeSplitter } from "../support/engineDriver";
+import { startFakeAws } from "../support/fakeAws";
+import { startFakeConsul } from "../support/fakeConsul";
+import { healthyInstances } from "../support/flipClient";
+import { ROOT } from "../support/harness";
+
+const ALL_BLUE: Weights = { blue: 100, green: 0 };
+const ALL_GREEN: Weights = { blue: 0, green: 100 };
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, bake: { type: "string", default: "3" } } });
+    const runs = Number(values.runs);
+    const bakeSeconds = Number(values.bake);
+    const consul = await startFakeConsul({ instances: healthyInstances() });
+    for (const service of ["inventory", "orders"]) {
+        writeSplitter(consul, service, ALL_BLUE);
+    }
+    const api = rolloutConsulApi({ address: consul.address, scheme: "http", token: "management-token" });
+    const deps: EngineDeps = { consul: api, alarms: async () => ({}), now: () => new Date() };
+    const definition = rolloutStateMachine("arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout-tick", "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout") as unknown as AslDefinition;
+    const executions: Promise<unknown>[] = [];
+    // Real time: a Wait state sleeps its seconds; the retries' backoff is not waited (no retry happens here).
+    const clock = { now: () => new Date(), advance: () => undefined };
+    const aws = await startFakeAws({
+        onStartExecution: (name, input) => {
+            // Answered at once, as StartExecution is: the execution runs on without the caller.
+            executions.push(
+                runExecution(definition, name, input, {
+                    clock,
+                    invoke: (_fn, payload) => handleEvent(payload as EngineEvent, deps),
+                    onState: async (state, data) => {
+                        if (state === "Wait") {
+                            const seconds = (data as { tick: { waitSeconds: number } }).tick.waitSeconds;
+                            await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+                        }
+                    },
+                }),
+            );
+        },
+    });
+    const provider = new ReleaseProvider();
+    const config: Record<string, string> = { "aws:region": "eu-west-1", "aws:accessKey": "AKIABENCH0000000000", "aws:secretKey": "bench", "aws:endpoints": JSON.stringify([{ sfn: aws.endpoint }]) };
+    await provider.configure({ config: { get: (k) => config[k], require: (k) => config[k] } });
+    // Plain HTTP to the loopback Consul: the client's `scheme`, which the program never sets.
+    const access = { address: consul.address, scheme: "http", token: "management-token", caCertPem: "", tlsServerName: "" } as ConsulApiAccess;
+    const base = desiredServices(parseStackValues("prod", readStackFile("prod", ROOT)).services).map((s) =>
+        s.service === "orders" ? { ...s, strategy: { ...s.strategy, steps: [10, 50], bakeSeconds, checkIntervalSeconds: 1 } } : s,
+    );
+    const rows: { holdMs: number; rolloutMs: number }[] = [];
+    let current = base;
+    try {
+        for (let run = 0; run < runs; run++) {
+            const to = run % 2 === 0 ? ALL_GREEN : ALL_BLUE;
+            const next = current.map((s) => (s.service === "orders" ? { ...s, to } : s));
+            const olds: ReleaseOutputs = { stack: "prod", services: current, lastRolloutId: "", lastResult: "no traffic change", messages: [], appliedAt: "" };
+            const start = performance.now();
+            const { outs } = await provider.update("prod-release", olds, { stack: "prod", services: next, stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout", region: "eu-west-1", consul: access });
+            const holdMs = performance.now() - start;
+            if ((outs as ReleaseOutputs).lastResult !== "started") {
+                throw new Error(`run ${run + 1}: the Release did not start a rollout: ${JSON.stringify(outs)}`);
+            }
+            await Promise.all(executions.splice(0));
+            const rolloutMs = performance.now() - start;
+            const phase = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))?.value.phase;
+            if (phase !== "promoted") {
+                throw new Error(`run ${run + 1}: the rollout ended ${phase}, not promoted`);
+            }
+            rows.push({ holdMs, rolloutMs });
+            process.stdout.write(`run ${run + 1}: orders to ${to.green === 100 ? "green" : "blue"}: update() held ${(holdMs / 1000).toFixed(2)} s; the rollout promoted ${(rolloutMs / 1000).toFixed(2)} s after the update began\n`);
+            current = next;
+        }
+    } finally {
+        await aws.close();
+        await consul.close();
+    }
+    const holds = rows.map((r) => r.holdMs).sort((a, b) => a - b);
+    const median = holds[Math.floor(holds.length / 2)];
+    const rollout = rows.map((r) => r.rolloutMs).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
+    process.stdout.write(
+        `\nRelease hold over ${rows.length} runs: median ${(median / 1000).toFixed(2)} s, max ${(holds[holds.length - 1] / 1000).toFixed(2)} s ` +
+            `(the first state is looked for at once, then every ${FIRST_STATE_POLL_MS / 1000} s); ` +
+            `the rollout itself (steps 10%, 50%, 100%, ${bakeSeconds} s bake each, 1 s checks): median ${(rollout / 1000).toFixed(2)} s.\n`,
+    );
+}
+
+main().catch((err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+});
