@@ -1,9 +1,9 @@
 // Control commands from any machine: a command is written to the engine's one command slot in
 // Consul KV with CAS, exactly as src/rollout/contract.ts says, and the client then waits for the
-// engine to acknowledge it (state.lastCommandId) and reports what the rollout does now. The client
+// engine to take it (the contract's commandDone) and reports what the rollout does now. The client
 // never writes a splitter or the state: the engine is the one writer.
 import { randomUUID } from "crypto";
-import { CommandKind, commandSlotFree, ControlCommand, isTerminal, RolloutState } from "../../src/rollout/contract";
+import { commandDone, commandSeen, CommandKind, commandSlotFree, ControlCommand, isTerminal, RolloutState } from "../../src/rollout/contract";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { Clock, Detached, FlipInputError } from "./clientErrors";
 import { assertOwnStack } from "./ownStack";
@@ -99,12 +99,17 @@ export async function runControl(store: RolloutStore, request: ControlRequest, c
     const deadline = clock.now() + timeout;
     for (;;) {
         const now = (await store.state())?.value;
-        if (now && now.lastCommandId === command.id) {
+        if (now && commandDone(now, command.id)) {
             const applied = (now.commandLog ?? []).length > (before.commandLog ?? []).length;
             const said = [...now.events].reverse().find((e) => e.message.startsWith(`${command.kind} from ${command.issuedBy}:`));
             write(`${applied ? "applied" : "REFUSED by the engine"}: ${said?.message ?? command.kind}`);
             write(describeRollout(now, clock.now()));
             return applied ? EXIT_CODES.OK : EXIT_CODES.INVALID_INPUT;
+        }
+        if (now && isTerminal(now.phase) && !commandSeen(now, command.id) && now.rolloutId === command.rolloutId) {
+            write(`rollout ${command.rolloutId} ended ${now.phase} before the engine took the ${command.kind}: ${now.reason ?? "no reason recorded"}; it was not applied`);
+            write(describeRollout(now, clock.now()));
+            return EXIT_CODES.INVALID_INPUT;
         }
         if (now && now.rolloutId !== command.rolloutId) {
             write(`rollout ${command.rolloutId} was replaced by ${now.rolloutId} before the engine took the ${command.kind}; it was not applied`);

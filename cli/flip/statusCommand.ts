@@ -5,12 +5,11 @@
 // watch). `--watch` follows the stack's rollout until it ends, printing each new event, and is the
 // deploy workflow's gate after `pulumi up`; it always ends: at once when no rollout ran or the last
 // one already ended (it says which), at --timeout (default DEFAULT_WATCH_TIMEOUT), exit 8 when the
-// engine stays silent past ENGINE_SILENT_MS, and exit 3 after WATCH_ERROR_LIMIT_MS of nothing but
+// engine stays silent (the contract's engineSilentSince, past the watchdog's grace), and exit 3 after WATCH_ERROR_LIMIT_MS of nothing but
 // Consul errors (it rides out shorter outages, saying so). `--json` prints the report as one JSON
 // object (one per change with --watch).
 import { ConsulHttpError } from "../../src/consul/httpClient";
-import { exitCodeOf, isTerminal, RolloutPhase, RolloutState, Weights } from "../../src/rollout/contract";
-import { longestTaskSeconds } from "../../src/rollout/render/stateMachine";
+import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, exitCodeOf, isSettled, RolloutPhase, RolloutState, Weights } from "../../src/rollout/contract";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { DEFAULT_WATCH_TIMEOUT_MS } from "./args";
 import { Clock, Detached } from "./clientErrors";
@@ -36,14 +35,6 @@ export interface StatusRequest {
 /** How long a watch goes on while every read of Consul fails, before it gives up with exit 3. */
 const WATCH_ERROR_LIMIT_MS = 60_000;
 
-/**
- * How long past a running rollout's next check the watch waits for the engine to write its state
- * before it says the engine is silent (exit 8): Step Functions' whole retry budget for the tick and
- * then for the rollback its Catch runs (render/stateMachine.ts), about 45 minutes. Until then the
- * engine may still write, so a shorter wait would call a retrying engine dead.
- */
-export const ENGINE_SILENT_MS = 2 * longestTaskSeconds() * 1000;
-
 const ENDED_CODES: Readonly<Partial<Record<RolloutPhase, number>>> = {
     "rolled-back": EXIT_CODES.ROLLED_BACK,
     aborted: EXIT_CODES.ABORTED,
@@ -56,16 +47,7 @@ function statusExitCode(report: StatusReport): number {
     return ended ?? exitCodeOf(report.health);
 }
 
-/** How long the engine has been overdue on a running rollout (0 when it is not). */
-function engineOverdueMs(state: RolloutState, nowMs: number): number {
-    if (isTerminal(state.phase)) {
-        return 0;
-    }
-    const due = state.nextCheckAt ? Date.parse(state.nextCheckAt) : Date.parse(state.updatedAt) + state.spec.strategy.checkIntervalSeconds * 1000;
-    return Math.max(0, nowMs - due);
-}
-
-async function readReport(store: RolloutStore, request: StatusRequest): Promise<StatusReport> {
+async function readReport(store: RolloutStore, request: StatusRequest, nowMs: number): Promise<StatusReport> {
     const state = (await store.state())?.value;
     assertOwnStack(state, request.stack, store.address);
     const names = request.services.length > 0 ? request.services : [...new Set([...request.stackServices, ...(state?.spec.services.map((s) => s.service) ?? [])])];
@@ -73,7 +55,7 @@ async function readReport(store: RolloutStore, request: StatusRequest): Promise<
     for (const name of names) {
         live[name] = (await store.liveSplit(name)) ?? null;
     }
-    return statusReport(request.stack, state, live, request.stackFile);
+    return statusReport(request.stack, state, live, request.stackFile, nowMs);
 }
 
 const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
@@ -83,7 +65,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     /** A read of the report; while watching, a Consul error is a note and undefined, until the limit. */
     const read = async (): Promise<StatusReport | undefined> => {
         try {
-            const report = await readReport(store, request);
+            const report = await readReport(store, request, clock.now());
             if (failingSince !== undefined) {
                 write(`Consul answers again after ${Math.round((clock.now() - failingSince) / 1000)}s; still watching`);
             }
@@ -126,7 +108,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
         }
         return statusExitCode(report);
     }
-    if (isTerminal(report.rollout.phase)) {
+    if (isSettled(report.rollout)) {
         if (!request.json) {
             write(`rollout ${report.rollout.rolloutId} already ended ${report.rollout.phase} at ${report.rollout.endedAt ?? report.rollout.updatedAt}: nothing to watch`);
         }
@@ -137,12 +119,14 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     const seen = new Set((report.rollout?.events ?? []).map(eventKey));
     let last: RolloutState | undefined = report.rollout;
     let watched = false;
-    while (!(report.rollout === undefined || isTerminal(report.rollout.phase))) {
-        const overdue = engineOverdueMs(report.rollout, clock.now());
-        if (overdue > ENGINE_SILENT_MS) {
+    // Until the rollout is settled: ended, and every split its state claims live.
+    while (!(report.rollout === undefined || isSettled(report.rollout))) {
+        // Silent past the bound a working engine keeps and the watchdog's grace: it cannot settle by itself.
+        const silent = engineSilentSince(report.rollout, clock.now(), ENGINE_SILENCE_GRACE_SECONDS);
+        if (silent !== undefined) {
             write(
-                `the engine has not written rollout ${report.rollout.rolloutId}'s state for ${Math.round(overdue / 60_000)} minutes past its next check ` +
-                    `(last at ${report.rollout.updatedAt}): it is silent; see the state machine's executions and the tick Lambda's log group`,
+                `the engine has not written rollout ${report.rollout.rolloutId}'s state since ${silent} (a working one writes at least every ${report.rollout.engineSilenceLimitSeconds}s), ` +
+                    `and the watchdog has not ended it: it is silent; see the state machine's executions and the tick Lambda's log group`,
             );
             return EXIT_CODES.ENGINE_SILENT;
         }
@@ -162,7 +146,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
         watched = true;
         const now = report.rollout;
         if (request.json) {
-            if (now && now.updatedAt !== last?.updatedAt) {
+            if (now && JSON.stringify(now) !== JSON.stringify(last)) {
                 show(report);
             }
         } else if (now) {

@@ -1,7 +1,7 @@
 // What `status` and `history` print: the rollout's phase, health, step and next check, each
 // service's live split from Consul beside what the rollout says it should be, the gates and the
 // latest events; and the table of past rollouts. Pure formatting of what was read.
-import { healthOf, HistoryRecord, isTerminal, RolloutHealth, RolloutState, Weights } from "../../src/rollout/contract";
+import { engineSilentSince, hasPendingWrites, healthOf, HistoryRecord, isTerminal, RolloutHealth, RolloutState, Weights } from "../../src/rollout/contract";
 import { expectedSplit } from "../../src/rollout/decide";
 import { formatWeights, sameWeights } from "../../src/shared/weights";
 import { renderTable } from "../shared/trafficTable";
@@ -28,14 +28,30 @@ function split(w: Weights | null | undefined): string {
 
 const time = (iso: string | undefined) => (iso ? iso.replace(/\.\d{3}Z$/, "Z") : "-");
 
-/** The health of a stack from its state and live splits: Degraded also when the live split drifted. */
-export function statusReport(stack: string, state: RolloutState | undefined, live: Readonly<Record<string, Weights | null>>, stackFile?: Readonly<Record<string, Weights>>): StatusReport {
+/**
+ * The health of a stack from its state and live splits: Degraded also when the live split drifted,
+ * and when no engine works on a running rollout any more (engineSilentSince at `nowMs`).
+ */
+export function statusReport(
+    stack: string,
+    state: RolloutState | undefined,
+    live: Readonly<Record<string, Weights | null>>,
+    stackFile?: Readonly<Record<string, Weights>>,
+    nowMs?: number,
+): StatusReport {
     if (!state) {
         const pending = Object.keys(live).filter((s) => stackFile?.[s] && live[s] && !sameWeights(live[s] ?? undefined, stackFile[s]));
         const message = pending.length > 0 ? `no rollout has run in this stack; the stack file asks for a new split of ${pending.join(", ")} (pulumi up starts it)` : "no rollout has run in this stack";
         return { stack, health: healthOf(undefined), message, live, stackFile };
     }
     const expected = expectedSplit(state);
+    const silent = nowMs === undefined ? undefined : engineSilentSince(state, nowMs);
+    if (silent !== undefined) {
+        const message =
+            `rollout ${state.rolloutId} is ${state.phase}${hasPendingWrites(state) ? " with splitter writes pending" : ""}, but no engine has written its state since ${time(silent)}: ` +
+            `its execution is gone; the watchdog ends it and restores the starting split within minutes (if it cannot reach Consul either, see the Lambda's log group)`;
+        return { stack, health: "Degraded", message, rollout: state, live, expected, stackFile };
+    }
     const drifted = Object.keys(expected).filter((service) => service in live && !sameWeights(live[service] ?? undefined, expected[service]));
     const health = healthOf(state);
     // While a rollout runs, the engine puts a drifted split back at its next tick.
@@ -43,8 +59,9 @@ export function statusReport(stack: string, state: RolloutState | undefined, liv
         const which = drifted.map((s) => `${s} runs ${split(live[s])}, the rollout left ${split(expected[s])}`).join("; ");
         return { stack, health: "Degraded", message: `live split differs from the last rollout's: ${which}`, rollout: state, live, expected, stackFile, drifted };
     }
-    const message =
-        state.phase === "promoted"
+    const message = hasPendingWrites(state)
+        ? `rollout ${state.rolloutId} is ${state.phase}; the engine is writing its splits (not all live yet)`
+        : state.phase === "promoted"
             ? `rollout ${state.rolloutId} promoted at ${time(state.endedAt)}`
             : isTerminal(state.phase)
               ? `rollout ${state.rolloutId} ${state.phase}: ${state.reason ?? "no reason recorded"}; ${degradedNote(state, stackFile)}`

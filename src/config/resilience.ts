@@ -247,15 +247,3 @@ export function normaliseResilience(path: string, raw: RawResilience | undefined
         ...(limits ? { connectionLimits: limits } : {}),
     };
 }
-
-/**
- * What a service that sets nothing gets: the resolver's timeouts, no retries, Envoy's limits, and
- * Envoy's default outlier ejection (Consul always gives each upstream cluster an OutlierDetection,
- * empty when nothing is set: agent/xds/config ToOutlierDetection), which the defaults of
- * `outlierDetection` below repeat.
- */
-export const DEFAULT_RESILIENCE: ResilienceConfig = {
-    requestTimeoutMs: RESILIENCE_DEFAULTS.requestTimeoutMs,
-    connectTimeoutMs: RESILIENCE_DEFAULTS.connectTimeoutMs,
-    routes: [],
-};

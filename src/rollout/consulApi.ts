@@ -1,6 +1,7 @@
 // The Consul HTTP API calls of the rollout engine, thin: KV reads and check-and-set writes
 // (GET /v1/kv/<key>, PUT /v1/kv/<key>?cas=<index>, GET ?recurse) and the service-splitter config
-// entry (GET /v1/config/service-splitter/<name>, PUT /v1/config). Every decision is elsewhere.
+// entry (GET /v1/config/service-splitter/<name>, PUT /v1/config, with ?cas=<ModifyIndex> for a
+// check-and-set write as Consul documents it). Every decision is elsewhere.
 import type { AxiosInstance } from "axios";
 import { ConsulHttpError, ConsulHttpOptions, consulAxios, consulHttpClient } from "../consul/httpClient";
 import type { ConsulKvEntry, Weights } from "./contract";
@@ -19,8 +20,14 @@ export interface RolloutConsulApi {
     casJson(key: string, value: unknown, index: number): Promise<boolean>;
     /** A service's live split as its service-splitter says, or undefined when it has none. */
     getSplit(service: string): Promise<Weights | undefined>;
-    /** Writes the service's service-splitter with these weights (the engine is its one writer). */
-    putSplit(service: string, weights: Weights): Promise<void>;
+    /** The live split with the splitter entry's ModifyIndex (for a check-and-set write), or undefined. */
+    getSplitEntry(service: string): Promise<KvDocument<Weights> | undefined>;
+    /**
+     * Writes the service's service-splitter with these weights (the engine is its one writer).
+     * With `cas` (the entry's ModifyIndex; 0: only if it does not exist), Consul writes only if the
+     * entry is unchanged since, and answers false otherwise.
+     */
+    putSplit(service: string, weights: Weights, cas?: number): Promise<boolean>;
     passingInstances(service: string, colour: string): Promise<number>;
 }
 
@@ -57,6 +64,17 @@ export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
         }
     }
     const decode = <T>(entry: ConsulKvEntry): T => JSON.parse(Buffer.from(entry.Value ?? "", "base64").toString("utf8")) as T;
+    async function getSplitEntry(service: string): Promise<KvDocument<Weights> | undefined> {
+        const path = `/v1/config/service-splitter/${encodeURIComponent(service)}`;
+        const response = await call("get", path);
+        if (response.status === 404) {
+            return undefined;
+        }
+        if (response.status !== 200 || typeof response.data !== "object" || response.data === null) {
+            throw fail(`GET ${path}`, response.status, response.data);
+        }
+        return { value: weightsOfEntry(response.data as SplitterEntry), modifyIndex: Number((response.data as { ModifyIndex?: number }).ModifyIndex ?? 0) };
+    }
 
     return {
         async getJson<T>(key: string) {
@@ -88,21 +106,16 @@ export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
             return response.data;
         },
         async getSplit(service) {
-            const path = `/v1/config/service-splitter/${encodeURIComponent(service)}`;
-            const response = await call("get", path);
-            if (response.status === 404) {
-                return undefined;
-            }
-            if (response.status !== 200 || typeof response.data !== "object" || response.data === null) {
-                throw fail(`GET ${path}`, response.status, response.data);
-            }
-            return weightsOfEntry(response.data as SplitterEntry);
+            return (await getSplitEntry(service))?.value;
         },
-        async putSplit(service, weights) {
-            const response = await call("put", "/v1/config", { data: JSON.stringify(splitterEntry(service, weights)) });
-            if (response.status !== 200 || response.data !== true) {
-                throw fail(`PUT /v1/config (service-splitter ${service})`, response.status, response.data);
+        getSplitEntry,
+        async putSplit(service, weights, cas) {
+            const params = cas === undefined ? undefined : { cas: String(cas) };
+            const response = await call("put", "/v1/config", { params, data: JSON.stringify(splitterEntry(service, weights)) });
+            if (response.status !== 200 || typeof response.data !== "boolean" || (cas === undefined && !response.data)) {
+                throw fail(`PUT /v1/config${params ? `?cas=${cas}` : ""} (service-splitter ${service})`, response.status, response.data);
             }
+            return response.data;
         },
         passingInstances: (service, colour) => health.passingInstances(service, colour),
     };

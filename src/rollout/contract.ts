@@ -7,8 +7,11 @@
 // STABILITY: the client CLI is built against this file. Changes are additive only (new optional
 // fields, new helpers); a field is never renamed or removed and a meaning never changes.
 // `ROLLOUT_SCHEMA_VERSION` rises when something is added that a reader may want to detect.
+// Version 2 added `pendingWrites` (a state is claimed live only once they are done: isSettled),
+// `engineWroteAt` and `engineSilenceLimitSeconds` (engineSilentSince), and `seenCommandIds`
+// (commandDone). A version 1 document reads as a version 2 one without pending writes.
 
-export const ROLLOUT_SCHEMA_VERSION = 1;
+export const ROLLOUT_SCHEMA_VERSION = 2;
 
 // Colours, weights and exit codes are the shared ones (src/shared/, which imports nothing), so a
 // client that reads this file needs nothing else of the program.
@@ -25,7 +28,7 @@ export type { Colour, Weights };
 //                                           (?cas=0 when the key does not exist yet).
 //   bluegreen/rollout/command               ControlCommand: the one pending command slot. Written by
 //                                           clients with CAS (rules below); never deleted by the engine,
-//                                           which records the id it applied in state.lastCommandId.
+//                                           which records the ids it applied in state.seenCommandIds.
 //   bluegreen/rollout/history/<key>         HistoryRecord of each ended rollout, written once by the
 //                                           engine with ?cas=0. <key> = historyKeySuffix(): sorts by time.
 //
@@ -37,6 +40,8 @@ export type { Colour, Weights };
 // A service's live split (what `status` shows): GET /v1/config/service-splitter/<service> answers
 // { Kind, Name, Splits: [{ Weight, Service, ServiceSubset: "blue" | "green" }], ModifyIndex, ... }
 // or 404 while the service has no splitter (src/rollout/consulApi.ts weightsOfEntry reads it).
+// The engine writes a splitter with PUT /v1/config?cas=<the entry's ModifyIndex> (documented
+// check-and-set of config entries), so a slower invocation's late write never lands over a newer one.
 // ---------------------------------------------------------------------------------------------
 
 export const ROLLOUT_KV_PREFIX = "bluegreen/rollout/";
@@ -142,6 +147,41 @@ export function isTerminal(phase: RolloutPhase): boolean {
     return TERMINAL_PHASES.includes(phase);
 }
 
+/** The state still has splitter writes Consul has not acknowledged: what it says is not all live. */
+export function hasPendingWrites(state: RolloutState): boolean {
+    return (state.pendingWrites ?? []).length > 0;
+}
+
+/**
+ * The rollout has ended AND every split its state claims is live. Only then may a client report
+ * its result (`promoted`, `rolled-back`, ...) as what Consul runs, or start another rollout.
+ */
+export function isSettled(state: RolloutState): boolean {
+    return isTerminal(state.phase) && !hasPendingWrites(state);
+}
+
+/**
+ * How long past engineSilenceLimitSeconds a client waits before it says no engine works on a
+ * rollout: the watchdog runs every minute and one run lasts at most the function's 60 s timeout,
+ * so by then it has ended the rollout unless it cannot reach Consul either.
+ */
+export const ENGINE_SILENCE_GRACE_SECONDS = 180;
+
+/**
+ * When the engine went silent on an unsettled rollout, if it has been silent for longer than the
+ * bound a working engine keeps (state.engineSilenceLimitSeconds): the ISO time of its last write,
+ * else undefined. A silent rollout has no engine working on it: the watchdog ends it within a
+ * minute or two of this; a client says so instead of waiting for it.
+ */
+export function engineSilentSince(state: RolloutState, nowMs: number, graceSeconds = 0): string | undefined {
+    const wrote = state.engineWroteAt ?? state.updatedAt;
+    const limit = state.engineSilenceLimitSeconds;
+    if (isSettled(state) || limit === undefined || !Number.isFinite(Date.parse(wrote))) {
+        return undefined;
+    }
+    return nowMs - Date.parse(wrote) > (limit + graceSeconds) * 1000 ? wrote : undefined;
+}
+
 /** One planned step: the split of every service of the release once the step is written. */
 export interface RolloutStep {
     /** Percent of the way (100 = the desired split). */
@@ -176,6 +216,12 @@ export interface RolloutEvent {
     readonly message: string;
 }
 
+/** One splitter write the engine decided, recorded in the state before it is made. */
+export interface SplitWrite {
+    readonly service: string;
+    readonly weights: Weights;
+}
+
 export interface RolloutState {
     readonly schemaVersion: number;
     /** Also the Step Functions execution name. */
@@ -204,8 +250,30 @@ export interface RolloutState {
     /** Who paused and when, while paused. */
     readonly pausedBy?: string;
     readonly pausedAt?: string;
-    /** The id of the last ControlCommand applied (or refused); a command with this id is done. */
+    /** The id of the last ControlCommand applied (or refused). */
     readonly lastCommandId?: string;
+    /**
+     * The ids of the last MAX_SEEN_COMMANDS commands applied or refused, oldest first: a command
+     * whose id is here is never applied again (a duplicate, stale or replayed write of the slot).
+     * Use commandDone() to know whether a command took effect.
+     */
+    readonly seenCommandIds?: readonly string[];
+    /**
+     * Splitter writes this state needs that Consul has not acknowledged yet, in the order they are
+     * made. While any is pending, the state's phase, step, `promoted`, `rolled-back` or `restored`
+     * is NOT live: the writer finishes them, and any engine invocation that reads this state
+     * finishes them before it does anything else. Absent or empty: every split the state says is
+     * live (isSettled).
+     */
+    readonly pendingWrites?: readonly SplitWrite[];
+    /** When an engine invocation last wrote this state (ISO; the engine's clock, for display and the watchdog only). */
+    readonly engineWroteAt?: string;
+    /**
+     * How long a working engine may go without writing this state (its Wait plus a tick and the
+     * Catch past all their retries, src/rollout/render/stateMachine.ts): silent longer, no engine is
+     * working on it (engineSilentSince), and the watchdog ends it.
+     */
+    readonly engineSilenceLimitSeconds?: number;
     /** Why it ended, for any terminal phase but promoted; the gate's message for rolled-back. */
     readonly reason?: string;
     /** failed only: whether the starting split was written back. */
@@ -214,6 +282,94 @@ export interface RolloutState {
     readonly events: readonly RolloutEvent[];
     /** Every command applied, in order (what history records). */
     readonly commandLog?: readonly AppliedCommand[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a state document: what every reader (the engine, `pulumi up`, the flip client) accepts
+// before it trusts one, so a malformed or newer document is said plainly, never a TypeError later.
+// ---------------------------------------------------------------------------------------------
+
+export type ParsedRolloutState = { readonly ok: true; readonly state: RolloutState } | { readonly ok: false; readonly error: string };
+
+type Doc = Record<string, unknown>;
+const isObject = (v: unknown): v is Doc => typeof v === "object" && v !== null && !Array.isArray(v);
+const isWeights = (v: unknown) => isObject(v) && typeof v.blue === "number" && typeof v.green === "number";
+const isSplit = (v: unknown) => isObject(v) && Object.values(v).every(isWeights);
+
+/**
+ * Checks a state document field by field for what readers use. `error` completes a sentence that
+ * starts with where the document is ("bluegreen/rollout/current in Consul ..."): a newer schema
+ * version says so (update the reader) whatever else the document holds.
+ */
+export function parseRolloutState(value: unknown): ParsedRolloutState {
+    const unreadable = (problems: readonly string[]): ParsedRolloutState => ({
+        ok: false,
+        error: `is not a rollout document this client can read: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; and ${problems.length - 3} more` : ""}`,
+    });
+    if (!isObject(value)) {
+        return unreadable(["it is not a JSON object"]);
+    }
+    const version = value.schemaVersion;
+    if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+        return unreadable([`schemaVersion is ${JSON.stringify(version)}, not a schema version (1..${ROLLOUT_SCHEMA_VERSION})`]);
+    }
+    if (version > ROLLOUT_SCHEMA_VERSION) {
+        return {
+            ok: false,
+            error: `has schema version ${version}, newer than this client knows (up to ${ROLLOUT_SCHEMA_VERSION}): a newer engine wrote it; update this checkout (git pull, npm ci) and run the command again`,
+        };
+    }
+    const problems: string[] = [];
+    for (const field of ["rolloutId", "specHash", "requestedBy", "startedAt", "updatedAt"]) {
+        if (typeof value[field] !== "string") {
+            problems.push(`${field} is not a string`);
+        }
+    }
+    for (const field of ["endedAt", "stepStartedAt", "bakeUntil", "nextCheckAt", "pausedBy", "pausedAt", "lastCommandId", "reason", "engineWroteAt"]) {
+        if (value[field] !== undefined && typeof value[field] !== "string") {
+            problems.push(`${field} is not a string`);
+        }
+    }
+    if (!ROLLOUT_PHASES.includes(value.phase as RolloutPhase)) {
+        problems.push(`phase is ${JSON.stringify(value.phase)}, not one of ${ROLLOUT_PHASES.join(", ")}`);
+    }
+    const spec = value.spec;
+    if (!isObject(spec) || typeof spec.stack !== "string" || !Array.isArray(spec.services) || !isObject(spec.strategy) || typeof spec.strategy.checkIntervalSeconds !== "number") {
+        problems.push("spec is not a release spec (stack, services, strategy)");
+    } else if (!spec.services.every((s: unknown) => isObject(s) && typeof s.service === "string" && isWeights(s.to))) {
+        problems.push("spec.services holds an entry without a service name and its { blue, green } split");
+    }
+    if (!isSplit(value.from)) {
+        problems.push("from is not a split per service");
+    }
+    if (!Array.isArray(value.steps) || !value.steps.every((s: unknown) => isObject(s) && typeof s.percent === "number" && isSplit(s.weights))) {
+        problems.push("steps is not a list of steps");
+    }
+    if (typeof value.stepIndex !== "number" || !Number.isInteger(value.stepIndex) || value.stepIndex < -1 || (Array.isArray(value.steps) && value.stepIndex >= value.steps.length)) {
+        problems.push(`stepIndex is ${JSON.stringify(value.stepIndex)}, not -1 or the index of a step`);
+    }
+    if (!Array.isArray(value.gates) || !value.gates.every((g: unknown) => isObject(g) && typeof g.gate === "string" && typeof g.consecutiveFailures === "number")) {
+        problems.push("gates is not a list of gates");
+    }
+    if (!Array.isArray(value.events) || !value.events.every((e: unknown) => isObject(e) && typeof e.at === "string" && typeof e.message === "string")) {
+        problems.push("events is not a list of { at, message }");
+    }
+    if (value.commandLog !== undefined && (!Array.isArray(value.commandLog) || !value.commandLog.every((c: unknown) => isObject(c) && typeof c.kind === "string" && typeof c.issuedBy === "string"))) {
+        problems.push("commandLog is not a list of applied commands");
+    }
+    if (value.pendingWrites !== undefined && (!Array.isArray(value.pendingWrites) || !value.pendingWrites.every((w: unknown) => isObject(w) && typeof w.service === "string" && isWeights(w.weights)))) {
+        problems.push("pendingWrites is not a list of { service, weights }");
+    }
+    if (value.seenCommandIds !== undefined && (!Array.isArray(value.seenCommandIds) || !value.seenCommandIds.every((id: unknown) => typeof id === "string"))) {
+        problems.push("seenCommandIds is not a list of command ids");
+    }
+    if (value.engineSilenceLimitSeconds !== undefined && (typeof value.engineSilenceLimitSeconds !== "number" || !(value.engineSilenceLimitSeconds > 0))) {
+        problems.push("engineSilenceLimitSeconds is not a positive number");
+    }
+    if (value.restored !== undefined && typeof value.restored !== "boolean") {
+        problems.push("restored is not true or false");
+    }
+    return problems.length > 0 ? unreadable(problems) : { ok: true, state: value as unknown as RolloutState };
 }
 
 export interface AppliedCommand {
@@ -235,10 +391,11 @@ export const MAX_EVENTS = 50;
 //   3. PUT bluegreen/rollout/command?cas=<its ModifyIndex> (cas=0 when it did not exist) with the new
 //      ControlCommand (a fresh random id, the rolloutId from step 1). `false` means another client
 //      wrote first: start again at 1.
-//   4. Watch bluegreen/rollout/current until lastCommandId is the command's id: it was applied then
-//      (or refused: the last event says why). The engine applies it at its next tick, at most one
-//      check interval later.
-// The engine ignores a command whose rolloutId is not the current rollout's (a stale command).
+//   4. Watch bluegreen/rollout/current until commandDone(state, id): it was applied then (or
+//      refused: the last event says why), and any split it changed is live. The engine applies it
+//      at its next tick, at most one check interval later.
+// The engine ignores a command whose rolloutId is not the current rollout's (a stale command), and
+// one whose id it has seen before (a duplicate or a replayed old write of the slot).
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -266,9 +423,22 @@ export interface ControlCommand {
     readonly reason?: string;
 }
 
+/** How many command ids the state remembers (seenCommandIds). */
+export const MAX_SEEN_COMMANDS = 20;
+
+/** The engine has taken command `id` (applied or refused it), and what it changed is live. */
+export function commandSeen(state: RolloutState, id: string): boolean {
+    return state.lastCommandId === id || (state.seenCommandIds ?? []).includes(id);
+}
+
+/** Step 4 of the rule above: the command took effect (or was refused), and its splits are live. */
+export function commandDone(state: RolloutState, id: string): boolean {
+    return commandSeen(state, id) && !hasPendingWrites(state);
+}
+
 /** The client's rule of step 2: may a new command be written over `existing`? */
 export function commandSlotFree(existing: ControlCommand | undefined, state: RolloutState): boolean {
-    return existing === undefined || existing.id === state.lastCommandId || existing.rolloutId !== state.rolloutId;
+    return existing === undefined || commandSeen(state, existing.id) || existing.rolloutId !== state.rolloutId;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,6 +476,10 @@ export type RolloutHealth = "Healthy" | "Progressing" | "Paused" | "Degraded";
 export function healthOf(state: RolloutState | undefined): RolloutHealth {
     if (state === undefined) {
         return "Healthy";
+    }
+    if (isTerminal(state.phase) && hasPendingWrites(state)) {
+        // Ended, but its last splits are still being written: not yet what Consul runs.
+        return "Progressing";
     }
     switch (state.phase) {
         case "promoted":

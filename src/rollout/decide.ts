@@ -5,8 +5,9 @@
 // Rules, in the order a tick applies them:
 // 1. An ended rollout changes no more; it only writes back a split that differs from its own.
 // 2. The first tick records the live split as `from` and plans the steps from it.
-// 3. The Catch of the state machine (engine error) and an alarm that went into ALARM roll back now.
-// 4. A new control command for this rollout is applied (abort rolls back now).
+// 3. The Catch of the state machine (engine error), the watchdog (no engine working on it) and an
+//    alarm that went into ALARM roll back now.
+// 4. A new control command for this rollout (an id it has not seen) is applied (abort rolls back now).
 // 5. The gates are checked against the split being judged; a gate at its threshold rolls back.
 // 6. Otherwise the rollout holds, bakes, writes the next step (only when every gate passed), or ends promoted.
 // Every tick makes each service's live split equal the split the state says, callees first while
@@ -14,15 +15,18 @@
 // changed by someone else is put back.
 import {
     AppliedCommand,
+    commandSeen,
     ControlCommand,
     HistoryRecord,
     isTerminal,
     MAX_EVENTS,
+    MAX_SEEN_COMMANDS,
     ReleaseSpec,
     ROLLOUT_SCHEMA_VERSION,
     RolloutEvent,
     RolloutPhase,
     RolloutState,
+    SplitWrite,
     Weights,
 } from "./contract";
 import { checkGates, GateObservations, gatedAlarms, releaseGates } from "./gates";
@@ -36,17 +40,15 @@ export type TickTrigger =
     /** From the EventBridge rule on a CloudWatch alarm's state change. */
     | { readonly kind: "alarm"; readonly alarm: string; readonly state: string }
     /** From the state machine's Catch: the tick failed past its retries. */
-    | { readonly kind: "engine-error"; readonly error: string };
+    | { readonly kind: "engine-error"; readonly error: string }
+    /** From the watchdog schedule: no engine has written this unsettled rollout's state for longer than a working one would. */
+    | { readonly kind: "watchdog"; readonly silentSince: string; readonly limitSeconds: number };
 
 export interface Observations extends GateObservations {
     /** Each service's live split as its service-splitter says now; undefined when it has none. */
     readonly live: Readonly<Record<string, Weights | undefined>>;
 }
 
-export interface SplitWrite {
-    readonly service: string;
-    readonly weights: Weights;
-}
 
 export interface Decision {
     readonly state: RolloutState;
@@ -115,10 +117,13 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
         if (!isTerminal(s.phase)) {
             if (trigger.kind === "engine-error") {
                 rollBack("failed", `the engine failed: ${trigger.error}`);
+            } else if (trigger.kind === "watchdog") {
+                rollBack("failed", `no engine has worked on this rollout since ${trigger.silentSince} (a working one writes its state at least every ${trigger.limitSeconds}s); ended by the watchdog`);
             } else if (trigger.kind === "alarm") {
                 onAlarm(trigger.alarm, trigger.state);
             } else {
-                if (command && command.rolloutId === s.rolloutId && command.id !== s.lastCommandId) {
+                // A command is applied once: a duplicate, stale or replayed write of the slot is ignored.
+                if (command && command.rolloutId === s.rolloutId && !commandSeen(s, command.id)) {
                     applyCommand(command);
                 }
                 if (!isTerminal(s.phase)) {
@@ -167,7 +172,7 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
         const log = (applied: boolean, message: string) => {
             say(`${c.kind} from ${c.issuedBy}: ${message}`);
             const entry: AppliedCommand = { kind: c.kind, issuedBy: c.issuedBy, at };
-            set({ lastCommandId: c.id, commandLog: applied ? [...(s.commandLog ?? []), entry] : s.commandLog });
+            set({ lastCommandId: c.id, seenCommandIds: [...(s.seenCommandIds ?? []), c.id].slice(-MAX_SEEN_COMMANDS), commandLog: applied ? [...(s.commandLog ?? []), entry] : s.commandLog });
         };
         switch (c.kind) {
             case "abort":
@@ -253,7 +258,7 @@ function describeAll(spec: ReleaseSpec, split: Readonly<Record<string, Weights>>
 }
 
 /** Writes that make every live split equal what `state` says, in dependency order for its direction. */
-export function writesToMatch(state: RolloutState, live: Readonly<Record<string, Weights | undefined>>): SplitWrite[] {
+function writesToMatch(state: RolloutState, live: Readonly<Record<string, Weights | undefined>>): SplitWrite[] {
     if (state.steps.length === 0 && Object.keys(state.from).length === 0) {
         return [];
     }
@@ -287,7 +292,8 @@ function waitFor(state: RolloutState, now: Date): number {
     return interval;
 }
 
-function historyOf(state: RolloutState): HistoryRecord {
+/** The history record of an ended rollout. */
+export function historyOf(state: RolloutState): HistoryRecord {
     return {
         rolloutId: state.rolloutId,
         requestedBy: state.requestedBy,

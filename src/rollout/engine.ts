@@ -4,10 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { engineBundle } from "./bundle";
 import { ROLLOUT_KV_PREFIX } from "./contract";
 import { ENGINE_ENV } from "./lambda";
+import type { WatchdogEvent } from "./handler";
 import { engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "./render/enginePolicies";
 import { alarmEventPattern } from "../shared/engineAlarms";
 import { serviceTrustPolicy } from "../iam/policyDocument";
-import { rolloutStateMachine } from "./render/stateMachine";
+import { rolloutStateMachine, TICK_FUNCTION_TIMEOUT_SECONDS } from "./render/stateMachine";
+
+/** Every minute: ENGINE_SILENCE_GRACE_SECONDS in the contract counts on it. */
+const WATCHDOG_SCHEDULE = "rate(1 minute)";
+const WATCHDOG_EVENT: WatchdogEvent = { kind: "watchdog" };
 
 export interface RolloutEngineArgs {
     /** The mesh services whose splitters the engine writes. */
@@ -37,8 +42,9 @@ export interface RolloutEngineArgs {
  * The platform's rollout engine, part of every stack: one tick Lambda in the private subnets
  * (Node.js 22, its own security group, a Consul token allowed exactly what it writes, read from
  * Secrets Manager at cold start), a Standard Step Functions state machine that runs one execution
- * per rollout, and, when any service is gated on alarms, an EventBridge rule that invokes the Lambda
- * as soon as one of them goes into ALARM. The rollout's state lives in Consul KV under
+ * per rollout, an EventBridge schedule that invokes the Lambda every minute as the watchdog (it ends
+ * a rollout whose execution is gone), and, when any service is gated on alarms, an EventBridge rule
+ * that invokes the Lambda as soon as one of them goes into ALARM. The rollout's state lives in Consul KV under
  * `bluegreen/rollout/`.
  */
 export class RolloutEngine extends pulumi.ComponentResource {
@@ -103,7 +109,7 @@ export class RolloutEngine extends pulumi.ComponentResource {
                 sourceCodeHash: Buffer.from(bundle.sha256, "hex").toString("base64"),
                 role: functionRole.arn,
                 memorySize: 256,
-                timeout: 60,
+                timeout: TICK_FUNCTION_TIMEOUT_SECONDS,
                 vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.securityGroupId] },
                 environment: {
                     variables: {
@@ -136,6 +142,25 @@ export class RolloutEngine extends pulumi.ComponentResource {
                 tags,
             },
             { parent: this, dependsOn: [machinePolicy] },
+        );
+
+        // The watchdog: the same function, every minute, resolves a rollout that no execution works on
+        // any more (src/rollout/handler.ts runWatchdog). EventBridge may invoke the function only from
+        // this rule (the permission's source ARN); the event is a constant, never caller data.
+        const watchdog = new aws.cloudwatch.EventRule(
+            `${name}-watchdog`,
+            { description: `bluegreen ${stack}: ends a rollout no engine works on any more`, scheduleExpression: WATCHDOG_SCHEDULE, tags },
+            { parent: this },
+        );
+        const watchdogPermission = new aws.lambda.Permission(
+            `${name}-watchdog`,
+            { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: watchdog.arn },
+            { parent: this },
+        );
+        new aws.cloudwatch.EventTarget(
+            `${name}-watchdog`,
+            { rule: watchdog.name, arn: fn.arn, input: JSON.stringify(WATCHDOG_EVENT) },
+            { parent: this, dependsOn: [watchdogPermission] },
         );
 
         if (args.alarmNames.length > 0) {

@@ -6,7 +6,7 @@
 // touches the rollout: it goes on in the engine.
 import { durationMs } from "../shared/durations";
 import type { KvDocument } from "./consulApi";
-import { isTerminal, ROLLOUT_STATE_KEY, RolloutPhase, RolloutState } from "./contract";
+import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, isSettled, parseRolloutState, ROLLOUT_STATE_KEY, RolloutPhase } from "./contract";
 
 export interface FollowRuntime {
     readonly consul: { getJson<T>(key: string): Promise<KvDocument<T> | undefined> };
@@ -23,6 +23,8 @@ export type FollowResult =
     | { readonly kind: "promoted" }
     | { readonly kind: "ended"; readonly phase: RolloutPhase; readonly reason: string }
     | { readonly kind: "replaced"; readonly by: string }
+    /** Not settled, and no engine has written its state since `since`, past the watchdog's bound and grace. */
+    | { readonly kind: "engine silent"; readonly since: string; readonly phase: RolloutPhase }
     | { readonly kind: "stopped" }
     | { readonly kind: "time limit" };
 
@@ -89,19 +91,25 @@ function unlessStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T |
 const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
 
 /**
- * Follows rollout `rolloutId` until it ends (its result), another rollout replaces it, `limitMs`
- * passes, or `runtime.stop` is aborted. Prints every event once, in order, however the polls fall
+ * Follows rollout `rolloutId` until it is settled (ended, and every split its state claims is live:
+ * its result), another rollout replaces it, no engine works on it any more (silent past the
+ * watchdog's bound and grace: it cannot settle by itself), `limitMs` passes, or `runtime.stop` is
+ * aborted. Prints every event once, in order, however the polls fall
  * (events past the state's last 50 that were never seen are skipped; the history keeps them).
  */
 export async function followRollout(rolloutId: string, runtime: FollowRuntime, limitMs?: number): Promise<FollowResult> {
     const deadline = limitMs === undefined ? undefined : runtime.now() + limitMs;
     const seen = new Set<string>();
     for (;;) {
-        const read = await unlessStopped(runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY), runtime.stop);
+        const read = await unlessStopped(runtime.consul.getJson<unknown>(ROLLOUT_STATE_KEY), runtime.stop);
         if (read === STOPPED) {
             return { kind: "stopped" };
         }
-        const state = read?.value;
+        const parsed = read === undefined ? undefined : parseRolloutState(read.value);
+        if (parsed && !parsed.ok) {
+            throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
+        }
+        const state = parsed?.state;
         if (state && state.rolloutId !== rolloutId) {
             return { kind: "replaced", by: state.rolloutId };
         }
@@ -111,8 +119,12 @@ export async function followRollout(rolloutId: string, runtime: FollowRuntime, l
                 runtime.log(eventKey(event));
             }
         }
-        if (state && isTerminal(state.phase)) {
+        if (state && isSettled(state)) {
             return state.phase === "promoted" ? { kind: "promoted" } : { kind: "ended", phase: state.phase, reason: state.reason ?? "no reason recorded" };
+        }
+        const silent = state && engineSilentSince(state, runtime.now(), ENGINE_SILENCE_GRACE_SECONDS);
+        if (state && silent) {
+            return { kind: "engine silent", since: silent, phase: state.phase };
         }
         if (deadline !== undefined && runtime.now() >= deadline) {
             return { kind: "time limit" };
@@ -143,6 +155,13 @@ export function reportFollow(rolloutId: string, stack: string, result: FollowRes
             };
         case "replaced":
             return { line: `rollout ${rolloutId} was replaced by ${result.by} while it was followed; ${watchHint(stack)}`, failed: true };
+        case "engine silent":
+            return {
+                line:
+                    `rollout ${rolloutId} is ${result.phase} but no engine has written its state since ${result.since}: its execution is gone and the watchdog has not ended it ` +
+                    `(can the Lambda reach Consul?). See the Step Functions console and the Lambda's log group; npm run flip -- status --stack ${stack} says what runs, and abort ends it`,
+                failed: true,
+            };
         case "stopped":
             return { line: `stopped following rollout ${rolloutId} at the first Ctrl-C; it goes on in the engine: ${watchHint(stack)}`, failed: false };
         case "time limit":

@@ -1,16 +1,36 @@
 // The tick: what the Lambda does on each invocation, with its I/O injected (tests pass a loopback
 // Consul and a virtual clock; src/rollout/lambda.ts passes the real ones). Thin on purpose: read the
 // state (with its ModifyIndex) and the pending command, observe, decide (decide.ts), write the new
-// state with check-and-set, then carry out the splitter writes. Writing the state first means two
-// ticks that race (the Step Functions loop and an alarm event) cannot both act: the loser's CAS
-// fails, and it decides again from the winner's state.
+// state with check-and-set carrying the splitter writes it decided as `pendingWrites`, then make
+// those writes and clear them with check-and-set. The rules it keeps (docs/rollouts.md, "What the
+// engine guarantees"):
+// - A state claims only splits Consul acknowledged: its writes are recorded as pending before they
+//   are made, and whoever reads a state with pending writes (a tick, an alarm event, the Catch, the
+//   watchdog) finishes them before anything else. Each splitter write is a check-and-set on the
+//   entry's ModifyIndex read after the state was confirmed current, so a slower invocation's late
+//   write never lands over a newer one.
+// - Which write is newer is Consul's ModifyIndex, never a clock: two invocations that race (the
+//   Step Functions loop and an alarm event) cannot both act; the loser's CAS fails, and it decides
+//   again from the winner's state.
+// - An ended rollout is never started again: only an execution whose input's startAfterIndex is the
+//   state's current ModifyIndex starts its rollout, and a tick of any other ends.
+// - No unsettled state stays without an engine: the watchdog event (every minute) ends a rollout
+//   whose execution has not written its state for longer than a working one would.
+// Every result passes through JSON before the state machine reads it: no field is ever undefined
+// (a ResultSelector path that is missing fails with States.Runtime, which no Catch catches), and
+// the wait is a non-negative whole number of seconds.
 import {
     ControlCommand,
+    engineSilentSince,
+    hasPendingWrites,
     historyKeySuffix,
+    isSettled,
     isTerminal,
+    parseRolloutState,
     ReleaseSpec,
     ROLLOUT_COMMAND_KEY,
     ROLLOUT_HISTORY_PREFIX,
+    ROLLOUT_SCHEMA_VERSION,
     ROLLOUT_STATE_KEY,
     RolloutPhase,
     RolloutState,
@@ -18,20 +38,27 @@ import {
     Weights,
 } from "./contract";
 import { mapLimit } from "../shared/concurrency";
-import { formatWeights } from "../shared/weights";
+import { formatWeights, sameWeights } from "../shared/weights";
 import { CONSUL_MAX_SOCKETS } from "../consul/httpClient";
 import type { AlarmStates } from "./alarms";
-import type { RolloutConsulApi } from "./consulApi";
-import { decide, Decision, Observations, startRollout, TickTrigger, writesToMatch } from "./decide";
+import type { KvDocument, RolloutConsulApi } from "./consulApi";
+import { decide, Decision, historyOf, Observations, startRollout, TickTrigger } from "./decide";
 import { AnalysisVerdict, gatedAlarms, PassingObservation } from "./gates";
+import { engineSilenceLimitSeconds, wholeSeconds } from "./render/stateMachine";
 
 /** The Step Functions loop's invocation; the state machine passes its execution input and name. */
-interface TickEvent {
+export interface TickEvent {
     readonly kind: "tick";
     readonly rolloutId: string;
     readonly specHash: string;
     readonly spec: ReleaseSpec;
     readonly requestedBy: string;
+    /**
+     * The execution input's startAfterIndex: the ModifyIndex of the state the client saw before it
+     * started this rollout (0: none). The rollout starts only over that very state; absent, a tick
+     * never starts one.
+     */
+    readonly startAfterIndex?: number;
 }
 
 /** The state machine's Catch: `error` is what Step Functions caught ({ Error, Cause }). */
@@ -41,6 +68,11 @@ interface EngineErrorEvent {
     readonly error: { readonly Error?: string; readonly Cause?: string };
 }
 
+/** The EventBridge schedule's invocation, every minute: resolve a rollout no engine works on. */
+export interface WatchdogEvent {
+    readonly kind: "watchdog";
+}
+
 /** EventBridge's "CloudWatch Alarm State Change" event, the fields the engine reads. */
 interface AlarmStateChangeEvent {
     readonly source: "aws.cloudwatch";
@@ -48,15 +80,17 @@ interface AlarmStateChangeEvent {
     readonly detail: { readonly alarmName: string; readonly state: { readonly value: string } };
 }
 
-export type EngineEvent = TickEvent | EngineErrorEvent | AlarmStateChangeEvent;
+export type EngineEvent = TickEvent | EngineErrorEvent | WatchdogEvent | AlarmStateChangeEvent;
 
-/** What the state machine's Choice and Wait read. */
+/** What the state machine's Choice and Wait read: every field always present, JSON-safe. */
 export interface TickResult {
     readonly rolloutId: string;
     readonly done: boolean;
     readonly phase: RolloutPhase;
+    /** A non-negative whole number (the Wait's SecondsPath). */
     readonly waitSeconds: number;
-    readonly reason?: string;
+    /** "" when there is nothing to say (never absent: the ResultSelector reads it). */
+    readonly reason: string;
 }
 
 /**
@@ -78,50 +112,220 @@ const CAS_ATTEMPTS = 5;
 /** Services observed at a time: as many as the Consul client keeps connections (CONSUL_MAX_SOCKETS). */
 export const OBSERVE_CONCURRENCY = CONSUL_MAX_SOCKETS;
 
+function result(rolloutId: string, done: boolean, phase: RolloutPhase, waitSeconds: number, reason: string | undefined): TickResult {
+    return { rolloutId, done, phase, waitSeconds: done ? 0 : wholeSeconds(waitSeconds), reason: reason ?? "" };
+}
+
 export async function handleEvent(event: EngineEvent, deps: EngineDeps): Promise<TickResult> {
     if ("source" in event) {
         const trigger: TickTrigger = { kind: "alarm", alarm: event.detail.alarmName, state: event.detail.state.value };
         return runTick(undefined, trigger, deps);
     }
+    if (event.kind === "watchdog") {
+        return runWatchdog(deps);
+    }
     if (event.kind === "engine-error") {
-        const error = `${event.error.Error ?? "Error"}: ${event.error.Cause ?? "no cause given"}`;
+        const error = `${event.error?.Error ?? "Error"}: ${event.error?.Cause ?? "no cause given"}`;
         return runTick(event.rolloutId, { kind: "engine-error", error }, deps);
     }
     return runTick(event, { kind: "tick" }, deps);
 }
 
+type StateDoc = KvDocument<RolloutState>;
+
+/** The state with its ModifyIndex, checked under the contract (a document it cannot read is an error, never a guess). */
+async function readState(deps: EngineDeps): Promise<StateDoc | undefined> {
+    const doc = await deps.consul.getJson<unknown>(ROLLOUT_STATE_KEY);
+    if (doc === undefined) {
+        return undefined;
+    }
+    const parsed = parseRolloutState(doc.value);
+    if (!parsed.ok) {
+        throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
+    }
+    return { value: parsed.state, modifyIndex: doc.modifyIndex };
+}
+
 /**
- * @param owner the rollout this invocation belongs to: a TickEvent (which may create its state), a
- *   rollout id (the Catch, which only ever acts on that rollout), or undefined (an alarm event,
- *   which acts on whatever rollout is running).
+ * The state as the engine writes it after a decision: the decided splitter writes pending, the
+ * bound a working engine keeps, and, from the rollout's own execution (a tick or its Catch), when
+ * it wrote. An alarm event or the watchdog is not the execution: they keep the previous time, so
+ * that a rollout whose execution is gone stays visibly silent.
+ */
+function engineState(decision: Decision, previous: RolloutState, byExecution: boolean, now: Date): RolloutState {
+    const s = decision.state;
+    const wroteAt = byExecution ? now.toISOString() : (previous.engineWroteAt ?? previous.updatedAt);
+    return {
+        ...s,
+        schemaVersion: ROLLOUT_SCHEMA_VERSION,
+        pendingWrites: decision.writes,
+        engineWroteAt: wroteAt,
+        engineSilenceLimitSeconds: engineSilenceLimitSeconds(s.spec.strategy.checkIntervalSeconds),
+        // failed: restored once the starting split is live (at once when nothing needs writing).
+        ...(s.phase === "failed" && !isTerminal(previous.phase) ? { restored: decision.writes.length === 0 } : {}),
+    };
+}
+
+/**
+ * @param owner the rollout this invocation belongs to: a TickEvent (which may start it), a rollout
+ *   id (the Catch, which only ever acts on that rollout), or undefined (an alarm event, which acts
+ *   on whatever rollout is running).
  */
 async function runTick(owner: TickEvent | string | undefined, trigger: TickTrigger, deps: EngineDeps): Promise<TickResult> {
     const ownerId = typeof owner === "string" ? owner : owner?.rolloutId;
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
-        const current = await deps.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY);
+        const current = await readState(deps);
+        if (current && hasPendingWrites(current.value)) {
+            // Before anything else: the last decision's writes, so that what it claims is live.
+            await finishPendingWrites(current, deps);
+            continue;
+        }
         let state = current?.value;
         const index = current?.modifyIndex ?? 0;
         if (ownerId !== undefined && state?.rolloutId !== ownerId) {
-            if (typeof owner !== "object" || (state && !isTerminal(state.phase))) {
-                const reason = state ? `rollout ${state.rolloutId} is ${state.phase}; ${ownerId} did not start` : `rollout ${ownerId} has no state in Consul`;
+            const mayStart = typeof owner === "object" && owner.startAfterIndex !== undefined && owner.startAfterIndex === index && (state === undefined || isTerminal(state.phase));
+            if (!mayStart) {
+                const reason = notStarted(ownerId, state);
                 deps.log?.(reason);
-                return { rolloutId: ownerId, done: true, phase: "failed", waitSeconds: 0, reason };
+                return result(ownerId, true, "failed", 0, reason);
             }
             state = startRollout(owner.spec, owner.rolloutId, owner.specHash, owner.requestedBy, deps.now());
         }
-        if (state === undefined || (trigger.kind === "alarm" && isTerminal(state.phase))) {
-            return { rolloutId: state?.rolloutId ?? "", done: true, phase: state?.phase ?? "promoted", waitSeconds: 0, reason: "no rollout running" };
+        if (state === undefined) {
+            return result("", true, "promoted", 0, "no rollout running");
+        }
+        if (isTerminal(state.phase)) {
+            // An ended rollout changes no more, and is never started again by the engine.
+            return result(state.rolloutId, true, state.phase, 0, trigger.kind === "alarm" ? "no rollout running" : state.reason);
         }
         const command = (await deps.consul.getJson<ControlCommand>(ROLLOUT_COMMAND_KEY))?.value;
-        const decision = decide(state, trigger, await observe(state, deps), command, deps.now());
-        if (!(await deps.consul.casJson(ROLLOUT_STATE_KEY, decision.state, index))) {
+        const now = deps.now();
+        const decision = decide(state, trigger, await observe(state, deps), command, now);
+        const written = engineState(decision, state, trigger.kind === "tick" || trigger.kind === "engine-error", now);
+        if (!(await deps.consul.casJson(ROLLOUT_STATE_KEY, written, index))) {
             deps.log?.(`state changed under tick (attempt ${attempt}); deciding again`);
             continue;
         }
-        await carryOut(decision, deps);
-        return { rolloutId: decision.state.rolloutId, done: decision.done, phase: decision.state.phase, waitSeconds: decision.waitSeconds, reason: decision.state.reason ?? "" };
+        await settleCurrent(deps);
+        return result(written.rolloutId, decision.done, written.phase, decision.waitSeconds, written.reason);
     }
     throw new Error(`the rollout state kept changing during ${CAS_ATTEMPTS} attempts to write it`);
+}
+
+function notStarted(ownerId: string, state: RolloutState | undefined): string {
+    if (state === undefined) {
+        return `rollout ${ownerId} has no state in Consul and was not asked to start one; it did not start`;
+    }
+    if (!isTerminal(state.phase)) {
+        return `rollout ${state.rolloutId} is ${state.phase}; ${ownerId} did not start`;
+    }
+    return (
+        `rollout ${ownerId} is not the current rollout (${state.rolloutId} is, ${state.phase}); this execution ends without starting or changing anything ` +
+        `(an ended rollout is never started again: run pulumi up to ask for the change again)`
+    );
+}
+
+/** Finishes the pending writes of whatever state is current (this invocation's, or a newer one's). */
+async function settleCurrent(deps: EngineDeps): Promise<void> {
+    const current = await readState(deps);
+    if (current && hasPendingWrites(current.value)) {
+        await finishPendingWrites(current, deps);
+    } else if (current && isSettled(current.value)) {
+        await recordHistory(current.value, deps);
+    }
+}
+
+const SPLIT_CAS_ATTEMPTS = 5;
+
+/**
+ * Makes the splitter writes `doc` has pending, in their order, then clears them with CAS on the
+ * state's ModifyIndex: from then on the state is live. Each round reads the splitters with their
+ * ModifyIndex, confirms the state is still `doc` (a newer state exists only if its writer finished
+ * these writes first, so there is nothing left to do here), then writes each that differs with a
+ * check-and-set on the index read: a write that loses means someone wrote the splitter since, and
+ * the round starts again. Returns whether this invocation cleared them.
+ */
+async function finishPendingWrites(doc: StateDoc, deps: EngineDeps): Promise<boolean> {
+    const pending = doc.value.pendingWrites ?? [];
+    for (let round = 1; round <= SPLIT_CAS_ATTEMPTS; round++) {
+        const entries = await mapLimit(pending, OBSERVE_CONCURRENCY, (write) => deps.consul.getSplitEntry(write.service));
+        const now = await deps.consul.getJson<unknown>(ROLLOUT_STATE_KEY);
+        if (now?.modifyIndex !== doc.modifyIndex) {
+            return false;
+        }
+        let lost = false;
+        for (const [i, write] of pending.entries()) {
+            const entry = entries[i];
+            if (entry && sameWeights(entry.value, write.weights)) {
+                continue;
+            }
+            if (!(await deps.consul.putSplit(write.service, write.weights, entry?.modifyIndex ?? 0))) {
+                deps.log?.(`${write.service}: splitter changed since it was read; reading it again`);
+                lost = true;
+                break;
+            }
+            deps.log?.(`${write.service}: split written, ${formatWeights(write.weights)}`);
+        }
+        if (lost) {
+            continue;
+        }
+        const settled: RolloutState = { ...doc.value, pendingWrites: [], ...(doc.value.phase === "failed" ? { restored: true } : {}) };
+        if (!(await deps.consul.casJson(ROLLOUT_STATE_KEY, settled, doc.modifyIndex))) {
+            return false;
+        }
+        if (isTerminal(settled.phase)) {
+            await recordHistory(settled, deps);
+        }
+        return true;
+    }
+    throw new Error(`the splitters of ${pending.map((w) => w.service).join(", ")} kept changing during ${SPLIT_CAS_ATTEMPTS} attempts to write them`);
+}
+
+/** The history record of an ended, settled rollout: written once (cas=0), best effort (a record for people, not a claim). */
+async function recordHistory(state: RolloutState, deps: EngineDeps): Promise<void> {
+    const key = `${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(state.startedAt, state.rolloutId)}`;
+    try {
+        await deps.consul.casJson(key, historyOf(state), 0);
+    } catch (err) {
+        deps.log?.(`history record ${key} not written: ${(err as Error).message}`);
+    }
+}
+
+/**
+ * The watchdog (an EventBridge schedule, every minute): a rollout whose state is not settled and
+ * that its execution has not written for longer than a working one would (engineSilentSince) has
+ * no engine working on it. It finishes the writes that state has pending, then, if the rollout is
+ * still running, ends it `failed` and restores its starting split, with the same pending-writes
+ * rule as a tick. A rollout whose execution is alive is left alone: the check-and-set makes a
+ * late execution and the watchdog agree on one outcome.
+ */
+async function runWatchdog(deps: EngineDeps): Promise<TickResult> {
+    for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+        const current = await readState(deps);
+        if (current === undefined || isSettled(current.value)) {
+            return result(current?.value.rolloutId ?? "", true, current?.value.phase ?? "promoted", 0, "nothing to watch");
+        }
+        const state = current.value;
+        const limitSeconds = state.engineSilenceLimitSeconds ?? engineSilenceLimitSeconds(state.spec.strategy.checkIntervalSeconds);
+        const now = deps.now();
+        const silentSince = engineSilentSince({ ...state, engineSilenceLimitSeconds: limitSeconds }, now.getTime());
+        if (silentSince === undefined) {
+            return result(state.rolloutId, true, state.phase, 0, "its engine is working");
+        }
+        if (hasPendingWrites(state)) {
+            await finishPendingWrites(current, deps);
+            continue;
+        }
+        const decision = decide(state, { kind: "watchdog", silentSince, limitSeconds }, await observe(state, deps), undefined, now);
+        const written = engineState(decision, state, false, now);
+        if (!(await deps.consul.casJson(ROLLOUT_STATE_KEY, written, current.modifyIndex))) {
+            continue;
+        }
+        deps.log?.(`watchdog: ${written.reason}`);
+        await settleCurrent(deps);
+        return result(written.rolloutId, true, written.phase, 0, written.reason);
+    }
+    throw new Error(`the rollout state kept changing during ${CAS_ATTEMPTS} attempts of the watchdog`);
 }
 
 async function observe(state: RolloutState, deps: EngineDeps): Promise<Observations> {
@@ -167,27 +371,4 @@ async function observeAws(state: RolloutState, deps: EngineDeps): Promise<Pick<O
               ),
     ]);
     return analyses === undefined ? { alarms } : { alarms, analyses };
-}
-
-async function carryOut(decision: Decision, deps: EngineDeps): Promise<void> {
-    for (const write of decision.writes) {
-        await deps.consul.putSplit(write.service, write.weights);
-        deps.log?.(`${write.service}: split written, ${formatWeights(write.weights)}`);
-    }
-    if (decision.history) {
-        const key = `${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(decision.history.startedAt, decision.history.rolloutId)}`;
-        await deps.consul.casJson(key, decision.history, 0);
-    }
-    // Another tick may have written a newer state while this one wrote splits: make the live
-    // splits match the newest state, so that a late write of this tick never outlives it.
-    const latest = await deps.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY);
-    if (latest && latest.value.updatedAt !== decision.state.updatedAt) {
-        const live = Object.fromEntries(await Promise.all(latest.value.spec.services.map(async (s) => [s.service, await deps.consul.getSplit(s.service)] as const)));
-        for (const write of writesToMatch(latest.value, live)) {
-            await deps.consul.putSplit(write.service, write.weights);
-        }
-    }
-    if (latest && latest.value.phase === "failed" && latest.value.restored === false && latest.value.rolloutId === decision.state.rolloutId) {
-        await deps.consul.casJson(ROLLOUT_STATE_KEY, { ...latest.value, restored: true }, latest.modifyIndex);
-    }
 }

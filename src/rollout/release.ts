@@ -17,8 +17,8 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws
 import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunctionsClientConfig } from "./awsProviderConfig";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import { formatWeights, sameWeights } from "../shared/weights";
-import { rolloutConsulApi, RolloutConsulApi } from "./consulApi";
-import { HistoryRecord, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
+import { KvDocument, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
+import { HistoryRecord, parseRolloutState, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
 import { specHash } from "./steps";
 import { decideStart, DesiredService, releaseFor } from "./releaseRules";
 import { ExecutionInput, executionNameOf } from "./render/stateMachine";
@@ -72,6 +72,19 @@ export interface ReleaseOutcome {
     readonly messages: readonly string[];
 }
 
+/** The rollout's state as the contract reads it: a document of another schema is said plainly, never misread. */
+async function readRolloutState(consul: Pick<RolloutConsulApi, "getJson">): Promise<KvDocument<RolloutState> | undefined> {
+    const doc = await consul.getJson<unknown>(ROLLOUT_STATE_KEY);
+    if (doc === undefined) {
+        return undefined;
+    }
+    const parsed = parseRolloutState(doc.value);
+    if (!parsed.ok) {
+        throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
+    }
+    return { value: parsed.state, modifyIndex: doc.modifyIndex };
+}
+
 /**
  * The release a retry starts when the stack file did not change since the rolled-back attempt: the
  * same change again, measured from the split the platform restored.
@@ -95,7 +108,9 @@ export async function applyRelease(
     inputs: Pick<ReleaseInputs, "stack" | "services">,
     runtime: ReleaseRuntime,
 ): Promise<ReleaseOutcome> {
-    const latest = (await runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY))?.value;
+    // The state and its ModifyIndex as read now: the execution starts its rollout only over this very state.
+    const latestDoc = await readRolloutState(runtime.consul);
+    const latest = latestDoc?.value;
     const spec = releaseFor(inputs.stack, previous, inputs.services) ?? (runtime.retry ? retriedRelease(inputs.stack, latest, inputs.services) : undefined);
     if (!spec) {
         return { lastRolloutId: "", lastResult: "no traffic change", messages: [] };
@@ -127,7 +142,7 @@ export async function applyRelease(
     // An execution name is taken for 90 days even after it ended: move to the next attempt.
     for (let attempt = attempts + 1; ; attempt++) {
         rolloutId = rolloutId.replace(/-\d+$/, `-${attempt}`);
-        const input: ExecutionInput = { rolloutId, specHash: hash, spec, requestedBy: runtime.whoAmI(), generation: 0, count: { n: 0 } };
+        const input: ExecutionInput = { rolloutId, specHash: hash, spec, requestedBy: runtime.whoAmI(), startAfterIndex: latestDoc?.modifyIndex ?? 0, generation: 0, count: { n: 0 } };
         if (await runtime.startExecution(executionNameOf(rolloutId, 0), input)) {
             break;
         }
@@ -149,7 +164,7 @@ export async function applyRelease(
 async function waitForFirstState(rolloutId: string, execution: string, runtime: ReleaseRuntime): Promise<string | undefined> {
     const deadline = runtime.now() + FIRST_STATE_WAIT_MS;
     for (;;) {
-        const state = (await runtime.consul.getJson<RolloutState>(ROLLOUT_STATE_KEY))?.value;
+        const state = (await readRolloutState(runtime.consul))?.value;
         if (state?.rolloutId === rolloutId) {
             return undefined;
         }

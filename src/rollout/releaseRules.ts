@@ -4,7 +4,7 @@
 // rollout, attach to the running one, or refuse.
 import type { ServiceConfig } from "../config";
 import { COLOURS } from "../config/types";
-import { isTerminal, ReleaseSpec, RolloutState, RolloutStrategy, rolloutIdFor, ServiceReleaseSpec, Weights } from "./contract";
+import { isSettled, isTerminal, ReleaseSpec, RolloutState, RolloutStrategy, rolloutIdFor, ServiceReleaseSpec, Weights } from "./contract";
 import { formatWeights, sameWeights } from "../shared/weights";
 import { dependencyOrder } from "./steps";
 import { analysisSpec } from "../metrics/analysisSpec";
@@ -88,6 +88,8 @@ const describe = (split: Readonly<Record<string, Weights>>) =>
 /**
  * What `pulumi up` does about a release whose spec hashes to `hash`, given the latest rollout's
  * state and how many rollouts of that hash the history holds:
+ * - the latest rollout ended but its last splitter writes are not done: refuse until they are (the
+ *   engine finishes them; until then its result is not what Consul runs);
  * - the same release is running (a `pulumi up` was stopped and run again): attach to it;
  * - another release is running: refuse (one rollout at a time);
  * - the latest rollout is this release and it did not promote: refuse unless `retry`, because the
@@ -96,6 +98,14 @@ const describe = (split: Readonly<Record<string, Weights>>) =>
  * - otherwise start attempt n + 1.
  */
 export function decideStart(stack: string, hash: string, latest: RolloutState | undefined, attemptsOfHash: number, retry: boolean): StartDecision {
+    if (latest && isTerminal(latest.phase) && !isSettled(latest)) {
+        return {
+            action: "refuse",
+            reason:
+                `rollout ${latest.rolloutId} ended ${latest.phase}, but its last splitter writes are not acknowledged by Consul yet; ` +
+                `the engine finishes them (npm run flip -- status shows when); run pulumi up again after`,
+        };
+    }
     if (latest && !isTerminal(latest.phase)) {
         if (latest.specHash === hash) {
             return { action: "attach", rolloutId: latest.rolloutId };

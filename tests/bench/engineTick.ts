@@ -47,7 +47,7 @@ async function main(): Promise<void> {
         strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15 },
     };
     const hash = specHash(spec);
-    const event = { kind: "tick" as const, rolloutId: rolloutIdFor("bench", hash, 1), specHash: hash, spec, requestedBy: "bench" };
+    const event = { kind: "tick" as const, rolloutId: rolloutIdFor("bench", hash, 1), specHash: hash, spec, requestedBy: "bench", startAfterIndex: 0 };
     const late = () => new Promise((resolve) => setTimeout(resolve, latencyMs));
     const times: number[] = [];
     let requests = 0;

@@ -3,7 +3,8 @@
 // path, the bad value and what is allowed. Pure: validateStackConfig needs no runtime.
 import { expect } from "chai";
 import { ConfigProblem, ServiceConfig, validateStackConfig } from "../../src/config";
-import { DEFAULT_RESILIENCE, durationMs, goDuration } from "../../src/config/resilience";
+import { durationMs, goDuration } from "../../src/config/resilience";
+import { DEFAULT_RESILIENCE } from "../support/meshFixtures";
 import { services, stackConfig } from "../support/harness";
 import { StackValues } from "../../src/offline/stackFile";
 

@@ -60,9 +60,9 @@ describe("rollout engine end to end (local ASL driver, loopback Consul API, virt
 
     const live = async () => ({ inventory: await api.getSplit("inventory"), orders: await api.getSplit("orders") });
     const state = async () => (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
-    const input = (spec = releaseSpec()): ExecutionInput => {
+    const input = (spec = releaseSpec(), startAfterIndex = 0): ExecutionInput => {
         const hash = specHash(spec);
-        return { rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", generation: 0, count: { n: 0 } };
+        return { rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfterIndex, generation: 0, count: { n: 0 } };
     };
     const definition = (maxTicks?: number) => rolloutStateMachine(FUNCTION, MACHINE, maxTicks) as unknown as AslDefinition;
     const execute = (onState?: (name: string, seconds: number) => void | Promise<void>, exec = input(), maxTicks?: number): Promise<ExecutionOutcome> =>

@@ -101,13 +101,28 @@ describe("RolloutEngine (mock runtime, the whole program)", () => {
 
     it("adds the alarm rule, its target and the invoke permission only when a service is gated on alarms", async () => {
         const without = await examplePlan("prod");
-        expect(without.ofType(T.rule)).to.have.length(0);
+        expect(without.ofType(T.rule).map((r) => r.name)).to.deep.equal(["rollout-watchdog"]);
         const gated = await plan("prod", (c) => (services(c).orders.gate = { alarms: ["orders-5xx", "orders-latency"] }));
         const rule = gated.named("rollout-alarms", T.rule);
         expect(JSON.parse(rule.inputs.eventPattern as string)).to.deep.equal(alarmEventPattern(["orders-5xx", "orders-latency"]));
         expect(JSON.parse(rule.inputs.eventPattern as string).detail.state.value).to.deep.equal(["ALARM"]);
         expect(gated.named("rollout-alarms", "aws:lambda/permission:Permission").inputs.principal).to.equal("events.amazonaws.com");
         expect(gated.named("rollout-alarms", "aws:cloudwatch/eventTarget:EventTarget")).to.exist;
+    });
+
+    it("invokes the same function every minute as the watchdog, from that one rule only, with a constant event", async () => {
+        const p = await examplePlan("prod");
+        const engine = p.named("rollout", T.engine);
+        const rule = p.named("rollout-watchdog", T.rule);
+        expect(rule.parent).to.equal(engine.urn);
+        expect(rule.inputs.scheduleExpression).to.equal("rate(1 minute)");
+        expect(rule.inputs.eventPattern).to.equal(undefined);
+        const target = p.named("rollout-watchdog", "aws:cloudwatch/eventTarget:EventTarget");
+        expect(JSON.parse(target.inputs.input as string)).to.deep.equal({ kind: "watchdog" });
+        const permission = p.named("rollout-watchdog", "aws:lambda/permission:Permission");
+        expect(permission.inputs).to.deep.include({ action: "lambda:InvokeFunction", principal: "events.amazonaws.com" });
+        // Scoped to the rule: no other EventBridge rule, and no other account, may invoke the function through it.
+        expect(permission.inputs.sourceArn).to.be.a("string").and.to.match(/rollout-watchdog/);
     });
 
     it("bundles the same code every time, without the AWS SDK (the Lambda runtime has it)", () => {

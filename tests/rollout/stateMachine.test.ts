@@ -3,7 +3,7 @@
 // retried and caught, and an execution stays well inside Step Functions' 25,000-event history.
 import { expect } from "chai";
 import aslValidator from "asl-validator";
-import { HISTORY_EVENT_LIMIT, HISTORY_EVENTS_PER_TICK, MAX_TICKS_PER_EXECUTION, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
+import { engineSilenceLimitSeconds, HISTORY_EVENT_LIMIT, HISTORY_EVENTS_PER_TICK, MAX_TICKS_PER_EXECUTION, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 
 const FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout";
 const MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout";
@@ -47,5 +47,13 @@ describe("rollout state machine definition", () => {
         expect(worstCase).to.be.lessThan(HISTORY_EVENT_LIMIT);
         expect(JSON.stringify(definition)).to.contain(`"NumericGreaterThanEquals":${MAX_TICKS_PER_EXECUTION}`);
         expect(states.ContinueAsNew.Resource).to.equal("arn:aws:states:::states:startExecution");
+    });
+});
+
+describe("the engine's silence bound (docs/rollouts.md, guarantee 3)", () => {
+    it("is the check interval (or the hand-over, if longer) plus a tick that fails every retry", () => {
+        // 10 attempts of 70 s and 2+4+8+16+32+64 + 5+10+20 s of backoff; a hand-over: 6 of 30 s and 62 s.
+        expect(engineSilenceLimitSeconds(15)).to.equal(242 + 861);
+        expect(engineSilenceLimitSeconds(600)).to.equal(600 + 861);
     });
 });

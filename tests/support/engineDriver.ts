@@ -9,6 +9,7 @@ import { decide, Decision, startRollout, TickTrigger } from "../../src/rollout/d
 import { AlarmObservation, PassingObservation } from "../../src/rollout/gates";
 import { rolloutIdFor, } from "../../src/rollout/contract";
 import { specHash } from "../../src/rollout/steps";
+import { engineSilenceLimitSeconds } from "../../src/rollout/render/stateMachine";
 import { FakeConsul } from "./fakeConsul";
 import { putConfigEntry, putKv, readKv } from "./fakeConsulKv";
 
@@ -68,7 +69,13 @@ export class EngineDriver {
         for (const write of decision.writes) {
             writeSplitter(this.consul, write.service, write.weights);
         }
-        putKv(this.consul, ROLLOUT_STATE_KEY, decision.state);
+        // As the handler writes it: the writes made above (none pending), when the execution wrote, and its silence bound.
+        putKv(this.consul, ROLLOUT_STATE_KEY, {
+            ...decision.state,
+            pendingWrites: [],
+            engineWroteAt: new Date(this.now).toISOString(),
+            engineSilenceLimitSeconds: engineSilenceLimitSeconds(decision.state.spec.strategy.checkIntervalSeconds),
+        } satisfies RolloutState);
         if (decision.history) {
             putKv(this.consul, `${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(decision.history.startedAt, decision.history.rolloutId)}`, decision.history);
         }

@@ -16,6 +16,7 @@
 import fc from "fast-check";
 import { alarmStates } from "../../src/rollout/alarms";
 import {
+    hasPendingWrites,
     CommandKind,
     commandSlotFree,
     ControlCommand,
@@ -32,7 +33,7 @@ import type { AnalysisVerdict } from "../../src/rollout/gates";
 import { EngineDeps, EngineEvent, handleEvent, TickResult } from "../../src/rollout/handler";
 import { applyRelease, ReleaseRuntime } from "../../src/rollout/release";
 import type { DesiredService } from "../../src/rollout/releaseRules";
-import { ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
+import { engineSilenceLimitSeconds, ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { canonicalJson } from "../../src/rollout/steps";
 import { sameWeights, weightSumProblem, formatWeights } from "../../src/shared/weights";
 import { AslDefinition, runExecution } from "./aslDriver";
@@ -46,6 +47,8 @@ const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const ALARM = "orders-5xx";
 /** The function's timeout (src/rollout/engine.ts) and the Consul client's (src/consul/httpClient.ts). */
 const LAMBDA_TIMEOUT_MS = 60_000;
+/** The watchdog schedule's period (rate(1 minute)). */
+const WATCHDOG_PERIOD_MS = 60_000;
 const CONSUL_TIMEOUT_MS = 5_000;
 /** EventBridge invokes asynchronously: Lambda runs a failed event twice more, 1 and then 2 minutes later (Lambda's documentation). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
@@ -272,6 +275,7 @@ class EngineWorld {
             this.spawn(() => this.resumeIfPaused());
         });
         const bound = T0 + (lastEvent + 1) * 1000 + this.settleBoundMs();
+        this.watchdog(bound);
         await this.loop(bound);
         this.finish(bound);
         return { violations: this.violations, steps: this.steps, invocations: this.invocations, finalPhase: this.state()?.phase };
@@ -486,6 +490,19 @@ class EngineWorld {
         return true;
     }
 
+    /** The watchdog schedule (src/rollout/engine.ts): the same function, every minute, while the world runs. */
+    private watchdog(until: number): void {
+        const at = (when: number) => {
+            if (when <= until) {
+                this.timer(when, () => {
+                    this.spawn(() => this.invoke({ kind: "watchdog" }).then(() => undefined, () => undefined));
+                    at(when + WATCHDOG_PERIOD_MS);
+                });
+            }
+        };
+        at(T0 + WATCHDOG_PERIOD_MS);
+    }
+
     /** EventBridge's rule matches ALARM only (src/rollout/render/enginePolicies.ts alarmEventPattern). */
     private deliverAlarm(): void {
         const event: EngineEvent = { source: "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", detail: { alarmName: ALARM, state: { value: "ALARM" } } };
@@ -687,7 +704,7 @@ class EngineWorld {
 
     /** The state claims a split Consul serves, unless it says its writes are not done. */
     private claimsLiveSplit(state: RolloutState): boolean {
-        if (Object.keys(state.from).length === 0) {
+        if (Object.keys(state.from).length === 0 || hasPendingWrites(state)) {
             return false;
         }
         if (state.phase === "failed" && state.restored === false) {
@@ -794,8 +811,10 @@ class EngineWorld {
                 return (s.readyTimeoutSeconds ?? 300) + steps * (s.bakeSeconds + s.checkIntervalSeconds * (r.failureThreshold + 2));
             }),
         );
-        // A Catch with its retries (about 75 s), Lambda's asynchronous retries (3 minutes), and slack.
-        return (worst + 600) * 1000;
+        // A Catch with its retries (about 75 s), Lambda's asynchronous retries (3 minutes), and slack;
+        // and, for an execution that died, the watchdog's bound and a few of its runs.
+        const silence = Math.max(...this.scenario.releases.map((r) => engineSilenceLimitSeconds(r.strategy.checkIntervalSeconds)));
+        return (worst + 600 + silence + 180) * 1000;
     }
 
     private finish(bound: number): void {

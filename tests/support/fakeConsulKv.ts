@@ -2,9 +2,9 @@
 // or reads directly, with the indexes Consul would give, without going through HTTP; and the rollout
 // engine's Consul API over the in-memory model (consulModel) for tests that make many calls.
 import { ConsulHttpError } from "../../src/consul/httpClient";
-import type { RolloutConsulApi } from "../../src/rollout/consulApi";
+import type { KvDocument, RolloutConsulApi } from "../../src/rollout/consulApi";
 import { splitterEntry, weightsOfEntry } from "../../src/rollout/consulApi";
-import type { ConsulKvEntry } from "../../src/rollout/contract";
+import type { ConsulKvEntry, Weights } from "../../src/rollout/contract";
 import { ConsulAnswer, FakeConsul } from "./fakeConsul";
 
 /** Writes `key` as a PUT without CAS would. */
@@ -47,6 +47,17 @@ export function modelRolloutApi(send: ConsulTransport): RolloutConsulApi {
     };
     const fail = (what: string, answer: ConsulAnswer) => new ConsulHttpError(`${what} answered ${answer.status}: ${typeof answer.payload === "string" ? answer.payload : JSON.stringify(answer.payload)}`, answer.status);
     const decode = <T>(entry: ConsulKvEntry): T => JSON.parse(Buffer.from(entry.Value ?? "", "base64").toString("utf8")) as T;
+    async function getSplitEntry(service: string): Promise<KvDocument<Weights> | undefined> {
+        const path = `/v1/config/service-splitter/${encodeURIComponent(service)}`;
+        const answer = await call("GET", path);
+        if (answer.status === 404) {
+            return undefined;
+        }
+        if (answer.status !== 200 || typeof answer.payload !== "object" || answer.payload === null) {
+            throw fail(`GET ${path}`, answer);
+        }
+        return { value: weightsOfEntry(answer.payload as Parameters<typeof weightsOfEntry>[0]), modifyIndex: Number((answer.payload as { ModifyIndex?: number }).ModifyIndex ?? 0) };
+    }
     return {
         async getJson<T>(key: string) {
             const answer = await call("GET", `/v1/kv/${key}`);
@@ -77,21 +88,16 @@ export function modelRolloutApi(send: ConsulTransport): RolloutConsulApi {
             return answer.payload;
         },
         async getSplit(service) {
-            const path = `/v1/config/service-splitter/${encodeURIComponent(service)}`;
-            const answer = await call("GET", path);
-            if (answer.status === 404) {
-                return undefined;
-            }
-            if (answer.status !== 200 || typeof answer.payload !== "object" || answer.payload === null) {
-                throw fail(`GET ${path}`, answer);
-            }
-            return weightsOfEntry(answer.payload as Parameters<typeof weightsOfEntry>[0]);
+            return (await getSplitEntry(service))?.value;
         },
-        async putSplit(service, weights) {
-            const answer = await call("PUT", "/v1/config", {}, JSON.stringify(splitterEntry(service, weights)));
-            if (answer.status !== 200 || answer.payload !== true) {
-                throw fail(`PUT /v1/config (service-splitter ${service})`, answer);
+        getSplitEntry,
+        async putSplit(service, weights, cas) {
+            const query: Record<string, string> = cas === undefined ? {} : { cas: String(cas) };
+            const answer = await call("PUT", "/v1/config", query, JSON.stringify(splitterEntry(service, weights)));
+            if (answer.status !== 200 || typeof answer.payload !== "boolean" || (cas === undefined && !answer.payload)) {
+                throw fail(`PUT /v1/config${cas === undefined ? "" : `?cas=${cas}`} (service-splitter ${service})`, answer);
             }
+            return answer.payload;
         },
         async passingInstances(service, colour) {
             const path = `/v1/health/service/${encodeURIComponent(service)}`;

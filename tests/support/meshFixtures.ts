@@ -1,10 +1,22 @@
 // Plain inputs for the pure task builders: two services shaped like the example stacks' and a
 // resolved platform.
-import { DEFAULT_RESILIENCE } from "../../src/config/resilience";
+import { RESILIENCE_DEFAULTS } from "../../src/config/resilience";
 import { DEFAULT_ROLLOUT } from "../../src/config/rollout";
 import type { TaskPlatform } from "../../src/ecs/render/containers";
-import type { ServiceConfig } from "../../src/config";
+import type { ResilienceConfig, ServiceConfig } from "../../src/config";
 import { CA_ARN, DB_PASSWORD_ARN, GREEN_API_KEY_ARN } from "./fakeArns";
+
+/**
+ * What a service that sets nothing gets: the resolver's timeouts, no retries, Envoy's limits, and
+ * Envoy's default outlier ejection (Consul always gives each upstream cluster an OutlierDetection,
+ * empty when nothing is set: agent/xds/config ToOutlierDetection). tests/config/resilience.test.ts
+ * checks that validation gives exactly this.
+ */
+export const DEFAULT_RESILIENCE: ResilienceConfig = {
+    requestTimeoutMs: RESILIENCE_DEFAULTS.requestTimeoutMs,
+    connectTimeoutMs: RESILIENCE_DEFAULTS.connectTimeoutMs,
+    routes: [],
+};
 
 export const FAKE_SERVICE = "nicholasjackson/fake-service:v0.26.2";
 

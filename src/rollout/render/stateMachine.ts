@@ -24,6 +24,13 @@ export interface ExecutionInput {
     readonly specHash: string;
     readonly spec: unknown;
     readonly requestedBy: string;
+    /**
+     * The ModifyIndex of bluegreen/rollout/current that the client read before StartExecution (0:
+     * the key did not exist). The first tick starts the rollout only if the state is still that
+     * one (check-and-set), so an execution never starts over a state it was not asked to replace,
+     * and a retried or late tick never starts an ended rollout again.
+     */
+    readonly startAfterIndex: number;
     /** Which execution of the rollout this is (0 first; each hand-over adds 1). */
     readonly generation: number;
     readonly count: { readonly n: number };
@@ -34,13 +41,40 @@ export function executionNameOf(rolloutId: string, generation: number): string {
     return generation === 0 ? rolloutId : `${rolloutId}-g${generation}`;
 }
 
-const LAMBDA_RETRY = [
+/** The tick Lambda's own timeout (the RolloutEngine component sets it on the function). */
+export const TICK_FUNCTION_TIMEOUT_SECONDS = 60;
+/** The Task's timeout: the function's, plus room for the invocation around it. */
+const TICK_TASK_TIMEOUT_SECONDS = TICK_FUNCTION_TIMEOUT_SECONDS + 10;
+/** The hand-over's StartExecution call, each attempt. */
+const HANDOVER_TASK_TIMEOUT_SECONDS = 30;
+
+interface RetryRule {
+    readonly ErrorEquals: readonly string[];
+    readonly IntervalSeconds: number;
+    readonly MaxAttempts: number;
+    readonly BackoffRate: number;
+}
+
+const LAMBDA_RETRY: readonly RetryRule[] = [
     // AWS's advice for every Lambda task: retry the service's own transient errors.
     { ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 },
     // The tick itself failed (Consul unreachable while reading or writing the state): try again
     // before giving up; observation errors never get here, they are failed gate checks.
     { ErrorEquals: ["States.TaskFailed", "States.Timeout"], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 },
 ];
+const HANDOVER_RETRY: readonly RetryRule[] = [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2 }];
+
+/** The longest a Task with these retries can run before it fails past them: every attempt timing out, every backoff waited. */
+function longestTaskSeconds(timeoutSeconds: number, retries: readonly RetryRule[]): number {
+    const attempts = 1 + retries.reduce((n, r) => n + r.MaxAttempts, 0);
+    const backoffs = retries.reduce((total, r) => total + Array.from({ length: r.MaxAttempts }, (_, i) => r.IntervalSeconds * Math.pow(r.BackoffRate, i)).reduce((a, b) => a + b, 0), 0);
+    return attempts * timeoutSeconds + backoffs;
+}
+
+/** A tick that fails every attempt: 10 attempts of 70 s and 161 s of backoff, 861 s. */
+const LONGEST_TICK_SECONDS = longestTaskSeconds(TICK_TASK_TIMEOUT_SECONDS, LAMBDA_RETRY);
+/** A hand-over that fails every attempt: 6 attempts of 30 s and 62 s of backoff, 242 s. */
+const LONGEST_HANDOVER_SECONDS = longestTaskSeconds(HANDOVER_TASK_TIMEOUT_SECONDS, HANDOVER_RETRY);
 
 /** The partition of an ARN (`arn:<partition>:...`): the service integrations live in the same one. */
 function partitionOf(arn: string): string {
@@ -51,19 +85,23 @@ function partitionOf(arn: string): string {
     return partition;
 }
 
-/** Step Functions' limit on one attempt of a Lambda task (the Tick, and the rollback after an engine error). */
-const TASK_TIMEOUT_SECONDS = 120;
+/**
+ * The longest a working execution goes without writing the rollout's state: between two ticks it
+ * waits at most the check interval (or, at a hand-over, which goes straight from a tick to the
+ * successor's first tick, the hand-over), then a tick may take LONGEST_TICK_SECONDS before it
+ * writes or fails past its retries (after which the Catch ends the rollout, as the watchdog would).
+ * Longer than this without a write, no execution is working on the rollout.
+ */
+export function engineSilenceLimitSeconds(checkIntervalSeconds: number): number {
+    return Math.max(checkIntervalSeconds, LONGEST_HANDOVER_SECONDS) + LONGEST_TICK_SECONDS;
+}
 
 /**
- * The longest Step Functions may spend on one Lambda task before it gives up: every attempt (the
- * first, and each retrier's MaxAttempts, counted apart as the States Language says) running to
- * TASK_TIMEOUT_SECONDS, plus every retrier's backoff. Past this after a tick was due, plus the same
- * for the rollback the Catch runs, the engine will write nothing more by itself.
+ * A Wait's SecondsPath must be a non-negative integer, or the execution fails with States.Runtime,
+ * which no Catch catches: every wait the tick returns goes through this.
  */
-export function longestTaskSeconds(): number {
-    const attempts = 1 + LAMBDA_RETRY.reduce((n, r) => n + r.MaxAttempts, 0);
-    const backoff = LAMBDA_RETRY.reduce((sum, r) => sum + Array.from({ length: r.MaxAttempts }, (_, i) => r.IntervalSeconds * Math.pow(r.BackoffRate, i)).reduce((a, b) => a + b, 0), 0);
-    return attempts * TASK_TIMEOUT_SECONDS + backoff;
+export function wholeSeconds(seconds: number): number {
+    return Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : 0;
 }
 
 export function rolloutStateMachine(functionArn: string, stateMachineArn: string, maxTicks = MAX_TICKS_PER_EXECUTION): Record<string, unknown> {
@@ -72,7 +110,7 @@ export function rolloutStateMachine(functionArn: string, stateMachineArn: string
         Resource: `arn:${partitionOf(functionArn)}:states:::lambda:invoke`,
         Parameters: { FunctionName: functionArn, Payload: payload },
         ResultSelector: { "done.$": "$.Payload.done", "phase.$": "$.Payload.phase", "waitSeconds.$": "$.Payload.waitSeconds", "reason.$": "$.Payload.reason" },
-        TimeoutSeconds: TASK_TIMEOUT_SECONDS,
+        TimeoutSeconds: TICK_TASK_TIMEOUT_SECONDS,
         Retry: LAMBDA_RETRY,
     });
     return {
@@ -81,7 +119,7 @@ export function rolloutStateMachine(functionArn: string, stateMachineArn: string
         States: {
             Count: { Type: "Pass", Parameters: { "n.$": "States.MathAdd($.count.n, 1)" }, ResultPath: "$.count", Next: "Tick" },
             Tick: {
-                ...invoke({ kind: "tick", "rolloutId.$": "$.rolloutId", "specHash.$": "$.specHash", "spec.$": "$.spec", "requestedBy.$": "$.requestedBy" }),
+                ...invoke({ kind: "tick", "rolloutId.$": "$.rolloutId", "specHash.$": "$.specHash", "spec.$": "$.spec", "requestedBy.$": "$.requestedBy", "startAfterIndex.$": "$.startAfterIndex" }),
                 ResultPath: "$.tick",
                 Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RollBackOnError" }],
                 Next: "Done?",
@@ -107,11 +145,14 @@ export function rolloutStateMachine(functionArn: string, stateMachineArn: string
                         "specHash.$": "$.specHash",
                         "spec.$": "$.spec",
                         "requestedBy.$": "$.requestedBy",
+                        // The successor finds its rollout's state in Consul; it never starts one.
+                        "startAfterIndex.$": "$.startAfterIndex",
                         "generation.$": "States.MathAdd($.generation, 1)",
                         count: { n: 0 },
                     },
                 },
-                Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2 }],
+                TimeoutSeconds: HANDOVER_TASK_TIMEOUT_SECONDS,
+                Retry: HANDOVER_RETRY,
                 Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RollBackOnError" }],
                 ResultPath: null,
                 Next: "HandedOver",

@@ -9,8 +9,8 @@ import * as path from "path";
 import { classify } from "../../../cli/flip/clientErrors";
 import { consulRolloutStore, RolloutStore } from "../../../cli/flip/rolloutStore";
 import { ConsulHttpOptions } from "../../../src/consul/httpClient";
-import { ControlCommand, ROLLOUT_COMMAND_KEY, ROLLOUT_STATE_KEY, RolloutState } from "../../../src/rollout/contract";
-import { ENGINE_SILENT_MS } from "../../../cli/flip/statusCommand";
+import { ControlCommand, ENGINE_SILENCE_GRACE_SECONDS, ROLLOUT_COMMAND_KEY, ROLLOUT_STATE_KEY, RolloutState } from "../../../src/rollout/contract";
+import { engineSilenceLimitSeconds } from "../../../src/rollout/render/stateMachine";
 import { putKv, readKv } from "../../support/fakeConsulKv";
 import { writeSplitter } from "../../support/engineDriver";
 import { ALL_BLUE, ALL_GREEN, FlipWorld, prodRelease } from "../../support/flipClient";
@@ -138,18 +138,20 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(world.output.map((line) => (JSON.parse(line) as { rollout: RolloutState }).rollout.phase)).to.deep.equal(["promoted"]);
         });
 
-        it("--watch exits 8 when the engine stops writing the rollout's state (past its whole retry budget), not before", async () => {
+        it("--watch exits 8 when the engine stops writing the rollout's state (past the bound a working one keeps, and the watchdog's grace), not before", async () => {
             world.startRollout();
             world.runEngineUntil(world.engine.now + 60_000);
-            // The execution is gone (stopped in the console, say): nothing ticks any more.
+            // The execution is gone (stopped in the console, say) and no watchdog runs: nothing writes any more.
             world.dueAt = undefined;
-            const nextCheck = Date.parse(state().nextCheckAt!);
+            const last = state();
+            const wrote = Date.parse(last.engineWroteAt!);
+            const bound = (last.engineSilenceLimitSeconds! + ENGINE_SILENCE_GRACE_SECONDS) * 1000;
             expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "1m"])).to.equal(8);
-            expect(world.text()).to.match(/the engine has not written rollout prod-[0-9a-f]{16}-1's state for \d+ minutes past its next check .*: it is silent/);
-            expect(world.engine.now - nextCheck).to.be.greaterThan(ENGINE_SILENT_MS);
-            expect(world.engine.now - nextCheck).to.be.at.most(ENGINE_SILENT_MS + 60_000);
-            // The limit is Step Functions' retry budget for the tick and for the rollback after it (about 45 minutes).
-            expect(ENGINE_SILENT_MS).to.equal(2 * (10 * 120 + (2 + 4 + 8 + 16 + 32 + 64) + (5 + 10 + 20)) * 1000);
+            expect(world.text()).to.match(/the engine has not written rollout prod-[0-9a-f]{16}-1's state since \S+ \(a working one writes at least every \d+s\), and the watchdog has not ended it: it is silent/);
+            expect(world.engine.now - wrote).to.be.greaterThan(bound);
+            expect(world.engine.now - wrote).to.be.at.most(bound + 60_000);
+            // The bound is the state's own: its check interval (or a hand-over) plus a tick failing every retry.
+            expect(last.engineSilenceLimitSeconds).to.equal(engineSilenceLimitSeconds(last.spec.strategy.checkIntervalSeconds));
         });
 
         it("--watch without --timeout still ends: after a day of a paused rollout it exits 4", async () => {
@@ -158,7 +160,13 @@ describe("npm run flip -- status, history and control commands", () => {
             putKv(world.consul, ROLLOUT_STATE_KEY, paused);
             world.dueAt = undefined;
             // The engine keeps checking a paused rollout: its state stays fresh.
-            world.onSleep = () => putKv(world.consul, ROLLOUT_STATE_KEY, { ...paused, updatedAt: new Date(world.engine.now).toISOString(), nextCheckAt: new Date(world.engine.now + 30_000).toISOString() });
+            world.onSleep = () =>
+                putKv(world.consul, ROLLOUT_STATE_KEY, {
+                    ...paused,
+                    updatedAt: new Date(world.engine.now).toISOString(),
+                    engineWroteAt: new Date(world.engine.now).toISOString(),
+                    nextCheckAt: new Date(world.engine.now + 30_000).toISOString(),
+                });
             expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10m"])).to.equal(4);
             expect(world.text()).to.include("still Paused after 86400s of watching; the rollout goes on in the engine");
         });

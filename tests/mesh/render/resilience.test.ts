@@ -3,10 +3,10 @@
 // http-route, and the entries the rollout engine writes for each phase of a sticky rollout.
 import { expect } from "chai";
 import { ResilienceConfig, ServiceConfig } from "../../../src/config";
-import { DEFAULT_RESILIENCE, RESILIENCE_DEFAULTS } from "../../../src/config/resilience";
+import { RESILIENCE_DEFAULTS } from "../../../src/config/resilience";
 import { httpRoute, serviceDefaults, serviceResolver, serviceRouter, stickyDefaults, stickySplitter } from "../../../src/mesh/render/configEntries";
 import { stickyCookieRegex, stickyLanes, stickySetCookie, trafficEntries } from "../../../src/mesh/render/sticky";
-import { inventory, orders } from "../../support/meshFixtures";
+import { DEFAULT_RESILIENCE, inventory, orders } from "../../support/meshFixtures";
 
 const IDEMPOTENT = [...RESILIENCE_DEFAULTS.idempotentMethods];
 

@@ -1,0 +1,308 @@
+// The engine's invariants (docs/rollouts.md, "What the engine guarantees"), each against the defect
+// of issue 16 that broke it: the REAL state machine definition run by the local ASL driver
+// (tests/support/aslDriver.ts, which applies Step Functions' JSON and Wait rules; NOT Step
+// Functions), invoking the REAL handler, which talks HTTP to the loopback server answering in
+// Consul's documented KV, config-entry (with check-and-set) and health formats
+// (tests/support/fakeConsul.ts; NOT Consul), on a virtual clock. Between any two states of an
+// execution, `claimsOnlyLive` checks the first invariant: a state without pending writes says
+// exactly what every splitter runs.
+import { expect } from "chai";
+import { alarmStates } from "../../src/rollout/alarms";
+import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
+import { hasPendingWrites, isSettled, ReleaseSpec, ROLLOUT_STATE_KEY, RolloutState, rolloutIdFor, Weights } from "../../src/rollout/contract";
+import { expectedSplit } from "../../src/rollout/decide";
+import { followRollout } from "../../src/rollout/follow";
+import { EngineDeps, EngineEvent, handleEvent, TickEvent, TickResult } from "../../src/rollout/handler";
+import { engineSilenceLimitSeconds, ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
+import { specHash } from "../../src/rollout/steps";
+import { AslDefinition, ExecutionOutcome, runExecution, virtualClock, VirtualClock } from "../support/aslDriver";
+import { FakeConsul, FakeInstance, startFakeConsul } from "../support/fakeConsul";
+import { readKv } from "../support/fakeConsulKv";
+import { ALL_BLUE, ALL_GREEN, releaseSpec, T0 } from "./fixtures";
+
+const definition = rolloutStateMachine("arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout-tick", "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout") as unknown as AslDefinition;
+const ALARM = { source: "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", detail: { alarmName: "orders-5xx", state: { value: "ALARM" } } } as const;
+const colour = (service: string, version: string, n: number): FakeInstance[] => Array.from({ length: n }, () => ({ service, version, status: "passing" }));
+
+describe("the engine's invariants under issue 16's defects (local ASL driver, loopback Consul API, virtual clock)", () => {
+    let consul: FakeConsul;
+    let api: RolloutConsulApi;
+    let clock: VirtualClock;
+    let alarms: Record<string, string>;
+    let deps: EngineDeps;
+    let results: TickResult[];
+
+    beforeEach(async () => {
+        consul = await startFakeConsul({ instances: ["inventory", "orders"].flatMap((s) => [...colour(s, "blue", 2), ...colour(s, "green", 2)]) });
+        api = rolloutConsulApi({ address: consul.address, scheme: "http", token: "management-token" });
+        clock = virtualClock(T0);
+        alarms = { "orders-5xx": "OK" };
+        deps = {
+            consul: api,
+            alarms: alarmStates(async (names) => ({ MetricAlarms: names.filter((n) => n in alarms).map((n) => ({ AlarmName: n, StateValue: alarms[n] as "OK" })) })),
+            now: () => clock.now(),
+        };
+        results = [];
+        await api.putSplit("inventory", ALL_BLUE);
+        await api.putSplit("orders", ALL_BLUE);
+    });
+    afterEach(() => consul.close());
+
+    // The test reads the fake's store directly, so that its own reads never meet an injected fault.
+    const splitOf = (service: string): Weights | undefined => {
+        const entry = consul.state.config.get(`service-splitter/${service}`);
+        const splits = (entry?.Splits ?? []) as { Weight: number; ServiceSubset: string }[];
+        return entry ? { blue: splits.find((x) => x.ServiceSubset === "blue")?.Weight ?? 0, green: splits.find((x) => x.ServiceSubset === "green")?.Weight ?? 0 } : undefined;
+    };
+    const live = async () => ({ inventory: splitOf("inventory"), orders: splitOf("orders") });
+    const read = async () => {
+        const entry = consul.state.kv.get(ROLLOUT_STATE_KEY);
+        return entry ? { value: readKv<RolloutState>(consul, ROLLOUT_STATE_KEY)!, modifyIndex: entry.modifyIndex } : undefined;
+    };
+    const state = async () => (await read())!.value;
+    const splitterWrites = () => consul.state.requests.filter((r) => r.startsWith("PUT /v1/config")).length;
+
+    /** Invariant 1: a state with no pending writes claims exactly what Consul runs. */
+    async function claimsOnlyLive(where: string): Promise<void> {
+        const doc = await read();
+        if (!doc || hasPendingWrites(doc.value)) {
+            return;
+        }
+        const expected = expectedSplit(doc.value);
+        for (const svc of doc.value.spec.services) {
+            const running = splitOf(svc.service);
+            if (expected[svc.service] !== undefined) {
+                expect(running, `${where}: ${svc.service} under ${doc.value.phase} step ${doc.value.stepIndex}`).to.deep.equal(expected[svc.service]);
+            }
+        }
+    }
+
+    /** What the Release passes: the state's ModifyIndex read just before StartExecution. */
+    async function inputFor(spec: ReleaseSpec): Promise<ExecutionInput & { readonly spec: ReleaseSpec }> {
+        const hash = specHash(spec);
+        return { rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfterIndex: (await read())?.modifyIndex ?? 0, generation: 0, count: { n: 0 } };
+    }
+
+    /** The Tick state's payload for an execution input. */
+    const tickOf = (input: ExecutionInput & { readonly spec: ReleaseSpec }): TickEvent => ({
+        kind: "tick",
+        rolloutId: input.rolloutId,
+        specHash: input.specHash,
+        spec: input.spec,
+        requestedBy: input.requestedBy,
+        startAfterIndex: input.startAfterIndex,
+    });
+
+    function execute(input: ExecutionInput, onState?: (name: string, seconds: number) => void | Promise<void>, engine: EngineDeps = deps): Promise<ExecutionOutcome> {
+        return runExecution(definition, input.rolloutId, input, {
+            clock,
+            invoke: async (_fn, payload) => {
+                const result = await handleEvent(payload as EngineEvent, engine);
+                results.push(result);
+                return result;
+            },
+            onState: async (name) => {
+                await claimsOnlyLive(`before ${name}`);
+                await onState?.(name, (clock.now().getTime() - T0.getTime()) / 1000);
+            },
+        });
+    }
+
+    it("16.1: a rolled-back rollout never comes back by itself, even after another release promoted", async () => {
+        // Y: 15 s checks, 3 steps; rolled back by an alarm event at 15 s. Then Z (inventory to 80/20,
+        // 5 s checks) is started by a client and promotes while Y's execution waits.
+        const y = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 15, checkIntervalSeconds: 15 }));
+        const z = releaseSpec({ steps: [], bakeSeconds: 0, checkIntervalSeconds: 5 });
+        const zSpec: ReleaseSpec = { ...z, services: [{ ...z.services[0], to: { blue: 80, green: 20 } }] };
+        let zOutcome: ExecutionOutcome | undefined;
+        let writesAfterZ = 0;
+        const outcome = await execute(y, async (name, seconds) => {
+            if (name === "Wait" && seconds === 15 && zOutcome === undefined) {
+                alarms["orders-5xx"] = "ALARM";
+                expect((await handleEvent(ALARM, deps)).phase).to.equal("rolled-back");
+                alarms["orders-5xx"] = "OK";
+                zOutcome = await execute(await inputFor(zSpec));
+                writesAfterZ = splitterWrites();
+            }
+        });
+        expect(zOutcome).to.include({ status: "SUCCEEDED" });
+        // Y's next tick ended its execution without starting or writing anything.
+        expect(outcome).to.include({ status: "FAILED", error: "RolloutNotPromoted" });
+        expect(outcome.cause).to.match(/is not the current rollout .* ends without starting or changing anything/);
+        expect(splitterWrites()).to.equal(writesAfterZ);
+        expect(await live()).to.deep.equal({ inventory: { blue: 80, green: 20 }, orders: ALL_BLUE });
+        expect(await state()).to.include({ rolloutId: (await inputFor(zSpec)).rolloutId, phase: "promoted" });
+    });
+
+    it("16.1: a late or retried first tick starts its rollout only over the state its client saw", async () => {
+        const y = await inputFor(releaseSpec());
+        // A Task retry of an ended rollout's tick, and a first tick whose client saw an older state.
+        const first = await execute(y, (name, seconds) => {
+            if (name === "Wait" && seconds === 15) alarms["orders-5xx"] = "ALARM";
+        });
+        expect(first.status).to.equal("FAILED");
+        const before = splitterWrites();
+        const ended = await state();
+        expect(await handleEvent(tickOf(y), deps)).to.deep.include({ done: true, phase: "rolled-back", waitSeconds: 0 });
+        const stale = await inputFor(releaseSpec({ bakeSeconds: 5 }));
+        const late = await handleEvent(tickOf({ ...stale, startAfterIndex: stale.startAfterIndex - 1 }), deps);
+        expect(late).to.deep.include({ done: true, phase: "failed" });
+        expect(await state()).to.deep.equal(ended);
+        expect(splitterWrites()).to.equal(before);
+        // The same input with the index it read starts, once.
+        expect((await handleEvent(tickOf(stale), deps)).done).to.equal(false);
+        expect((await state()).rolloutId).to.equal(stale.rolloutId);
+    });
+
+    it("16.2: a splitter write that fails never lets the state claim the step; once Consul answers, the step and then the rollback are written", async () => {
+        const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 0, checkIntervalSeconds: 5 }));
+        let armed = false;
+        const outcome = await execute(input, (name, seconds) => {
+            if (name === "Wait" && seconds === 5 && !armed) {
+                armed = true;
+                // Every splitter write of the tick's 4 attempts and of the Catch's 4 fails.
+                consul.state.faults.push({ prefix: "PUT /v1/config", status: 500, times: 8 });
+            }
+        });
+        expect(outcome).to.include({ status: "FAILED", error: "RolloutEngineFailed" });
+        // The state says step 2 is decided but not live (its writes pending), never that it runs or promoted.
+        const stuck = await state();
+        expect(stuck).to.include({ phase: "baking", stepIndex: 2 });
+        expect(stuck.pendingWrites!.map((w) => [w.service, w.weights.green])).to.deep.equal([["inventory", 100], ["orders", 100]]);
+        expect(isSettled(stuck)).to.equal(false);
+        expect(await live()).to.deep.equal({ inventory: { blue: 50, green: 50 }, orders: { blue: 50, green: 50 } });
+        expect(results.map((r) => r.phase)).not.to.include("promoted");
+        // The watchdog, once the execution is silent past the bound: pending writes first, then the rollback.
+        clock.advance(engineSilenceLimitSeconds(5) + 1);
+        expect(await handleEvent({ kind: "watchdog" }, deps)).to.deep.include({ phase: "failed" });
+        const s = await state();
+        expect(s).to.include({ phase: "failed", restored: true });
+        expect(isSettled(s)).to.equal(true);
+        expect(await live()).to.deep.equal({ inventory: ALL_BLUE, orders: ALL_BLUE });
+    });
+
+    it("16.2: pulumi up's following never reports a result whose splits are not live", async () => {
+        const input = await inputFor(releaseSpec({ steps: [], bakeSeconds: 0, checkIntervalSeconds: 5 }));
+        // The first tick decides the only step (promoted at the next check) but every splitter write fails.
+        consul.state.faults.push({ prefix: "PUT /v1/config", status: 500, times: 1000 });
+        await handleEvent(tickOf(input), deps).catch(() => undefined);
+        const s = await state();
+        expect(hasPendingWrites(s)).to.equal(true);
+        const follow = await followRollout(input.rolloutId, {
+            consul: api,
+            sleep: async (ms) => clock.advance(ms / 1000),
+            now: () => clock.now().getTime(),
+            log: () => undefined,
+            stop: new AbortController().signal,
+            pollMs: 60_000,
+        });
+        // Not promoted: the engine went silent with its writes pending, and following ended saying so.
+        expect(follow.kind).to.equal("engine silent");
+    });
+
+    it("16.3: an execution that cannot reach Consul ends; the watchdog then ends its rollout and restores the split", async () => {
+        const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 60, checkIntervalSeconds: 15 }));
+        const outcome = await execute(input, (name, seconds) => {
+            // Every read of the state fails: the tick's 4 attempts, then the Catch's 4.
+            if (name === "Wait" && seconds === 15) consul.state.faults.push({ prefix: "GET /v1/kv/bluegreen/rollout/current", status: 500, times: 8 });
+        });
+        expect(outcome).to.include({ status: "FAILED", error: "RolloutEngineFailed" });
+        const stuck = await state();
+        expect(stuck.phase).to.equal("baking");
+        expect(await live()).to.deep.equal({ inventory: { blue: 90, green: 10 }, orders: { blue: 90, green: 10 } });
+        // The watchdog leaves a rollout alone while a working engine could still write it ...
+        expect((await handleEvent({ kind: "watchdog" }, deps)).reason).to.equal("its engine is working");
+        expect(await state()).to.deep.equal(stuck);
+        // ... and ends it once its execution has been silent longer than a working one ever is.
+        clock.advance(engineSilenceLimitSeconds(15));
+        const ended = await handleEvent({ kind: "watchdog" }, deps);
+        expect(ended).to.deep.include({ done: true, phase: "failed" });
+        expect(ended.reason).to.match(/no engine has worked on this rollout since .*; ended by the watchdog/);
+        const s = await state();
+        expect(s).to.include({ phase: "failed", restored: true });
+        expect(isSettled(s)).to.equal(true);
+        expect(await live()).to.deep.equal({ inventory: ALL_BLUE, orders: ALL_BLUE });
+        await claimsOnlyLive("after the watchdog");
+    });
+
+    it("16.4: an alarm event between a tick's state write and its splitter writes: the late write loses, the rollback stays live", async () => {
+        const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 15, checkIntervalSeconds: 15 }));
+        // The tick of step 2 has written its state; just before its first splitter write, the alarm
+        // event's invocation runs to its end, on the same (virtual) millisecond.
+        let raced = false;
+        const racing: RolloutConsulApi = {
+            ...api,
+            putSplit: async (service, weights, cas) => {
+                const s = (await read())!.value;
+                if (!raced && s.stepIndex === 1 && weights.green === 50) {
+                    raced = true;
+                    alarms["orders-5xx"] = "ALARM";
+                    expect((await handleEvent(ALARM, deps)).phase).to.equal("rolled-back");
+                }
+                return api.putSplit(service, weights, cas);
+            },
+        };
+        const outcome = await execute(input, undefined, { ...deps, consul: racing });
+        expect(raced).to.equal(true);
+        expect(outcome.cause).to.equal("alarm orders-5xx went into ALARM");
+        expect(await live()).to.deep.equal({ inventory: ALL_BLUE, orders: ALL_BLUE });
+        expect(await state()).to.include({ phase: "rolled-back" });
+        expect(isSettled(await state())).to.equal(true);
+    });
+
+    it("16.5: every tick result survives JSON with all its fields, and every wait is a non-negative whole number", async () => {
+        const input = await inputFor(releaseSpec({ steps: [33], bakeSeconds: 7, checkIntervalSeconds: 5 }));
+        const outcome = await execute(input);
+        expect(outcome.status).to.equal("SUCCEEDED");
+        expect(results.length).to.be.greaterThan(3);
+        for (const r of results) {
+            expect(JSON.parse(JSON.stringify(r))).to.have.all.keys("rolloutId", "done", "phase", "waitSeconds", "reason");
+            expect(Number.isInteger(r.waitSeconds) && r.waitSeconds >= 0, `wait ${r.waitSeconds}`).to.equal(true);
+        }
+        expect(await live()).to.deep.equal({ inventory: ALL_GREEN, orders: ALL_GREEN });
+    });
+
+    it("a command is applied once: a duplicate or a replayed old command changes nothing", async () => {
+        const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 60 }));
+        const write = async (id: string, kind: "pause" | "resume") => {
+            const slot = await api.getJson(`bluegreen/rollout/command`);
+            await api.casJson("bluegreen/rollout/command", { id, rolloutId: input.rolloutId, kind, issuedBy: "bo@ci", issuedAt: clock.now().toISOString() }, slot?.modifyIndex ?? 0);
+        };
+        const tick = () => handleEvent(tickOf(input), deps);
+        await tick();
+        await write("a", "pause");
+        await tick();
+        expect((await state()).phase).to.equal("paused");
+        await write("b", "resume");
+        await tick();
+        expect((await state()).phase).to.equal("baking");
+        // The pause written again (a replay of an old write of the slot): ignored.
+        await write("a", "pause");
+        await tick();
+        const s = await state();
+        expect(s.phase).to.equal("baking");
+        expect(s.commandLog!.map((c) => c.kind)).to.deep.equal(["pause", "resume"]);
+        expect(s.seenCommandIds).to.deep.equal(["a", "b"]);
+    });
+
+    it("the split the state claims is what runs, whoever wins a race on the splitter", async () => {
+        // Someone writes orders' splitter between the engine's read of it and its write: the
+        // engine's check-and-set loses, it reads again, and writes what the state says.
+        const input = await inputFor(releaseSpec({ steps: [], bakeSeconds: 0 }));
+        let interfered = false;
+        const interfering: RolloutConsulApi = {
+            ...api,
+            putSplit: async (service, weights, cas) => {
+                if (!interfered && service === "orders") {
+                    interfered = true;
+                    await api.putSplit("orders", { blue: 70, green: 30 } satisfies Weights);
+                }
+                return api.putSplit(service, weights, cas);
+            },
+        };
+        const outcome = await execute(input, undefined, { ...deps, consul: interfering });
+        expect(interfered).to.equal(true);
+        expect(outcome.status).to.equal("SUCCEEDED");
+        expect(await live()).to.deep.equal({ inventory: ALL_GREEN, orders: ALL_GREEN });
+    });
+});
