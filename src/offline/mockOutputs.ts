@@ -13,6 +13,11 @@ export function mockPartition(region: string): string {
     return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
 }
 
+/** The partition's DNS suffix, as the mocked getPartition answers it. */
+export function mockDnsSuffix(partition: string): string {
+    return partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+}
+
 /** The id the mocks give a resource (`newResource` returns it). */
 export function mockId(name: string): string {
     return `${name}-id`;

@@ -4,7 +4,7 @@
 // for secret material that leaked into a plain input.
 import * as pulumi from "@pulumi/pulumi";
 
-import { computedOutputs, MOCK_ACCOUNT, MOCK_SECRET_MARKER, mockId, mockPartition } from "./mockOutputs";
+import { computedOutputs, MOCK_ACCOUNT, MOCK_SECRET_MARKER, mockDnsSuffix, mockId, mockPartition } from "./mockOutputs";
 
 // The outputs themselves live in mockOutputs.ts, without the SDK, for readers of saved plans.
 export { computedOutputs,   MOCK_SECRET_MARKER } from "./mockOutputs";
@@ -44,7 +44,7 @@ function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<str
         case "aws:index/getRegion:getRegion":
             return { name: region, region, id: region };
         case "aws:index/getPartition:getPartition":
-            return { partition: mockPartition(region), dnsSuffix: mockPartition(region) === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com", id: mockPartition(region) };
+            return { partition: mockPartition(region), dnsSuffix: mockDnsSuffix(mockPartition(region)), id: mockPartition(region) };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
             return { names: ["a", "b", "c", "d", "e", "f"].map((s) => `${region}${s}`), zoneIds: [], id: region };
         case "aws:ssm/getParameter:getParameter":

@@ -94,7 +94,7 @@ export class IamEvaluator {
             return (
                 parseJsonInput(key.inputs.policy) ?? {
                     Version: "2012-10-17",
-                    Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${this.index.account}:root` }, Action: "kms:*", Resource: "*" }],
+                    Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:${this.index.partition}:iam::${this.index.account}:root` }, Action: "kms:*", Resource: "*" }],
                 }
             );
         }

@@ -2,7 +2,7 @@
 // platform would see the resources: by type, and with every reference between them (an id, an ARN,
 // a name) resolved to the record it points at. References are matched against what the offline
 // runtime's mocks compute for each record, so a saved plan resolves exactly as it was planned.
-import { computedOutputs, MOCK_ACCOUNT, mockId } from "../offline/mockOutputs";
+import { computedOutputs, MOCK_ACCOUNT, mockId, mockPartition } from "../offline/mockOutputs";
 import type { PlanRecord } from "../offline/planRecords";
 
 export type { PlanRecord };
@@ -60,9 +60,12 @@ export const TYPES = {
 /** The AWS provider's data source for an existing VPC. */
 const VPC_READ = "aws:ec2/getVpc:getVpc";
 
-const ARN_REGION_ACCOUNT = /arn:aws:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/g;
+/** Any partition's ARN (`aws`, `aws-cn`, `aws-us-gov`, ...) with a region and an account. */
+const ARN_REGION_ACCOUNT = /arn:(aws[a-z-]*):[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/g;
 
 export class PlanIndex {
+    /** The AWS partition of the plan's ARNs (`aws`, `aws-cn`, ...). */
+    readonly partition: string;
     readonly region: string;
     readonly account: string;
     private readonly byType = new Map<string, PlanRecord[]>();
@@ -70,7 +73,8 @@ export class PlanIndex {
     private readonly outputCache = new Map<PlanRecord, Record<string, unknown>>();
 
     constructor(readonly plan: PlanRecords) {
-        const { region, account } = inferRegionAndAccount(plan.resources);
+        const { partition, region, account } = inferRegionAndAccount(plan.resources);
+        this.partition = partition;
         this.region = region;
         this.account = account;
         for (const record of plan.resources) {
@@ -138,14 +142,16 @@ export class PlanIndex {
     }
 }
 
-function inferRegionAndAccount(resources: readonly PlanRecord[]): { region: string; account: string } {
+function inferRegionAndAccount(resources: readonly PlanRecord[]): { partition: string; region: string; account: string } {
+    const partitions = new Map<string, number>();
     const regions = new Map<string, number>();
     const accounts = new Map<string, number>();
     const visit = (value: unknown): void => {
         if (typeof value === "string") {
             for (const m of value.matchAll(ARN_REGION_ACCOUNT)) {
-                regions.set(m[1], (regions.get(m[1]) ?? 0) + 1);
-                accounts.set(m[2], (accounts.get(m[2]) ?? 0) + 1);
+                partitions.set(m[1], (partitions.get(m[1]) ?? 0) + 1);
+                regions.set(m[2], (regions.get(m[2]) ?? 0) + 1);
+                accounts.set(m[3], (accounts.get(m[3]) ?? 0) + 1);
             }
         } else if (Array.isArray(value)) {
             value.forEach(visit);
@@ -155,7 +161,8 @@ function inferRegionAndAccount(resources: readonly PlanRecord[]): { region: stri
     };
     resources.forEach((r) => visit(r.inputs));
     const top = (counts: Map<string, number>) => [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
-    return { region: top(regions) ?? "eu-west-1", account: top(accounts) ?? MOCK_ACCOUNT };
+    const region = top(regions) ?? "eu-west-1";
+    return { partition: top(partitions) ?? mockPartition(region), region, account: top(accounts) ?? MOCK_ACCOUNT };
 }
 
 /** A JSON document an input carries as text (policies, container definitions, config entries). */

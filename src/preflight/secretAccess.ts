@@ -5,6 +5,7 @@ import { PreflightContext } from "./context";
 import { PlanRecord, TYPES } from "./planIndex";
 import { failed, passed, Phase, StepResult } from "./report";
 import { secretArnOf } from "./tasks";
+import { mockDnsSuffix } from "../offline/mockOutputs";
 
 export interface SecretUse {
     /** What the secret is to its reader (an environment variable name, a file). */
@@ -43,7 +44,7 @@ export async function checkSecretAccess(
         action: "kms:Decrypt",
         resource: keyArn,
         context: {
-            "kms:ViaService": `secretsmanager.${ctx.index.region}.amazonaws.com`,
+            "kms:ViaService": `secretsmanager.${ctx.index.region}.${mockDnsSuffix(ctx.index.partition)}`,
             "kms:CallerAccount": ctx.index.account,
             "kms:EncryptionContext:SecretARN": arn,
         },

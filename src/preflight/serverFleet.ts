@@ -28,7 +28,7 @@ export interface ServerFleet {
     readonly dnsName?: string;
 }
 
-const SECRET_ARN = /arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+/g;
+const SECRET_ARN = /arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+/g;
 const HEREDOC = /<<'?(\w+)'?\n([\s\S]*?)\n\1\n/g;
 const PRINTF_JSON = /printf '(\{[^']*\})\\n'/g;
 

@@ -356,4 +356,37 @@ describe("rollout decisions (pure)", () => {
             expect(t.state.events).to.have.length(50);
         });
     });
+    describe("issue 16: commands once, and the watchdog", () => {
+        it("applies a command once: its id again (a duplicate, or an old write of the slot replayed) is ignored, and at most 20 ids are kept", () => {
+            const t = new Ticker(newRollout());
+            t.tick();
+            t.tick({ command: command("pause", "a") });
+            t.tick({ command: command("resume", "b") });
+            expect(t.state.phase).to.equal("baking");
+            const replayed = t.tick({ command: command("pause", "a") });
+            expect(replayed.state.phase).to.equal("baking");
+            expect(replayed.state.seenCommandIds).to.deep.equal(["a", "b"]);
+            expect(replayed.state.commandLog!.map((c) => c.kind)).to.deep.equal(["pause", "resume"]);
+            for (let i = 0; i < 30; i++) {
+                t.tick({ command: command(i % 2 === 0 ? "pause" : "resume", `id-${i}`) });
+            }
+            expect(t.state.seenCommandIds).to.have.length(20);
+            expect(t.state.seenCommandIds![19]).to.equal("id-29");
+        });
+
+        it("the watchdog ends a running rollout failed and restores its starting split, callers first", () => {
+            const t = new Ticker(newRollout());
+            t.tick();
+            t.tick();
+            const d = t.tick({ trigger: { kind: "watchdog", silentSince: at(0).toISOString(), limitSeconds: 1103 } });
+            expect(d.state.phase).to.equal("failed");
+            expect(d.state.reason).to.equal(`no engine has worked on this rollout since ${at(0).toISOString()} (a working one writes its state at least every 1103s); ended by the watchdog`);
+            expect(d.writes.map((w) => [w.service, w.weights])).to.deep.equal([
+                ["orders", ALL_BLUE],
+                ["inventory", ALL_BLUE],
+            ]);
+            expect(d.history).to.include({ result: "failed" });
+            expect(d.done).to.equal(true);
+        });
+    });
 });

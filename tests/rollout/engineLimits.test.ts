@@ -1,13 +1,16 @@
 // AWS's limits on what the program registers, planned whole (mock runtime) at the edges src/config
 // allows: the longest stack name and the longest service name, every physical name within the
 // limit of the service that owns it; a stack in a partition other than `aws` (China), every ARN the
-// program builds in that partition; the alarm rule's event pattern as long as src/config lets it
+// program builds in that partition, and the preflight's walk over it passing; the alarm rule's event pattern as long as src/config lets it
 // be, registered exactly as measured.
 import { expect } from "chai";
 import { MAX_SERVICE_NAME } from "../../src/config/services";
 import { MAX_STACK_NAME } from "../../src/config/stackName";
+import { runPreflight } from "../../src/preflight/preflight";
+import { formatReport } from "../../src/preflight/report";
 import { alarmEventPattern, EVENT_PATTERN_MAX_CHARS } from "../../src/shared/engineAlarms";
 import { plan, Plan, services } from "../support/harness";
+import { failedLinks } from "../support/preflightFixtures";
 
 /** Pulumi's auto-naming adds "-" and 7 random characters to the resource's name. */
 const AUTONAME_SUFFIX = 8;
@@ -63,11 +66,15 @@ describe("AWS's limits on names, partitions and the alarm rule (mock runtime, th
         expect(p.named("rollout-tick", "aws:lambda/function:Function").inputs.name).to.have.length(64);
     });
 
-    it("builds every ARN in the provider's partition (a stack in China: aws-cn)", async () => {
-        const p = await plan("dev", (c) => {
+    it("builds every ARN in the provider's partition (a stack in China: aws-cn), and the preflight's start-up passes there", async () => {
+        const p = await plan("prod", (c) => {
             c["aws:region"] = "cn-north-1";
+            // prod's certificate is one of eu-west-1's.
+            delete (c["bluegreen:gateway"] as Record<string, unknown>).certificateArn;
             services(c).orders.gate = { alarms: ["orders-5xx"] };
         });
+        const report = await runPreflight(structuredClone({ stack: "prod", resources: p.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: r.inputs })), reads: p.result.reads }));
+        expect(failedLinks(report), formatReport(report)).to.deep.equal([]);
         const inputs = JSON.stringify(p.resources.map((r) => r.inputs));
         expect(inputs.match(/arn:aws:[^"]*/g) ?? []).to.deep.equal([]);
         const definition = JSON.parse(p.named("rollout-machine", "aws:sfn/stateMachine:StateMachine").inputs.definition as string);
@@ -77,7 +84,7 @@ describe("AWS's limits on names, partitions and the alarm rule (mock runtime, th
         expect(bySid.ReadGateAlarms).to.deep.equal(["arn:aws-cn:cloudwatch:cn-north-1:123456789012:alarm:orders-5xx"]);
         expect(bySid.ManageVpcInterfaces).to.equal("arn:aws-cn:ec2:cn-north-1:123456789012:*/*");
         const machinePolicy = JSON.parse(p.named("rollout-machine", "aws:iam/rolePolicy:RolePolicy").inputs.policy as string) as { Statement: { Sid: string; Resource: unknown }[] };
-        expect(machinePolicy.Statement.find((s) => s.Sid === "HandOverToSuccessor")?.Resource).to.match(/^arn:aws-cn:states:cn-north-1:123456789012:stateMachine:dev-rollout$/);
+        expect(machinePolicy.Statement.find((s) => s.Sid === "HandOverToSuccessor")?.Resource).to.match(/^arn:aws-cn:states:cn-north-1:123456789012:stateMachine:prod-rollout$/);
     });
 
     it("registers the alarm rule's pattern as src/config measured it, at the longest it lets through", async () => {

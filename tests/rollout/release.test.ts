@@ -67,6 +67,9 @@ describe("the Release: rules (pure)", () => {
         expect((degraded as { reason: string }).reason).to.match(/ended rolled-back: gate health:orders failed\. The stack file says .*green 100.*; Consul runs .*blue 100.* \(Degraded\)\. .*BLUEGREEN_ROLLOUT_RETRY=1/);
         expect(decideStart("prod", running.specHash, rolledBack, 1, true)).to.deep.equal({ action: "start", rolloutId: `prod-${running.specHash.slice(0, 16)}-2` });
         expect(decideStart("prod", "a".repeat(64), rolledBack, 0, false).action).to.equal("start");
+        // Ended, but its restore not yet acknowledged by Consul: nothing starts until it is (issue 16).
+        const unsettled = decideStart("prod", "a".repeat(64), { ...rolledBack, pendingWrites: [{ service: "orders", weights: ALL_BLUE }] }, 0, false);
+        expect((unsettled as { reason: string }).reason).to.match(/^rollout prod-abc-1 ended rolled-back, but its last splitter writes are not acknowledged by Consul yet/);
     });
 
     it("pulumi up does not follow by default; BLUEGREEN_ROLLOUT_FOLLOW=1 follows for 30 minutes, a duration that long, never unbounded", () => {
@@ -285,6 +288,18 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         });
         const err = await applyRelease(before(), { stack: "prod", services: withTraffic(before(), "orders", ALL_GREEN) }, rt).catch((e: Error) => e);
         expect((err as Error).message).to.match(/^execution prod-[0-9a-f]{16}-1 ended FAILED before rollout prod-[0-9a-f]{16}-1 wrote any state \(RolloutEngineFailed: the tick failed past its retries\); nothing was changed/);
+    });
+
+    it("starts the execution over the state it read: the input carries that state's ModifyIndex (0 when there is none)", async () => {
+        const inputs: ExecutionInput[] = [];
+        const capture = runtime({ startExecution: async (_name, input) => (inputs.push(input), true), executionStatus: async () => ({ status: "FAILED" }) });
+        await applyRelease(before(), { stack: "prod", services: withTraffic(before(), "orders", ALL_GREEN) }, capture).catch(() => undefined);
+        expect(inputs.map((i) => i.startAfterIndex)).to.deep.equal([0]);
+        const ended = { ...newRollout(), phase: "promoted" as const, spec: { ...newRollout().spec, stack: "prod" } };
+        expect(await api.casJson(ROLLOUT_STATE_KEY, ended, 0)).to.equal(true);
+        const index = (await api.getJson(ROLLOUT_STATE_KEY))!.modifyIndex;
+        await applyRelease(before(), { stack: "prod", services: withTraffic(before(), "orders", ALL_GREEN) }, capture).catch(() => undefined);
+        expect(inputs.map((i) => i.startAfterIndex)).to.deep.equal([0, index]);
     });
 
     it("returns with a note, not forever, when a running execution writes no state within the wait", async () => {

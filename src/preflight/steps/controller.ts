@@ -73,7 +73,7 @@ async function ecsTasksAccess(ctx: PreflightContext, task: EcsTask): Promise<Ste
     const list = await ctx.iam.decide(role, { action: "ecs:ListTasks", resource: "*", context: { "ecs:cluster": clusterArn } });
     const describe = await ctx.iam.decide(role, {
         action: "ecs:DescribeTasks",
-        resource: `arn:aws:ecs:${ctx.index.region}:${ctx.index.account}:task/${clusterName}/0123456789abcdef0123456789abcdef`,
+        resource: `arn:${ctx.index.partition}:ecs:${ctx.index.region}:${ctx.index.account}:task/${clusterName}/0123456789abcdef0123456789abcdef`,
         context: { "ecs:cluster": clusterArn },
     });
     const denied = [list, describe].filter((d) => !d.allowed);

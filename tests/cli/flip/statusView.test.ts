@@ -1,0 +1,25 @@
+// What `status` says about a rollout the engine has not finished writing, or no engine works on any
+// more (issue 16): pure formatting over a state, with the time passed in.
+import { expect } from "chai";
+import { statusReport } from "../../../cli/flip/statusView";
+import { RolloutState } from "../../../src/rollout/contract";
+import { ALL_BLUE, newRollout, T0 } from "../../rollout/fixtures";
+
+const live = { inventory: ALL_BLUE, orders: ALL_BLUE };
+
+describe("flip status: unsettled and silent rollouts", () => {
+    it("an ended rollout whose writes are pending is Progressing, not yet its result", () => {
+        const state: RolloutState = { ...newRollout(), phase: "rolled-back", from: live, pendingWrites: [{ service: "orders", weights: ALL_BLUE }] };
+        const report = statusReport("prod", state, live, undefined, T0.getTime());
+        expect(report.health).to.equal("Progressing");
+        expect(report.message).to.equal("rollout prod-abc-1 is rolled-back; the engine is writing its splits (not all live yet)");
+    });
+
+    it("a running rollout whose engine has been silent past its bound is Degraded, and says since when", () => {
+        const state: RolloutState = { ...newRollout(), phase: "baking", from: live, engineWroteAt: T0.toISOString(), engineSilenceLimitSeconds: 1103 };
+        expect(statusReport("prod", state, live, undefined, T0.getTime() + 1103_000).health).to.equal("Progressing");
+        const report = statusReport("prod", state, live, undefined, T0.getTime() + 1104_000);
+        expect(report.health).to.equal("Degraded");
+        expect(report.message).to.match(/^rollout prod-abc-1 is baking, but no engine has written its state since 2026-12-01T10:00:00Z: its execution is gone; the watchdog ends it/);
+    });
+});
