@@ -3,7 +3,7 @@
 // engine to take it (the contract's commandDone) and reports what the rollout does now. The client
 // never writes a splitter or the state: the engine is the one writer.
 import { randomUUID } from "crypto";
-import { commandDone, commandSeen, CommandKind, commandSlotFree, ControlCommand, isTerminal, RolloutState } from "../../src/rollout/contract";
+import { commandDone, commandSeen, CommandKind, commandSlotFree, ControlCommand, engineSilentSince, isTerminal, RolloutState } from "../../src/rollout/contract";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { Clock, Detached, FlipInputError } from "./clientErrors";
 import { assertOwnStack } from "./ownStack";
@@ -116,9 +116,15 @@ export async function runControl(store: RolloutStore, request: ControlRequest, c
             return EXIT_CODES.INVALID_INPUT;
         }
         if (clock.now() >= deadline) {
+            // No engine works on the rollout any more: nothing will take the command; the watchdog ends the rollout.
+            const silent = now && engineSilentSince(now, clock.now());
             write(
-                `the engine has not taken the ${command.kind} within ${Math.round(timeout / 1000)}s; it stays pending and is applied at the engine's next tick. ` +
-                    `Follow with: npm run flip -- status --stack ${request.stack} --watch`,
+                silent
+                    ? `no engine has written rollout ${command.rolloutId}'s state since ${silent}: its execution is gone, and the ${command.kind} stays pending. ` +
+                          `The watchdog ends the rollout and restores its starting split within minutes; if it does not, see the Lambda's log group. ` +
+                          `Follow with: npm run flip -- status --stack ${request.stack} --watch`
+                    : `the engine has not taken the ${command.kind} within ${Math.round(timeout / 1000)}s; it stays pending and is applied at the engine's next tick. ` +
+                          `Follow with: npm run flip -- status --stack ${request.stack} --watch`,
             );
             return EXIT_CODES.NOT_DONE;
         }

@@ -309,6 +309,15 @@ describe("npm run flip -- status, history and control commands", () => {
             expect(readKv<ControlCommand>(world.consul, ROLLOUT_COMMAND_KEY)?.kind).to.equal("pause");
         });
 
+        it("an abort of a rollout whose engine is gone says so, and that the watchdog ends it (exit 4, the command stays pending)", async () => {
+            world.startRollout();
+            world.runEngineUntil(world.engine.now + 30_000);
+            world.dueAt = undefined; // the execution is gone
+            world.engine.now += (state().engineSilenceLimitSeconds! + 1) * 1000;
+            expect(await world.run(["abort", "--stack", "prod", "--yes", "--poll", "10s"])).to.equal(4);
+            expect(world.text()).to.match(/no engine has written rollout prod-[0-9a-f]{16}-1's state since \S+: its execution is gone, and the abort stays pending\. The watchdog ends the rollout/);
+        });
+
         it("detaches on a signal: says what the rollout does and how to follow it, and changes nothing", async () => {
             world.startRollout();
             world.detachOnSleep = 2;
