@@ -14,7 +14,7 @@ import { ServerCluster } from "./src/consul/serverCluster";
 import { RolloutEngine } from "./src/rollout/engine";
 import { createRelease } from "./src/rollout/wireRelease";
 import { ROLLOUT_KV_PREFIX } from "./src/rollout/contract";
-import { loadStackConfig } from "./src/config";
+import { loadStackConfig } from "./src/config/load";
 
 /** @public Pulumi's Node runtime calls a program's default export and makes what it returns the stack's outputs. */
 export default function main() {
