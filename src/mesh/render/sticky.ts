@@ -99,6 +99,10 @@ export function trafficEntries(service: string, weights: Weights, sticky: boolea
     if (!sticky) {
         return [splitter];
     }
-    const virtual = COLOURS.map((colour) => virtualSplitterBody(service, colour, isPinned(colour, weights, rolloutRunning)));
-    return [...virtual, splitter];
+    return [...virtualSplitterEntries(service, weights, rolloutRunning), splitter];
+}
+
+/** The two sticky virtual services' splitters at this split (the first two entries of trafficEntries for a sticky service). */
+export function virtualSplitterEntries(service: string, weights: Weights, rolloutRunning: boolean): ConsulEntryBody[] {
+    return COLOURS.map((colour) => virtualSplitterBody(service, colour, isPinned(colour, weights, rolloutRunning)));
 }
