@@ -4,7 +4,7 @@
 // it, and the split guard and the rollout engine count passing instances through it, so both count
 // them the same way. The engine's KV and splitter calls (src/rollout/consulApi.ts, which the flip
 // client uses too) and the preset tokens (presetToken.ts) use its connection.
-import axios, { AxiosInstance } from "axios";
+import axios, { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from "axios";
 import * as http from "http";
 import * as https from "https";
 import type { ConsulApiAccess } from "../shared/consulApi";
@@ -68,17 +68,37 @@ const CONSUL_IDLE_SOCKET_MS = 30_000;
 export function consulAxios(options: ConsulHttpOptions): AxiosInstance {
     const scheme = options.scheme ?? "https";
     const pool = { keepAlive: true, maxSockets: CONSUL_MAX_SOCKETS, maxFreeSockets: CONSUL_MAX_SOCKETS, timeout: CONSUL_IDLE_SOCKET_MS };
-    return axios.create({
+    const agent = scheme === "https" ? new https.Agent({ ...pool, ca: options.caCertPem, servername: options.tlsServerName }) : new http.Agent(pool);
+    const client = axios.create({
         baseURL: `${scheme}://${options.address}`,
         timeout: options.timeoutMs ?? 5000,
         headers: options.token ? { "X-Consul-Token": options.token } : {},
-        ...(scheme === "https"
-            ? { httpsAgent: new https.Agent({ ...pool, ca: options.caCertPem, servername: options.tlsServerName }) }
-            : { httpAgent: new http.Agent(pool) }),
-        // Every status is returned to the caller, which decides what it means.
+        ...(scheme === "https" ? { httpsAgent: agent } : { httpAgent: agent }),
+        // Every status is returned to the caller, which decides what it means; Consul's API does not
+        // redirect, and without redirects axios sends through Node's own request (its reusedSocket below).
         validateStatus: () => true,
+        maxRedirects: 0,
         proxy: false,
     });
+    // A kept-alive connection the other end closed while it sat idle (a Lambda frozen between two
+    // ticks, the load balancer's idle timeout) fails the next request sent on it with ECONNRESET
+    // (Node's http documentation, request.reusedSocket). The other idle connections sat as long, so
+    // they are closed too, and the request is sent once more, on a new connection. A write that
+    // Consul did apply before the reset answers `false` the second time (every write of the engine
+    // is a check-and-set), which its caller reads as a lost race.
+    client.interceptors.response.use(undefined, (err: AxiosError) => {
+        const config = err.config as (InternalAxiosRequestConfig & { resentOnNewSocket?: boolean }) | undefined;
+        const reused = (err.request as { reusedSocket?: boolean } | undefined)?.reusedSocket === true;
+        if (config && !config.resentOnNewSocket && reused && (err.code === "ECONNRESET" || err.code === "EPIPE")) {
+            config.resentOnNewSocket = true;
+            for (const idle of Object.values(agent.freeSockets)) {
+                idle?.forEach((socket) => socket.destroy());
+            }
+            return client.request(config);
+        }
+        throw err;
+    });
+    return client;
 }
 
 /** @param client the axios instance to call through (default a new one): pass one to share its connections. */

@@ -7,11 +7,15 @@ import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { RolloutState, ServiceReleaseSpec } from "./contract";
 import type { AnalysisVerdict } from "./gates";
 import { splitAt } from "./steps";
+import { mapLimit } from "../shared/concurrency";
 import type { Judgement } from "../metrics/analysis";
 import type { AnalysisSpec } from "../metrics/analysisSpec";
 import { analysisWindow } from "../metrics/analysisWindow";
 import { canaryPair, checkCanary, comparable } from "../metrics/canaryVerdict";
 import { readCanaryFigures } from "../metrics/reader";
+
+/** Services whose figures are read at a time. */
+const ANALYSIS_CONCURRENCY = 4;
 
 /** A judgement's figures, flat, as the engine's GateCheck keeps them. */
 function judgementFigures(judgement: Judgement): Record<string, number> {
@@ -35,12 +39,13 @@ export function cloudWatchAnalyse(client: CloudWatchClient, now: () => Date) {
     return async (state: RolloutState, services: readonly ServiceReleaseSpec[]): Promise<Record<string, AnalysisVerdict>> => {
         // The split the mesh serves now: the figures describe it, not the next step's.
         const current = splitAt(state.steps, state.from, state.stepIndex);
-        const verdicts: Record<string, AnalysisVerdict> = {};
-        for (const svc of services) {
+        // A few services at a time: CloudWatch throttles its API per account and Region, and a
+        // throttled call fails the analysis of every service of this check.
+        const judged = await mapLimit(services, ANALYSIS_CONCURRENCY, async (svc): Promise<[string, AnalysisVerdict] | undefined> => {
             const spec = svc.gate.analysis as AnalysisSpec | undefined;
             const weights = current[svc.service];
             if (spec === undefined || weights === undefined) {
-                continue;
+                return undefined;
             }
             const pair = canaryPair(state.from[svc.service] ?? weights, svc.to);
             // Before the first step the split is the one the rollout started from: judged since the start.
@@ -51,8 +56,9 @@ export function cloudWatchAnalyse(client: CloudWatchClient, now: () => Date) {
             }
             const check = checkCanary(svc.service, spec, weights, pair, figures, window);
             const verdict = check.outcome === "hold" ? "inconclusive" : check.outcome;
-            verdicts[svc.service] = { verdict, message: check.message, ...(check.judgement ? { figures: judgementFigures(check.judgement) } : {}) };
-        }
+            return [svc.service, { verdict, message: check.message, ...(check.judgement ? { figures: judgementFigures(check.judgement) } : {}) }];
+        });
+        const verdicts: Record<string, AnalysisVerdict> = Object.fromEntries(judged.filter((v) => v !== undefined));
         return verdicts;
     };
 }

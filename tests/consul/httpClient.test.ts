@@ -2,6 +2,7 @@
 // response format (tests/support/fakeConsul.ts). No Consul runs here; this checks our requests and
 // parsing.
 import { expect } from "chai";
+import * as http from "http";
 import * as https from "https";
 import { AddressInfo } from "net";
 import { TLSSocket } from "tls";
@@ -65,6 +66,66 @@ describe("Consul HTTP client (loopback server in Consul's response format)", () 
         expect(err).to.be.instanceOf(ConsulHttpError);
         expect((err as Error).message).to.include(address);
         consul = await startFakeConsul();
+    });
+});
+
+// Kept-alive connections (the client reuses them): a server that closes an idle connection at an
+// unfortunate moment resets the next request sent on it. A loopback HTTP server answering Consul's
+// leader call that resets the second request of the first connection stands for it.
+describe("Consul HTTP client, a kept-alive connection the server closed", () => {
+    let server: http.Server;
+    let address: string;
+    let connections: number;
+    let requests: number;
+    let resetOnReuse: boolean;
+
+    beforeEach(async () => {
+        connections = 0;
+        requests = 0;
+        resetOnReuse = true;
+        const perSocket = new WeakMap<object, number>();
+        server = http.createServer((req, res) => {
+            requests++;
+            const n = (perSocket.get(req.socket) ?? 0) + 1;
+            perSocket.set(req.socket, n);
+            if (n === 2 && resetOnReuse) {
+                req.socket.destroy();
+                return;
+            }
+            res.writeHead(200, { "Content-Type": "application/json" });
+            res.end(JSON.stringify("10.40.1.10:8300"));
+        });
+        server.on("connection", () => connections++);
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it("reuses the connection, and sends a request reset on a reused connection once more on a new one", async () => {
+        const client = consulHttpClient({ address, scheme: "http", timeoutMs: 2000 });
+        expect(await client.leader()).to.equal("10.40.1.10:8300");
+        expect(await client.leader()).to.equal("10.40.1.10:8300");
+        expect({ connections, requests }).to.deep.equal({ connections: 2, requests: 3 });
+        // The new connection is kept and reused in turn.
+        resetOnReuse = false;
+        expect(await client.leader()).to.equal("10.40.1.10:8300");
+        expect({ connections, requests }).to.deep.equal({ connections: 2, requests: 4 });
+    });
+
+    it("does not send again a request reset on a new connection: the error reaches the caller", async () => {
+        const client = consulHttpClient({ address, scheme: "http", timeoutMs: 2000 });
+        server.removeAllListeners("request");
+        server.on("request", (req: http.IncomingMessage) => {
+            requests++;
+            req.socket.destroy();
+        });
+        const err = await client.leader().then(
+            () => undefined,
+            (e: unknown) => e as Error,
+        );
+        expect(err).to.be.instanceOf(ConsulHttpError);
+        expect(err?.message).to.match(/socket hang up|ECONNRESET/);
+        expect(requests).to.equal(1);
     });
 });
 

@@ -122,6 +122,25 @@ describe("the rollout engine's canary analysis from CloudWatch (loopback)", () =
         expect(verdicts.orders.verdict).to.equal("inconclusive");
     });
 
+    it("judges each analysed service on its own figures, several at a time", async () => {
+        const dimsOf = (service: string, colour: string) => ({ Stack: "prod", Service: service, Colour: colour });
+        fake = await startFakeCloudWatch(
+            ["inventory", "orders"].flatMap((service) => [
+                { metricName: "Requests", dimensions: dimsOf(service, "blue"), stat: "Sum", value: 1800 },
+                { metricName: "Latency", dimensions: dimsOf(service, "blue"), stat: "p99", value: 100 },
+                { metricName: "Requests", dimensions: dimsOf(service, "green"), stat: "Sum", value: 200 },
+                { metricName: "Latency", dimensions: dimsOf(service, "green"), stat: "p99", value: service === "orders" ? 500 : 100 },
+            ]),
+        );
+        const { state } = atFirstStep();
+        const services = state.spec.services.map((svc) => ({ ...svc, gate: { ...svc.gate, analysis: { ...ANALYSIS } } }));
+        const verdicts = await cloudWatchAnalyse(client(fake), () => NOW)({ ...state, spec: { ...state.spec, services } }, services);
+        expect(Object.fromEntries(Object.entries(verdicts).map(([service, v]) => [service, v.verdict]))).to.deep.equal({ inventory: "pass", orders: "fail" });
+        expect(verdicts.orders.figures?.greenP99Ms).to.equal(500);
+        expect(verdicts.inventory.figures?.greenP99Ms).to.equal(100);
+        expect(fake.requests).to.have.length(2);
+    });
+
     it("too little traffic is inconclusive (the engine holds the step)", async () => {
         fake = await startFakeCloudWatch([{ metricName: "Requests", dimensions: dims("green"), stat: "Sum", value: 30 }]);
         const { state, orders } = atFirstStep();
