@@ -394,15 +394,14 @@ async function runWatchdog(deps: EngineDeps): Promise<TickResult> {
 
 async function observe(state: RolloutState, deps: EngineDeps): Promise<Observations> {
     const services = state.spec.services;
-    const stickyServices = services.filter((svc) => svc.sticky);
-    const stickyRead = mapLimit(stickyServices, OBSERVE_CONCURRENCY, (svc) => readStickyEntries(svc.service, deps));
     // AWS's answers come from elsewhere: asked while Consul is.
     const alarmsAndAnalyses = observeAws(state, deps);
     // Services in parallel, OBSERVE_CONCURRENCY at a time: one after another, a tick of a few hundred
     // services would spend the function's timeout waiting on round trips (docs/performance.md).
     const seen = await mapLimit(services, OBSERVE_CONCURRENCY, (svc) =>
         Promise.all([
-            deps.consul.getSplit(svc.service),
+            // A sticky service's splitter is read with its virtual services' (the whole bodies decide).
+            svc.sticky ? readStickyEntries(svc.service, deps).then((entries) => ({ entries })) : deps.consul.getSplit(svc.service).then((weights) => ({ weights })),
             svc.gate.skipHealth
                 ? undefined
                 : Promise.all([deps.consul.passingInstances(svc.service, "blue"), deps.consul.passingInstances(svc.service, "green")]).then(
@@ -413,15 +412,21 @@ async function observe(state: RolloutState, deps: EngineDeps): Promise<Observati
     );
     const live: Record<string, Weights | undefined> = {};
     const passing: Record<string, PassingObservation> = {};
+    const sticky: Record<string, Record<string, ConfigEntryBody | undefined>> = {};
     services.forEach((svc, i) => {
-        live[svc.service] = seen[i][0];
-        if (seen[i][1] !== undefined) {
-            passing[svc.service] = seen[i][1];
+        const [split, seenPassing] = seen[i];
+        if ("entries" in split) {
+            const own = split.entries[svc.service];
+            live[svc.service] = own ? weightsOfEntry(own.value) : undefined;
+            sticky[svc.service] = Object.fromEntries(Object.entries(split.entries).map(([name, doc]) => [name, doc?.value]));
+        } else {
+            live[svc.service] = split.weights;
+        }
+        if (seenPassing !== undefined) {
+            passing[svc.service] = seenPassing;
         }
     });
-    const stickyEntries = await stickyRead;
-    const sticky = Object.fromEntries(stickyServices.map((svc, i) => [svc.service, Object.fromEntries(Object.entries(stickyEntries[i]).map(([name, doc]) => [name, doc?.value]))]));
-    return { live, passing, ...(stickyServices.length > 0 ? { sticky } : {}), ...(await alarmsAndAnalyses) };
+    return { live, passing, ...(Object.keys(sticky).length > 0 ? { sticky } : {}), ...(await alarmsAndAnalyses) };
 }
 
 /** The alarms' states and the analyses' verdicts (AWS calls), each error a failed check of its gates. */
