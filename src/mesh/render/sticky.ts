@@ -91,8 +91,9 @@ function splitterBody(name: string, service: string, weights: Weights, cookieFor
  * Every entry the rollout engine writes for one service at one split, in write order. A service
  * without stickiness has its splitter only. A sticky one first has its virtual services written
  * (pinned during a rollout, following the service's splitter otherwise), then its splitter (adding
- * the cookie during a rollout only): ending a rollout thus unpins before the split moves back, and
- * starting one pins before the first cookie is handed out.
+ * the cookie during a rollout only): ending a rollout thus unpins before the split moves back. A
+ * colour that gains weight in a step is pinned only after the splitter gives it weight (the
+ * engine's stickyWriteSequence, src/rollout/traffic.ts), so a cookie never leads to an unweighted colour.
  */
 export function trafficEntries(service: string, weights: Weights, sticky: boolean, rolloutRunning: boolean): ConsulEntryBody[] {
     const splitter = splitterBody(service, service, weights, sticky && rolloutRunning ? (colour) => stickySetCookie(service, colour) : undefined);
