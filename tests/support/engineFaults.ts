@@ -2,11 +2,12 @@
 // and `npm run test:engine-soak`): the REAL tick handler (src/rollout/handler.ts handleEvent, with its
 // injected I/O) invoked as Step Functions runs the project's REAL state machine definition
 // (src/rollout/render/stateMachine.ts, interpreted by tests/support/aslDriver.ts: Retry, Catch, Wait,
-// Choice, the JSON round-trip of results), by EventBridge for alarm state changes (Lambda's
-// asynchronous retries included), and the REAL Release logic of `pulumi up` (applyRelease) and the
-// contract's command-writing client, all against an IN-MEMORY MODEL of Consul's documented KV and
-// config-entry API (tests/support/fakeConsul.ts consulModel: ModifyIndex, `?cas=`; it is NOT Consul),
-// CloudWatch alarms and analysis verdicts, on a virtual clock.
+// Choice, the JSON round-trip of results), by EventBridge for alarm state changes and for the
+// watchdog's schedule (Lambda's asynchronous retries included), and the REAL Release logic of
+// `pulumi up` (applyRelease, with the startAfterIndex it passes) and the contract's command-writing
+// client, all against an IN-MEMORY MODEL of Consul's documented KV and config-entry API
+// (tests/support/fakeConsul.ts consulModel: ModifyIndex, `?cas=` on KV and config entries; it is NOT
+// Consul), CloudWatch alarms and analysis verdicts, on a virtual clock.
 //
 // Every Consul call of every invocation is a point where the world may run something else: the next
 // call to answer is picked at random among all the calls waiting (the Step Functions loop, alarm
@@ -16,14 +17,15 @@
 import fc from "fast-check";
 import { alarmStates } from "../../src/rollout/alarms";
 import {
-    hasPendingWrites,
-    isSettled,
     CommandKind,
     commandSlotFree,
     ControlCommand,
+    ENGINE_SILENCE_GRACE_SECONDS,
+    hasPendingWrites,
+    isSettled,
     isTerminal,
+    parseRolloutState,
     ROLLOUT_COMMAND_KEY,
-    ROLLOUT_PHASES,
     ROLLOUT_STATE_KEY,
     RolloutState,
     RolloutStrategy,
@@ -49,11 +51,11 @@ const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const ALARM = "orders-5xx";
 /** The function's timeout (src/rollout/engine.ts) and the Consul client's (src/consul/httpClient.ts). */
 const LAMBDA_TIMEOUT_MS = 60_000;
-/** The watchdog schedule's period (rate(1 minute)). */
-const WATCHDOG_PERIOD_MS = 60_000;
 const CONSUL_TIMEOUT_MS = 5_000;
 /** EventBridge invokes asynchronously: Lambda runs a failed event twice more, 1 and then 2 minutes later (Lambda's documentation). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+/** The watchdog's schedule (src/rollout/engine.ts): rate(1 minute). */
+const WATCHDOG_PERIOD_MS = 60_000;
 
 type ServiceName = "inventory" | "orders";
 
@@ -186,28 +188,6 @@ interface ExecutionRecord {
 
 const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The state document's shape under the contract (src/rollout/contract.ts RolloutState). */
-function stateProblem(value: unknown): string | undefined {
-    if (value === null || typeof value !== "object") {
-        return "not an object";
-    }
-    const s = value as Record<string, unknown>;
-    const missing = ["schemaVersion", "rolloutId", "specHash", "spec", "phase", "requestedBy", "startedAt", "updatedAt", "from", "steps", "stepIndex", "gates", "events"].filter((k) => !(k in s));
-    if (missing.length > 0) {
-        return `no ${missing.join(", ")}`;
-    }
-    if (typeof s.schemaVersion !== "number" || typeof s.rolloutId !== "string" || typeof s.stepIndex !== "number" || !Array.isArray(s.steps) || !Array.isArray(s.events) || !Array.isArray(s.gates)) {
-        return "a field of the wrong type";
-    }
-    if (!(ROLLOUT_PHASES as readonly unknown[]).includes(s.phase)) {
-        return `unknown phase ${String(s.phase)}`;
-    }
-    if (s.stepIndex < -1 || s.stepIndex >= s.steps.length) {
-        return `stepIndex ${s.stepIndex} outside the ${s.steps.length} steps`;
-    }
-    return undefined;
-}
-
 class EngineWorld {
     private now = T0;
     /** The functions' clock minus the world's (clock jumps move it). */
@@ -286,7 +266,7 @@ class EngineWorld {
             this.spawn(() => this.resumeIfPaused());
         });
         const bound = T0 + (lastEvent + 1) * 1000 + this.settleBoundMs();
-        this.watchdog(bound);
+        this.timer(T0 + WATCHDOG_PERIOD_MS, () => this.watchdog(T0 + (lastEvent + 1) * 1000));
         await this.loop(bound);
         this.finish(bound);
         return { violations: this.violations, steps: this.steps, invocations: this.invocations, finalPhase: this.state()?.phase };
@@ -501,22 +481,28 @@ class EngineWorld {
         return true;
     }
 
-    /** The watchdog schedule (src/rollout/engine.ts): the same function, every minute, while the world runs. */
-    private watchdog(until: number): void {
-        const at = (when: number) => {
-            if (when <= until) {
-                this.timer(when, () => {
-                    this.spawn(() => this.invoke({ kind: "watchdog" }).then(() => undefined, () => undefined));
-                    at(when + WATCHDOG_PERIOD_MS);
-                });
-            }
-        };
-        at(T0 + WATCHDOG_PERIOD_MS);
+    /**
+     * The watchdog: EventBridge's schedule invokes the function every minute (asynchronously, with
+     * Lambda's retries). Once the world has come to rest after its last event (settled, no execution,
+     * no invocation), further runs would change nothing and are not simulated.
+     */
+    private watchdog(restAfter: number): void {
+        const state = this.state();
+        const running = [...this.executions.values()].some((e) => e.status === "RUNNING");
+        if (this.now > restAfter && !running && this.alive.size === 0 && (!state || isSettled(state))) {
+            return;
+        }
+        this.deliver({ kind: "watchdog" });
+        this.timer(this.now + WATCHDOG_PERIOD_MS, () => this.watchdog(restAfter));
     }
 
     /** EventBridge's rule matches ALARM only (src/rollout/render/enginePolicies.ts alarmEventPattern). */
     private deliverAlarm(): void {
-        const event: EngineEvent = { source: "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", detail: { alarmName: ALARM, state: { value: "ALARM" } } };
+        this.deliver({ source: "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", detail: { alarmName: ALARM, state: { value: "ALARM" } } });
+    }
+
+    /** An asynchronous invocation by EventBridge: an error is retried twice, 1 and 2 minutes later. */
+    private deliver(event: EngineEvent): void {
         this.spawn(async () => {
             for (let attempt = 0; ; attempt++) {
                 try {
@@ -628,7 +614,8 @@ class EngineWorld {
                 if (!current || isTerminal(current.value.phase)) {
                     return;
                 }
-                const rolloutId = variant === "stale" ? `prod-${"0".repeat(16)}-1` : current.value.rolloutId;
+                // Stale: a command for a rollout that has ended (written by a client that read the state before).
+                const rolloutId = variant === "stale" ? ([...this.ended].find((id) => id !== current.value.rolloutId) ?? `prod-${"0".repeat(16)}-1`) : current.value.rolloutId;
                 const slot = await api.getJson<ControlCommand>(ROLLOUT_COMMAND_KEY);
                 if (slot && !commandSlotFree(slot.value, current.value)) {
                     await this.sleep(current.value.spec.strategy.checkIntervalSeconds * 1000);
@@ -688,11 +675,11 @@ class EngineWorld {
             } catch {
                 parsed = undefined;
             }
-            const problem = stateProblem(parsed);
-            if (problem) {
-                this.violate("state-parses", `the state does not parse under the contract (${problem}): ${text.slice(0, 200)}`);
+            const read = parseRolloutState(parsed);
+            if (!read.ok) {
+                this.violate("state-parses", `bluegreen/rollout/current ${read.error}: ${text.slice(0, 200)}`);
             }
-            this.lastState = problem ? undefined : (parsed as RolloutState);
+            this.lastState = read.ok ? read.state : undefined;
         }
         return this.lastState;
     }
@@ -865,16 +852,16 @@ class EngineWorld {
         // A Catch with its retries (about 75 s), Lambda's asynchronous retries (3 minutes), and slack;
         // and, for an execution that died, the watchdog's bound and a few of its runs.
         const silence = Math.max(...this.scenario.releases.map((r) => engineSilenceLimitSeconds(r.strategy.checkIntervalSeconds)));
-        return (worst + 600 + silence + 180) * 1000;
+        return (worst + 600 + silence + ENGINE_SILENCE_GRACE_SECONDS) * 1000;
     }
 
     private finish(bound: number): void {
         const state = this.state();
         const running = [...this.executions.entries()].filter(([, e]) => e.status === "RUNNING").map(([name]) => name);
-        if (state && !isTerminal(state.phase)) {
+        if (state && !isSettled(state)) {
             this.violate(
                 "settles-with-an-engine",
-                `rollout ${state.rolloutId} is still ${state.phase} ${(bound - T0) / 1000}s in, faults long over; ${running.length > 0 ? `executions ${running.join(", ")} run` : "no execution runs"}`,
+                `rollout ${state.rolloutId} is still ${state.phase}${hasPendingWrites(state) ? " with splitter writes pending" : ""} ${(bound - T0) / 1000}s in, faults long over; ${running.length > 0 ? `executions ${running.join(", ")} run` : "no execution runs"}`,
             );
             return;
         }
