@@ -50,6 +50,11 @@ describe("RolloutEngine (mock runtime, the whole program)", () => {
         expect(rules).not.to.match(/acl|operator|agent|intention|keyring/);
     });
 
+    it("the program gives the engine's token a sticky service's virtual splitters", async () => {
+        const sticky = await plan("prod", (c) => (services(c).orders.rollout = { ...services(c).orders.rollout, sticky: true }));
+        expect(sticky.named("rollout-policy", T.aclPolicy).inputs.rules).to.equal(engineAclRules(["inventory", "orders", "orders-sticky-blue", "orders-sticky-green"]));
+    });
+
     it("lets its token write a sticky service's two virtual splitters too, and nothing of a service without stickiness", () => {
         const names = engineSplitterNames([
             { name: "orders", rollout: { sticky: true } },
