@@ -12,6 +12,7 @@ import { Network } from "./src/net/network";
 import { SecurityGroups } from "./src/net/securityGroups";
 import { ServerCluster } from "./src/consul/serverCluster";
 import { RolloutEngine } from "./src/rollout/engine";
+import { engineSplitterNames } from "./src/rollout/render/enginePolicies";
 import { createRelease } from "./src/rollout/wireRelease";
 import { ROLLOUT_KV_PREFIX } from "./src/rollout/contract";
 import { loadStackConfig } from "./src/config/load";
@@ -73,7 +74,7 @@ export default function main() {
     // The platform's rollout engine writes the splitters after their creation; the stack's one
     // Release resource carries every service's desired traffic to it during `pulumi up`.
     const rollout = new RolloutEngine("rollout", {
-        services: config.services.map((s) => s.name),
+        services: engineSplitterNames(config.services),
         alarmNames: [...new Set(config.services.flatMap((s) => s.gate.alarms))],
         readsMeshMetrics: config.services.some((s) => s.gate.analysis !== undefined),
         region: config.region,

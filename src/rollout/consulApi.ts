@@ -1,7 +1,7 @@
 // The Consul HTTP API calls of the rollout engine, thin: KV reads and check-and-set writes
 // (GET /v1/kv/<key>, PUT /v1/kv/<key>?cas=<index>, GET ?recurse) and the service-splitter config
-// entry (GET /v1/config/service-splitter/<name>, PUT /v1/config, with ?cas=<ModifyIndex> for a
-// check-and-set write as Consul documents it). Every decision is elsewhere.
+// entries, the service's and its sticky virtual services' (GET /v1/config/service-splitter/<name>,
+// PUT /v1/config, with ?cas=<ModifyIndex> for a check-and-set write as Consul documents it). Every decision is elsewhere.
 import type { AxiosInstance } from "axios";
 import { ConsulHttpError, ConsulHttpOptions, consulAxios, consulHttpClient } from "../consul/httpClient";
 import type { ConsulKvEntry, Weights } from "./contract";
@@ -28,8 +28,15 @@ export interface RolloutConsulApi {
      * entry is unchanged since, and answers false otherwise.
      */
     putSplit(service: string, weights: Weights, cas?: number): Promise<boolean>;
+    /** A config entry as Consul answers it (GET /v1/config/<kind>/<name>) with its ModifyIndex, or undefined (404). */
+    getEntry(kind: string, name: string): Promise<KvDocument<ConfigEntryBody> | undefined>;
+    /** Writes a config entry (PUT /v1/config?cas=<index>; 0: only if it does not exist): false when the entry changed since. */
+    putEntry(body: ConfigEntryBody, cas: number): Promise<boolean>;
     passingInstances(service: string, colour: string): Promise<number>;
 }
+
+/** A config entry's body, in Consul's own field names (what PUT /v1/config takes and GET answers). */
+export type ConfigEntryBody = Readonly<Record<string, unknown>>;
 
 interface SplitterEntry {
     readonly Splits?: readonly { readonly Weight?: number; readonly ServiceSubset?: string }[];
@@ -114,6 +121,25 @@ export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
             const response = await call("put", "/v1/config", { params, data: JSON.stringify(splitterEntry(service, weights)) });
             if (response.status !== 200 || typeof response.data !== "boolean" || (cas === undefined && !response.data)) {
                 throw fail(`PUT /v1/config${params ? `?cas=${cas}` : ""} (service-splitter ${service})`, response.status, response.data);
+            }
+            return response.data;
+        },
+        async getEntry(kind, name) {
+            const path = `/v1/config/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`;
+            const response = await call("get", path);
+            if (response.status === 404) {
+                return undefined;
+            }
+            if (response.status !== 200 || typeof response.data !== "object" || response.data === null || Array.isArray(response.data)) {
+                throw fail(`GET ${path}`, response.status, response.data);
+            }
+            const body = response.data as ConfigEntryBody;
+            return { value: body, modifyIndex: Number(body.ModifyIndex ?? 0) };
+        },
+        async putEntry(body, cas) {
+            const response = await call("put", "/v1/config", { params: { cas: String(cas) }, data: JSON.stringify(body) });
+            if (response.status !== 200 || typeof response.data !== "boolean") {
+                throw fail(`PUT /v1/config?cas=${cas} (${String(body.Kind)} ${String(body.Name)})`, response.status, response.data);
             }
             return response.data;
         },

@@ -10,6 +10,10 @@
 // Version 2 added `pendingWrites` (a state is claimed live only once they are done: isSettled),
 // `engineWroteAt` and `engineSilenceLimitSeconds` (engineSilentSince), and `seenCommandIds`
 // (commandDone). A version 1 document reads as a version 2 one without pending writes.
+// Added within version 2, optional (a reader that ignores it reads the state as before):
+// `spec.services[].sticky` (`rollout.sticky`: the engine also writes the service's two sticky
+// virtual splitters, and its splitter hands out the sticky cookie while the rollout runs; a
+// pending write of such a service stands for all three entries, docs/resilience.md).
 
 export const ROLLOUT_SCHEMA_VERSION = 2;
 
@@ -94,6 +98,12 @@ export interface ServiceReleaseSpec {
     /** Services this one calls that are also in the release (promote: callees first). */
     readonly upstreams: readonly string[];
     readonly gate: ServiceGateSpec;
+    /**
+     * `rollout.sticky`: the engine writes the service's sticky entries with its splitter (the two
+     * virtual services' splitters, pinned to a weighted colour while the rollout runs, and the
+     * cookie on the splitter's splits while it runs; at rest once it ended). Absent: false.
+     */
+    readonly sticky?: boolean;
 }
 
 export interface RolloutStrategy {
@@ -216,7 +226,11 @@ export interface RolloutEvent {
     readonly message: string;
 }
 
-/** One splitter write the engine decided, recorded in the state before it is made. */
+/**
+ * One splitter write the engine decided, recorded in the state before it is made. For a sticky
+ * service (spec.services[].sticky) it stands for every entry of the service's traffic: the two
+ * virtual splitters and the splitter, at rest when the state's phase is terminal, else pinned.
+ */
 export interface SplitWrite {
     readonly service: string;
     readonly weights: Weights;
@@ -338,6 +352,8 @@ export function parseRolloutState(value: unknown): ParsedRolloutState {
         problems.push("spec is not a release spec (stack, services, strategy)");
     } else if (!spec.services.every((s: unknown) => isObject(s) && typeof s.service === "string" && isWeights(s.to))) {
         problems.push("spec.services holds an entry without a service name and its { blue, green } split");
+    } else if (!spec.services.every((s: unknown) => isObject(s) && (s.sticky === undefined || typeof s.sticky === "boolean"))) {
+        problems.push("spec.services holds a sticky that is not true or false");
     }
     if (!isSplit(value.from)) {
         problems.push("from is not a split per service");

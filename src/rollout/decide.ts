@@ -32,6 +32,8 @@ import {
 import { checkGates, GateObservations, gatedAlarms, releaseGates } from "./gates";
 import { rolloutSteps, splitAt } from "./steps";
 import { formatWeights, sameWeights } from "../shared/weights";
+import type { ConfigEntryBody } from "./consulApi";
+import { stickyEntriesAsWanted } from "./traffic";
 
 const DEFAULT_READY_TIMEOUT_SECONDS = 300;
 
@@ -47,6 +49,11 @@ export type TickTrigger =
 export interface Observations extends GateObservations {
     /** Each service's live split as its service-splitter says now; undefined when it has none. */
     readonly live: Readonly<Record<string, Weights | undefined>>;
+    /**
+     * Each sticky service's splitters as Consul answers them, by entry name (its two virtual
+     * services' and its own; undefined when absent). A sticky service without it is written.
+     */
+    readonly sticky?: Readonly<Record<string, Readonly<Record<string, ConfigEntryBody | undefined>>>>;
 }
 
 
@@ -257,20 +264,26 @@ function describeAll(spec: ReleaseSpec, split: Readonly<Record<string, Weights>>
     return spec.services.map((svc) => `${svc.service} ${formatWeights(split[svc.service])}`).join(", ");
 }
 
-/** Writes that make every live split equal what `state` says, in dependency order for its direction. */
-function writesToMatch(state: RolloutState, live: Readonly<Record<string, Weights | undefined>>): SplitWrite[] {
+/**
+ * Writes that make every live split equal what `state` says, in dependency order for its
+ * direction. A sticky service is also written when its entries are not what the state wants
+ * (pinned while the rollout runs, at rest once it ended), even at the same weights.
+ */
+function writesToMatch(state: RolloutState, observed: Observations): SplitWrite[] {
     if (state.steps.length === 0 && Object.keys(state.from).length === 0) {
         return [];
     }
     const expected = expectedSplit(state);
     const rollingBack = isTerminal(state.phase) && state.phase !== "promoted";
     const services = rollingBack ? [...state.spec.services].reverse() : state.spec.services;
-    return services.filter(({ service }) => !sameWeights(live[service], expected[service])).map(({ service }) => ({ service, weights: expected[service] }));
+    const asWanted = ({ service, sticky }: (typeof services)[number]) =>
+        sameWeights(observed.live[service], expected[service]) && (!sticky || stickyEntriesAsWanted(observed.sticky?.[service] ?? {}, service, expected[service], !isTerminal(state.phase)));
+    return services.filter((svc) => !asWanted(svc)).map(({ service }) => ({ service, weights: expected[service] }));
 }
 
 /** writesToMatch, saying which live splits someone else changed since the previous state. */
 function reconcile(previous: RolloutState, next: RolloutState, observed: Observations, say: (m: string) => void): SplitWrite[] {
-    const writes = writesToMatch(next, observed.live);
+    const writes = writesToMatch(next, observed);
     const before = previous.phase === "pending" ? next.from : expectedSplit(previous);
     for (const { service } of writes) {
         const live = observed.live[service];

@@ -15,7 +15,7 @@ const WATCHDOG_SCHEDULE = "rate(1 minute)";
 const WATCHDOG_EVENT: WatchdogEvent = { kind: "watchdog" };
 
 export interface RolloutEngineArgs {
-    /** The mesh services whose splitters the engine writes. */
+    /** The service-splitters the engine writes (engineSplitterNames: each service's, and its sticky virtual services'). */
     readonly services: readonly string[];
     /** Every CloudWatch alarm any service is gated on (DescribeAlarms, and the EventBridge rule). */
     readonly alarmNames: readonly string[];

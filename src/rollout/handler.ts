@@ -41,7 +41,8 @@ import { mapLimit } from "../shared/concurrency";
 import { formatWeights, sameWeights } from "../shared/weights";
 import { CONSUL_MAX_SOCKETS } from "../consul/httpClient";
 import type { AlarmStates } from "./alarms";
-import type { KvDocument, RolloutConsulApi } from "./consulApi";
+import { ConfigEntryBody, KvDocument, RolloutConsulApi, weightsOfEntry } from "./consulApi";
+import { sameEntry, SPLITTER_KIND, stickyEntryNames, stickyWriteSequence } from "./traffic";
 import { decide, Decision, historyOf, Observations, startRollout, TickTrigger } from "./decide";
 import { AnalysisVerdict, gatedAlarms, PassingObservation } from "./gates";
 import { engineSilenceLimitSeconds, wholeSeconds } from "./render/stateMachine";
@@ -247,15 +248,34 @@ const SPLIT_CAS_ATTEMPTS = 5;
  */
 async function finishPendingWrites(doc: StateDoc, deps: EngineDeps): Promise<boolean> {
     const pending = doc.value.pendingWrites ?? [];
-    for (let round = 1; round <= SPLIT_CAS_ATTEMPTS; round++) {
-        const entries = await mapLimit(pending, OBSERVE_CONCURRENCY, (write) => deps.consul.getSplitEntry(write.service));
+    const sticky = new Set(doc.value.spec.services.filter((svc) => svc.sticky).map((svc) => svc.service));
+    const running = !isTerminal(doc.value.phase);
+    // A round that pinned a colour after moving its weight (stickyWriteSequence) reads again before
+    // it may clear: that round alone does not count against the attempts.
+    for (let round = 1, lostRounds = 0; lostRounds < SPLIT_CAS_ATTEMPTS && round <= 2 * SPLIT_CAS_ATTEMPTS; round++) {
+        const entries = await mapLimit(pending, OBSERVE_CONCURRENCY, (write): Promise<PendingRead> =>
+            sticky.has(write.service)
+                ? readStickyEntries(write.service, deps).then((entries) => ({ sticky: true as const, entries }))
+                : deps.consul.getSplitEntry(write.service).then((splitter) => ({ sticky: false as const, splitter })),
+        );
         const now = await deps.consul.getJson<unknown>(ROLLOUT_STATE_KEY);
         if (now?.modifyIndex !== doc.modifyIndex) {
             return false;
         }
         let lost = false;
+        let again = false;
         for (const [i, write] of pending.entries()) {
-            const entry = entries[i];
+            const read = entries[i];
+            if (read.sticky) {
+                const outcome = await writeStickyEntries(write.service, read.entries, write.weights, running, deps);
+                lost = outcome === "lost";
+                again ||= outcome === "again";
+                if (lost) {
+                    break;
+                }
+                continue;
+            }
+            const entry = read.splitter;
             if (entry && sameWeights(entry.value, write.weights)) {
                 continue;
             }
@@ -267,6 +287,10 @@ async function finishPendingWrites(doc: StateDoc, deps: EngineDeps): Promise<boo
             deps.log?.(`${write.service}: split written, ${formatWeights(write.weights)}`);
         }
         if (lost) {
+            lostRounds++;
+            continue;
+        }
+        if (again) {
             continue;
         }
         const settled: RolloutState = { ...doc.value, pendingWrites: [], ...(doc.value.phase === "failed" ? { restored: true } : {}) };
@@ -279,6 +303,46 @@ async function finishPendingWrites(doc: StateDoc, deps: EngineDeps): Promise<boo
         return true;
     }
     throw new Error(`the splitters of ${pending.map((w) => w.service).join(", ")} kept changing during ${SPLIT_CAS_ATTEMPTS} attempts to write them`);
+}
+
+type StickyEntries = Readonly<Record<string, KvDocument<ConfigEntryBody> | undefined>>;
+
+/** What a round of finishPendingWrites reads for one write: the splitter, or a sticky service's entries. */
+type PendingRead = { readonly sticky: false; readonly splitter: KvDocument<Weights> | undefined } | { readonly sticky: true; readonly entries: StickyEntries };
+
+/** A sticky service's splitters (its virtual services' and its own) with their ModifyIndex, by name. */
+async function readStickyEntries(service: string, deps: EngineDeps): Promise<StickyEntries> {
+    const names = stickyEntryNames(service);
+    const read = await Promise.all(names.map((name) => deps.consul.getEntry(SPLITTER_KIND, name)));
+    return Object.fromEntries(names.map((name, i) => [name, read[i]]));
+}
+
+/**
+ * Writes a sticky service's entries toward `weights` (stickyWriteSequence), each that differs with
+ * a check-and-set on the ModifyIndex read this round. "lost": an entry changed since it was read;
+ * "again": an entry is written twice in the sequence (pinned after the weight moved), which needs
+ * its new index, so the caller reads again before it may clear; "done": every entry is as wanted.
+ */
+async function writeStickyEntries(service: string, read: StickyEntries, weights: Weights, running: boolean, deps: EngineDeps): Promise<"done" | "again" | "lost"> {
+    const live = read[service] ? weightsOfEntry(read[service]!.value) : undefined;
+    const written = new Set<string>();
+    for (const body of stickyWriteSequence(service, live, weights, running)) {
+        const name = String(body.Name);
+        const entry = read[name];
+        if (written.has(name)) {
+            return "again";
+        }
+        if (sameEntry(entry?.value, body)) {
+            continue;
+        }
+        if (!(await deps.consul.putEntry(body, entry?.modifyIndex ?? 0))) {
+            deps.log?.(`${name}: splitter changed since it was read; reading it again`);
+            return "lost";
+        }
+        written.add(name);
+        deps.log?.(`${name}: splitter written, ${name === service ? formatWeights(weights) : "sticky"} (${running ? "rollout running" : "at rest"})`);
+    }
+    return "done";
 }
 
 /** The history record of an ended, settled rollout: written once (cas=0), best effort (a record for people, not a claim). */
@@ -336,7 +400,8 @@ async function observe(state: RolloutState, deps: EngineDeps): Promise<Observati
     // services would spend the function's timeout waiting on round trips (docs/performance.md).
     const seen = await mapLimit(services, OBSERVE_CONCURRENCY, (svc) =>
         Promise.all([
-            deps.consul.getSplit(svc.service),
+            // A sticky service's splitter is read with its virtual services' (the whole bodies decide).
+            svc.sticky ? readStickyEntries(svc.service, deps).then((entries) => ({ entries })) : deps.consul.getSplit(svc.service).then((weights) => ({ weights })),
             svc.gate.skipHealth
                 ? undefined
                 : Promise.all([deps.consul.passingInstances(svc.service, "blue"), deps.consul.passingInstances(svc.service, "green")]).then(
@@ -347,13 +412,21 @@ async function observe(state: RolloutState, deps: EngineDeps): Promise<Observati
     );
     const live: Record<string, Weights | undefined> = {};
     const passing: Record<string, PassingObservation> = {};
+    const sticky: Record<string, Record<string, ConfigEntryBody | undefined>> = {};
     services.forEach((svc, i) => {
-        live[svc.service] = seen[i][0];
-        if (seen[i][1] !== undefined) {
-            passing[svc.service] = seen[i][1];
+        const [split, seenPassing] = seen[i];
+        if ("entries" in split) {
+            const own = split.entries[svc.service];
+            live[svc.service] = own ? weightsOfEntry(own.value) : undefined;
+            sticky[svc.service] = Object.fromEntries(Object.entries(split.entries).map(([name, doc]) => [name, doc?.value]));
+        } else {
+            live[svc.service] = split.weights;
+        }
+        if (seenPassing !== undefined) {
+            passing[svc.service] = seenPassing;
         }
     });
-    return { live, passing, ...(await alarmsAndAnalyses) };
+    return { live, passing, ...(Object.keys(sticky).length > 0 ? { sticky } : {}), ...(await alarmsAndAnalyses) };
 }
 
 /** The alarms' states and the analyses' verdicts (AWS calls), each error a failed check of its gates. */

@@ -29,6 +29,8 @@ export function desiredServices(services: readonly ServiceConfig[]): DesiredServ
                 skipHealth: s.gate.skip,
                 ...(s.gate.analysis ? { analysis: { ...analysisSpec(s) } } : {}),
             },
+            // Only when on: a service without stickiness hashes, and reads, as before the field existed.
+            ...(s.rollout.sticky ? { sticky: true } : {}),
             strategy: {
                 steps: [...s.rollout.steps],
                 bakeSeconds: s.rollout.bakeSeconds,
@@ -70,7 +72,7 @@ export function releaseFor(stack: string, previous: readonly DesiredService[] | 
     }
     return {
         stack,
-        services: moving.map(({ service, to, upstreams, gate }) => ({ service, to, upstreams, gate })),
+        services: moving.map(({ service, to, upstreams, gate, sticky }) => ({ service, to, upstreams, gate, ...(sticky ? { sticky } : {}) })),
         strategy: mergeStrategies(moving.map((s) => s.strategy)),
     };
 }

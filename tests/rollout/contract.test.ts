@@ -22,6 +22,15 @@ describe("the rollout contract's reading rules", () => {
         );
     });
 
+    it("accepts a spec whose services say whether they are sticky (an additive field of version 2), and nothing but true or false there", () => {
+        const state = newRollout();
+        const sticky = { ...state, spec: { ...state.spec, services: state.spec.services.map((s) => ({ ...s, sticky: s.service === "orders" })) } };
+        expect(parseRolloutState(JSON.parse(JSON.stringify(sticky)))).to.deep.equal({ ok: true, state: sticky });
+        expect(sticky.schemaVersion).to.equal(2);
+        const bad = parseRolloutState({ ...state, spec: { ...state.spec, services: state.spec.services.map((s) => ({ ...s, sticky: "yes" })) } });
+        expect((bad as { error: string }).error).to.equal("is not a rollout document this client can read: spec.services holds a sticky that is not true or false");
+    });
+
     it("an ended rollout is settled only once its writes are done; until then its health is Progressing", () => {
         const pending: RolloutState = { ...rolledBack(), pendingWrites: [{ service: "orders", weights: ALL_BLUE }] };
         expect(isSettled(pending)).to.equal(false);

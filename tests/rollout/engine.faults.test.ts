@@ -54,6 +54,14 @@ const ISSUE_EXAMPLES: Scenario[] = [
     scenario({ faults: { ...NO_FAULTS, until: 90, error: 1, target: "splitters" } }),
     // 3. About 75 s of KV errors: the Task's retries, then the Catch's.
     scenario({ releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 120, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 } }], faults: { ...NO_FAULTS, since: 5, until: 90, error: 1, target: "kv" } }),
+    // Issue 19: a sticky service whose splitter writes (its virtual splitters' too) fail for a
+    // while, then an abort: no colour stays pinned, no cookie is handed out after.
+    scenario({
+        services: [{ name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false, sticky: true }],
+        releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 30, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 } }],
+        events: [{ at: 40, kind: "command", command: "abort", variant: "fresh" }],
+        faults: { ...NO_FAULTS, since: 5, until: 60, error: 0.3, lostCas: 0.3, target: "splitters" },
+    }),
     // A command replayed after a later one was applied.
     scenario({
         releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 } }],

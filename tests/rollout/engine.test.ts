@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import aslValidator from "asl-validator";
 import { engineBundle } from "../../src/rollout/bundle";
-import { engineAclRules, engineFunctionPolicy, engineStateMachinePolicy, operatorAclRules } from "../../src/rollout/render/enginePolicies";
+import { engineAclRules, engineFunctionPolicy, engineSplitterNames, engineStateMachinePolicy, operatorAclRules } from "../../src/rollout/render/enginePolicies";
 import { alarmEventPattern } from "../../src/shared/engineAlarms";
 import { policyDocumentProblems } from "../../policies/rules/iamLeastPrivilege";
 import { examplePlan, plan, services } from "../support/harness";
@@ -48,6 +48,25 @@ describe("RolloutEngine (mock runtime, the whole program)", () => {
         expect(rules).to.contain('service_prefix "" {\n  policy = "read"\n}');
         expect(rules).to.contain('node_prefix "" {\n  policy = "read"\n}');
         expect(rules).not.to.match(/acl|operator|agent|intention|keyring/);
+    });
+
+    it("the program gives the engine's token a sticky service's virtual splitters", async () => {
+        const sticky = await plan("prod", (c) => (services(c).orders.rollout = { ...services(c).orders.rollout, sticky: true }));
+        expect(sticky.named("rollout-policy", T.aclPolicy).inputs.rules).to.equal(engineAclRules(["inventory", "orders", "orders-sticky-blue", "orders-sticky-green"]));
+    });
+
+    it("lets its token write a sticky service's two virtual splitters too, and nothing of a service without stickiness", () => {
+        const names = engineSplitterNames([
+            { name: "orders", rollout: { sticky: true } },
+            { name: "inventory", rollout: { sticky: false } },
+        ]);
+        expect(names).to.deep.equal(["orders", "orders-sticky-blue", "orders-sticky-green", "inventory"]);
+        const rules = engineAclRules(names);
+        for (const name of ["inventory", "orders", "orders-sticky-blue", "orders-sticky-green"]) {
+            expect(rules).to.contain(`service "${name}" {\n  policy = "write"\n}`);
+        }
+        expect(rules).not.to.contain("inventory-sticky");
+        expect(rules.match(/policy = "write"/g)).to.have.length(5);
     });
 
     it("gives operators a token of their own: read the rollout, write only the command slot, never a splitter", async () => {

@@ -50,6 +50,21 @@ describe("the Release: rules (pure)", () => {
         expect(spec.services[0].to).to.deep.equal(ALL_GREEN);
     });
 
+    it("carries rollout.sticky into the release's spec, and says nothing of a service without it (its hash stays what it was)", () => {
+        const services = prodServices().map((s) => (s.name === "orders" ? { ...s, rollout: { ...s.rollout, sticky: true } } : s));
+        const before = desiredServices(services);
+        expect(before.map((d) => [d.service, "sticky" in d ? d.sticky : "absent"])).to.deep.equal([
+            ["inventory", "absent"],
+            ["orders", true],
+        ]);
+        const spec = releaseFor("prod", before, withTraffic(withTraffic(before, "orders", ALL_GREEN), "inventory", ALL_GREEN))!;
+        expect(spec.services.map((s) => [s.service, s.sticky])).to.deep.equal([
+            ["inventory", undefined],
+            ["orders", true],
+        ]);
+        expect(Object.keys(spec.services[0])).not.to.include("sticky");
+    });
+
     it("a release of several services follows the most careful of their strategies", () => {
         const a = { steps: [10, 50], bakeSeconds: 60, bakeEachStep: false, checkIntervalSeconds: 30, readyTimeoutSeconds: 60 };
         const b = { steps: [25, 50], bakeSeconds: 300, bakeEachStep: true, checkIntervalSeconds: 10, readyTimeoutSeconds: 300 };

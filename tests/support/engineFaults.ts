@@ -39,6 +39,7 @@ import type { DesiredService } from "../../src/rollout/releaseRules";
 import { engineSilenceLimitSeconds, ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { canonicalJson } from "../../src/rollout/steps";
 import { sameWeights, weightSumProblem, formatWeights } from "../../src/shared/weights";
+import { stickyServiceName } from "../../src/shared/meshNames";
 import { AslDefinition, runExecution } from "./aslDriver";
 import { ConsulAnswer, consulModel, ConsulModel, FakeInstance } from "./fakeConsul";
 import { ConsulTransport, modelRolloutApi, putConfigEntry } from "./fakeConsulKv";
@@ -64,6 +65,8 @@ interface ServiceSetup {
     readonly required: Readonly<{ blue: number; green: number }>;
     readonly skipHealth: boolean;
     readonly analysis: boolean;
+    /** `rollout.sticky`: the engine also writes the service's two sticky virtual splitters and the cookie. */
+    readonly sticky?: boolean;
 }
 
 interface ReleaseSetup {
@@ -118,6 +121,7 @@ type Invariant =
     | "weight-without-instances"
     | "state-parses"
     | "command-applied-once"
+    | "sticky-left-behind"
     | "harness";
 
 interface Violation {
@@ -227,8 +231,14 @@ class EngineWorld {
         }
         this.model = consulModel({ instances });
         for (const svc of scenario.services) {
-            // Pulumi created each splitter with the stack file's weights before any rollout.
+            // Pulumi created each splitter with the stack file's weights before any rollout, and a
+            // sticky service's virtual splitters at rest (src/mesh/trafficPolicy.ts).
             this.writeSplitter(svc.name, svc.from);
+            if (svc.sticky) {
+                for (const colour of ["blue", "green"] as const) {
+                    putConfigEntry(this.model, { Kind: "service-splitter", Name: stickyServiceName(svc.name, colour), Splits: [{ Weight: 100, Service: svc.name }] });
+                }
+            }
         }
         this.previousDesired = this.desired(Object.fromEntries(scenario.services.map((s) => [s.name, s.from])), scenario.releases[0]);
     }
@@ -524,6 +534,7 @@ class EngineWorld {
                 skipHealth: svc.skipHealth,
                 ...(svc.analysis ? { analysis: { windowSeconds: 60 } } : {}),
             },
+            ...(svc.sticky ? { sticky: true } : {}),
             strategy: release.strategy,
         }));
     }
@@ -701,8 +712,47 @@ class EngineWorld {
         return true;
     }
 
+    private splitsOf(name: string): { Weight: number; Service?: string; ServiceSubset?: string; ResponseHeaders?: unknown }[] | undefined {
+        return (this.model.state.config.get(`service-splitter/${name}`) as { Splits?: { Weight: number; ServiceSubset?: string }[] } | undefined)?.Splits;
+    }
+
+    /** The colours a sticky service's virtual splitters send somewhere else than the service's own splitter. */
+    private pins(service: string): string[] {
+        return (["blue", "green"] as const).flatMap((colour) =>
+            (this.splitsOf(stickyServiceName(service, colour)) ?? []).filter((s) => s.Weight > 0 && (s.ServiceSubset !== undefined || s.Service !== service)).map((s) => `${stickyServiceName(service, colour)} -> ${s.Service}/${s.ServiceSubset ?? "-"}`),
+        );
+    }
+
+    /**
+     * Sticky left behind: at any moment a virtual splitter pins only its own colour, and only a
+     * colour the live split weights; once a rollout has ended and settled, no virtual splitter pins
+     * and no splitter hands out the cookie.
+     */
+    private checkSticky(state: RolloutState | undefined, when: string): void {
+        for (const svc of this.scenario.services.filter((s) => s.sticky)) {
+            const live = this.live(svc.name);
+            for (const colour of ["blue", "green"] as const) {
+                for (const s of this.splitsOf(stickyServiceName(svc.name, colour)) ?? []) {
+                    const pinsOther = s.Weight > 0 && s.ServiceSubset !== undefined && s.ServiceSubset !== colour;
+                    const unweighted = s.Weight > 0 && s.ServiceSubset === colour && !((live?.[colour] ?? 0) > 0);
+                    if (pinsOther || unweighted || (s.Weight > 0 && s.Service !== svc.name)) {
+                        this.violate("sticky-left-behind", `${when}: ${stickyServiceName(svc.name, colour)} sends ${s.Weight}% to ${s.Service}/${s.ServiceSubset ?? "-"} while ${svc.name} serves ${live ? formatWeights(live) : "nothing"}`);
+                    }
+                }
+            }
+            if (state && isSettled(state)) {
+                const pins = this.pins(svc.name);
+                const cookie = (this.splitsOf(svc.name) ?? []).some((s) => s.ResponseHeaders !== undefined);
+                if (pins.length > 0 || cookie) {
+                    this.violate("sticky-left-behind", `${when}: rollout ${state.rolloutId} ended ${state.phase} and settled, yet ${[...pins, ...(cookie ? [`${svc.name}'s splitter hands out the cookie`] : [])].join(", ")}`);
+                }
+            }
+        }
+    }
+
     private check(): void {
         const state = this.state();
+        this.checkSticky(state, "during the run");
         for (const svc of this.scenario.services) {
             const live = this.live(svc.name);
             if (live && (live.blue < 0 || live.green < 0 || weightSumProblem([live.blue, live.green]))) {
@@ -818,6 +868,7 @@ class EngineWorld {
         if (running.length > 0) {
             this.violate("settles-with-an-engine", `executions ${running.join(", ")} still run after the rollout ended`);
         }
+        this.checkSticky(state, "at the end");
         if (!state) {
             return;
         }
@@ -905,6 +956,7 @@ export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
                             required: fc.record({ blue: fc.integer({ min: 1, max: 2 }), green: fc.integer({ min: 1, max: 2 }) }),
                             skipHealth: fc.boolean().map((b) => b && name === "inventory"),
                             analysis: fc.boolean(),
+                            sticky: fc.boolean(),
                         }),
                     ),
                 ),

@@ -99,6 +99,25 @@ export function modelRolloutApi(send: ConsulTransport): RolloutConsulApi {
             }
             return answer.payload;
         },
+        async getEntry(kind, name) {
+            const path = `/v1/config/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`;
+            const answer = await call("GET", path);
+            if (answer.status === 404) {
+                return undefined;
+            }
+            if (answer.status !== 200 || typeof answer.payload !== "object" || answer.payload === null || Array.isArray(answer.payload)) {
+                throw fail(`GET ${path}`, answer);
+            }
+            const body = answer.payload as Record<string, unknown>;
+            return { value: body, modifyIndex: Number(body.ModifyIndex ?? 0) };
+        },
+        async putEntry(body, cas) {
+            const answer = await call("PUT", "/v1/config", { cas: String(cas) }, JSON.stringify(body));
+            if (answer.status !== 200 || typeof answer.payload !== "boolean") {
+                throw fail(`PUT /v1/config?cas=${cas} (${String(body.Kind)} ${String(body.Name)})`, answer);
+            }
+            return answer.payload;
+        },
         async passingInstances(service, colour) {
             const path = `/v1/health/service/${encodeURIComponent(service)}`;
             const answer = await call("GET", path, { passing: "true", filter: `Service.Meta.version == ${JSON.stringify(colour)}` });

@@ -91,14 +91,19 @@ function splitterBody(name: string, service: string, weights: Weights, cookieFor
  * Every entry the rollout engine writes for one service at one split, in write order. A service
  * without stickiness has its splitter only. A sticky one first has its virtual services written
  * (pinned during a rollout, following the service's splitter otherwise), then its splitter (adding
- * the cookie during a rollout only): ending a rollout thus unpins before the split moves back, and
- * starting one pins before the first cookie is handed out.
+ * the cookie during a rollout only): ending a rollout thus unpins before the split moves back. A
+ * colour that gains weight in a step is pinned only after the splitter gives it weight (the
+ * engine's stickyWriteSequence, src/rollout/traffic.ts), so a cookie never leads to an unweighted colour.
  */
 export function trafficEntries(service: string, weights: Weights, sticky: boolean, rolloutRunning: boolean): ConsulEntryBody[] {
     const splitter = splitterBody(service, service, weights, sticky && rolloutRunning ? (colour) => stickySetCookie(service, colour) : undefined);
     if (!sticky) {
         return [splitter];
     }
-    const virtual = COLOURS.map((colour) => virtualSplitterBody(service, colour, isPinned(colour, weights, rolloutRunning)));
-    return [...virtual, splitter];
+    return [...virtualSplitterEntries(service, weights, rolloutRunning), splitter];
+}
+
+/** The two sticky virtual services' splitters at this split (the first two entries of trafficEntries for a sticky service). */
+export function virtualSplitterEntries(service: string, weights: Weights, rolloutRunning: boolean): ConsulEntryBody[] {
+    return COLOURS.map((colour) => virtualSplitterBody(service, colour, isPinned(colour, weights, rolloutRunning)));
 }

@@ -4,11 +4,21 @@
 import { POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
 import { ROLLOUT_COMMAND_KEY, ROLLOUT_KV_PREFIX } from "../contract";
 import { describeAlarmsStatement } from "../../shared/engineAlarms";
+import { stickyServiceName } from "../../shared/meshNames";
+import { COLOURS } from "../../config/types";
+
+/**
+ * The service-splitters the engine writes: each mesh service's, and with `rollout.sticky` its two
+ * sticky virtual services' (src/rollout/traffic.ts). The engine's token gets write on these names only.
+ */
+export function engineSplitterNames(services: readonly { readonly name: string; readonly rollout: { readonly sticky: boolean } }[]): string[] {
+    return services.flatMap((s) => [s.name, ...(s.rollout.sticky ? COLOURS.map((colour) => stickyServiceName(s.name, colour)) : [])]);
+}
 
 /**
  * What the engine's token may do in Consul: read and write the rollout's KV prefix, write each
- * mesh service's service-splitter (Consul requires service:write on the entry's service for a
- * service-splitter; there is no narrower rule), and read services and nodes for the health API
+ * service-splitter it writes (engineSplitterNames; Consul requires service:write on the entry's
+ * service for a service-splitter; there is no narrower rule), and read services and nodes for the health API
  * and the config entries it reads back. Nothing else: no ACL, operator, intention or agent rights.
  */
 export function engineAclRules(services: readonly string[]): string {
