@@ -15,7 +15,7 @@ import { RolloutEngine } from "./src/rollout/engine";
 import { engineSplitterNames } from "./src/rollout/render/enginePolicies";
 import { createRelease } from "./src/rollout/wireRelease";
 import { ROLLOUT_KV_PREFIX } from "./src/rollout/contract";
-import { loadStackConfig } from "./src/config";
+import { loadStackConfig } from "./src/config/load";
 
 /** @public Pulumi's Node runtime calls a program's default export and makes what it returns the stack's outputs. */
 export default function main() {

@@ -7,7 +7,7 @@
 // the rollout.
 import * as fs from "fs";
 import * as path from "path";
-import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { checkReleaseChanges } from "../../src/offline/planDiff";
 import { FlipInputError } from "./clientErrors";
 
@@ -80,6 +80,9 @@ export function automationApplier(): Applier {
                         `the stack file is already edited, so run \`pulumi up --stack ${request.stack}\` where Pulumi is installed`,
                 );
             }
+            // Loaded here, not at the top: the Pulumi SDK costs about a second to load, and only
+            // `set --up` drives it (docs/performance.md).
+            const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
             const events: EngineEvent[] = [];
             const stack = await LocalWorkspace.selectStack({ stackName: request.stack, workDir: request.workDir });
             await stack.preview({ onEvent: (e) => events.push(e), onOutput: request.onOutput, signal: request.signal });

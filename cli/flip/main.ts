@@ -6,7 +6,6 @@
 import * as os from "os";
 import * as path from "path";
 import { dashboardName, dashboardUrl } from "../../src/metrics/names";
-import { planStack } from "../../src/offline/runtime";
 import { PROJECT } from "../../src/offline/stackFile";
 import { COMMAND_KINDS } from "../../src/rollout/contract";
 import { ControlKind, controlKind, FlipArgs, parseFlipArgs, USAGE } from "./args";
@@ -117,7 +116,7 @@ async function runConsulCommand(
 async function runSet(args: FlipArgs, context: StackContext, environment: FlipEnvironment, prompter: Prompter, command: string, write: (text: string) => void): Promise<number> {
     const request = { context, services: args.services.map((name) => findService(context, name)), to: args.to!, command };
     if (args.dryRun) {
-        await runSetDryRun(request, environment.planOffline ?? ((stack, config) => planStack({ stack, config })), write);
+        await runSetDryRun(request, environment.planOffline ?? planOffline, write);
         return EXIT_CODES.OK;
     }
     await confirmChange(args.stack, `change the desired traffic of ${args.services.join(", ")} in ${args.stack}${args.up ? " and run pulumi up" : ""}`, args.yes, prompter);
@@ -146,6 +145,15 @@ async function runSet(args: FlipArgs, context: StackContext, environment: FlipEn
     }
     return EXIT_CODES.OK;
 }
+
+/**
+ * The dry run's plan, by the offline runtime. Loaded when a dry run starts: the runtime loads the
+ * Pulumi SDK and the program, about a second that no other command needs (docs/performance.md).
+ */
+const planOffline: PlanFn = async (stack, config) => {
+    const { planStack } = await import("../../src/offline/runtime");
+    return planStack({ stack, config });
+};
 
 function whoAmI(): string {
     let user = "unknown";

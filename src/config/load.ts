@@ -1,7 +1,7 @@
 // loadStackConfig: the running program's config, validated once, before any resource exists.
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfigError } from "./problems";
-import { StackConfig } from "./types";
+import { formatProblems } from "./problems";
+import { ConfigProblem, StackConfig } from "./types";
 import { validateStackConfig } from "./validate";
 
 /** Reads `aws:region` and the `bluegreen:*` keys from the running program's config, or throws. */
@@ -21,9 +21,21 @@ export function loadStackConfig(): StackConfig {
     }
     const result = validateStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), region, values, secretKeys: secretConfigKeys(), otherKeys });
     if (!result.ok) {
-        throw new StackConfigError(result.problems);
+        throw new ProgramConfigError(result.problems);
     }
     return result.config;
+}
+
+/**
+ * StackConfigError as the running program throws it: a pulumi.RunError, which `pulumi up` and
+ * `pulumi preview` print without a stack trace. The same name, problems and message, so the commands
+ * (cli/shared/run.ts) report it like the stack file's StackConfigError.
+ */
+class ProgramConfigError extends pulumi.RunError {
+    constructor(readonly problems: readonly ConfigProblem[]) {
+        super(formatProblems(problems));
+        this.name = "StackConfigError";
+    }
 }
 
 function splitKey(fullKey: string): [string, string] {

@@ -1,21 +1,24 @@
 // How config problems reach the user: one error listing every problem with its key's path, and the
 // plain-words rendering of JSON Schema errors.
-import * as pulumi from "@pulumi/pulumi";
-import { ErrorObject } from "ajv";
+import type { ErrorObject } from "ajv";
 import { isSecureValue, SECURE_VALUE_ADVICE } from "./plainSecrets";
 import { show } from "../shared/show";
 import { didYouMean } from "./suggest";
 import { ConfigProblem } from "./types";
 
-/** Every problem found in a stack's config, reported at once; Pulumi prints it without a stack trace. */
-export class StackConfigError extends pulumi.RunError {
+/**
+ * Every problem found in a stack's config, reported at once. A plain Error, so that the commands
+ * that only read a stack file (`flip status`, the plan's parsing) do not load the Pulumi SDK; the
+ * running program throws the RunError of load.ts instead, which Pulumi prints without a stack trace.
+ */
+export class StackConfigError extends Error {
     constructor(readonly problems: readonly ConfigProblem[]) {
         super(formatProblems(problems));
         this.name = "StackConfigError";
     }
 }
 
-function formatProblems(problems: readonly ConfigProblem[]): string {
+export function formatProblems(problems: readonly ConfigProblem[]): string {
     const lines = problems.map((p) => `  - ${p.path}: ${p.message}`);
     return `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MOCK_SECRET_MARKER } from "./mocks";
 import { Program } from "./runtime";
 import { ConsulConnection, createMeshTraffic } from "../mesh/wireTraffic";
-import { loadStackConfig } from "../config";
+import { loadStackConfig } from "../config/load";
 import { createRelease } from "../rollout/wireRelease";
 
 /** Stands in for the server cluster's readiness wait: a custom resource everything must wait for. */

@@ -1,8 +1,9 @@
 // Issue 18's families through the real program under the mock runtime: what only shows when the
 // program runs (names it derives, the config strings Pulumi hands it, the resources it registers).
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { reportError } from "../../cli/shared/run";
-import { loadStackConfig } from "../../src/config";
+import { loadStackConfig } from "../../src/config/load";
 import { STACK_DERIVED_NAMES } from "../../src/config/stackName";
 import { envBytes, ENV_MAX_BYTES, TASK_DEFINITION_MAX_BYTES, TASK_DEFINITION_PROGRAM_BYTES } from "../../src/config/taskDefinitionSize";
 import { MOCK_SECRET_MARKER } from "../../src/offline/mocks";
@@ -45,6 +46,15 @@ describe("stack config in the running program (issue 18)", () => {
         delete config["bluegreen:services"];
         const text = await failureOf(() => planWith("dev", config, () => loadStackConfig()));
         expect(text).to.include('bluegren:services: unknown namespace "bluegren"; did you mean "bluegreen:services"?');
+    });
+
+    it("stops the running program with a pulumi.RunError, which `pulumi up` prints without a stack trace", async () => {
+        const config = stackConfig("dev");
+        services(config).orders.traffic = { blue: 70, green: 20 };
+        const err = await planWith("dev", config, () => loadStackConfig()).catch((e: unknown) => e);
+        expect(pulumi.RunError.isInstance(err), String(err)).to.equal(true);
+        expect(err).to.deep.include({ name: "StackConfigError" });
+        expect((err as Error).message).to.include("bluegreen:services.orders.traffic: weights sum to 90");
     });
 
     it("reports services Pulumi marks secret without its value or a placeholder, run as Pulumi runs it", async () => {
