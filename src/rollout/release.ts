@@ -18,7 +18,7 @@ import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunc
 import type { ConsulApiAccess } from "../shared/consulApi";
 import { formatWeights, sameWeights } from "../shared/weights";
 import { KvDocument, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
-import { HistoryRecord, parseRolloutState, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
+import { HistoryRecord, isSettled, parseRolloutState, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
 import { specHash } from "./steps";
 import { decideStart, DesiredService, releaseFor } from "./releaseRules";
 import { ExecutionInput, executionNameOf } from "./render/stateMachine";
@@ -115,9 +115,10 @@ export async function applyRelease(
     if (!spec) {
         return { lastRolloutId: "", lastResult: "no traffic change", messages: [] };
     }
-    // A stack file put back to what the platform runs (after a rollback, say) moves nothing.
+    // A stack file put back to what the platform runs (after a rollback, say) moves nothing; while a
+    // rollout runs or its writes are pending, the live split is on its way elsewhere: decideStart says.
     const live = await Promise.all(spec.services.map((s) => runtime.consul.getSplit(s.service)));
-    if (spec.services.every((s, i) => sameWeights(live[i], s.to))) {
+    if ((latest === undefined || isSettled(latest)) && spec.services.every((s, i) => sameWeights(live[i], s.to))) {
         return {
             lastRolloutId: "",
             lastResult: "no traffic change",

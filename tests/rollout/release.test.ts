@@ -214,6 +214,18 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect(await api.getSplit("inventory")).to.deep.equal(ALL_BLUE);
     });
 
+    it("a stack file set to the split a running rollout passes through is refused, not taken as already run", async () => {
+        const next = withTraffic(before(), "orders", ALL_GREEN);
+        const slow = next.map((s) => (s.service === "orders" ? { ...s, strategy: { ...s.strategy, steps: [10, 50], bakeSeconds: 60 } } : s));
+        await applyRelease(before(), { stack: "prod", services: slow }, runtime({}, 1));
+        // The rollout runs, at its first step; the engine will move orders on to 0/100.
+        expect(await api.getSplit("orders")).to.deep.equal({ blue: 90, green: 10 });
+        const midway = withTraffic(slow, "orders", { blue: 90, green: 10 });
+        const outcome = await applyRelease(slow, { stack: "prod", services: midway }, runtime()).catch((e: Error) => e);
+        expect(outcome).to.be.instanceOf(Error);
+        expect((outcome as Error).message).to.match(/is baking; one rollout runs at a time/);
+    });
+
     it("the provider's update() holds pulumi up only until the first state: it returns with the rollout baking, which goes on after it", async () => {
         // The dynamic provider's own path: the AWS SDK's StartExecution to a loopback Step Functions
         // (tests/support/fakeAws.ts, NOT AWS) whose execution runs the real definition on the ASL
