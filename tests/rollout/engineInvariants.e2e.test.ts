@@ -160,7 +160,8 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
         // with States.Runtime, which no Catch catches, and leave the rollout to the watchdog.
         const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 0, checkIntervalSeconds: 5 }));
         expect((await handleEvent(tickOf(input), deps)).done).to.equal(false);
-        const { startAfterIndex: _dropped, ...oldInput } = input;
+        const oldInput: Record<string, unknown> = { ...input };
+        delete oldInput.startAfterIndex;
         const successor = await execute({ ...oldInput, generation: 1 } as unknown as ExecutionInput);
         expect(successor).to.include({ status: "SUCCEEDED" });
         expect(await state()).to.include({ rolloutId: input.rolloutId, phase: "promoted" });
