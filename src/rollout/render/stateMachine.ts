@@ -37,7 +37,7 @@ export interface ExecutionInput {
 }
 
 /** The startAfterIndex of an execution that must never start a rollout: Consul's indexes are never negative. */
-export const NEVER_STARTS = -1;
+const NEVER_STARTS = -1;
 
 /** The execution name of a rollout's `generation`th execution. */
 export function executionNameOf(rolloutId: string, generation: number): string {
