@@ -1,7 +1,7 @@
 // The two test loops: `npm test` runs every file (.mocharc.json); `npm run test:fast` runs the same
 // configuration without the files that start processes or plan the whole program
 // (.mocharc.fast.json). This keeps the fast loop's list true: every file it leaves out exists, and
-// every test file that starts a TypeScript process (ts-node, npm, the flip client) is left out. The files to run are
+// every test file that starts a TypeScript process (ts-node, npm) is left out. The files to run are
 // named by the npm scripts, not the configurations, so that `npx mocha tests/docs.test.ts` runs
 // that file only (mocha adds a configuration's spec to the files named on its command line).
 import * as fs from "fs";
@@ -48,7 +48,7 @@ describe("test loops", () => {
     });
 
     it("leaves out every test file that starts a TypeScript process", () => {
-        const startsProcess = /ts-node\/register|esbuildRegister|"npm"|spawn\([^)]*\bnpm\b/;
+        const startsProcess = /ts-node\/register|"npm"|spawn\([^)]*\bnpm\b/;
         const spawning = testFiles().filter((f) => /\b(spawn|spawnSync|execFile|execFileSync|fork)\(/.test(fs.readFileSync(path.join(ROOT, f), "utf8")) && startsProcess.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
         expect(spawning).to.not.be.empty;
         expect(spawning.filter((f) => !left.includes(f))).to.deep.equal([]);

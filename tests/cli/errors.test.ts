@@ -114,7 +114,7 @@ describe("command-line failures", () => {
         // nobody must reach the checkout to run the client at all: a clone inside a mode-700 folder
         // (mktemp -d) would fail for that reason instead. Open the way for the run, then restore it.
         const opened = process.getuid?.() === 0 ? openTraversal(ROOT) : [];
-        const result = spawnSync(process.execPath, ["-r", "./cli/shared/esbuildRegister.js", "cli/flip/main.ts", "set", "--stack", "dev", "--dir", dir, "--service", "orders", "--to", "green"], {
+        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/flip/main.ts", "set", "--stack", "dev", "--dir", dir, "--service", "orders", "--to", "green"], {
             cwd: ROOT,
             encoding: "utf8",
             env: { PATH: process.env.PATH, HOME: os.tmpdir() },

@@ -27,7 +27,7 @@ describe("flip client: what a status loads (real process)", function () {
         // Not spawnSync: the fake Consul answers from this process's event loop.
         const child = spawn(
             process.execPath,
-            ["-r", "./cli/shared/esbuildRegister.js", "-r", "./tests/support/loadedModules.ts", path.join("cli", "flip", "main.ts"), "status", "--stack", "prod", "--dir", world.dir],
+            ["-r", "ts-node/register/transpile-only", "-r", "./tests/support/loadedModules.ts", path.join("cli", "flip", "main.ts"), "status", "--stack", "prod", "--dir", world.dir],
             {
                 cwd: ROOT,
                 stdio: ["ignore", "pipe", "pipe"],

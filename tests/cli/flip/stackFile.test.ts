@@ -13,9 +13,9 @@ import { ROOT } from "../../support/harness";
 
 const FLIP = path.join(ROOT, "cli", "flip", "main.ts");
 
-/** `node -r ./cli/shared/esbuildRegister.js cli/flip/main.ts args...` as a process of its own, as `npm run flip` runs it. */
+/** `node -r ts-node/register/transpile-only cli/flip/main.ts args...` as a process of its own. */
 function startFlip(args: string[]): { output: () => string; seen: (text: string) => Promise<void>; done: Promise<number | null> } {
-    const child = spawn(process.execPath, ["-r", "./cli/shared/esbuildRegister.js", FLIP, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CONSUL_HTTP_ADDR: "" } });
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", FLIP, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CONSUL_HTTP_ADDR: "" } });
     let output = "";
     const waiters: { text: string; resolve: () => void }[] = [];
     const onData = (chunk: Buffer) => {
