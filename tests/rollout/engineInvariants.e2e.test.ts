@@ -154,6 +154,25 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
         expect((await state()).rolloutId).to.equal(stale.rolloutId);
     });
 
+    it("an execution handed over by the definition before startAfterIndex (its input lacks it) goes on with its rollout and never starts one", async () => {
+        // A rollout started (and at its first step) before the upgrade; its old execution hands over
+        // with an input that has no startAfterIndex. A path to a missing field would fail the Tick
+        // with States.Runtime, which no Catch catches, and leave the rollout to the watchdog.
+        const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 0, checkIntervalSeconds: 5 }));
+        expect((await handleEvent(tickOf(input), deps)).done).to.equal(false);
+        const oldInput: Record<string, unknown> = { ...input };
+        delete oldInput.startAfterIndex;
+        const successor = await execute({ ...oldInput, generation: 1 } as unknown as ExecutionInput);
+        expect(successor).to.include({ status: "SUCCEEDED" });
+        expect(await state()).to.include({ rolloutId: input.rolloutId, phase: "promoted" });
+        expect(await live()).to.deep.equal({ inventory: ALL_GREEN, orders: ALL_GREEN });
+        // Such an execution of an ended rollout starts nothing, and changes nothing.
+        const before = splitterWrites();
+        const again = await execute({ ...oldInput, generation: 2 } as unknown as ExecutionInput);
+        expect(again).to.include({ status: "SUCCEEDED" });
+        expect(splitterWrites()).to.equal(before);
+    });
+
     it("16.2: a splitter write that fails never lets the state claim the step; once Consul answers, the step and then the rollback are written", async () => {
         const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 0, checkIntervalSeconds: 5 }));
         let armed = false;

@@ -76,6 +76,19 @@ function readPath(path: string, input: Json, context: Json): Json {
     return value;
 }
 
+/** A Choice rule's IsPresent: whether the path names a field of the input (ASL's Choice state). */
+function isPresent(path: string, input: Json): boolean {
+    try {
+        readPath(path, input, {});
+        return true;
+    } catch (err) {
+        if (err instanceof StatesError) {
+            return false;
+        }
+        throw err;
+    }
+}
+
 /** Evaluates a path or intrinsic-function expression (the value of a ".$" field). */
 function evaluate(expression: string, input: Json, context: Json): Json {
     const text = expression.trim();
@@ -195,6 +208,7 @@ interface AslState {
     Next?: string;
     Default?: string;
     Parameters?: Json;
+    Result?: Json;
     ResultPath?: string | null;
     ResultSelector?: Json;
     SecondsPath?: string;
@@ -213,12 +227,13 @@ export interface AslDefinition {
     States: Record<string, AslState>;
 }
 
-type Rule = { Variable?: string; And?: Rule[]; BooleanEquals?: boolean; StringEquals?: string; NumericGreaterThanEquals?: number; Next?: string };
+type Rule = { Variable?: string; And?: Rule[]; BooleanEquals?: boolean; StringEquals?: string; NumericGreaterThanEquals?: number; IsPresent?: boolean; Next?: string };
 
 function choose(rule: Rule, input: Json, context: Json): boolean {
     if (rule.And) {
         return rule.And.every((r) => choose(r, input, context));
     }
+    if ("IsPresent" in rule) return isPresent(rule.Variable!, input) === rule.IsPresent;
     const value = readPath(rule.Variable!, input, context);
     if ("BooleanEquals" in rule) return value === rule.BooleanEquals;
     if ("StringEquals" in rule) return value === rule.StringEquals;
@@ -256,7 +271,7 @@ async function run(definition: AslDefinition, name: string, input: Json, service
         await services.onState?.(current, data);
         switch (state.Type) {
             case "Pass":
-                data = withResult(data, state.ResultPath, state.Parameters ? applyTemplate(state.Parameters, data, context) : data);
+                data = withResult(data, state.ResultPath, "Result" in state ? state.Result! : state.Parameters ? applyTemplate(state.Parameters, data, context) : data);
                 current = state.Next;
                 break;
             case "Wait":

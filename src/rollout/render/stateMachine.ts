@@ -36,6 +36,9 @@ export interface ExecutionInput {
     readonly count: { readonly n: number };
 }
 
+/** The startAfterIndex of an execution that must never start a rollout: Consul's indexes are never negative. */
+const NEVER_STARTS = -1;
+
 /** The execution name of a rollout's `generation`th execution. */
 export function executionNameOf(rolloutId: string, generation: number): string {
     return generation === 0 ? rolloutId : `${rolloutId}-g${generation}`;
@@ -115,8 +118,18 @@ export function rolloutStateMachine(functionArn: string, stateMachineArn: string
     });
     return {
         Comment: "bluegreen rollout: one execution per release; the state is in Consul KV (bluegreen/rollout/)",
-        StartAt: "Count",
+        StartAt: "StartIndex?",
         States: {
+            // An execution of the definition before startAfterIndex existed hands over to this one
+            // with an input that lacks it, and a path to a missing field fails the Tick with
+            // States.Runtime, which no Catch catches. Such a successor never starts a rollout (its
+            // rollout's state is already in Consul), so it gets an index no state ever has.
+            "StartIndex?": {
+                Type: "Choice",
+                Choices: [{ Variable: "$.startAfterIndex", IsPresent: false, Next: "NoStartIndex" }],
+                Default: "Count",
+            },
+            NoStartIndex: { Type: "Pass", Result: NEVER_STARTS, ResultPath: "$.startAfterIndex", Next: "Count" },
             Count: { Type: "Pass", Parameters: { "n.$": "States.MathAdd($.count.n, 1)" }, ResultPath: "$.count", Next: "Tick" },
             Tick: {
                 ...invoke({ kind: "tick", "rolloutId.$": "$.rolloutId", "specHash.$": "$.specHash", "spec.$": "$.spec", "requestedBy.$": "$.requestedBy", "startAfterIndex.$": "$.startAfterIndex" }),
