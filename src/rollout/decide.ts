@@ -40,7 +40,7 @@ const DEFAULT_READY_TIMEOUT_SECONDS = 300;
 export type TickTrigger =
     | { readonly kind: "tick" }
     /** From the EventBridge rule on a CloudWatch alarm's state change. */
-    | { readonly kind: "alarm"; readonly alarm: string; readonly state: string }
+    | { readonly kind: "alarm"; readonly alarm: string; readonly state: string; readonly changedAt?: string }
     /** From the state machine's Catch: the tick failed past its retries. */
     | { readonly kind: "engine-error"; readonly error: string }
     /** From the watchdog schedule: no engine has written this unsettled rollout's state for longer than a working one would. */
@@ -127,7 +127,7 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
             } else if (trigger.kind === "watchdog") {
                 rollBack("failed", `no engine has worked on this rollout since ${trigger.silentSince} (a working one writes its state at least every ${trigger.limitSeconds}s); ended by the watchdog`);
             } else if (trigger.kind === "alarm") {
-                onAlarm(trigger.alarm, trigger.state);
+                onAlarm(trigger.alarm, trigger.state, trigger.changedAt);
             } else {
                 // A command is applied once: a duplicate, stale or replayed write of the slot is ignored.
                 if (command && command.rolloutId === s.rolloutId && !commandSeen(s, command.id)) {
@@ -167,8 +167,12 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
         }
     }
 
-    function onAlarm(alarm: string, alarmState: string) {
-        if (alarmState === "ALARM" && gatedAlarms(s.spec).includes(alarm)) {
+    function onAlarm(alarm: string, alarmState: string, changedAt: string | undefined) {
+        // Lambda retries an event it failed on for up to two minutes, so a change from before this
+        // rollout started can arrive during it; an alarm still in ALARM fails the next check anyway.
+        if (changedAt !== undefined && Date.parse(changedAt) < Date.parse(s.startedAt)) {
+            say(`alarm ${alarm} went ${alarmState} at ${changedAt}, before this rollout started: judged at the next check`);
+        } else if (alarmState === "ALARM" && gatedAlarms(s.spec).includes(alarm)) {
             rollBack("rolled-back", `alarm ${alarm} went into ALARM`);
         } else {
             say(`alarm ${alarm} is ${alarmState}: not a gate of this rollout in ALARM, ignored`);

@@ -78,6 +78,8 @@ export interface WatchdogEvent {
 interface AlarmStateChangeEvent {
     readonly source: "aws.cloudwatch";
     readonly "detail-type": "CloudWatch Alarm State Change";
+    /** When the alarm changed state (EventBridge's event time, ISO 8601). */
+    readonly time?: string;
     readonly detail: { readonly alarmName: string; readonly state: { readonly value: string } };
 }
 
@@ -119,7 +121,7 @@ function result(rolloutId: string, done: boolean, phase: RolloutPhase, waitSecon
 
 export async function handleEvent(event: EngineEvent, deps: EngineDeps): Promise<TickResult> {
     if ("source" in event) {
-        const trigger: TickTrigger = { kind: "alarm", alarm: event.detail.alarmName, state: event.detail.state.value };
+        const trigger: TickTrigger = { kind: "alarm", alarm: event.detail.alarmName, state: event.detail.state.value, ...(event.time ? { changedAt: event.time } : {}) };
         return runTick(undefined, trigger, deps);
     }
     if (event.kind === "watchdog") {

@@ -149,6 +149,19 @@ describe("rollout decisions (pure)", () => {
             expect(t.live).to.deep.equal({ inventory: ALL_BLUE, orders: ALL_BLUE });
         });
 
+        it("an alarm event from before the rollout started (delivered late) changes nothing; one from during it rolls back", () => {
+            const t = new Ticker(newRollout(releaseSpec({}, 10)));
+            t.tick();
+            const started = Date.parse(t.state.startedAt);
+            const before = new Date(started - 60_000).toISOString();
+            const late = t.tick({ trigger: { kind: "alarm", alarm: "orders-5xx", state: "ALARM", changedAt: before }, advance: false });
+            expect(late.state.phase).to.equal("baking");
+            expect(late.writes).to.deep.equal([]);
+            expect(late.state.events.at(-1)!.message).to.contain("before this rollout started");
+            const during = t.tick({ trigger: { kind: "alarm", alarm: "orders-5xx", state: "ALARM", changedAt: new Date(started + 1_000).toISOString() }, advance: false });
+            expect(during.state.phase).to.equal("rolled-back");
+        });
+
         it("an alarm event for an alarm that is not a gate, or back to OK, changes nothing and does not advance", () => {
             const t = new Ticker(newRollout());
             t.tick();
