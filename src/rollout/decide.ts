@@ -168,8 +168,9 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
     }
 
     function onAlarm(alarm: string, alarmState: string, changedAt: string | undefined) {
-        // Lambda retries an event it failed on for up to two minutes, so a change from before this
-        // rollout started can arrive during it; an alarm still in ALARM fails the next check anyway.
+        // Lambda retries a failed asynchronous event (a minute, then two minutes later) and keeps a
+        // throttled one for hours, so a change from before this rollout started can arrive during
+        // it; an alarm still in ALARM fails the next check anyway.
         if (changedAt !== undefined && Date.parse(changedAt) < Date.parse(s.startedAt)) {
             say(`alarm ${alarm} went ${alarmState} at ${changedAt}, before this rollout started: judged at the next check`);
         } else if (alarmState === "ALARM" && gatedAlarms(s.spec).includes(alarm)) {
