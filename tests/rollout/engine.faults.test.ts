@@ -62,6 +62,12 @@ const ISSUE_EXAMPLES: Scenario[] = [
         events: [{ at: 40, kind: "command", command: "abort", variant: "fresh" }],
         faults: { ...NO_FAULTS, since: 5, until: 60, error: 0.3, lostCas: 0.3, target: "splitters" },
     }),
+    // 4. An alarm racing a splitter write: from 16 s, the alarm goes off as a tick is about to write
+    //    the next step's splits, and that write is answered after the alarm's invocation has rolled back.
+    scenario({
+        releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 15, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 } }],
+        events: [{ at: 16, kind: "alarm", state: "ALARM", duplicate: false, clearsAfter: null, racing: true }],
+    }),
     // A command replayed after a later one was applied.
     scenario({
         releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 } }],

@@ -54,6 +54,8 @@ const LAMBDA_TIMEOUT_MS = 60_000;
 const CONSUL_TIMEOUT_MS = 5_000;
 /** EventBridge invokes asynchronously: Lambda runs a failed event twice more, 1 and then 2 minutes later (Lambda's documentation). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+/** How long a racing alarm (WorldEvent "alarm", racing) waits for a splitter write before it happens anyway. */
+const RACE_WINDOW_MS = 60_000;
 /** The watchdog's schedule (src/rollout/engine.ts): rate(1 minute). */
 const WATCHDOG_PERIOD_MS = 60_000;
 
@@ -80,7 +82,20 @@ interface ReleaseSetup {
 
 type WorldEvent =
     | { readonly at: number; readonly kind: "health"; readonly service: ServiceName; readonly colour: "blue" | "green"; readonly passing: number }
-    | { readonly at: number; readonly kind: "alarm"; readonly state: "ALARM" | "OK"; readonly duplicate: boolean; readonly clearsAfter: number | null }
+    | {
+          readonly at: number;
+          readonly kind: "alarm";
+          readonly state: "ALARM" | "OK";
+          readonly duplicate: boolean;
+          readonly clearsAfter: number | null;
+          /**
+           * An ALARM that races a splitter write: it happens the moment, from `at` on (within
+           * RACE_WINDOW_MS), a function is about to write a splitter, and that write is answered
+           * only after everything the alarm's invocation does then (issue 16 point 4's race, and a
+           * stale writer's late write: it must lose to the newer decision the alarm wrote and applied).
+           */
+          readonly racing?: boolean;
+      }
     | { readonly at: number; readonly kind: "gates"; readonly alarmsReadable: boolean; readonly analysis: AnalysisVerdict["verdict"] | "error" }
     | { readonly at: number; readonly kind: "command"; readonly command: CommandKind; readonly variant: "fresh" | "stale" | "duplicate" | "replay" }
     | { readonly at: number; readonly kind: "clock-jump"; readonly seconds: number };
@@ -170,6 +185,8 @@ interface PendingCall {
     readonly reject: (err: Error) => void;
     /** Already delayed once (a slow call is answered, not failed, when its turn comes again). */
     delayed?: boolean;
+    /** Already held back once (by a racing alarm). */
+    held?: boolean;
 }
 
 interface Timer {
@@ -195,6 +212,10 @@ class EngineWorld {
     private readonly random: () => number;
     private readonly model: ConsulModel;
     private ready: PendingCall[] = [];
+    /** Calls held back by a racing alarm: answered once nothing else is ready, the clock unmoved. */
+    private held: PendingCall[] = [];
+    /** A racing alarm waiting for a function's splitter write. */
+    private racing?: Extract<WorldEvent, { kind: "alarm" }>;
     private timers: Timer[] = [];
     private seq = 0;
     private faultsOn = false;
@@ -252,7 +273,7 @@ class EngineWorld {
         for (const event of s.events) {
             this.timer(T0 + event.at * 1000, () => this.event(event));
         }
-        const lastEvent = Math.max(s.faults.until, ...s.events.map((e) => e.at), ...s.releases.map((r) => r.at));
+        const lastEvent = Math.max(s.faults.until, ...s.events.map((e) => e.at + (e.kind === "alarm" && e.racing ? RACE_WINDOW_MS / 1000 : 0)), ...s.releases.map((r) => r.at));
         this.faultsOn = s.faults.since === 0;
         this.timer(T0 + s.faults.since * 1000, () => (this.faultsOn = s.faults.since < s.faults.until));
         this.timer(T0 + s.faults.until * 1000, () => (this.faultsOn = false));
@@ -279,8 +300,20 @@ class EngineWorld {
     private async loop(until: number): Promise<void> {
         for (let guard = 0; guard < 200_000; guard++) {
             await drain();
+            if (this.ready.length === 0 && this.held.length > 0) {
+                this.ready = this.held;
+                this.held = [];
+            }
             if (this.ready.length > 0) {
                 const call = this.ready.splice(Math.floor(this.random() * this.ready.length), 1)[0];
+                if (this.racing && this.splitterWrite(call) && !call.held) {
+                    const alarm = this.racing;
+                    this.racing = undefined;
+                    this.alarm(alarm);
+                    call.held = true;
+                    this.held.push(call);
+                    continue;
+                }
                 this.perform(call);
             } else {
                 this.timers = this.timers.filter((t) => !t.cancelled);
@@ -307,6 +340,10 @@ class EngineWorld {
             this.check();
         }
         this.violate("harness", "the world did not come to rest within 200,000 steps");
+    }
+
+    private splitterWrite(call: PendingCall): boolean {
+        return call.caller.lambda && call.method === "PUT" && call.path === "/v1/config";
     }
 
     private timer(at: number, fire: () => void): Timer {
@@ -570,17 +607,17 @@ class EngineWorld {
                 return;
             }
             case "alarm":
-                this.alarmState = event.state;
-                if (event.state === "ALARM") {
-                    this.deliverAlarm();
-                    if (event.duplicate) {
-                        // Lambda's event queue may deliver the same event more than once.
-                        this.deliverAlarm();
-                    }
-                    if (event.clearsAfter !== null) {
-                        this.timer(this.now + event.clearsAfter * 1000, () => (this.alarmState = "OK"));
-                    }
+                if (event.racing && event.state === "ALARM" && !this.racing) {
+                    this.racing = event;
+                    this.timer(this.now + RACE_WINDOW_MS, () => {
+                        if (this.racing === event) {
+                            this.racing = undefined;
+                            this.alarm(event);
+                        }
+                    });
+                    return;
                 }
+                this.alarm(event);
                 return;
             case "gates":
                 this.alarmsReadable = event.alarmsReadable;
@@ -592,6 +629,21 @@ class EngineWorld {
             case "command":
                 this.spawn(() => this.command(event.command, event.variant));
                 return;
+        }
+    }
+
+    /** The alarm changes state; into ALARM, EventBridge delivers the event (maybe twice). */
+    private alarm(event: Extract<WorldEvent, { kind: "alarm" }>): void {
+        this.alarmState = event.state;
+        if (event.state === "ALARM") {
+            this.deliverAlarm();
+            if (event.duplicate) {
+                // Lambda's event queue may deliver the same event more than once.
+                this.deliverAlarm();
+            }
+            if (event.clearsAfter !== null) {
+                this.timer(this.now + event.clearsAfter * 1000, () => (this.alarmState = "OK"));
+            }
         }
     }
 
@@ -915,7 +967,7 @@ const eventArb = (names: readonly ServiceName[]): fc.Arbitrary<WorldEvent> =>
     fc.oneof(
         { withCrossShrink: true },
         fc.record({ at: fc.nat(240), kind: fc.constant("health" as const), service: fc.constantFrom(...names), colour: fc.constantFrom("blue" as const, "green" as const), passing: fc.nat(3) }),
-        fc.record({ at: fc.nat(240), kind: fc.constant("alarm" as const), state: fc.constantFrom("ALARM" as const, "OK" as const), duplicate: fc.boolean(), clearsAfter: fc.option(fc.integer({ min: 1, max: 5 })) }),
+        fc.record({ at: fc.nat(240), kind: fc.constant("alarm" as const), state: fc.constantFrom("ALARM" as const, "OK" as const), duplicate: fc.boolean(), clearsAfter: fc.option(fc.integer({ min: 1, max: 5 })), racing: fc.boolean() }),
         fc.record({ at: fc.nat(240), kind: fc.constant("gates" as const), alarmsReadable: fc.boolean(), analysis: fc.constantFrom("pass" as const, "fail" as const, "inconclusive" as const, "error" as const) }),
         {
             weight: 3,
