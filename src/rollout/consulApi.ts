@@ -4,7 +4,7 @@
 // PUT /v1/config, with ?cas=<ModifyIndex> for a check-and-set write as Consul documents it). Every decision is elsewhere.
 import type { AxiosInstance } from "axios";
 import { ConsulHttpError, ConsulHttpOptions, consulAxios, consulHttpClient } from "../consul/httpClient";
-import type { ConsulKvEntry, Weights } from "./contract";
+import { ConsulKvEntry, parseRolloutState, ROLLOUT_STATE_KEY, RolloutState, Weights } from "./contract";
 
 export interface KvDocument<T> {
     readonly value: T;
@@ -145,4 +145,17 @@ export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
         },
         passingInstances: (service, colour) => health.passingInstances(service, colour),
     };
+}
+
+/** The rollout's state with its ModifyIndex, read under the contract: a document of another schema is an error, never misread. */
+export async function readRolloutState(consul: Pick<RolloutConsulApi, "getJson">): Promise<KvDocument<RolloutState> | undefined> {
+    const doc = await consul.getJson<unknown>(ROLLOUT_STATE_KEY);
+    if (doc === undefined) {
+        return undefined;
+    }
+    const parsed = parseRolloutState(doc.value);
+    if (!parsed.ok) {
+        throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
+    }
+    return { value: parsed.state, modifyIndex: doc.modifyIndex };
 }

@@ -5,8 +5,8 @@
 // rollout ends, when the time limit is reached, or at once on the first Ctrl-C. Stopping never
 // touches the rollout: it goes on in the engine.
 import { durationMs } from "../shared/durations";
-import type { KvDocument } from "./consulApi";
-import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, isSettled, parseRolloutState, ROLLOUT_STATE_KEY, RolloutPhase } from "./contract";
+import { KvDocument, readRolloutState } from "./consulApi";
+import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, isSettled, RolloutPhase } from "./contract";
 
 export interface FollowRuntime {
     readonly consul: { getJson<T>(key: string): Promise<KvDocument<T> | undefined> };
@@ -101,15 +101,11 @@ export async function followRollout(rolloutId: string, runtime: FollowRuntime, l
     const deadline = limitMs === undefined ? undefined : runtime.now() + limitMs;
     const seen = new Set<string>();
     for (;;) {
-        const read = await unlessStopped(runtime.consul.getJson<unknown>(ROLLOUT_STATE_KEY), runtime.stop);
+        const read = await unlessStopped(readRolloutState(runtime.consul), runtime.stop);
         if (read === STOPPED) {
             return { kind: "stopped" };
         }
-        const parsed = read === undefined ? undefined : parseRolloutState(read.value);
-        if (parsed && !parsed.ok) {
-            throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
-        }
-        const state = parsed?.state;
+        const state = read?.value;
         if (state && state.rolloutId !== rolloutId) {
             return { kind: "replaced", by: state.rolloutId };
         }

@@ -26,7 +26,6 @@ import {
     historyKeySuffix,
     isSettled,
     isTerminal,
-    parseRolloutState,
     ReleaseSpec,
     ROLLOUT_COMMAND_KEY,
     ROLLOUT_HISTORY_PREFIX,
@@ -41,7 +40,7 @@ import { mapLimit } from "../shared/concurrency";
 import { formatWeights, sameWeights } from "../shared/weights";
 import { CONSUL_MAX_SOCKETS } from "../consul/httpClient";
 import type { AlarmStates } from "./alarms";
-import { ConfigEntryBody, KvDocument, RolloutConsulApi, weightsOfEntry } from "./consulApi";
+import { ConfigEntryBody, KvDocument, readRolloutState, RolloutConsulApi, weightsOfEntry } from "./consulApi";
 import { sameEntry, SPLITTER_KIND, stickyEntryNames, stickyWriteSequence } from "./traffic";
 import { decide, Decision, historyOf, Observations, startRollout, TickTrigger } from "./decide";
 import { AnalysisVerdict, gatedAlarms, PassingObservation } from "./gates";
@@ -136,19 +135,6 @@ export async function handleEvent(event: EngineEvent, deps: EngineDeps): Promise
 
 type StateDoc = KvDocument<RolloutState>;
 
-/** The state with its ModifyIndex, checked under the contract (a document it cannot read is an error, never a guess). */
-async function readState(deps: EngineDeps): Promise<StateDoc | undefined> {
-    const doc = await deps.consul.getJson<unknown>(ROLLOUT_STATE_KEY);
-    if (doc === undefined) {
-        return undefined;
-    }
-    const parsed = parseRolloutState(doc.value);
-    if (!parsed.ok) {
-        throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
-    }
-    return { value: parsed.state, modifyIndex: doc.modifyIndex };
-}
-
 /**
  * The state as the engine writes it after a decision: the decided splitter writes pending, the
  * bound a working engine keeps, and, from the rollout's own execution (a tick or its Catch), when
@@ -177,7 +163,7 @@ function engineState(decision: Decision, previous: RolloutState, byExecution: bo
 async function runTick(owner: TickEvent | string | undefined, trigger: TickTrigger, deps: EngineDeps): Promise<TickResult> {
     const ownerId = typeof owner === "string" ? owner : owner?.rolloutId;
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
-        const current = await readState(deps);
+        const current = await readRolloutState(deps.consul);
         if (current && hasPendingWrites(current.value)) {
             // Before anything else: the last decision's writes, so that what it claims is live.
             await finishPendingWrites(current, deps);
@@ -230,7 +216,7 @@ function notStarted(ownerId: string, state: RolloutState | undefined): string {
 
 /** Finishes the pending writes of whatever state is current (this invocation's, or a newer one's). */
 async function settleCurrent(deps: EngineDeps): Promise<void> {
-    const current = await readState(deps);
+    const current = await readRolloutState(deps.consul);
     if (current && hasPendingWrites(current.value)) {
         await finishPendingWrites(current, deps);
     } else if (current && isSettled(current.value)) {
@@ -367,7 +353,7 @@ async function recordHistory(state: RolloutState, deps: EngineDeps): Promise<voi
  */
 async function runWatchdog(deps: EngineDeps): Promise<TickResult> {
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
-        const current = await readState(deps);
+        const current = await readRolloutState(deps.consul);
         if (current === undefined || isSettled(current.value)) {
             return result(current?.value.rolloutId ?? "", true, current?.value.phase ?? "promoted", 0, "nothing to watch");
         }

@@ -17,8 +17,8 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws
 import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunctionsClientConfig } from "./awsProviderConfig";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import { formatWeights, sameWeights } from "../shared/weights";
-import { KvDocument, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
-import { HistoryRecord, isSettled, parseRolloutState, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState } from "./contract";
+import { readRolloutState, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
+import { HistoryRecord, isSettled, ROLLOUT_HISTORY_PREFIX, RolloutState } from "./contract";
 import { specHash } from "./steps";
 import { decideStart, DesiredService, releaseFor } from "./releaseRules";
 import { ExecutionInput, executionNameOf } from "./render/stateMachine";
@@ -70,19 +70,6 @@ export interface ReleaseOutcome {
     readonly lastRolloutId: string;
     readonly lastResult: ReleaseResult;
     readonly messages: readonly string[];
-}
-
-/** The rollout's state as the contract reads it: a document of another schema is said plainly, never misread. */
-async function readRolloutState(consul: Pick<RolloutConsulApi, "getJson">): Promise<KvDocument<RolloutState> | undefined> {
-    const doc = await consul.getJson<unknown>(ROLLOUT_STATE_KEY);
-    if (doc === undefined) {
-        return undefined;
-    }
-    const parsed = parseRolloutState(doc.value);
-    if (!parsed.ok) {
-        throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
-    }
-    return { value: parsed.state, modifyIndex: doc.modifyIndex };
 }
 
 /**
