@@ -4,7 +4,7 @@
 // PUT /v1/config, with ?cas=<ModifyIndex> for a check-and-set write as Consul documents it). Every decision is elsewhere.
 import type { AxiosInstance } from "axios";
 import { ConsulHttpError, ConsulHttpOptions, consulAxios, consulHttpClient } from "../consul/httpClient";
-import { ConsulKvEntry, parseRolloutState, ROLLOUT_STATE_KEY, RolloutState, Weights } from "./contract";
+import { CLAIMS_KEY, ConsulKvEntry, LEGACY_STATE_KEY, parseRolloutState, parseServiceClaims, RolloutState, rolloutStateKey, ServiceClaims, Weights } from "./contract";
 
 export interface KvDocument<T> {
     readonly value: T;
@@ -18,6 +18,8 @@ export interface RolloutConsulApi {
     listJson<T>(prefix: string): Promise<Record<string, T>>;
     /** Check-and-set: writes only if the key's ModifyIndex is still `index` (0: only if absent). */
     casJson(key: string, value: unknown, index: number): Promise<boolean>;
+    /** Check-and-set delete (DELETE /v1/kv/<key>?cas=<index>): false when the key changed since. */
+    deleteJson(key: string, index: number): Promise<boolean>;
     /** A service's live split as its service-splitter says, or undefined when it has none. */
     getSplit(service: string): Promise<Weights | undefined>;
     /** The live split with the splitter entry's ModifyIndex (for a check-and-set write), or undefined. */
@@ -112,6 +114,15 @@ export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
             }
             return response.data;
         },
+        async deleteJson(key, index) {
+            const response = await http.request({ method: "delete", url: `/v1/kv/${key}`, params: { cas: String(index) } }).catch((err: unknown) => {
+                throw new ConsulHttpError(`DELETE /v1/kv/${key} on ${options.address} failed: ${(err as Error).message}`);
+            });
+            if (response.status !== 200 || typeof response.data !== "boolean") {
+                throw fail(`DELETE /v1/kv/${key}?cas=${index}`, response.status, response.data);
+            }
+            return response.data;
+        },
         async getSplit(service) {
             return (await getSplitEntry(service))?.value;
         },
@@ -147,15 +158,47 @@ export function rolloutConsulApi(options: ConsulHttpOptions): RolloutConsulApi {
     };
 }
 
-/** The rollout's state with its ModifyIndex, read under the contract: a document of another schema is an error, never misread. */
-export async function readRolloutState(consul: Pick<RolloutConsulApi, "getJson">): Promise<KvDocument<RolloutState> | undefined> {
-    const doc = await consul.getJson<unknown>(ROLLOUT_STATE_KEY);
+/** A rollout state document read under the contract: a document of another schema is an error, never misread. */
+async function readStateAt(consul: Pick<RolloutConsulApi, "getJson">, key: string): Promise<KvDocument<RolloutState> | undefined> {
+    const doc = await consul.getJson<unknown>(key);
     if (doc === undefined) {
         return undefined;
     }
     const parsed = parseRolloutState(doc.value);
     if (!parsed.ok) {
-        throw new Error(`${ROLLOUT_STATE_KEY} in Consul ${parsed.error}`);
+        throw new Error(`${key} in Consul ${parsed.error}`);
     }
     return { value: parsed.state, modifyIndex: doc.modifyIndex };
+}
+
+/** One rollout's state with its ModifyIndex, or undefined when it has none (never started, or removed). */
+export function readRollout(consul: Pick<RolloutConsulApi, "getJson">, rolloutId: string): Promise<KvDocument<RolloutState> | undefined> {
+    return readStateAt(consul, rolloutStateKey(rolloutId));
+}
+
+/** Schema 1-2's one state of the stack, while the engine has not moved it to its own key yet. */
+export function readLegacyState(consul: Pick<RolloutConsulApi, "getJson">): Promise<KvDocument<RolloutState> | undefined> {
+    return readStateAt(consul, LEGACY_STATE_KEY);
+}
+
+const NO_CLAIMS: ServiceClaims = { schemaVersion: 3, services: {} };
+
+/** Which rollout each service belongs to, with the document's ModifyIndex (0 when there is none yet). */
+export async function readClaims(consul: Pick<RolloutConsulApi, "getJson">): Promise<KvDocument<ServiceClaims>> {
+    const doc = await consul.getJson<unknown>(CLAIMS_KEY);
+    if (doc === undefined) {
+        return { value: NO_CLAIMS, modifyIndex: 0 };
+    }
+    const parsed = parseServiceClaims(doc.value);
+    if (!parsed.ok) {
+        throw new Error(`${CLAIMS_KEY} in Consul ${parsed.error}`);
+    }
+    return { value: parsed.claims, modifyIndex: doc.modifyIndex };
+}
+
+/** The rollouts services belong to (each once), read with their ModifyIndex; a claim whose state is gone is left out. */
+export async function readClaimedRollouts(consul: Pick<RolloutConsulApi, "getJson">, claims: ServiceClaims, services?: readonly string[]): Promise<Map<string, KvDocument<RolloutState>>> {
+    const ids = [...new Set((services ?? Object.keys(claims.services)).map((s) => claims.services[s]?.rolloutId).filter((id): id is string => id !== undefined))];
+    const read = await Promise.all(ids.map((id) => readRollout(consul, id)));
+    return new Map(ids.flatMap((id, i) => (read[i] ? [[id, read[i]!] as const] : [])));
 }

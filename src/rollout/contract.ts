@@ -14,8 +14,15 @@
 // `spec.services[].sticky` (`rollout.sticky`: the engine also writes the service's two sticky
 // virtual splitters, and its splitter hands out the sticky cookie while the rollout runs; a
 // pending write of such a service stands for all three entries, docs/resilience.md).
+// Version 3 (issue 17) runs rollouts of disjoint services at the same time: each rollout has its
+// own state and command keys, and the claims document says which rollout each service belongs
+// to (the key layout below). It added `kind` ("rollback": an operator's one-write rollback,
+// RollbackRequest), `startAfter` and `breakGlass` to the state, and `kind`, `breakGlass` to the
+// history record. A reader of version 3 reads 1 and 2 documents (the engine moves a version 2
+// stack's one state to its own key, migrateLegacy); a version 2 reader refuses a version 3 one
+// (parseRolloutState says to update), so an old client never misreads a newer stack.
 
-export const ROLLOUT_SCHEMA_VERSION = 2;
+export const ROLLOUT_SCHEMA_VERSION = 3;
 
 // Colours, weights and exit codes are the shared ones (src/shared/, which imports nothing), so a
 // client that reads this file needs nothing else of the program.
@@ -27,19 +34,33 @@ export type { Colour, Weights };
 // ---------------------------------------------------------------------------------------------
 // Consul KV layout. One Consul cluster per stack, so the prefix needs no stack name.
 //
-//   bluegreen/rollout/current               RolloutState of the latest rollout, running or ended.
-//                                           Written only by the engine, always with ?cas=<ModifyIndex>
-//                                           (?cas=0 when the key does not exist yet).
-//   bluegreen/rollout/command               ControlCommand: the one pending command slot. Written by
-//                                           clients with CAS (rules below); never deleted by the engine,
-//                                           which records the ids it applied in state.seenCommandIds.
+//   bluegreen/rollout/claims                ServiceClaims: for each service, the rollout it belongs to
+//                                           (its latest, running or ended). Written only by the
+//                                           engine with ?cas=<ModifyIndex>, when a rollout starts.
+//   bluegreen/rollout/rollouts/<rolloutId>  RolloutState of one rollout, running or ended. Written
+//                                           only by the engine, always with ?cas=<ModifyIndex>
+//                                           (?cas=0 to create it). Removed once no claim names it
+//                                           and its history record is written.
+//   bluegreen/rollout/commands/<rolloutId>  ControlCommand: the rollout's one pending command slot.
+//                                           Written by clients with CAS (rules below); the engine
+//                                           records the ids it applied in state.seenCommandIds.
 //   bluegreen/rollout/history/<key>         HistoryRecord of each ended rollout, written once by the
 //                                           engine with ?cas=0. <key> = historyKeySuffix(): sorts by time.
+//   bluegreen/rollout/current, .../command  Schema 1-2's one state and command slot: the engine moves
+//                                           a state found there to its own key (migrateLegacy).
+//
+// How a rollout starts (only the engine starts one, at its first tick or a rollback invocation):
+// it creates its state (phase pending) with ?cas=0, then claims its services by writing the claims
+// document with ?cas=<the claims' ModifyIndex>, only if each of its services still belongs to the
+// rollout the client saw (`startAfter`) and that rollout is settled. A rollout that cannot claim
+// ends `failed` without writing any split. So a service is only ever moved by the one rollout it
+// belongs to, and rollouts of disjoint services run at the same time.
 //
 // Reading (documented Consul KV API): GET /v1/kv/<key> answers 200 with a JSON list of one entry
 // { Key, Value (base64 of the JSON document), ModifyIndex, CreateIndex, Flags, LockIndex }, or 404
-// when the key does not exist. GET /v1/kv/bluegreen/rollout/history/?recurse answers every record.
-// Writing: PUT /v1/kv/<key>?cas=<index> with the raw JSON document as body answers `true` or `false`.
+// when the key does not exist. GET /v1/kv/<prefix>?recurse answers every entry under the prefix.
+// Writing: PUT /v1/kv/<key>?cas=<index> with the raw JSON document as body answers `true` or
+// `false`; DELETE /v1/kv/<key>?cas=<index> likewise.
 // Every request carries the token as X-Consul-Token, over HTTPS (8501) with the stack's CA.
 // A service's live split (what `status` shows): GET /v1/config/service-splitter/<service> answers
 // { Kind, Name, Splits: [{ Weight, Service, ServiceSubset: "blue" | "green" }], ModifyIndex, ... }
@@ -49,9 +70,47 @@ export type { Colour, Weights };
 // ---------------------------------------------------------------------------------------------
 
 export const ROLLOUT_KV_PREFIX = "bluegreen/rollout/";
-export const ROLLOUT_STATE_KEY = `${ROLLOUT_KV_PREFIX}current`;
-export const ROLLOUT_COMMAND_KEY = `${ROLLOUT_KV_PREFIX}command`;
+export const CLAIMS_KEY = `${ROLLOUT_KV_PREFIX}claims`;
+export const ROLLOUTS_PREFIX = `${ROLLOUT_KV_PREFIX}rollouts/`;
+const COMMANDS_PREFIX = `${ROLLOUT_KV_PREFIX}commands/`;
 export const ROLLOUT_HISTORY_PREFIX = `${ROLLOUT_KV_PREFIX}history/`;
+/** Schema 1-2's one rollout state of the stack: read only to move it to its own key. */
+export const LEGACY_STATE_KEY = `${ROLLOUT_KV_PREFIX}current`;
+
+export function rolloutStateKey(rolloutId: string): string {
+    return `${ROLLOUTS_PREFIX}${rolloutId}`;
+}
+
+export function rolloutCommandKey(rolloutId: string): string {
+    return `${COMMANDS_PREFIX}${rolloutId}`;
+}
+
+/** The rollout a service belongs to: its latest, running or ended. */
+export interface ServiceClaim {
+    readonly rolloutId: string;
+    readonly claimedAt: string;
+}
+
+/** The document at CLAIMS_KEY. */
+export interface ServiceClaims {
+    readonly schemaVersion: number;
+    readonly services: Readonly<Record<string, ServiceClaim>>;
+}
+
+/** Checks a claims document; `error` completes "bluegreen/rollout/claims in Consul ...". */
+export function parseServiceClaims(value: unknown): { readonly ok: true; readonly claims: ServiceClaims } | { readonly ok: false; readonly error: string } {
+    if (!isObject(value) || typeof value.schemaVersion !== "number" || !isObject(value.services)) {
+        return { ok: false, error: "is not a claims document ({ schemaVersion, services })" };
+    }
+    if (value.schemaVersion > ROLLOUT_SCHEMA_VERSION) {
+        return { ok: false, error: `has schema version ${value.schemaVersion}, newer than this client knows (up to ${ROLLOUT_SCHEMA_VERSION}): update this checkout (git pull, npm ci)` };
+    }
+    const bad = Object.entries(value.services).filter(([, c]) => !isObject(c) || typeof c.rolloutId !== "string" || typeof c.claimedAt !== "string");
+    if (bad.length > 0) {
+        return { ok: false, error: `holds a claim that is not { rolloutId, claimedAt }: ${bad.map(([s]) => s).join(", ")}` };
+    }
+    return { ok: true, claims: value as unknown as ServiceClaims };
+}
 
 /** One entry of GET /v1/kv/<key> as Consul documents it. */
 export interface ConsulKvEntry {
@@ -135,7 +194,7 @@ export interface ReleaseSpec {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Durable state (bluegreen/rollout/current).
+// Durable state (bluegreen/rollout/rollouts/<rolloutId>).
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -236,10 +295,26 @@ export interface SplitWrite {
     readonly weights: Weights;
 }
 
+/**
+ * - release: a change of the stack file, carried out step by step with its gates (started by `pulumi up`).
+ * - rollback: an operator's rollback (`flip rollback`): one write to the split asked for, no steps,
+ *   no bake, no gates; started and ended within one engine invocation (RollbackRequest).
+ */
+export type RolloutKind = "release" | "rollback";
+
 export interface RolloutState {
     readonly schemaVersion: number;
-    /** Also the Step Functions execution name. */
+    /** The Step Functions execution's name for a release; `<stack>-rollback-<request id>` for a rollback. */
     readonly rolloutId: string;
+    /** Absent: release. */
+    readonly kind?: RolloutKind;
+    /**
+     * For each service, the rollout it belonged to when the client asked for this one ("" when
+     * none): the rollout claims its services only if each still belongs to that one, and it is settled.
+     */
+    readonly startAfter?: Readonly<Record<string, string>>;
+    /** A rollback written by `flip rollback --break-glass` with an operator's token, not by the engine's function. */
+    readonly breakGlass?: boolean;
     /** sha256 of the canonical ReleaseSpec: the same desired state gives the same hash. */
     readonly specHash: string;
     readonly spec: ReleaseSpec;
@@ -312,7 +387,7 @@ const isSplit = (v: unknown) => isObject(v) && Object.values(v).every(isWeights)
 
 /**
  * Checks a state document field by field for what readers use. `error` completes a sentence that
- * starts with where the document is ("bluegreen/rollout/current in Consul ..."): a newer schema
+ * starts with where the document is ("bluegreen/rollout/rollouts/<id> in Consul ..."): a newer schema
  * version says so (update the reader) whatever else the document holds.
  */
 export function parseRolloutState(value: unknown): ParsedRolloutState {
@@ -385,6 +460,15 @@ export function parseRolloutState(value: unknown): ParsedRolloutState {
     if (value.restored !== undefined && typeof value.restored !== "boolean") {
         problems.push("restored is not true or false");
     }
+    if (value.kind !== undefined && value.kind !== "release" && value.kind !== "rollback") {
+        problems.push(`kind is ${JSON.stringify(value.kind)}, not release or rollback`);
+    }
+    if (value.startAfter !== undefined && (!isObject(value.startAfter) || !Object.values(value.startAfter).every((v) => typeof v === "string"))) {
+        problems.push("startAfter is not a rollout id per service");
+    }
+    if (value.breakGlass !== undefined && typeof value.breakGlass !== "boolean") {
+        problems.push("breakGlass is not true or false");
+    }
     return problems.length > 0 ? unreadable(problems) : { ok: true, state: value as unknown as RolloutState };
 }
 
@@ -397,21 +481,23 @@ export interface AppliedCommand {
 export const MAX_EVENTS = 50;
 
 // ---------------------------------------------------------------------------------------------
-// Control commands (bluegreen/rollout/command).
+// Control commands (bluegreen/rollout/commands/<rolloutId>).
 //
 // A client writes a command like this:
-//   1. GET bluegreen/rollout/current; refuse if there is none or its phase is terminal (a command
-//      applies to a running rollout only) and take its rolloutId.
-//   2. GET bluegreen/rollout/command. If it exists and its id is not state.lastCommandId, another
-//      command is pending: refuse ("a <kind> from <issuedBy> is pending") or wait one check interval.
-//   3. PUT bluegreen/rollout/command?cas=<its ModifyIndex> (cas=0 when it did not exist) with the new
-//      ControlCommand (a fresh random id, the rolloutId from step 1). `false` means another client
-//      wrote first: start again at 1.
-//   4. Watch bluegreen/rollout/current until commandDone(state, id): it was applied then (or
-//      refused: the last event says why), and any split it changed is live. The engine applies it
-//      at its next tick, at most one check interval later.
-// The engine ignores a command whose rolloutId is not the current rollout's (a stale command), and
-// one whose id it has seen before (a duplicate or a replayed old write of the slot).
+//   1. Find the rollout: the one the service belongs to (CLAIMS_KEY), or the rollout id asked for;
+//      GET its state; refuse if its phase is terminal (a command applies to a running rollout only).
+//   2. GET its command slot. If it exists and commandSlotFree() says no, another command is
+//      pending: refuse ("a <kind> from <issuedBy> is pending") or wait one check interval.
+//   3. PUT the slot ?cas=<its ModifyIndex> (cas=0 when it did not exist) with the new ControlCommand
+//      (a fresh random id, the rolloutId from step 1). `false` means another client wrote first:
+//      start again at 1.
+//   4. Watch the rollout's state until commandDone(state, id): it was applied then (or refused:
+//      the last event says why), and any split it changed is live. The engine applies it at its
+//      next tick, at most one check interval later.
+// The engine ignores a command whose rolloutId is not its rollout's (a stale command), and one
+// whose id it has seen before (a duplicate or a replayed old write of the slot).
+// A rollback (RollbackRequest) is not a command: the client invokes the engine's function with it,
+// which aborts the running rollouts of its services and writes the split at once.
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -458,11 +544,40 @@ export function commandSlotFree(existing: ControlCommand | undefined, state: Rol
 }
 
 // ---------------------------------------------------------------------------------------------
+// Rollback (`npm run flip -- rollback`): invoked on the engine's function, synchronously.
+// ---------------------------------------------------------------------------------------------
+
+/** What `flip rollback` asks the engine: move these services to these splits, in one write each. */
+export interface RollbackRequest {
+    /** Random, unique; the rollback's rolloutId is rollbackIdFor(stack, id), so a retried invocation continues it. */
+    readonly id: string;
+    readonly stack: string;
+    /** In the order they are written (callers first). */
+    readonly services: readonly { readonly service: string; readonly to: Weights }[];
+    /** `user@host` of the client. */
+    readonly issuedBy: string;
+    readonly issuedAt: string;
+    readonly reason?: string;
+    /** Set when `--force` overrode the check of the destination's passing instances: the risk, as the client stated it. */
+    readonly forced?: string;
+}
+
+/** The rolloutId of a rollback: also a valid execution-style name (letters, digits, `-`, `_`). */
+export function rollbackIdFor(stack: string, requestId: string): string {
+    const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, "_");
+    return `${safe(stack).slice(0, 40)}-rollback-${safe(requestId).slice(0, 36)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // History (bluegreen/rollout/history/<key>).
 // ---------------------------------------------------------------------------------------------
 
 export interface HistoryRecord {
     readonly rolloutId: string;
+    /** Absent: release. */
+    readonly kind?: RolloutKind;
+    /** A rollback written with an operator's token by `flip rollback --break-glass`. */
+    readonly breakGlass?: boolean;
     readonly requestedBy: string;
     readonly startedAt: string;
     readonly endedAt: string;

@@ -68,9 +68,17 @@ export interface Decision {
 }
 
 /** The state a new rollout starts in, before its first tick. */
-export function startRollout(spec: ReleaseSpec, rolloutId: string, hash: string, requestedBy: string, now: Date): RolloutState {
+export function startRollout(
+    spec: ReleaseSpec,
+    rolloutId: string,
+    hash: string,
+    requestedBy: string,
+    now: Date,
+    extra: Pick<RolloutState, "kind" | "startAfter" | "breakGlass" | "reason"> = {},
+): RolloutState {
     const at = now.toISOString();
     return {
+        ...extra,
         schemaVersion: ROLLOUT_SCHEMA_VERSION,
         rolloutId,
         specHash: hash,
@@ -83,7 +91,7 @@ export function startRollout(spec: ReleaseSpec, rolloutId: string, hash: string,
         steps: [],
         stepIndex: -1,
         gates: [],
-        events: [{ at, message: `rollout ${rolloutId} requested by ${requestedBy}` }],
+        events: [{ at, message: `${extra.kind === "rollback" ? "rollback" : "rollout"} ${rolloutId} requested by ${requestedBy}` }],
         commandLog: [],
     };
 }
@@ -107,7 +115,9 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
             // The handler sets it once the starting split is written back.
             set({ restored: false });
         }
-        if (phase === "promoted") {
+        if (phase === "promoted" && s.kind === "rollback") {
+            say(`rolled back by ${s.requestedBy}: ${describeAll(s.spec, expectedSplit(s))}`);
+        } else if (phase === "promoted") {
             say(`promoted: ${describeAll(s.spec, expectedSplit(s))}`);
         } else if (Object.keys(s.from).length === 0) {
             say(`${phase}: ${reason}`);
@@ -159,6 +169,15 @@ export function decide(state: RolloutState, trigger: TickTrigger, observed: Obse
             return;
         }
         const from = Object.fromEntries(s.spec.services.map((svc) => [svc.service, observed.live[svc.service]!]));
+        if (s.kind === "rollback") {
+            // An operator's rollback: the split asked for in one write, no steps, no bake, no gates.
+            const to = Object.fromEntries(s.spec.services.map((svc) => [svc.service, svc.to]));
+            set({ from, steps: [{ percent: 100, weights: to, bakeSeconds: 0 }], stepIndex: 0, stepStartedAt: now.toISOString(), gates: [], phase: "progressing" });
+            say(`rollback by ${s.requestedBy}${s.reason ? ` (${s.reason})` : ""}: ${describeAll(s.spec, from)} -> ${describeAll(s.spec, to)}, one write`);
+            // Its reason is the operator's: end() keeps what it is given.
+            end("promoted", s.reason);
+            return;
+        }
         const steps = rolloutSteps(s.spec, from);
         set({ from, steps, gates: releaseGates(s.spec), phase: "progressing" });
         say(`started: ${describeAll(s.spec, from)} -> ${describeAll(s.spec, Object.fromEntries(s.spec.services.map((svc) => [svc.service, svc.to])))} in ${steps.length} step${steps.length === 1 ? "" : "s"}`);
@@ -314,6 +333,8 @@ function waitFor(state: RolloutState, now: Date): number {
 export function historyOf(state: RolloutState): HistoryRecord {
     return {
         rolloutId: state.rolloutId,
+        ...(state.kind ? { kind: state.kind } : {}),
+        ...(state.breakGlass ? { breakGlass: true } : {}),
         requestedBy: state.requestedBy,
         startedAt: state.startedAt,
         endedAt: state.endedAt ?? state.updatedAt,

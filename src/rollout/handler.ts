@@ -12,27 +12,40 @@
 // - Which write is newer is Consul's ModifyIndex, never a clock: two invocations that race (the
 //   Step Functions loop and an alarm event) cannot both act; the loser's CAS fails, and it decides
 //   again from the winner's state.
-// - An ended rollout is never started again: only an execution whose input's startAfterIndex is the
-//   state's current ModifyIndex starts its rollout, and a tick of any other ends.
+// - A service is moved only by the rollout it belongs to (the claims document): a rollout starts by
+//   creating its state and then claiming its services with check-and-set, only from the rollouts
+//   the client saw and only once those are settled. Rollouts of disjoint services run side by side;
+//   an alarm event acts on each running rollout that gates on the alarm.
+// - An ended rollout is never started again: a state is created only by the first execution
+//   (startAfter in its input) or a rollback invocation, and a tick of an ended rollout ends.
+// - A rollback (`flip rollback`) is one invocation: it aborts the running rollouts of its services,
+//   then starts and ends a rollback rollout that writes each split once.
 // - No unsettled state stays without an engine: the watchdog event (every minute) ends a rollout
 //   whose execution has not written its state for longer than a working one would.
 // Every result passes through JSON before the state machine reads it: no field is ever undefined
 // (a ResultSelector path that is missing fails with States.Runtime, which no Catch catches), and
 // the wait is a non-negative whole number of seconds.
 import {
+    CLAIMS_KEY,
     ControlCommand,
     engineSilentSince,
     hasPendingWrites,
     historyKeySuffix,
     isSettled,
     isTerminal,
+    LEGACY_STATE_KEY,
     ReleaseSpec,
-    ROLLOUT_COMMAND_KEY,
+    RollbackRequest,
+    rollbackIdFor,
+    rolloutCommandKey,
     ROLLOUT_HISTORY_PREFIX,
     ROLLOUT_SCHEMA_VERSION,
-    ROLLOUT_STATE_KEY,
+    RolloutKind,
     RolloutPhase,
+    ROLLOUTS_PREFIX,
     RolloutState,
+    rolloutStateKey,
+    ServiceClaims,
     ServiceReleaseSpec,
     Weights,
 } from "./contract";
@@ -40,11 +53,12 @@ import { mapLimit } from "../shared/concurrency";
 import { formatWeights, sameWeights } from "../shared/weights";
 import { CONSUL_MAX_SOCKETS } from "../consul/httpClient";
 import type { AlarmStates } from "./alarms";
-import { ConfigEntryBody, KvDocument, readRolloutState, RolloutConsulApi, weightsOfEntry } from "./consulApi";
+import { ConfigEntryBody, KvDocument, readClaimedRollouts, readClaims, readLegacyState, readRollout, RolloutConsulApi, weightsOfEntry } from "./consulApi";
 import { sameEntry, SPLITTER_KIND, stickyEntryNames, stickyWriteSequence } from "./traffic";
 import { decide, Decision, historyOf, Observations, startRollout, TickTrigger } from "./decide";
+import { specHash } from "./steps";
 import { AnalysisVerdict, gatedAlarms, PassingObservation } from "./gates";
-import { engineSilenceLimitSeconds, wholeSeconds } from "./render/stateMachine";
+import { engineSilenceLimitSeconds, NEVER_STARTS, wholeSeconds } from "./render/stateMachine";
 
 /** The Step Functions loop's invocation; the state machine passes its execution input and name. */
 export interface TickEvent {
@@ -54,11 +68,17 @@ export interface TickEvent {
     readonly spec: ReleaseSpec;
     readonly requestedBy: string;
     /**
-     * The execution input's startAfterIndex: the ModifyIndex of the state the client saw before it
-     * started this rollout (0: none). The rollout starts only over that very state; absent, a tick
-     * never starts one.
+     * The execution input's startAfter: for each service, the rollout it belonged to when the
+     * client read the claims ("" for none). The rollout starts only from those; NEVER_STARTS or
+     * absent (a successor, or an execution of an older definition), a tick never starts one.
      */
-    readonly startAfterIndex?: number;
+    readonly startAfter?: Readonly<Record<string, string>> | typeof NEVER_STARTS;
+}
+
+/** `flip rollback`, invoked on the function synchronously (or run by the client itself with --break-glass). */
+export interface RollbackEvent {
+    readonly kind: "rollback";
+    readonly request: RollbackRequest;
 }
 
 /** The state machine's Catch: `error` is what Step Functions caught ({ Error, Cause }). */
@@ -82,7 +102,19 @@ interface AlarmStateChangeEvent {
     readonly detail: { readonly alarmName: string; readonly state: { readonly value: string } };
 }
 
-export type EngineEvent = TickEvent | EngineErrorEvent | WatchdogEvent | AlarmStateChangeEvent;
+export type EngineEvent = TickEvent | EngineErrorEvent | WatchdogEvent | AlarmStateChangeEvent | RollbackEvent;
+
+/** What a tick may start: a release (an execution's first tick) or a rollback (its invocation). */
+interface RolloutStart {
+    readonly rolloutId: string;
+    readonly specHash: string;
+    readonly spec: ReleaseSpec;
+    readonly requestedBy: string;
+    readonly startAfter: Readonly<Record<string, string>>;
+    readonly kind?: RolloutKind;
+    /** A rollback's reason (and, when forced, the risk the operator accepted). */
+    readonly reason?: string;
+}
 
 /** What the state machine's Choice and Wait read: every field always present, JSON-safe. */
 export interface TickResult {
@@ -107,6 +139,8 @@ export interface EngineDeps {
     readonly analyse?: Analyse;
     readonly now: () => Date;
     readonly log?: (message: string) => void;
+    /** The client runs a rollback itself with an operator's token (`flip rollback --break-glass`): recorded in its state. */
+    readonly breakGlass?: boolean;
 }
 
 const CAS_ATTEMPTS = 5;
@@ -119,18 +153,28 @@ function result(rolloutId: string, done: boolean, phase: RolloutPhase, waitSecon
 }
 
 export async function handleEvent(event: EngineEvent, deps: EngineDeps): Promise<TickResult> {
+    // A stack upgraded from schema 2 may still have its one rollout at the old key: every
+    // invocation moves it first, so a rollout running across the upgrade goes on.
+    await migrateLegacy(deps);
     if ("source" in event) {
         const trigger: TickTrigger = { kind: "alarm", alarm: event.detail.alarmName, state: event.detail.state.value, ...(event.time ? { changedAt: event.time } : {}) };
-        return runTick(undefined, trigger, deps);
+        return runAlarm(trigger, deps);
     }
     if (event.kind === "watchdog") {
         return runWatchdog(deps);
+    }
+    if (event.kind === "rollback") {
+        return runRollback(event.request, deps);
     }
     if (event.kind === "engine-error") {
         const error = `${event.error?.Error ?? "Error"}: ${event.error?.Cause ?? "no cause given"}`;
         return runTick(event.rolloutId, { kind: "engine-error", error }, deps);
     }
-    return runTick(event, { kind: "tick" }, deps);
+    const start: RolloutStart | undefined =
+        typeof event.startAfter === "object" && event.startAfter !== null
+            ? { rolloutId: event.rolloutId, specHash: event.specHash, spec: event.spec, requestedBy: event.requestedBy, startAfter: event.startAfter }
+            : undefined;
+    return runTick(start ?? event.rolloutId, { kind: "tick" }, deps);
 }
 
 type StateDoc = KvDocument<RolloutState>;
@@ -156,67 +200,206 @@ function engineState(decision: Decision, previous: RolloutState, byExecution: bo
 }
 
 /**
- * @param owner the rollout this invocation belongs to: a TickEvent (which may start it), a rollout
- *   id (the Catch, which only ever acts on that rollout), or undefined (an alarm event, which acts
- *   on whatever rollout is running).
+ * One decision for one rollout.
+ * @param owner the rollout: a RolloutStart (an execution's first tick, or a rollback, which may
+ *   create it) or its id (every other invocation, which only ever acts on an existing rollout)
+ * @param direct a command applied in this tick instead of the rollout's slot (a rollback's abort)
  */
-async function runTick(owner: TickEvent | string | undefined, trigger: TickTrigger, deps: EngineDeps): Promise<TickResult> {
-    const ownerId = typeof owner === "string" ? owner : owner?.rolloutId;
+async function runTick(owner: RolloutStart | string, trigger: TickTrigger, deps: EngineDeps, direct?: ControlCommand): Promise<TickResult> {
+    const ownerId = typeof owner === "string" ? owner : owner.rolloutId;
+    const key = rolloutStateKey(ownerId);
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
-        const current = await readRolloutState(deps.consul);
+        const current = await readRollout(deps.consul, ownerId);
         if (current && hasPendingWrites(current.value)) {
             // Before anything else: the last decision's writes, so that what it claims is live.
             await finishPendingWrites(current, deps);
             continue;
         }
-        let state = current?.value;
-        const index = current?.modifyIndex ?? 0;
-        if (ownerId !== undefined && state?.rolloutId !== ownerId) {
-            const mayStart = typeof owner === "object" && owner.startAfterIndex !== undefined && owner.startAfterIndex === index && (state === undefined || isTerminal(state.phase));
-            if (!mayStart) {
-                const reason = notStarted(ownerId, state);
+        if (current === undefined) {
+            if (typeof owner === "string") {
+                const reason = `rollout ${ownerId} has no state in Consul and was not asked to start one; it did not start`;
                 deps.log?.(reason);
                 return result(ownerId, true, "failed", 0, reason);
             }
-            state = startRollout(owner.spec, owner.rolloutId, owner.specHash, owner.requestedBy, deps.now());
+            const created = startRollout(owner.spec, owner.rolloutId, owner.specHash, owner.requestedBy, deps.now(), {
+                startAfter: owner.startAfter,
+                ...(owner.kind === "rollback" ? { kind: "rollback" as const } : {}),
+                ...(deps.breakGlass ? { breakGlass: true } : {}),
+                ...(owner.reason ? { reason: owner.reason } : {}),
+            });
+            const limit = engineSilenceLimitSeconds(owner.spec.strategy.checkIntervalSeconds);
+            await deps.consul.casJson(key, { ...created, engineWroteAt: created.startedAt, engineSilenceLimitSeconds: limit } satisfies RolloutState, 0);
+            continue;
         }
-        if (state === undefined) {
-            return result("", true, "promoted", 0, "no rollout running");
+        const state = current.value;
+        if (state.phase === "pending") {
+            const refused = await claimServices(state, deps);
+            if (refused !== undefined) {
+                // It never claimed a service, so it never moved one: it ends having changed nothing.
+                const at = deps.now().toISOString();
+                const ended: RolloutState = { ...state, phase: "failed", reason: refused, restored: true, endedAt: at, updatedAt: at, nextCheckAt: undefined, events: [...state.events, { at, message: `not started: ${refused}` }] };
+                if (!(await deps.consul.casJson(key, ended, current.modifyIndex))) {
+                    continue;
+                }
+                deps.log?.(`rollout ${ownerId} not started: ${refused}`);
+                await recordHistory(ended, deps);
+                return result(ownerId, true, "failed", 0, refused);
+            }
         }
         if (isTerminal(state.phase)) {
             // An ended rollout changes no more, and is never started again by the engine.
-            return result(state.rolloutId, true, state.phase, 0, trigger.kind === "alarm" ? "no rollout running" : state.reason);
+            return result(state.rolloutId, true, state.phase, 0, state.reason);
         }
-        const command = (await deps.consul.getJson<ControlCommand>(ROLLOUT_COMMAND_KEY))?.value;
+        const command = direct ?? (await deps.consul.getJson<ControlCommand>(rolloutCommandKey(ownerId)))?.value;
         const now = deps.now();
         const decision = decide(state, trigger, await observe(state, deps), command, now);
         const written = engineState(decision, state, trigger.kind === "tick" || trigger.kind === "engine-error", now);
-        if (!(await deps.consul.casJson(ROLLOUT_STATE_KEY, written, index))) {
-            deps.log?.(`state changed under tick (attempt ${attempt}); deciding again`);
+        if (!(await deps.consul.casJson(key, written, current.modifyIndex))) {
+            deps.log?.(`state of ${ownerId} changed under tick (attempt ${attempt}); deciding again`);
             continue;
         }
-        await settleCurrent(deps);
+        await settle(ownerId, deps);
         return result(written.rolloutId, decision.done, written.phase, decision.waitSeconds, written.reason);
     }
-    throw new Error(`the rollout state kept changing during ${CAS_ATTEMPTS} attempts to write it`);
+    throw new Error(`the state of rollout ${ownerId} kept changing during ${CAS_ATTEMPTS} attempts to write it`);
 }
 
-function notStarted(ownerId: string, state: RolloutState | undefined): string {
-    if (state === undefined) {
-        return `rollout ${ownerId} has no state in Consul and was not asked to start one; it did not start`;
+/**
+ * Claims a pending rollout's services (contract.ts, how a rollout starts): each must still belong
+ * to the rollout its startAfter names, and that rollout must be settled. Returns why not, or
+ * undefined once the claims document says every service belongs to this rollout. A rollout whose
+ * services another rollout took since it was asked for never starts, so no service is ever moved
+ * by two rollouts. The states of the rollouts it displaced that no claim names any more are removed
+ * (their history records are written first).
+ */
+async function claimServices(state: RolloutState, deps: EngineDeps): Promise<string | undefined> {
+    const mine = state.spec.services.map((s) => s.service);
+    for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+        const claims = await readClaims(deps.consul);
+        const holderOf = (service: string) => claims.value.services[service]?.rolloutId ?? "";
+        if (mine.every((service) => holderOf(service) === state.rolloutId)) {
+            return undefined;
+        }
+        const holders = await readClaimedRollouts(deps.consul, claims.value, mine);
+        for (const service of mine) {
+            const holder = holderOf(service);
+            if (holder === state.rolloutId) {
+                continue;
+            }
+            const expected = state.startAfter?.[service] ?? "";
+            if (holder !== expected) {
+                return `${service} belongs to rollout ${holder || "(none)"} now, not ${expected || "(none)"} as when this rollout was asked for: run pulumi up again`;
+            }
+            const running = holders.get(holder)?.value;
+            if (running && !isSettled(running)) {
+                return `${service} belongs to rollout ${holder}, which is ${running.phase}${hasPendingWrites(running) ? " with splitter writes pending" : ""}`;
+            }
+        }
+        const claimedAt = deps.now().toISOString();
+        const next: ServiceClaims = {
+            schemaVersion: ROLLOUT_SCHEMA_VERSION,
+            services: { ...claims.value.services, ...Object.fromEntries(mine.map((service) => [service, { rolloutId: state.rolloutId, claimedAt }])) },
+        };
+        if (await deps.consul.casJson(CLAIMS_KEY, next, claims.modifyIndex)) {
+            deps.log?.(`rollout ${state.rolloutId} claimed ${mine.join(", ")}`);
+            await removeDisplaced(holders, next, deps);
+            return undefined;
+        }
     }
-    if (!isTerminal(state.phase)) {
-        return `rollout ${state.rolloutId} is ${state.phase}; ${ownerId} did not start`;
-    }
-    return (
-        `rollout ${ownerId} is not the current rollout (${state.rolloutId} is, ${state.phase}); this execution ends without starting or changing anything ` +
-        `(an ended rollout is never started again: run pulumi up to ask for the change again)`
-    );
+    throw new Error(`the claims document kept changing during ${CAS_ATTEMPTS} attempts to claim ${mine.join(", ")}`);
 }
 
-/** Finishes the pending writes of whatever state is current (this invocation's, or a newer one's). */
-async function settleCurrent(deps: EngineDeps): Promise<void> {
-    const current = await readRolloutState(deps.consul);
+/** Removes the states (and command slots) of settled rollouts that no claim names any more: best effort, history first. */
+async function removeDisplaced(holders: ReadonlyMap<string, StateDoc>, claims: ServiceClaims, deps: EngineDeps): Promise<void> {
+    const named = new Set(Object.values(claims.services).map((c) => c.rolloutId));
+    for (const [id, doc] of holders) {
+        if (named.has(id) || !isSettled(doc.value)) {
+            continue;
+        }
+        try {
+            await recordHistory(doc.value, deps);
+            await deps.consul.deleteJson(rolloutStateKey(id), doc.modifyIndex);
+            const slot = await deps.consul.getJson<unknown>(rolloutCommandKey(id));
+            if (slot) {
+                await deps.consul.deleteJson(rolloutCommandKey(id), slot.modifyIndex);
+            }
+        } catch (err) {
+            deps.log?.(`state of ended rollout ${id} not removed: ${(err as Error).message}`);
+        }
+    }
+}
+
+/** The rollouts that gate on the alarm each roll back now; the others are not touched. */
+async function runAlarm(trigger: Extract<TickTrigger, { kind: "alarm" }>, deps: EngineDeps): Promise<TickResult> {
+    const claims = await readClaims(deps.consul);
+    const rollouts = await readClaimedRollouts(deps.consul, claims.value);
+    const gated = [...rollouts.values()].filter((doc) => !isSettled(doc.value) && gatedAlarms(doc.value.spec).includes(trigger.alarm));
+    if (gated.length === 0) {
+        return result("", true, "promoted", 0, `alarm ${trigger.alarm} is ${trigger.state}: no running rollout gates on it`);
+    }
+    const results = await Promise.all(gated.map((doc) => runTick(doc.value.rolloutId, trigger, deps)));
+    return result(results.map((r) => r.rolloutId).join(","), true, results[0].phase, 0, results.map((r) => `${r.rolloutId}: ${r.phase}${r.reason ? ` (${r.reason})` : ""}`).join("; "));
+}
+
+/** The spec of an operator's rollback: one write per service, no steps, no bake, no gates. */
+function rollbackSpec(request: RollbackRequest): ReleaseSpec {
+    return {
+        stack: request.stack,
+        services: request.services.map(({ service, to }) => ({
+            service,
+            to,
+            upstreams: [],
+            gate: { required: { blue: 0, green: 0 }, alarms: [], failureThreshold: 1, skipHealth: true },
+        })),
+        strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 15 },
+    };
+}
+
+/**
+ * `flip rollback`: aborts the running rollouts its services belong to (a release of several
+ * services rolls back as a whole, to the split it started from), then starts a rollback rollout
+ * that claims the services and writes each one's split once, and ends. A retried invocation with
+ * the same request continues the same rollback (its id is the request's).
+ */
+async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<TickResult> {
+    const rolloutId = rollbackIdFor(request.stack, request.id);
+    const services = request.services.map((s) => s.service);
+    const by = `${request.issuedBy}${deps.breakGlass ? " (break-glass)" : ""}`;
+    let startAfter: Record<string, string> = {};
+    if ((await readRollout(deps.consul, rolloutId)) === undefined) {
+        for (let attempt = 1; ; attempt++) {
+            const claims = await readClaims(deps.consul);
+            const holders = await readClaimedRollouts(deps.consul, claims.value, services);
+            const running = [...holders.values()].filter((doc) => !isSettled(doc.value));
+            startAfter = Object.fromEntries(services.map((s) => [s, claims.value.services[s]?.rolloutId ?? ""]));
+            if (running.length === 0) {
+                break;
+            }
+            if (attempt > CAS_ATTEMPTS) {
+                throw new Error(`rollouts ${running.map((d) => d.value.rolloutId).join(", ")} of ${services.join(", ")} did not end during ${CAS_ATTEMPTS} attempts to abort them`);
+            }
+            await Promise.all(
+                running.map((doc) =>
+                    runTick(doc.value.rolloutId, { kind: "tick" }, deps, {
+                        id: `${request.id}-abort-${attempt}`,
+                        rolloutId: doc.value.rolloutId,
+                        kind: "abort",
+                        issuedBy: by,
+                        issuedAt: request.issuedAt,
+                        reason: `rollback of ${services.filter((s) => doc.value.spec.services.some((x) => x.service === s)).join(", ")}${request.reason ? `: ${request.reason}` : ""}`,
+                    }),
+                ),
+            );
+        }
+    }
+    const spec = rollbackSpec(request);
+    const reason = [request.reason ?? "no reason given", ...(request.forced ? [`forced: ${request.forced}`] : [])].join("; ");
+    return runTick({ rolloutId, specHash: specHash(spec), spec, requestedBy: by, startAfter, kind: "rollback", reason }, { kind: "tick" }, deps);
+}
+
+/** Finishes the pending writes of the rollout's state as it is now (this invocation's, or a newer one's). */
+async function settle(rolloutId: string, deps: EngineDeps): Promise<void> {
+    const current = await readRollout(deps.consul, rolloutId);
     if (current && hasPendingWrites(current.value)) {
         await finishPendingWrites(current, deps);
     } else if (current && isSettled(current.value)) {
@@ -246,7 +429,7 @@ async function finishPendingWrites(doc: StateDoc, deps: EngineDeps): Promise<boo
                 ? readStickyEntries(write.service, deps).then((entries) => ({ sticky: true as const, entries }))
                 : deps.consul.getSplitEntry(write.service).then((splitter) => ({ sticky: false as const, splitter })),
         );
-        const now = await deps.consul.getJson<unknown>(ROLLOUT_STATE_KEY);
+        const now = await deps.consul.getJson<unknown>(rolloutStateKey(doc.value.rolloutId));
         if (now?.modifyIndex !== doc.modifyIndex) {
             return false;
         }
@@ -282,7 +465,7 @@ async function finishPendingWrites(doc: StateDoc, deps: EngineDeps): Promise<boo
             continue;
         }
         const settled: RolloutState = { ...doc.value, pendingWrites: [], ...(doc.value.phase === "failed" ? { restored: true } : {}) };
-        if (!(await deps.consul.casJson(ROLLOUT_STATE_KEY, settled, doc.modifyIndex))) {
+        if (!(await deps.consul.casJson(rolloutStateKey(doc.value.rolloutId), settled, doc.modifyIndex))) {
             return false;
         }
         if (isTerminal(settled.phase)) {
@@ -344,7 +527,7 @@ async function recordHistory(state: RolloutState, deps: EngineDeps): Promise<voi
 }
 
 /**
- * The watchdog (an EventBridge schedule, every minute): a rollout whose state is not settled and
+ * The watchdog (an EventBridge schedule, every minute): each rollout whose state is not settled and
  * that its execution has not written for longer than a working one would (engineSilentSince) has
  * no engine working on it. It finishes the writes that state has pending, then, if the rollout is
  * still running, ends it `failed` and restores its starting split, with the same pending-writes
@@ -352,10 +535,22 @@ async function recordHistory(state: RolloutState, deps: EngineDeps): Promise<voi
  * late execution and the watchdog agree on one outcome.
  */
 async function runWatchdog(deps: EngineDeps): Promise<TickResult> {
+    const documents = await deps.consul.listJson<{ rolloutId?: unknown; phase?: unknown; pendingWrites?: unknown }>(ROLLOUTS_PREFIX);
+    const candidates = Object.values(documents)
+        .filter((doc) => typeof doc.rolloutId === "string" && !(isTerminal(doc.phase as RolloutPhase) && !(Array.isArray(doc.pendingWrites) && doc.pendingWrites.length > 0)))
+        .map((doc) => doc.rolloutId as string);
+    if (candidates.length === 0) {
+        return result("", true, "promoted", 0, "nothing to watch");
+    }
+    const results = await Promise.all(candidates.map((id) => watchRollout(id, deps)));
+    return result(candidates.join(","), true, results[0].phase, 0, results.map((r) => `${r.rolloutId}: ${r.reason}`).join("; "));
+}
+
+async function watchRollout(rolloutId: string, deps: EngineDeps): Promise<TickResult> {
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
-        const current = await readRolloutState(deps.consul);
+        const current = await readRollout(deps.consul, rolloutId);
         if (current === undefined || isSettled(current.value)) {
-            return result(current?.value.rolloutId ?? "", true, current?.value.phase ?? "promoted", 0, "nothing to watch");
+            return result(rolloutId, true, current?.value.phase ?? "promoted", 0, "nothing to watch");
         }
         const state = current.value;
         const limitSeconds = state.engineSilenceLimitSeconds ?? engineSilenceLimitSeconds(state.spec.strategy.checkIntervalSeconds);
@@ -370,14 +565,48 @@ async function runWatchdog(deps: EngineDeps): Promise<TickResult> {
         }
         const decision = decide(state, { kind: "watchdog", silentSince, limitSeconds }, await observe(state, deps), undefined, now);
         const written = engineState(decision, state, false, now);
-        if (!(await deps.consul.casJson(ROLLOUT_STATE_KEY, written, current.modifyIndex))) {
+        if (!(await deps.consul.casJson(rolloutStateKey(rolloutId), written, current.modifyIndex))) {
             continue;
         }
-        deps.log?.(`watchdog: ${written.reason}`);
-        await settleCurrent(deps);
+        deps.log?.(`watchdog: ${rolloutId}: ${written.reason}`);
+        await settle(rolloutId, deps);
         return result(written.rolloutId, true, written.phase, 0, written.reason);
     }
-    throw new Error(`the rollout state kept changing during ${CAS_ATTEMPTS} attempts of the watchdog`);
+    throw new Error(`the state of rollout ${rolloutId} kept changing during ${CAS_ATTEMPTS} attempts of the watchdog`);
+}
+
+/**
+ * Moves schema 2's one state (bluegreen/rollout/current) to its own key and claims its services
+ * for it, then removes the old key: each step a check-and-set, so invocations that race agree,
+ * and a step that already happened is skipped. The old command slot is not moved (a command
+ * pending across the upgrade is sent again).
+ */
+async function migrateLegacy(deps: EngineDeps): Promise<void> {
+    const legacy = await readLegacyState(deps.consul);
+    if (legacy === undefined) {
+        return;
+    }
+    const state = legacy.value;
+    if ((await readRollout(deps.consul, state.rolloutId)) === undefined) {
+        await deps.consul.casJson(rolloutStateKey(state.rolloutId), state, 0);
+    }
+    for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+        const claims = await readClaims(deps.consul);
+        const unclaimed = state.spec.services.map((s) => s.service).filter((service) => claims.value.services[service] === undefined);
+        if (unclaimed.length === 0) {
+            break;
+        }
+        const next: ServiceClaims = {
+            schemaVersion: ROLLOUT_SCHEMA_VERSION,
+            services: { ...claims.value.services, ...Object.fromEntries(unclaimed.map((service) => [service, { rolloutId: state.rolloutId, claimedAt: state.startedAt }])) },
+        };
+        if (await deps.consul.casJson(CLAIMS_KEY, next, claims.modifyIndex)) {
+            break;
+        }
+    }
+    if (await deps.consul.deleteJson(LEGACY_STATE_KEY, legacy.modifyIndex)) {
+        deps.log?.(`moved rollout ${state.rolloutId} from ${LEGACY_STATE_KEY} to its own key (schema ${ROLLOUT_SCHEMA_VERSION})`);
+    }
 }
 
 async function observe(state: RolloutState, deps: EngineDeps): Promise<Observations> {

@@ -1,25 +1,23 @@
-// Drives the rollout engine's PURE DECISION FUNCTION (src/rollout/decide.ts, the engine branch's
-// code) against the loopback fake Consul, the way the engine's tick does in AWS: read the state and
-// the command slot from KV, observe each service's live split (its service-splitter entry), passing
-// instances per colour (the fake's health data) and alarms, call decide(), then write the splitters
-// it asks for, the state with CAS and the history record. It is the test's stand-in for the Lambda
-// and Step Functions around decide(), on a virtual clock; it is not the engine's handler.
-import { ControlCommand, historyKeySuffix, ReleaseSpec, ROLLOUT_COMMAND_KEY, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState, Weights } from "../../src/rollout/contract";
-import { decide, Decision, startRollout, TickTrigger } from "../../src/rollout/decide";
-import { AlarmObservation, PassingObservation } from "../../src/rollout/gates";
-import { rolloutIdFor, } from "../../src/rollout/contract";
+// Runs the rollout engine's REAL handler (src/rollout/handler.ts: the tick Lambda's code) against the
+// loopback fake Consul's model, in-process and on a virtual clock, the way Step Functions would: each
+// started execution ticks again after the wait its last tick asked for, until it is done. Consul is
+// the documented-format model (fakeConsul.ts), NOT Consul; alarms are what the test sets. The
+// engine's calls go to the model directly (not over HTTP), so `state.requests` holds only what the
+// client under test sent.
+import { CLAIMS_KEY, historyKeySuffix, ReleaseSpec, ROLLOUT_HISTORY_PREFIX, RollbackRequest, RolloutState, rolloutIdFor, rolloutStateKey, ServiceClaims, Weights } from "../../src/rollout/contract";
+import { EngineDeps, handleEvent, TickEvent, TickResult } from "../../src/rollout/handler";
+import type { AlarmObservation } from "../../src/rollout/gates";
 import { specHash } from "../../src/rollout/steps";
-import { engineSilenceLimitSeconds } from "../../src/rollout/render/stateMachine";
 import { FakeConsul } from "./fakeConsul";
-import { putConfigEntry, putKv, readKv } from "./fakeConsulKv";
+import { modelRolloutApi, putConfigEntry, readKv } from "./fakeConsulKv";
 
-export function writeSplitter(consul: FakeConsul, service: string, weights: Weights): void {
+export function writeSplitter(consul: Pick<FakeConsul, "state" | "nextIndex">, service: string, weights: Weights): void {
     putConfigEntry(consul, {
         Kind: "service-splitter",
         Name: service,
         Splits: [
-            { Weight: weights.blue, ServiceSubset: "blue" },
-            { Weight: weights.green, ServiceSubset: "green" },
+            { Weight: weights.blue, Service: service, ServiceSubset: "blue" },
+            { Weight: weights.green, Service: service, ServiceSubset: "green" },
         ],
     });
 }
@@ -29,7 +27,13 @@ export class EngineDriver {
     now: number;
     alarms: Record<string, AlarmObservation> = {};
     ticks = 0;
-    last?: Decision;
+    /** The latest tick's result. */
+    last?: TickResult;
+    /** When each running execution ticks next (virtual ms), by rollout id. */
+    readonly due = new Map<string, number>();
+    /** The last rollout started (what state() reads without an id). */
+    latest?: string;
+    readonly log: string[] = [];
 
     constructor(
         readonly consul: FakeConsul,
@@ -38,55 +42,98 @@ export class EngineDriver {
         this.now = start;
     }
 
-    /** What the Release resource does in `pulumi up`: writes the new rollout's first state. */
-    start(spec: ReleaseSpec, requestedBy = "ana@laptop"): RolloutState {
+    deps(): EngineDeps {
+        return {
+            consul: modelRolloutApi(async (method, path, query, body) => {
+                const url = new URL(path, "http://127.0.0.1");
+                for (const [k, v] of Object.entries(query)) {
+                    url.searchParams.set(k, v);
+                }
+                return this.consul.answer(method, url, "management-token", Buffer.from(body ?? ""));
+            }),
+            alarms: async (names) => Object.fromEntries(names.map((name) => [name, this.alarms[name] ?? "MISSING"])),
+            now: () => new Date(this.now),
+            log: (message) => this.log.push(message),
+        };
+    }
+
+    /**
+     * What the Release resource does in `pulumi up`: reads which rollout each service belongs to,
+     * then starts an execution whose first tick (run here at once) creates and claims the rollout.
+     */
+    async start(spec: ReleaseSpec, requestedBy = "ana@laptop"): Promise<TickResult> {
+        const claims = readKv<ServiceClaims>(this.consul, CLAIMS_KEY)?.services ?? {};
         const hash = specHash(spec);
-        const state = startRollout(spec, rolloutIdFor(spec.stack, hash, 1), hash, requestedBy, new Date(this.now));
-        putKv(this.consul, ROLLOUT_STATE_KEY, state);
-        return state;
+        const attempts = Object.keys(Object.fromEntries(this.consul.state.kv)).filter((k) => k.startsWith(ROLLOUT_HISTORY_PREFIX) && k.includes(`-${hash.slice(0, 16)}-`)).length;
+        const rolloutId = rolloutIdFor(spec.stack, hash, attempts + 1);
+        const event: TickEvent = { kind: "tick", rolloutId, specHash: hash, spec, requestedBy, startAfter: Object.fromEntries(spec.services.map((s) => [s.service, claims[s.service]?.rolloutId ?? ""])) };
+        this.latest = rolloutId;
+        return this.run(rolloutId, event);
     }
 
-    state(): RolloutState | undefined {
-        return readKv<RolloutState>(this.consul, ROLLOUT_STATE_KEY);
+    /** The state of a rollout (default: the last one started), or undefined when it has none. */
+    state(rolloutId = this.latest): RolloutState | undefined {
+        return rolloutId === undefined ? undefined : readKv<RolloutState>(this.consul, rolloutStateKey(rolloutId));
     }
 
-    tick(trigger: TickTrigger = { kind: "tick" }): Decision {
-        const state = this.state();
-        if (!state) {
+    /** One tick of a rollout's execution now (default: the last one started). */
+    tick(rolloutId = this.latest): Promise<TickResult> {
+        if (rolloutId === undefined) {
             throw new Error("no rollout to tick");
         }
-        const services = state.spec.services.map((s) => s.service);
-        const live: Record<string, Weights | undefined> = {};
-        const passing: Record<string, PassingObservation> = {};
-        for (const service of services) {
-            const entry = this.consul.state.config.get(`service-splitter/${service}`) as { Splits: { Weight: number; ServiceSubset: "blue" | "green" }[] } | undefined;
-            live[service] = entry ? { blue: entry.Splits.find((s) => s.ServiceSubset === "blue")?.Weight ?? 0, green: entry.Splits.find((s) => s.ServiceSubset === "green")?.Weight ?? 0 } : undefined;
-            const count = (colour: string) => this.consul.state.instances.filter((i) => i.service === service && i.version === colour && i.status === "passing").length;
-            passing[service] = { blue: count("blue"), green: count("green") };
-        }
-        const command = readKv<ControlCommand>(this.consul, ROLLOUT_COMMAND_KEY);
-        const decision = decide(state, trigger, { live, passing, alarms: this.alarms }, command, new Date(this.now));
-        for (const write of decision.writes) {
-            writeSplitter(this.consul, write.service, write.weights);
-        }
-        // As the handler writes it: the writes made above (none pending), when the execution wrote, and its silence bound.
-        putKv(this.consul, ROLLOUT_STATE_KEY, {
-            ...decision.state,
-            pendingWrites: [],
-            engineWroteAt: new Date(this.now).toISOString(),
-            engineSilenceLimitSeconds: engineSilenceLimitSeconds(decision.state.spec.strategy.checkIntervalSeconds),
-        } satisfies RolloutState);
-        if (decision.history) {
-            putKv(this.consul, `${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(decision.history.startedAt, decision.history.rolloutId)}`, decision.history);
-        }
-        this.ticks++;
-        this.last = decision;
-        return decision;
+        return this.run(rolloutId, { kind: "tick", rolloutId, specHash: "", spec: this.state(rolloutId)?.spec as ReleaseSpec, requestedBy: "" });
     }
 
-    /** Advances the virtual clock by the wait the last decision asked for, then ticks. */
-    next(): Decision {
-        this.now += (this.last?.waitSeconds ?? 0) * 1000;
-        return this.tick();
+    /** Runs every tick that falls due up to virtual time `until`, in time order. */
+    async runUntil(until: number): Promise<void> {
+        for (;;) {
+            const next = [...this.due.entries()].sort((a, b) => a[1] - b[1])[0];
+            if (next === undefined || next[1] > until) {
+                break;
+            }
+            this.now = Math.max(this.now, next[1]);
+            await this.tick(next[0]);
+        }
+        this.now = Math.max(this.now, until);
+    }
+
+    /** Ticks the last rollout started until its execution is done (at most `maxTicks`). */
+    async runToEnd(maxTicks = 1000): Promise<RolloutState | undefined> {
+        for (let i = 0; i < maxTicks && this.latest !== undefined && this.due.has(this.latest); i++) {
+            await this.runUntil(this.due.get(this.latest)!);
+        }
+        return this.state();
+    }
+
+    /** `flip rollback`'s invocation of the function. */
+    rollback(request: RollbackRequest): Promise<TickResult> {
+        return handleEvent({ kind: "rollback", request }, this.deps());
+    }
+
+    /** EventBridge's alarm state change event. */
+    alarm(name: string, value = "ALARM"): Promise<TickResult> {
+        this.alarms[name] = value as AlarmObservation;
+        return handleEvent(
+            { source: "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", time: new Date(this.now).toISOString(), detail: { alarmName: name, state: { value } } },
+            this.deps(),
+        );
+    }
+
+    /** The history record of a rollout, once written. */
+    history(rolloutId: string): unknown {
+        const state = this.state(rolloutId);
+        return state ? readKv(this.consul, `${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(state.startedAt, rolloutId)}`) : undefined;
+    }
+
+    private async run(rolloutId: string, event: TickEvent): Promise<TickResult> {
+        const result = await handleEvent(event, this.deps());
+        this.ticks++;
+        this.last = result;
+        if (result.done) {
+            this.due.delete(rolloutId);
+        } else {
+            this.due.set(rolloutId, this.now + result.waitSeconds * 1000);
+        }
+        return result;
     }
 }

@@ -77,6 +77,8 @@ export interface FakeConsul {
     readonly traffic: FakeConsulTraffic;
     /** Raises the Raft index and returns it, for a fixture that writes `state` directly. */
     nextIndex(): number;
+    /** Answers one request in-process, as the server would (not logged in `state.requests`): how the engine driver calls it. */
+    answer(method: string, url: URL, token: string | undefined, body: Buffer): ConsulAnswer;
     close(): Promise<void>;
 }
 
@@ -248,6 +250,7 @@ export async function startFakeConsul(initial: Partial<Omit<FakeConsulState, "re
         state,
         traffic,
         nextIndex: model.nextIndex,
+        answer: model.answer,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
 }

@@ -28,7 +28,7 @@ export function putConfigEntry(consul: Pick<FakeConsul, "state" | "nextIndex">, 
 }
 
 /** One request to the model: how the engine's calls are carried (and, in tests, delayed or failed). */
-export type ConsulTransport = (method: "GET" | "PUT", path: string, query: Readonly<Record<string, string>>, body?: string) => Promise<ConsulAnswer>;
+export type ConsulTransport = (method: "GET" | "PUT" | "DELETE", path: string, query: Readonly<Record<string, string>>, body?: string) => Promise<ConsulAnswer>;
 
 /**
  * The rollout engine's Consul calls (src/rollout/consulApi.ts's RolloutConsulApi) over a transport
@@ -38,7 +38,7 @@ export type ConsulTransport = (method: "GET" | "PUT", path: string, query: Reado
  * The HTTP client itself is tested against the loopback server (tests/rollout/engine.e2e.test.ts).
  */
 export function modelRolloutApi(send: ConsulTransport): RolloutConsulApi {
-    const call = async (method: "GET" | "PUT", path: string, query: Record<string, string> = {}, body?: string) => {
+    const call = async (method: "GET" | "PUT" | "DELETE", path: string, query: Record<string, string> = {}, body?: string) => {
         try {
             return await send(method, path, query, body);
         } catch (err) {
@@ -84,6 +84,13 @@ export function modelRolloutApi(send: ConsulTransport): RolloutConsulApi {
             const answer = await call("PUT", `/v1/kv/${key}`, { cas: String(index) }, JSON.stringify(value));
             if (answer.status !== 200 || typeof answer.payload !== "boolean") {
                 throw fail(`PUT /v1/kv/${key}?cas=${index}`, answer);
+            }
+            return answer.payload;
+        },
+        async deleteJson(key, index) {
+            const answer = await call("DELETE", `/v1/kv/${key}`, { cas: String(index) });
+            if (answer.status !== 200 || typeof answer.payload !== "boolean") {
+                throw fail(`DELETE /v1/kv/${key}?cas=${index}`, answer);
             }
             return answer.payload;
         },

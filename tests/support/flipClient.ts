@@ -1,6 +1,6 @@
 // Shared setup of the flip client tests: copies of the example stack files in a temporary folder,
-// the loopback fake Consul (fakeConsul.ts), the engine driver (engineDriver.ts: the engine's pure
-// decision function) and a virtual clock on which the client's waits run: each sleep of the client
+// the loopback fake Consul (fakeConsul.ts), the engine driver (engineDriver.ts: the engine's real
+// handler ticking each started rollout) and a virtual clock on which the client's waits run: each sleep of the client
 // advances virtual time and runs the engine ticks that fall due in it, so a 10-minute rollout takes
 // milliseconds and no test waits on real time.
 import * as fs from "fs";
@@ -9,7 +9,6 @@ import * as path from "path";
 import { FlipEnvironment, flip } from "../../cli/flip/main";
 import { Clock } from "../../cli/flip/clientErrors";
 import { ReleaseSpec, Weights } from "../../src/rollout/contract";
-import { isTerminal } from "../../src/rollout/contract";
 import { EngineDriver, writeSplitter } from "./engineDriver";
 import { FakeConsul, FakeInstance, startFakeConsul } from "./fakeConsul";
 import { ROOT } from "./harness";
@@ -39,8 +38,6 @@ export class FlipWorld {
     consul!: FakeConsul;
     engine!: EngineDriver;
     output: string[] = [];
-    /** When the engine ticks next (virtual ms); undefined while no rollout runs. */
-    dueAt?: number;
     /** Called after each client sleep (tests use it to act "meanwhile"). */
     onSleep?: (sleeps: number) => void;
     sleeps = 0;
@@ -66,21 +63,14 @@ export class FlipWorld {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 
-    /** Starts a rollout as `pulumi up` would, with its first tick. */
-    startRollout(spec: ReleaseSpec = prodRelease()): void {
-        this.engine.start(spec);
-        this.engine.tick();
-        this.dueAt = this.engine.now + this.engine.last!.waitSeconds * 1000;
+    /** Starts a rollout as `pulumi up` would: its execution's first tick runs at once. */
+    async startRollout(spec: ReleaseSpec = prodRelease()): Promise<void> {
+        await this.engine.start(spec);
     }
 
-    /** Runs engine ticks up to virtual time `until`. */
-    runEngineUntil(until: number): void {
-        while (this.dueAt !== undefined && this.dueAt <= until) {
-            this.engine.now = this.dueAt;
-            const decision = this.engine.tick();
-            this.dueAt = decision.done || isTerminal(decision.state.phase) ? undefined : this.engine.now + decision.waitSeconds * 1000;
-        }
-        this.engine.now = Math.max(this.engine.now, until);
+    /** Runs every engine tick due up to virtual time `until`. */
+    runEngineUntil(until: number): Promise<void> {
+        return this.engine.runUntil(until);
     }
 
     clock(): Clock {
@@ -89,7 +79,7 @@ export class FlipWorld {
             now: () => this.engine.now,
             detached: () => detached,
             sleep: async (ms) => {
-                this.runEngineUntil(this.engine.now + ms);
+                await this.runEngineUntil(this.engine.now + ms);
                 this.sleeps++;
                 this.onSleep?.(this.sleeps);
                 if (this.detachOnSleep !== undefined && this.sleeps >= this.detachOnSleep) {

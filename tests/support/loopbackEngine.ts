@@ -1,7 +1,7 @@
 // A loopback stand-in for a deployed stack, for trying the flip client by hand and for the runbooks'
 // example output: the fake Consul (fakeConsul.ts) on 127.0.0.1 with the example prod services, and
-// the engine's pure decision function (engineDriver.ts) ticking in REAL time. It is not the engine
-// (no Step Functions, no Lambda); it shows what the client prints against Consul's documented API.
+// the engine's handler (engineDriver.ts) ticking in REAL time. It is not the deployed engine (no Step
+// Functions, no Lambda); it shows what the client prints against Consul's documented API.
 //
 //   npx ts-node --transpile-only tests/support/loopbackEngine.ts [--services inventory,orders]
 //       [--steps 10,50] [--bake 20] [--interval 5] [--fail-after 12] [--idle]
@@ -36,20 +36,17 @@ async function main(): Promise<void> {
     const failAfter = values["fail-after"] === undefined ? undefined : Number(values["fail-after"]) * 1000;
     if (!values.idle) {
         const steps = values.steps === "" ? [] : (values.steps as string).split(",").map(Number);
-        engine.start(prodRelease({ steps, bakeSeconds: Number(values.bake), checkIntervalSeconds: Number(values.interval) }, (values.services as string).split(",")), "ana@laptop");
+        await engine.start(prodRelease({ steps, bakeSeconds: Number(values.bake), checkIntervalSeconds: Number(values.interval) }, (values.services as string).split(",")), "ana@laptop");
     }
-    let due = Date.now();
+    let busy = false;
     setInterval(() => {
         if (failAfter !== undefined && Date.now() - started >= failAfter) {
             consul.state.instances = consul.state.instances.filter((i) => !(i.service === "orders" && i.version === "green"));
         }
-        const state = engine.state();
-        if (!state || ["promoted", "rolled-back", "aborted", "failed"].includes(state.phase) || Date.now() < due) {
-            return;
+        if (!busy) {
+            busy = true;
+            void engine.runUntil(Date.now()).finally(() => (busy = false));
         }
-        engine.now = Date.now();
-        const decision = engine.tick();
-        due = Date.now() + decision.waitSeconds * 1000;
     }, 200);
 }
 

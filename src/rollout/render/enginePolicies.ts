@@ -2,7 +2,7 @@
 // trust and permissions, and the EventBridge pattern of the alarms it is gated on. Pure: names and
 // ARNs in, documents out, each granting only what the engine does.
 import { POLICY_VERSION, PolicyDocument, PolicyStatement } from "../../iam/policyDocument";
-import { ROLLOUT_COMMAND_KEY, ROLLOUT_KV_PREFIX } from "../contract";
+import { rolloutCommandKey, ROLLOUT_KV_PREFIX } from "../contract";
 import { describeAlarmsStatement } from "../../shared/engineAlarms";
 import { stickyServiceName } from "../../shared/meshNames";
 import { COLOURS } from "../../config/types";
@@ -43,8 +43,8 @@ node_prefix "" {
 
 /**
  * What an operator's token may do: everything `npm run flip` does except `set` (status, history and
- * the control commands). Read the rollout's state and history, write the one command slot (an exact
- * `key` rule wins over the prefix rule in Consul), and read services and nodes for the live split
+ * the control commands). Read the rollouts' states, claims and history, write the rollouts' command
+ * slots (a longer `key_prefix` rule wins over a shorter one in Consul), and read services and nodes for the live split
  * (GET /v1/config/service-splitter needs service:read) and health. It cannot write a splitter: the
  * engine stays the one writer of the weights.
  */
@@ -53,7 +53,7 @@ export function operatorAclRules(): string {
   policy = "read"
 }
 
-key "${ROLLOUT_COMMAND_KEY}" {
+key_prefix "${rolloutCommandKey("")}" {
   policy = "write"
 }
 

@@ -25,19 +25,21 @@ export interface ExecutionInput {
     readonly spec: unknown;
     readonly requestedBy: string;
     /**
-     * The ModifyIndex of bluegreen/rollout/current that the client read before StartExecution (0:
-     * the key did not exist). The first tick starts the rollout only if the state is still that
-     * one (check-and-set), so an execution never starts over a state it was not asked to replace,
-     * and a retried or late tick never starts an ended rollout again.
+     * For each service of the release, the rollout it belonged to when the client read the claims
+     * ("" for none; contract.ts, how a rollout starts). The first tick claims the services only if
+     * each still belongs to that rollout and it is settled, so an execution never takes a service
+     * from a rollout it was not asked to follow, and a retried or late tick never starts an ended
+     * rollout again. A successor execution (hand-over) carries NEVER_STARTS instead: it finds its
+     * rollout's state in Consul.
      */
-    readonly startAfterIndex: number;
+    readonly startAfter: Readonly<Record<string, string>> | typeof NEVER_STARTS;
     /** Which execution of the rollout this is (0 first; each hand-over adds 1). */
     readonly generation: number;
     readonly count: { readonly n: number };
 }
 
-/** The startAfterIndex of an execution that must never start a rollout: Consul's indexes are never negative. */
-const NEVER_STARTS = -1;
+/** The startAfter of an execution that must never start a rollout (a successor, or one handed over by an older definition). */
+export const NEVER_STARTS = "never";
 
 /** The execution name of a rollout's `generation`th execution. */
 export function executionNameOf(rolloutId: string, generation: number): string {
@@ -118,21 +120,21 @@ export function rolloutStateMachine(functionArn: string, stateMachineArn: string
     });
     return {
         Comment: "bluegreen rollout: one execution per release; the state is in Consul KV (bluegreen/rollout/)",
-        StartAt: "StartIndex?",
+        StartAt: "StartAfter?",
         States: {
-            // An execution of the definition before startAfterIndex existed hands over to this one
-            // with an input that lacks it, and a path to a missing field fails the Tick with
-            // States.Runtime, which no Catch catches. Such a successor never starts a rollout (its
-            // rollout's state is already in Consul), so it gets an index no state ever has.
-            "StartIndex?": {
+            // An execution of an older definition hands over to this one with an input that lacks
+            // startAfter, and a path to a missing field fails the Tick with States.Runtime, which no
+            // Catch catches. Such a successor never starts a rollout (its rollout's state is already
+            // in Consul).
+            "StartAfter?": {
                 Type: "Choice",
-                Choices: [{ Variable: "$.startAfterIndex", IsPresent: false, Next: "NoStartIndex" }],
+                Choices: [{ Variable: "$.startAfter", IsPresent: false, Next: "NeverStarts" }],
                 Default: "Count",
             },
-            NoStartIndex: { Type: "Pass", Result: NEVER_STARTS, ResultPath: "$.startAfterIndex", Next: "Count" },
+            NeverStarts: { Type: "Pass", Result: NEVER_STARTS, ResultPath: "$.startAfter", Next: "Count" },
             Count: { Type: "Pass", Parameters: { "n.$": "States.MathAdd($.count.n, 1)" }, ResultPath: "$.count", Next: "Tick" },
             Tick: {
-                ...invoke({ kind: "tick", "rolloutId.$": "$.rolloutId", "specHash.$": "$.specHash", "spec.$": "$.spec", "requestedBy.$": "$.requestedBy", "startAfterIndex.$": "$.startAfterIndex" }),
+                ...invoke({ kind: "tick", "rolloutId.$": "$.rolloutId", "specHash.$": "$.specHash", "spec.$": "$.spec", "requestedBy.$": "$.requestedBy", "startAfter.$": "$.startAfter" }),
                 ResultPath: "$.tick",
                 Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RollBackOnError" }],
                 Next: "Done?",
@@ -159,7 +161,7 @@ export function rolloutStateMachine(functionArn: string, stateMachineArn: string
                         "spec.$": "$.spec",
                         "requestedBy.$": "$.requestedBy",
                         // The successor finds its rollout's state in Consul; it never starts one.
-                        "startAfterIndex.$": "$.startAfterIndex",
+                        startAfter: NEVER_STARTS,
                         "generation.$": "States.MathAdd($.generation, 1)",
                         count: { n: 0 },
                     },
