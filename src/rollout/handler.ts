@@ -344,8 +344,11 @@ async function runAlarm(trigger: Extract<TickTrigger, { kind: "alarm" }>, deps: 
     return result(results.map((r) => r.rolloutId).join(","), true, results[0].phase, 0, results.map((r) => `${r.rolloutId}: ${r.phase}${r.reason ? ` (${r.reason})` : ""}`).join("; "));
 }
 
-/** The spec of an operator's rollback: one write per service, no steps, no bake, no gates. */
-function rollbackSpec(request: RollbackRequest): ReleaseSpec {
+/**
+ * The spec of an operator's rollback: one write per service, no steps, no bake, no gates. A service
+ * its last rollout ran sticky stays sticky, so that its virtual splitters are checked at rest too.
+ */
+function rollbackSpec(request: RollbackRequest, sticky: ReadonlySet<string>): ReleaseSpec {
     return {
         stack: request.stack,
         services: request.services.map(({ service, to }) => ({
@@ -353,6 +356,7 @@ function rollbackSpec(request: RollbackRequest): ReleaseSpec {
             to,
             upstreams: [],
             gate: { required: { blue: 0, green: 0 }, alarms: [], failureThreshold: 1, skipHealth: true },
+            ...(sticky.has(service) ? { sticky: true } : {}),
         })),
         strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 15 },
     };
@@ -369,13 +373,18 @@ async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<
     const services = request.services.map((s) => s.service);
     const by = `${request.issuedBy}${deps.breakGlass ? " (break-glass)" : ""}`;
     let startAfter: Record<string, string> = {};
-    if ((await readRollout(deps.consul, rolloutId)) === undefined) {
+    const sticky = new Set<string>();
+    const existing = await readRollout(deps.consul, rolloutId);
+    if (existing === undefined) {
         for (let attempt = 1; ; attempt++) {
             const claims = await readClaims(deps.consul);
             const holders = await readClaimedRollouts(deps.consul, claims.value, services);
             const running = [...holders.values()].filter((doc) => !isSettled(doc.value));
             startAfter = Object.fromEntries(services.map((s) => [s, claims.value.services[s]?.rolloutId ?? ""]));
             if (running.length === 0) {
+                for (const doc of holders.values()) {
+                    doc.value.spec.services.filter((svc) => svc.sticky && services.includes(svc.service)).forEach((svc) => sticky.add(svc.service));
+                }
                 break;
             }
             if (attempt > CAS_ATTEMPTS) {
@@ -395,7 +404,8 @@ async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<
             );
         }
     }
-    const spec = rollbackSpec(request);
+    // A retried invocation goes on with the spec it started with.
+    const spec = existing?.value.spec ?? rollbackSpec(request, sticky);
     const reason = [request.reason ?? "no reason given", ...(request.forced ? [`forced: ${request.forced}`] : [])].join("; ");
     return runTick({ rolloutId, specHash: specHash(spec), spec, requestedBy: by, startAfter, kind: "rollback", reason }, { kind: "tick" }, deps);
 }

@@ -220,4 +220,24 @@ describe("independent rollouts and the operator's rollback (engine handler again
         const late = await engine.tick(first);
         expect(late).to.include({ done: true, phase: "promoted" });
     });
+
+    it("a rollback of a sticky service mid-rollout leaves its virtual splitters and its splitter at rest (no pin, no cookie)", async () => {
+        const { putConfigEntry } = await import("../support/fakeConsulKv");
+        for (const c of ["blue", "green"]) {
+            putConfigEntry(consul, { Kind: "service-splitter", Name: `orders-sticky-${c}`, Splits: [{ Weight: 100, Service: "orders" }] });
+        }
+        const spec = release("orders", ALL_GREEN);
+        await engine.start({ ...spec, services: spec.services.map((s) => ({ ...s, sticky: true })) });
+        const pinnedGreen = consul.state.config.get("service-splitter/orders-sticky-green") as { Splits: { ServiceSubset?: string }[] };
+        expect(pinnedGreen.Splits.some((s) => s.ServiceSubset === "green")).to.equal(true);
+        await engine.rollback(rollbackOf([{ service: "orders", to: ALL_BLUE }]));
+        for (const c of ["blue", "green"]) {
+            expect((consul.state.config.get(`service-splitter/orders-sticky-${c}`) as { Splits: unknown[] }).Splits).to.deep.equal([{ Weight: 100, Service: "orders" }]);
+        }
+        const splitter = consul.state.config.get("service-splitter/orders") as { Splits: { Weight: number; ResponseHeaders?: unknown }[] };
+        expect(splitter.Splits.map((s) => s.Weight)).to.deep.equal([100, 0]);
+        expect(splitter.Splits.every((s) => s.ResponseHeaders === undefined)).to.equal(true);
+        const claims = readKv<ServiceClaims>(consul, CLAIMS_KEY)!.services;
+        expect(engine.state(claims.orders.rolloutId)!.spec.services[0].sticky).to.equal(true);
+    });
 });
