@@ -9,13 +9,14 @@ const at = (seconds: number) => T0.getTime() + seconds * 1000;
 const rolledBack = (): RolloutState => ({ ...newRollout(), phase: "rolled-back", from: { inventory: ALL_BLUE, orders: ALL_BLUE }, reason: "gate failed" });
 
 describe("the rollout contract's reading rules", () => {
-    it("parses a state of version 1 or 2 and says plainly what is wrong with any other", () => {
+    it("parses a state of version 1, 2 or 3 and says plainly what is wrong with any other", () => {
         const state = newRollout();
         expect(parseRolloutState(JSON.parse(JSON.stringify(state)))).to.deep.equal({ ok: true, state });
         expect(parseRolloutState({ ...state, schemaVersion: 1 }).ok).to.equal(true);
+        expect(parseRolloutState({ ...state, schemaVersion: 2 }).ok).to.equal(true);
         const newer = parseRolloutState({ ...state, schemaVersion: ROLLOUT_SCHEMA_VERSION + 1 });
         expect(newer).to.deep.include({ ok: false });
-        expect((newer as { error: string }).error).to.match(/^has schema version 3, newer than this client knows \(up to 2\)/);
+        expect((newer as { error: string }).error).to.match(/^has schema version 4, newer than this client knows \(up to 3\)/);
         const bad = parseRolloutState({ ...state, pendingWrites: [{ service: "orders" }], seenCommandIds: "a", engineSilenceLimitSeconds: -1 });
         expect((bad as { error: string }).error).to.equal(
             "is not a rollout document this client can read: pendingWrites is not a list of { service, weights }; seenCommandIds is not a list of command ids; engineSilenceLimitSeconds is not a positive number",
@@ -26,7 +27,7 @@ describe("the rollout contract's reading rules", () => {
         const state = newRollout();
         const sticky = { ...state, spec: { ...state.spec, services: state.spec.services.map((s) => ({ ...s, sticky: s.service === "orders" })) } };
         expect(parseRolloutState(JSON.parse(JSON.stringify(sticky)))).to.deep.equal({ ok: true, state: sticky });
-        expect(sticky.schemaVersion).to.equal(2);
+        expect(sticky.schemaVersion).to.equal(ROLLOUT_SCHEMA_VERSION);
         const bad = parseRolloutState({ ...state, spec: { ...state.spec, services: state.spec.services.map((s) => ({ ...s, sticky: "yes" })) } });
         expect((bad as { error: string }).error).to.equal("is not a rollout document this client can read: spec.services holds a sticky that is not true or false");
     });
