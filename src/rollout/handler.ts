@@ -217,9 +217,7 @@ async function runTick(owner: RolloutStart | string, trigger: TickTrigger, deps:
         }
         if (current === undefined) {
             if (typeof owner === "string") {
-                const reason = `rollout ${ownerId} has no state in Consul and was not asked to start one; it did not start`;
-                deps.log?.(reason);
-                return result(ownerId, true, "failed", 0, reason);
+                return endedElsewhere(ownerId, deps);
             }
             const created = startRollout(owner.spec, owner.rolloutId, owner.specHash, owner.requestedBy, deps.now(), {
                 startAfter: owner.startAfter,
@@ -236,8 +234,7 @@ async function runTick(owner: RolloutStart | string, trigger: TickTrigger, deps:
             const refused = await claimServices(state, deps);
             if (refused !== undefined) {
                 // It never claimed a service, so it never moved one: it ends having changed nothing.
-                const at = deps.now().toISOString();
-                const ended: RolloutState = { ...state, phase: "failed", reason: refused, restored: true, endedAt: at, updatedAt: at, nextCheckAt: undefined, events: [...state.events, { at, message: `not started: ${refused}` }] };
+                const ended = unstarted(state, refused, `not started: ${refused}`, deps.now());
                 if (!(await deps.consul.casJson(key, ended, current.modifyIndex))) {
                     continue;
                 }
@@ -262,6 +259,12 @@ async function runTick(owner: RolloutStart | string, trigger: TickTrigger, deps:
         return result(written.rolloutId, decision.done, written.phase, decision.waitSeconds, written.reason);
     }
     throw new Error(`the state of rollout ${ownerId} kept changing during ${CAS_ATTEMPTS} attempts to write it`);
+}
+
+/** A pending rollout ended `failed` before it moved anything: nothing to restore, so `restored`. */
+function unstarted(state: RolloutState, reason: string, event: string, now: Date): RolloutState {
+    const at = now.toISOString();
+    return { ...state, phase: "failed", reason, restored: true, endedAt: at, updatedAt: at, nextCheckAt: undefined, events: [...state.events, { at, message: event }] };
 }
 
 /**
@@ -395,6 +398,21 @@ async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<
     const spec = rollbackSpec(request);
     const reason = [request.reason ?? "no reason given", ...(request.forced ? [`forced: ${request.forced}`] : [])].join("; ");
     return runTick({ rolloutId, specHash: specHash(spec), spec, requestedBy: by, startAfter, kind: "rollback", reason }, { kind: "tick" }, deps);
+}
+
+/**
+ * A tick of a rollout that has no state: it ended and a later rollout of its services replaced it
+ * (its history record says how it ended), or it never started. Either way its execution ends.
+ */
+async function endedElsewhere(rolloutId: string, deps: EngineDeps): Promise<TickResult> {
+    const records = await deps.consul.listJson<{ rolloutId?: string; result?: RolloutPhase; reason?: string }>(ROLLOUT_HISTORY_PREFIX);
+    const record = Object.values(records).find((r) => r.rolloutId === rolloutId);
+    if (record?.result) {
+        return result(rolloutId, true, record.result, 0, `rollout ${rolloutId} ended ${record.result}${record.reason ? `: ${record.reason}` : ""}`);
+    }
+    const reason = `rollout ${rolloutId} has no state in Consul and was not asked to start one; it did not start`;
+    deps.log?.(reason);
+    return result(rolloutId, true, "failed", 0, reason);
 }
 
 /** Finishes the pending writes of the rollout's state as it is now (this invocation's, or a newer one's). */
@@ -561,6 +579,17 @@ async function watchRollout(rolloutId: string, deps: EngineDeps): Promise<TickRe
         }
         if (hasPendingWrites(state)) {
             await finishPendingWrites(current, deps);
+            continue;
+        }
+        if (state.phase === "pending") {
+            // Its start never finished (the invocation that created it died): it has written
+            // nothing, and the watchdog never starts it (a rollback's first decision writes).
+            const reason = `its start did not finish (no engine has written it since ${silentSince}); ended by the watchdog before it moved anything`;
+            const ended = unstarted(state, reason, `failed: ${reason}`, now);
+            if (await deps.consul.casJson(rolloutStateKey(rolloutId), ended, current.modifyIndex)) {
+                await recordHistory(ended, deps);
+                return result(rolloutId, true, "failed", 0, reason);
+            }
             continue;
         }
         const decision = decide(state, { kind: "watchdog", silentSince, limitSeconds }, await observe(state, deps), undefined, now);

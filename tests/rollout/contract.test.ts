@@ -2,7 +2,20 @@
 // must be, when its claims are live (isSettled), when no engine works on it (engineSilentSince),
 // and when a client's command took effect (commandDone). Pure.
 import { expect } from "chai";
-import { commandDone, commandSlotFree, engineSilentSince, healthOf, isSettled, parseRolloutState, ROLLOUT_SCHEMA_VERSION, RolloutState } from "../../src/rollout/contract";
+import {
+    commandDone,
+    commandSlotFree,
+    engineSilentSince,
+    healthOf,
+    isSettled,
+    parseRolloutState,
+    parseServiceClaims,
+    rollbackIdFor,
+    rolloutCommandKey,
+    rolloutStateKey,
+    ROLLOUT_SCHEMA_VERSION,
+    RolloutState,
+} from "../../src/rollout/contract";
 import { ALL_BLUE, command, newRollout, T0 } from "./fixtures";
 
 const at = (seconds: number) => T0.getTime() + seconds * 1000;
@@ -60,5 +73,34 @@ describe("the rollout contract's reading rules", () => {
         expect(commandDone(seen, "c2")).to.equal(false);
         // An older command still in the slot, already seen, leaves the slot free.
         expect(commandSlotFree({ ...cmd, id: "c0" }, { ...seen, lastCommandId: "c1" })).to.equal(true);
+    });
+
+    it("schema 3 keeps each rollout at its own keys and reads its additive fields strictly", () => {
+        expect(rolloutStateKey("prod-abc-1")).to.equal("bluegreen/rollout/rollouts/prod-abc-1");
+        expect(rolloutCommandKey("prod-abc-1")).to.equal("bluegreen/rollout/commands/prod-abc-1");
+        const rollback: RolloutState = { ...newRollout(), kind: "rollback", startAfter: { orders: "prod-abc-0", inventory: "" }, breakGlass: true };
+        expect(parseRolloutState(JSON.parse(JSON.stringify(rollback)))).to.deep.equal({ ok: true, state: rollback });
+        const bad = parseRolloutState({ ...rollback, kind: "revert", startAfter: { orders: 3 }, breakGlass: "yes" });
+        expect((bad as { error: string }).error).to.equal(
+            "is not a rollout document this client can read: kind is \"revert\", not release or rollback; startAfter is not a rollout id per service; breakGlass is not true or false",
+        );
+    });
+
+    it("reads a claims document, refuses a newer one or a malformed claim by name", () => {
+        const claims = { schemaVersion: 3, services: { orders: { rolloutId: "prod-abc-1", claimedAt: T0.toISOString() } } };
+        expect(parseServiceClaims(claims)).to.deep.equal({ ok: true, claims });
+        expect(parseServiceClaims({ ...claims, schemaVersion: 4 })).to.deep.include({ ok: false });
+        expect(parseServiceClaims({ schemaVersion: 3, services: { orders: { rolloutId: 7 }, inventory: claims.services.orders } })).to.deep.equal({
+            ok: false,
+            error: "holds a claim that is not { rolloutId, claimedAt }: orders",
+        });
+        expect(parseServiceClaims([])).to.deep.include({ ok: false });
+    });
+
+    it("a rollback's id is a valid execution-style name whatever the stack and request id hold", () => {
+        const id = rollbackIdFor("prod/eu west", "0f8e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
+        expect(id).to.equal("prod_eu_west-rollback-0f8e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
+        expect(id).to.match(/^[A-Za-z0-9_-]{1,80}$/);
+        expect(rollbackIdFor("x".repeat(200), "y".repeat(200)).length).to.be.at.most(80);
     });
 });
