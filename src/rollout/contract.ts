@@ -562,10 +562,10 @@ export interface RollbackRequest {
     readonly forced?: string;
 }
 
-/** The rolloutId of a rollback: also a valid execution-style name (letters, digits, `-`, `_`). */
+/** The rolloutId of a rollback: a valid execution-style name (at most 80 letters, digits, `-`, `_`), like a release's. */
 export function rollbackIdFor(stack: string, requestId: string): string {
     const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, "_");
-    return `${safe(stack).slice(0, 40)}-rollback-${safe(requestId).slice(0, 36)}`;
+    return `${safe(stack).slice(0, 34)}-rollback-${safe(requestId).slice(0, 36)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

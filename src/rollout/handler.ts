@@ -217,9 +217,7 @@ async function runTick(owner: RolloutStart | string, trigger: TickTrigger, deps:
         }
         if (current === undefined) {
             if (typeof owner === "string") {
-                const reason = `rollout ${ownerId} has no state in Consul and was not asked to start one; it did not start`;
-                deps.log?.(reason);
-                return result(ownerId, true, "failed", 0, reason);
+                return endedElsewhere(ownerId, deps);
             }
             const created = startRollout(owner.spec, owner.rolloutId, owner.specHash, owner.requestedBy, deps.now(), {
                 startAfter: owner.startAfter,
@@ -236,8 +234,7 @@ async function runTick(owner: RolloutStart | string, trigger: TickTrigger, deps:
             const refused = await claimServices(state, deps);
             if (refused !== undefined) {
                 // It never claimed a service, so it never moved one: it ends having changed nothing.
-                const at = deps.now().toISOString();
-                const ended: RolloutState = { ...state, phase: "failed", reason: refused, restored: true, endedAt: at, updatedAt: at, nextCheckAt: undefined, events: [...state.events, { at, message: `not started: ${refused}` }] };
+                const ended = unstarted(state, refused, `not started: ${refused}`, deps.now());
                 if (!(await deps.consul.casJson(key, ended, current.modifyIndex))) {
                     continue;
                 }
@@ -262,6 +259,12 @@ async function runTick(owner: RolloutStart | string, trigger: TickTrigger, deps:
         return result(written.rolloutId, decision.done, written.phase, decision.waitSeconds, written.reason);
     }
     throw new Error(`the state of rollout ${ownerId} kept changing during ${CAS_ATTEMPTS} attempts to write it`);
+}
+
+/** A pending rollout ended `failed` before it moved anything: nothing to restore, so `restored`. */
+function unstarted(state: RolloutState, reason: string, event: string, now: Date): RolloutState {
+    const at = now.toISOString();
+    return { ...state, phase: "failed", reason, restored: true, endedAt: at, updatedAt: at, nextCheckAt: undefined, events: [...state.events, { at, message: event }] };
 }
 
 /**
@@ -341,8 +344,11 @@ async function runAlarm(trigger: Extract<TickTrigger, { kind: "alarm" }>, deps: 
     return result(results.map((r) => r.rolloutId).join(","), true, results[0].phase, 0, results.map((r) => `${r.rolloutId}: ${r.phase}${r.reason ? ` (${r.reason})` : ""}`).join("; "));
 }
 
-/** The spec of an operator's rollback: one write per service, no steps, no bake, no gates. */
-function rollbackSpec(request: RollbackRequest): ReleaseSpec {
+/**
+ * The spec of an operator's rollback: one write per service, no steps, no bake, no gates. A service
+ * its last rollout ran sticky stays sticky, so that its virtual splitters are checked at rest too.
+ */
+function rollbackSpec(request: RollbackRequest, sticky: ReadonlySet<string>): ReleaseSpec {
     return {
         stack: request.stack,
         services: request.services.map(({ service, to }) => ({
@@ -350,6 +356,7 @@ function rollbackSpec(request: RollbackRequest): ReleaseSpec {
             to,
             upstreams: [],
             gate: { required: { blue: 0, green: 0 }, alarms: [], failureThreshold: 1, skipHealth: true },
+            ...(sticky.has(service) ? { sticky: true } : {}),
         })),
         strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 15 },
     };
@@ -366,13 +373,18 @@ async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<
     const services = request.services.map((s) => s.service);
     const by = `${request.issuedBy}${deps.breakGlass ? " (break-glass)" : ""}`;
     let startAfter: Record<string, string> = {};
-    if ((await readRollout(deps.consul, rolloutId)) === undefined) {
+    const sticky = new Set<string>();
+    const existing = await readRollout(deps.consul, rolloutId);
+    if (existing === undefined) {
         for (let attempt = 1; ; attempt++) {
             const claims = await readClaims(deps.consul);
             const holders = await readClaimedRollouts(deps.consul, claims.value, services);
             const running = [...holders.values()].filter((doc) => !isSettled(doc.value));
             startAfter = Object.fromEntries(services.map((s) => [s, claims.value.services[s]?.rolloutId ?? ""]));
             if (running.length === 0) {
+                for (const doc of holders.values()) {
+                    doc.value.spec.services.filter((svc) => svc.sticky && services.includes(svc.service)).forEach((svc) => sticky.add(svc.service));
+                }
                 break;
             }
             if (attempt > CAS_ATTEMPTS) {
@@ -392,9 +404,25 @@ async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<
             );
         }
     }
-    const spec = rollbackSpec(request);
+    // A retried invocation goes on with the spec it started with.
+    const spec = existing?.value.spec ?? rollbackSpec(request, sticky);
     const reason = [request.reason ?? "no reason given", ...(request.forced ? [`forced: ${request.forced}`] : [])].join("; ");
     return runTick({ rolloutId, specHash: specHash(spec), spec, requestedBy: by, startAfter, kind: "rollback", reason }, { kind: "tick" }, deps);
+}
+
+/**
+ * A tick of a rollout that has no state: it ended and a later rollout of its services replaced it
+ * (its history record says how it ended), or it never started. Either way its execution ends.
+ */
+async function endedElsewhere(rolloutId: string, deps: EngineDeps): Promise<TickResult> {
+    const records = await deps.consul.listJson<{ rolloutId?: string; result?: RolloutPhase; reason?: string }>(ROLLOUT_HISTORY_PREFIX);
+    const record = Object.values(records).find((r) => r.rolloutId === rolloutId);
+    if (record?.result) {
+        return result(rolloutId, true, record.result, 0, `rollout ${rolloutId} ended ${record.result}${record.reason ? `: ${record.reason}` : ""}`);
+    }
+    const reason = `rollout ${rolloutId} has no state in Consul and was not asked to start one; it did not start`;
+    deps.log?.(reason);
+    return result(rolloutId, true, "failed", 0, reason);
 }
 
 /** Finishes the pending writes of the rollout's state as it is now (this invocation's, or a newer one's). */
@@ -561,6 +589,17 @@ async function watchRollout(rolloutId: string, deps: EngineDeps): Promise<TickRe
         }
         if (hasPendingWrites(state)) {
             await finishPendingWrites(current, deps);
+            continue;
+        }
+        if (state.phase === "pending") {
+            // Its start never finished (the invocation that created it died): it has written
+            // nothing, and the watchdog never starts it (a rollback's first decision writes).
+            const reason = `its start did not finish (no engine has written it since ${silentSince}); ended by the watchdog before it moved anything`;
+            const ended = unstarted(state, reason, `failed: ${reason}`, now);
+            if (await deps.consul.casJson(rolloutStateKey(rolloutId), ended, current.modifyIndex)) {
+                await recordHistory(ended, deps);
+                return result(rolloutId, true, "failed", 0, reason);
+            }
             continue;
         }
         const decision = decide(state, { kind: "watchdog", silentSince, limitSeconds }, await observe(state, deps), undefined, now);

@@ -13,7 +13,7 @@ import { parseArgs } from "util";
 import { alarmStates } from "../../src/rollout/alarms";
 import { rolloutConsulApi } from "../../src/rollout/consulApi";
 import { ReleaseSpec, rolloutIdFor } from "../../src/rollout/contract";
-import { handleEvent } from "../../src/rollout/handler";
+import { handleEvent, TickEvent } from "../../src/rollout/handler";
 import { specHash } from "../../src/rollout/steps";
 import { writeSplitter } from "../support/engineDriver";
 import { startFakeConsul } from "../support/fakeConsul";
@@ -47,7 +47,8 @@ async function main(): Promise<void> {
         strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15 },
     };
     const hash = specHash(spec);
-    const event = { kind: "tick" as const, rolloutId: rolloutIdFor("bench", hash, 1), specHash: hash, spec, requestedBy: "bench", startAfterIndex: 0 };
+    // No service belongs to a rollout yet (the KV is cleared each run): the first tick creates and claims.
+    const event: TickEvent = { kind: "tick", rolloutId: rolloutIdFor("bench", hash, 1), specHash: hash, spec, requestedBy: "bench", startAfter: Object.fromEntries(names.map((service) => [service, ""])) };
     const late = () => new Promise((resolve) => setTimeout(resolve, latencyMs));
     const times: number[] = [];
     let requests = 0;

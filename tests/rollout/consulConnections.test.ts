@@ -44,7 +44,7 @@ describe("the tick's Consul connections (loopback HTTPS server in Consul's forma
 
         const deps = { consul: api(), alarms: async () => ({}), now: () => T0 };
         const hash = specHash(spec);
-        const event = { kind: "tick" as const, rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfterIndex: 0 };
+        const event = { kind: "tick" as const, rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfter: Object.fromEntries(names.map((service) => [service, ""])) };
         const result = await handleEvent(event, deps);
         expect(result.phase).to.equal("baking");
         const requests = consul.state.requests.length;

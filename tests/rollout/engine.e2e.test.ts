@@ -13,13 +13,15 @@ import {
     commandSlotFree,
     ControlCommand,
     HistoryRecord,
-    ROLLOUT_COMMAND_KEY,
+    ReleaseSpec,
+    rolloutCommandKey,
     ROLLOUT_HISTORY_PREFIX,
-    ROLLOUT_STATE_KEY,
     RolloutState,
     rolloutIdFor,
+    rolloutStateKey,
     Weights,
 } from "../../src/rollout/contract";
+import { readClaims } from "../../src/rollout/consulApi";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
 import { specHash } from "../../src/rollout/steps";
 import { AslDefinition, ExecutionOutcome, runExecution, virtualClock, VirtualClock } from "../support/aslDriver";
@@ -59,11 +61,14 @@ describe("rollout engine end to end (local ASL driver, loopback Consul API, virt
     afterEach(() => consul.close());
 
     const live = async () => ({ inventory: await api.getSplit("inventory"), orders: await api.getSplit("orders") });
-    const state = async () => (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
-    const input = (spec = releaseSpec(), startAfterIndex = 0): ExecutionInput => {
+    /** The first release's rollout (input()'s) unless another id is asked for. */
+    const state = async (rolloutId = input().rolloutId) => (await api.getJson<RolloutState>(rolloutStateKey(rolloutId)))!.value;
+    /** The Release's input: startAfter is what the claims say each service belongs to (none, in a fresh stack). */
+    const input = (spec: ReleaseSpec = releaseSpec(), startAfter: Record<string, string> = Object.fromEntries(spec.services.map((s) => [s.service, ""]))): ExecutionInput => {
         const hash = specHash(spec);
-        return { rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfterIndex, generation: 0, count: { n: 0 } };
+        return { rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfter, generation: 0, count: { n: 0 } };
     };
+    const stateKey = () => rolloutStateKey(input().rolloutId);
     const definition = (maxTicks?: number) => rolloutStateMachine(FUNCTION, MACHINE, maxTicks) as unknown as AslDefinition;
     const execute = (onState?: (name: string, seconds: number) => void | Promise<void>, exec = input(), maxTicks?: number): Promise<ExecutionOutcome> =>
         runExecution(definition(maxTicks), exec.rolloutId, exec, {
@@ -78,11 +83,11 @@ describe("rollout engine end to end (local ASL driver, loopback Consul API, virt
     /** A second machine writes a command by the contract's CAS rule. */
     async function sendCommand(kind: CommandKind): Promise<ControlCommand> {
         const other = rolloutConsulApi({ address: consul.address, scheme: "http", token: "management-token" });
-        const current = (await other.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
-        const existing = await other.getJson<ControlCommand>(ROLLOUT_COMMAND_KEY);
+        const current = (await other.getJson<RolloutState>(stateKey()))!.value;
+        const existing = await other.getJson<ControlCommand>(rolloutCommandKey(current.rolloutId));
         expect(commandSlotFree(existing?.value, current), "command slot free").to.equal(true);
         const cmd: ControlCommand = { id: randomUUID(), rolloutId: current.rolloutId, kind, issuedBy: "bo@second-machine", issuedAt: clock.now().toISOString() };
-        expect(await other.casJson(ROLLOUT_COMMAND_KEY, cmd, existing?.modifyIndex ?? 0)).to.equal(true);
+        expect(await other.casJson(rolloutCommandKey(current.rolloutId), cmd, existing?.modifyIndex ?? 0)).to.equal(true);
         return cmd;
     }
 
@@ -127,7 +132,7 @@ describe("rollout engine end to end (local ASL driver, loopback Consul API, virt
     });
 
     it("a transient Consul error while observing is a failed check, not a rollback; a failed state write is retried by the state machine", async () => {
-        consul.state.faults.push({ prefix: "PUT /v1/kv/bluegreen/rollout/current", status: 500, times: 2 });
+        consul.state.faults.push({ prefix: `PUT /v1/kv/${stateKey()}`, status: 500, times: 2 });
         const outcome = await execute((name, seconds) => {
             if (name === "Wait" && seconds === 15) consul.state.faults.push({ prefix: "GET /v1/health/service/orders", status: 500, times: 1 });
         });
@@ -181,7 +186,7 @@ describe("rollout engine end to end (local ASL driver, loopback Consul API, virt
     it("a tick that fails past its retries goes through the Catch: the starting split is restored and the state says failed, restored", async () => {
         // Step 1 written; then Consul refuses the state read 4 times (1 try + 3 retries), after which the Catch's rollback works.
         const outcome = await execute((name, seconds) => {
-            if (name === "Wait" && seconds === 15) consul.state.faults.push({ prefix: "GET /v1/kv/bluegreen/rollout/current", status: 500, times: 4 });
+            if (name === "Wait" && seconds === 15) consul.state.faults.push({ prefix: `GET /v1/kv/${stateKey()}`, status: 500, times: 4 });
         });
         expect(outcome).to.include({ status: "FAILED", error: "RolloutEngineFailed" });
         expect(outcome.trace.slice(-2)).to.deep.equal(["RollBackOnError", "EngineFailed"]);
@@ -213,16 +218,22 @@ describe("rollout engine end to end (local ASL driver, loopback Consul API, virt
         expect((await state()).phase).to.equal("promoted");
     });
 
-    it("a second rollout while one runs fails without touching the running one's state or splits", async () => {
+    it("a second rollout of the same services while one runs fails without touching the running one's state or splits", async () => {
         await execute((name) => {
             if (name === "Wait") throw new Error("stop after the first tick");
         }).catch(() => undefined);
         const running = await state();
-        const other = input(releaseSpec({ bakeSeconds: 5 }));
+        const before = JSON.stringify(running);
+        // Started as the Release would: after the rollout each service belongs to now.
+        const claims = await readClaims(api);
+        const spec = releaseSpec({ bakeSeconds: 5 });
+        const other = input(spec, Object.fromEntries(spec.services.map((s) => [s.service, claims.value.services[s.service]?.rolloutId ?? ""])));
         const outcome = await execute(undefined, other);
         expect(outcome.status).to.equal("FAILED");
-        expect(outcome.cause).to.contain(`rollout ${running.rolloutId} is baking; ${other.rolloutId} did not start`);
-        expect((await state()).rolloutId).to.equal(running.rolloutId);
+        expect(outcome.cause).to.equal(`inventory belongs to rollout ${running.rolloutId}, which is baking`);
+        expect(JSON.stringify(await state())).to.equal(before);
+        expect(await state(other.rolloutId)).to.include({ phase: "failed", reason: outcome.cause });
+        expect((await readClaims(api)).value.services.orders.rolloutId).to.equal(running.rolloutId);
         expect((await live()).orders).to.deep.equal({ blue: 90, green: 10 } satisfies Weights);
     });
 
@@ -233,7 +244,7 @@ describe("rollout engine end to end (local ASL driver, loopback Consul API, virt
         const racing: RolloutConsulApi = {
             ...api,
             casJson: async (key, value, index) => {
-                if (!raced && key === ROLLOUT_STATE_KEY && (value as RolloutState).stepIndex === 1) {
+                if (!raced && key === stateKey() && (value as RolloutState).stepIndex === 1) {
                     raced = true;
                     await handleEvent({ source: "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", detail: { alarmName: "orders-5xx", state: { value: "ALARM" } } }, deps);
                 }

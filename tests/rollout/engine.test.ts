@@ -69,14 +69,14 @@ describe("RolloutEngine (mock runtime, the whole program)", () => {
         expect(rules.match(/policy = "write"/g)).to.have.length(5);
     });
 
-    it("gives operators a token of their own: read the rollout, write only the command slot, never a splitter", async () => {
+    it("gives operators a token of their own: read the rollouts, write only the rollouts' command slots, never a splitter or a state", async () => {
         const p = await examplePlan("prod");
         expect(p.named("rollout-operator-policy", T.aclPolicy).inputs.rules).to.equal(operatorAclRules());
         expect(p.named("rollout-operator-token", "aws:secretsmanager/secretVersion:SecretVersion").secretInputs).to.include("secretString");
         expect(p.result.outputs.rollout).to.have.property("operatorTokenSecretArn").that.matches(/^arn:aws:secretsmanager:/);
         const rules = operatorAclRules();
         expect(rules).to.contain('key_prefix "bluegreen/rollout/" {\n  policy = "read"\n}');
-        expect(rules).to.contain('key "bluegreen/rollout/command" {\n  policy = "write"\n}');
+        expect(rules).to.contain('key_prefix "bluegreen/rollout/commands/" {\n  policy = "write"\n}');
         expect(rules.match(/policy = "write"/g)).to.have.length(1);
         expect(rules).to.contain('service_prefix "" {\n  policy = "read"\n}');
         expect(rules).not.to.match(/acl|operator|agent|intention|keyring/);

@@ -4,12 +4,12 @@
 // Functions), invoking the REAL handler, which talks HTTP to the loopback server answering in
 // Consul's documented KV, config-entry (with check-and-set) and health formats
 // (tests/support/fakeConsul.ts; NOT Consul), on a virtual clock. Between any two states of an
-// execution, `claimsOnlyLive` checks the first invariant: a state without pending writes says
-// exactly what every splitter runs.
+// execution, `claimsOnlyLive` checks the first invariant: the state of the rollout each service
+// belongs to (the claims document), when it has no pending writes, says exactly what its splitter runs.
 import { expect } from "chai";
 import { alarmStates } from "../../src/rollout/alarms";
 import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
-import { hasPendingWrites, isSettled, ReleaseSpec, ROLLOUT_STATE_KEY, RolloutState, rolloutIdFor, Weights } from "../../src/rollout/contract";
+import { CLAIMS_KEY, hasPendingWrites, isSettled, ReleaseSpec, rolloutCommandKey, RolloutState, rolloutIdFor, rolloutStateKey, ServiceClaims, Weights } from "../../src/rollout/contract";
 import { expectedSplit } from "../../src/rollout/decide";
 import { followRollout } from "../../src/rollout/follow";
 import { EngineDeps, EngineEvent, handleEvent, TickEvent, TickResult } from "../../src/rollout/handler";
@@ -55,32 +55,35 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
         return entry ? { blue: splits.find((x) => x.ServiceSubset === "blue")?.Weight ?? 0, green: splits.find((x) => x.ServiceSubset === "green")?.Weight ?? 0 } : undefined;
     };
     const live = async () => ({ inventory: splitOf("inventory"), orders: splitOf("orders") });
-    const read = async () => {
-        const entry = consul.state.kv.get(ROLLOUT_STATE_KEY);
-        return entry ? { value: readKv<RolloutState>(consul, ROLLOUT_STATE_KEY)!, modifyIndex: entry.modifyIndex } : undefined;
+    const claims = () => readKv<ServiceClaims>(consul, CLAIMS_KEY)?.services ?? {};
+    /** A rollout's state; by default that of the rollout inventory (in every release here) belongs to. */
+    const read = async (rolloutId = claims().inventory?.rolloutId) => {
+        const key = rolloutStateKey(rolloutId ?? "");
+        const entry = consul.state.kv.get(key);
+        return entry ? { value: readKv<RolloutState>(consul, key)!, modifyIndex: entry.modifyIndex } : undefined;
     };
-    const state = async () => (await read())!.value;
+    const state = async (rolloutId?: string) => (await read(rolloutId))!.value;
     const splitterWrites = () => consul.state.requests.filter((r) => r.startsWith("PUT /v1/config")).length;
 
-    /** Invariant 1: a state with no pending writes claims exactly what Consul runs. */
+    /** Invariant 1: the state of the rollout a service belongs to, with no pending writes, claims exactly what Consul runs. */
     async function claimsOnlyLive(where: string): Promise<void> {
-        const doc = await read();
-        if (!doc || hasPendingWrites(doc.value)) {
-            return;
-        }
-        const expected = expectedSplit(doc.value);
-        for (const svc of doc.value.spec.services) {
-            const running = splitOf(svc.service);
-            if (expected[svc.service] !== undefined) {
-                expect(running, `${where}: ${svc.service} under ${doc.value.phase} step ${doc.value.stepIndex}`).to.deep.equal(expected[svc.service]);
+        for (const [service, claim] of Object.entries(claims())) {
+            const doc = await read(claim.rolloutId);
+            if (!doc || hasPendingWrites(doc.value)) {
+                continue;
+            }
+            const expected = expectedSplit(doc.value);
+            if (expected[service] !== undefined) {
+                expect(splitOf(service), `${where}: ${service} under ${doc.value.rolloutId} ${doc.value.phase} step ${doc.value.stepIndex}`).to.deep.equal(expected[service]);
             }
         }
     }
 
-    /** What the Release passes: the state's ModifyIndex read just before StartExecution. */
-    async function inputFor(spec: ReleaseSpec): Promise<ExecutionInput & { readonly spec: ReleaseSpec }> {
+    /** What the Release passes: for each service, the rollout the claims say it belongs to, read just before StartExecution. */
+    async function inputFor(spec: ReleaseSpec, attempt = 1): Promise<ExecutionInput & { readonly spec: ReleaseSpec; readonly startAfter: Record<string, string> }> {
         const hash = specHash(spec);
-        return { rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfterIndex: (await read())?.modifyIndex ?? 0, generation: 0, count: { n: 0 } };
+        const startAfter = Object.fromEntries(spec.services.map((s) => [s.service, claims()[s.service]?.rolloutId ?? ""]));
+        return { rolloutId: rolloutIdFor("prod", hash, attempt), specHash: hash, spec, requestedBy: "ana@laptop", startAfter, generation: 0, count: { n: 0 } };
     }
 
     /** The Tick state's payload for an execution input. */
@@ -90,7 +93,7 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
         specHash: input.specHash,
         spec: input.spec,
         requestedBy: input.requestedBy,
-        startAfterIndex: input.startAfterIndex,
+        startAfter: input.startAfter,
     });
 
     function execute(input: ExecutionInput, onState?: (name: string, seconds: number) => void | Promise<void>, engine: EngineDeps = deps): Promise<ExecutionOutcome> {
@@ -115,26 +118,32 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
         const z = releaseSpec({ steps: [], bakeSeconds: 0, checkIntervalSeconds: 5 });
         const zSpec: ReleaseSpec = { ...z, services: [{ ...z.services[0], to: { blue: 80, green: 20 } }] };
         let zOutcome: ExecutionOutcome | undefined;
+        let zId = "";
         let writesAfterZ = 0;
         const outcome = await execute(y, async (name, seconds) => {
             if (name === "Wait" && seconds === 15 && zOutcome === undefined) {
                 alarms["orders-5xx"] = "ALARM";
                 expect((await handleEvent(ALARM, deps)).phase).to.equal("rolled-back");
                 alarms["orders-5xx"] = "OK";
-                zOutcome = await execute(await inputFor(zSpec));
+                const zInput = await inputFor(zSpec);
+                expect(zInput.startAfter).to.deep.equal({ inventory: y.rolloutId });
+                zId = zInput.rolloutId;
+                zOutcome = await execute(zInput);
                 writesAfterZ = splitterWrites();
             }
         });
         expect(zOutcome).to.include({ status: "SUCCEEDED" });
         // Y's next tick ended its execution without starting or writing anything.
-        expect(outcome).to.include({ status: "FAILED", error: "RolloutNotPromoted" });
-        expect(outcome.cause).to.match(/is not the current rollout .* ends without starting or changing anything/);
+        expect(outcome).to.include({ status: "FAILED", error: "RolloutNotPromoted", cause: "alarm orders-5xx went into ALARM" });
         expect(splitterWrites()).to.equal(writesAfterZ);
         expect(await live()).to.deep.equal({ inventory: { blue: 80, green: 20 }, orders: ALL_BLUE });
-        expect(await state()).to.include({ rolloutId: (await inputFor(zSpec)).rolloutId, phase: "promoted" });
+        expect(await state(zId)).to.include({ phase: "promoted" });
+        expect(await state(y.rolloutId)).to.include({ phase: "rolled-back" });
+        expect(claims()).to.deep.include({ inventory: { rolloutId: zId, claimedAt: (await state(zId)).startedAt } });
+        expect(claims().orders.rolloutId).to.equal(y.rolloutId);
     });
 
-    it("16.1: a late or retried first tick starts its rollout only over the state its client saw", async () => {
+    it("16.1: a late or retried first tick starts its rollout only from the rollouts its client saw, and an ended rollout never again", async () => {
         const y = await inputFor(releaseSpec());
         // A Task retry of an ended rollout's tick, and a first tick whose client saw an older state.
         const first = await execute(y, (name, seconds) => {
@@ -144,24 +153,38 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
         const before = splitterWrites();
         const ended = await state();
         expect(await handleEvent(tickOf(y), deps)).to.deep.include({ done: true, phase: "rolled-back", waitSeconds: 0 });
-        const stale = await inputFor(releaseSpec({ bakeSeconds: 5 }));
-        const late = await handleEvent(tickOf({ ...stale, startAfterIndex: stale.startAfterIndex - 1 }), deps);
-        expect(late).to.deep.include({ done: true, phase: "failed" });
+        const claimed = claims();
+        // A client that read the claims before Y started: its rollout ends failed having claimed and written nothing.
+        const late = await inputFor(releaseSpec({ bakeSeconds: 5 }));
+        const stale = { ...late, startAfter: { inventory: "", orders: "" } };
+        const refused = await handleEvent(tickOf(stale), deps);
+        expect(refused).to.deep.include({ done: true, phase: "failed" });
+        expect(refused.reason).to.equal(`inventory belongs to rollout ${y.rolloutId} now, not (none) as when this rollout was asked for: run pulumi up again`);
         expect(await state()).to.deep.equal(ended);
+        expect(claims()).to.deep.equal(claimed);
         expect(splitterWrites()).to.equal(before);
-        // The same input with the index it read starts, once.
-        expect((await handleEvent(tickOf(stale), deps)).done).to.equal(false);
-        expect((await state()).rolloutId).to.equal(stale.rolloutId);
+        // That rollout has ended: its input again, even with what the claims say now, never starts it.
+        expect(await handleEvent(tickOf(late), deps)).to.deep.include({ done: true, phase: "failed" });
+        expect(claims()).to.deep.equal(claimed);
+        expect(splitterWrites()).to.equal(before);
+        // The next attempt, from the claims read now, starts, once.
+        const next = await inputFor(releaseSpec({ bakeSeconds: 5 }), 2);
+        expect(next.startAfter).to.deep.equal({ inventory: y.rolloutId, orders: y.rolloutId });
+        expect((await handleEvent(tickOf(next), deps)).done).to.equal(false);
+        expect((await state()).rolloutId).to.equal(next.rolloutId);
+        const running = await state();
+        expect((await handleEvent(tickOf(next), deps)).done).to.equal(false);
+        expect((await state()).startedAt).to.equal(running.startedAt);
     });
 
-    it("an execution handed over by the definition before startAfterIndex (its input lacks it) goes on with its rollout and never starts one", async () => {
+    it("an execution handed over by the definition before startAfter (its input lacks it) goes on with its rollout and never starts one", async () => {
         // A rollout started (and at its first step) before the upgrade; its old execution hands over
-        // with an input that has no startAfterIndex. A path to a missing field would fail the Tick
+        // with an input that has no startAfter. A path to a missing field would fail the Tick
         // with States.Runtime, which no Catch catches, and leave the rollout to the watchdog.
         const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 0, checkIntervalSeconds: 5 }));
         expect((await handleEvent(tickOf(input), deps)).done).to.equal(false);
         const oldInput: Record<string, unknown> = { ...input };
-        delete oldInput.startAfterIndex;
+        delete oldInput.startAfter;
         const successor = await execute({ ...oldInput, generation: 1 } as unknown as ExecutionInput);
         expect(successor).to.include({ status: "SUCCEEDED" });
         expect(await state()).to.include({ rolloutId: input.rolloutId, phase: "promoted" });
@@ -223,14 +246,14 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
         const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 60, checkIntervalSeconds: 15 }));
         const outcome = await execute(input, (name, seconds) => {
             // Every read of the state fails: the tick's 4 attempts, then the Catch's 4.
-            if (name === "Wait" && seconds === 15) consul.state.faults.push({ prefix: "GET /v1/kv/bluegreen/rollout/current", status: 500, times: 8 });
+            if (name === "Wait" && seconds === 15) consul.state.faults.push({ prefix: `GET /v1/kv/${rolloutStateKey(input.rolloutId)}`, status: 500, times: 8 });
         });
         expect(outcome).to.include({ status: "FAILED", error: "RolloutEngineFailed" });
         const stuck = await state();
         expect(stuck.phase).to.equal("baking");
         expect(await live()).to.deep.equal({ inventory: { blue: 90, green: 10 }, orders: { blue: 90, green: 10 } });
         // The watchdog leaves a rollout alone while a working engine could still write it ...
-        expect((await handleEvent({ kind: "watchdog" }, deps)).reason).to.equal("its engine is working");
+        expect((await handleEvent({ kind: "watchdog" }, deps)).reason).to.equal(`${input.rolloutId}: its engine is working`);
         expect(await state()).to.deep.equal(stuck);
         // ... and ends it once its execution has been silent longer than a working one ever is.
         clock.advance(engineSilenceLimitSeconds(15));
@@ -284,8 +307,8 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
     it("a command is applied once: a duplicate or a replayed old command changes nothing", async () => {
         const input = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 60 }));
         const write = async (id: string, kind: "pause" | "resume") => {
-            const slot = await api.getJson(`bluegreen/rollout/command`);
-            await api.casJson("bluegreen/rollout/command", { id, rolloutId: input.rolloutId, kind, issuedBy: "bo@ci", issuedAt: clock.now().toISOString() }, slot?.modifyIndex ?? 0);
+            const slot = await api.getJson(rolloutCommandKey(input.rolloutId));
+            await api.casJson(rolloutCommandKey(input.rolloutId), { id, rolloutId: input.rolloutId, kind, issuedBy: "bo@ci", issuedAt: clock.now().toISOString() }, slot?.modifyIndex ?? 0);
         };
         const tick = () => handleEvent(tickOf(input), deps);
         await tick();

@@ -179,4 +179,65 @@ describe("independent rollouts and the operator's rollback (engine handler again
         expect(engine.state(id)!.phase).to.equal("promoted");
         expect(readKv<ServiceClaims>(consul, CLAIMS_KEY)!.services.orders.rolloutId).to.equal(id);
     });
+
+    it("the watchdog ends a rollback whose invocation died before it claimed, without ever writing its split", async () => {
+        await engine.start(release("orders", ALL_GREEN, { steps: [], bakeSeconds: 0 }));
+        await engine.runToEnd();
+        writes = [];
+        // The invocation created the rollback's state, then died: only the state is there, pending.
+        const { handleEvent } = await import("../../src/rollout/handler");
+        const deps = engine.deps();
+        let creates = 0;
+        const dying = {
+            ...deps,
+            consul: {
+                ...deps.consul,
+                casJson: async (key: string, value: unknown, index: number) => {
+                    const ok = await deps.consul.casJson(key, value, index);
+                    if (key.startsWith("bluegreen/rollout/rollouts/") && index === 0 && ok && ++creates === 1) {
+                        throw new Error("the function timed out");
+                    }
+                    return ok;
+                },
+            },
+        };
+        await handleEvent({ kind: "rollback", request: rollbackOf([{ service: "orders", to: ALL_BLUE }], "dies") }, dying).catch(() => undefined);
+        const pending = engine.state("prod-rollback-dies")!;
+        expect(pending.phase).to.equal("pending");
+        engine.now += (pending.engineSilenceLimitSeconds! + 60) * 1000;
+        await handleEvent({ kind: "watchdog" }, engine.deps());
+        expect(engine.state("prod-rollback-dies")).to.include({ phase: "failed", restored: true });
+        expect(writes).to.deep.equal([]);
+        expect(liveOf(consul, "orders")).to.deep.equal(ALL_GREEN);
+    });
+
+    it("a late tick of a rollout whose state a later rollout replaced ends with the result its history records", async () => {
+        await engine.start(release("orders", ALL_GREEN, { steps: [], bakeSeconds: 0 }));
+        const first = engine.latest!;
+        await engine.runToEnd();
+        await engine.start(release("orders", { blue: 50, green: 50 }, { steps: [], bakeSeconds: 0 }));
+        expect(engine.state(first)).to.equal(undefined);
+        const late = await engine.tick(first);
+        expect(late).to.include({ done: true, phase: "promoted" });
+    });
+
+    it("a rollback of a sticky service mid-rollout leaves its virtual splitters and its splitter at rest (no pin, no cookie)", async () => {
+        const { putConfigEntry } = await import("../support/fakeConsulKv");
+        for (const c of ["blue", "green"]) {
+            putConfigEntry(consul, { Kind: "service-splitter", Name: `orders-sticky-${c}`, Splits: [{ Weight: 100, Service: "orders" }] });
+        }
+        const spec = release("orders", ALL_GREEN);
+        await engine.start({ ...spec, services: spec.services.map((s) => ({ ...s, sticky: true })) });
+        const pinnedGreen = consul.state.config.get("service-splitter/orders-sticky-green") as { Splits: { ServiceSubset?: string }[] };
+        expect(pinnedGreen.Splits.some((s) => s.ServiceSubset === "green")).to.equal(true);
+        await engine.rollback(rollbackOf([{ service: "orders", to: ALL_BLUE }]));
+        for (const c of ["blue", "green"]) {
+            expect((consul.state.config.get(`service-splitter/orders-sticky-${c}`) as { Splits: unknown[] }).Splits).to.deep.equal([{ Weight: 100, Service: "orders" }]);
+        }
+        const splitter = consul.state.config.get("service-splitter/orders") as { Splits: { Weight: number; ResponseHeaders?: unknown }[] };
+        expect(splitter.Splits.map((s) => s.Weight)).to.deep.equal([100, 0]);
+        expect(splitter.Splits.every((s) => s.ResponseHeaders === undefined)).to.equal(true);
+        const claims = readKv<ServiceClaims>(consul, CLAIMS_KEY)!.services;
+        expect(engine.state(claims.orders.rolloutId)!.spec.services[0].sticky).to.equal(true);
+    });
 });

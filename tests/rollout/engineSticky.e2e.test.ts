@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { randomUUID } from "crypto";
 import { alarmStates } from "../../src/rollout/alarms";
 import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
-import { CommandKind, ControlCommand, ReleaseSpec, ROLLOUT_COMMAND_KEY, ROLLOUT_STATE_KEY, RolloutState, rolloutIdFor, Weights } from "../../src/rollout/contract";
+import { CommandKind, ControlCommand, ReleaseSpec, rolloutCommandKey, RolloutState, rolloutIdFor, rolloutStateKey, Weights } from "../../src/rollout/contract";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
 import { ExecutionInput, engineSilenceLimitSeconds, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { specHash } from "../../src/rollout/steps";
@@ -65,10 +65,11 @@ describe("sticky canary written by the rollout engine (local ASL driver, loopbac
     const splitsOf = (name: string) => (consul.state.config.get(`service-splitter/${name}`) as { Splits: Split[] } | undefined)?.Splits;
     /** orders' three entries: [orders-sticky-blue, orders-sticky-green, orders]. */
     const entries = () => [splitsOf("orders-sticky-blue"), splitsOf("orders-sticky-green"), splitsOf("orders")];
-    const state = async () => (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
+    const state = async () => (await api.getJson<RolloutState>(rolloutStateKey(input().rolloutId)))!.value;
+    /** The Release's input in a stack where no service belongs to a rollout yet. */
     const input = (spec = stickySpec()): ExecutionInput => {
         const hash = specHash(spec);
-        return { rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfterIndex: 0, generation: 0, count: { n: 0 } };
+        return { rolloutId: rolloutIdFor("prod", hash, 1), specHash: hash, spec, requestedBy: "ana@laptop", startAfter: Object.fromEntries(spec.services.map((s) => [s.service, ""])), generation: 0, count: { n: 0 } };
     };
     const execute = (onState?: (name: string, seconds: number) => void | Promise<void>, exec = input()): Promise<ExecutionOutcome> =>
         runExecution(rolloutStateMachine(FUNCTION, MACHINE) as unknown as AslDefinition, exec.rolloutId, exec, {
@@ -79,9 +80,9 @@ describe("sticky canary written by the rollout engine (local ASL driver, loopbac
 
     async function sendCommand(kind: CommandKind): Promise<void> {
         const current = await state();
-        const existing = await api.getJson<ControlCommand>(ROLLOUT_COMMAND_KEY);
+        const existing = await api.getJson<ControlCommand>(rolloutCommandKey(current.rolloutId));
         const cmd: ControlCommand = { id: randomUUID(), rolloutId: current.rolloutId, kind, issuedBy: "bo@second-machine", issuedAt: clock.now().toISOString() };
-        expect(await api.casJson(ROLLOUT_COMMAND_KEY, cmd, existing?.modifyIndex ?? 0)).to.equal(true);
+        expect(await api.casJson(rolloutCommandKey(current.rolloutId), cmd, existing?.modifyIndex ?? 0)).to.equal(true);
     }
 
     /** The sticky-canary rules, at any moment: a pinned colour has weight in the live split. */
@@ -195,7 +196,7 @@ describe("sticky canary written by the rollout engine (local ASL driver, loopbac
                 casJson: async (key, value, index) => {
                     const written = await api.casJson(key, value, index);
                     const s = value as RolloutState;
-                    if (written && key === ROLLOUT_STATE_KEY && s.phase === "aborted") {
+                    if (written && key === rolloutStateKey(input().rolloutId) && s.phase === "aborted") {
                         claims.push((s.pendingWrites ?? []).length === 0 ? "settled" : "pending");
                         if ((s.pendingWrites ?? []).length === 0) {
                             expectAtRest(ALL_BLUE);

@@ -34,7 +34,7 @@ describe("the tick Lambda's cold start", () => {
         let starts = 0;
         const handler = engineHandler(async () => depsWith(tokens[Math.min(starts++, 1)]));
         const result = await handler(alarmEvent);
-        expect(result.reason).to.equal("no rollout running");
+        expect(result.reason).to.equal("alarm orders-5xx is ALARM: no running rollout gates on it");
         expect(starts).to.equal(2);
     });
 
