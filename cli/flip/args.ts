@@ -141,7 +141,7 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
     if (values.to !== undefined && !(COLOURS as readonly string[]).includes(values.to)) {
         fail(`--to ${JSON.stringify(values.to)} is not a colour; use ${COLOURS.join(" or ")}`);
     }
-    let to = values.to as Colour | undefined;
+    const to = values.to as Colour | undefined;
     if (command === "rollback") {
         if (!values.service || values.service.length === 0) {
             fail("rollback needs --service (repeat it to roll back several services at once)");

@@ -8,7 +8,7 @@ import { StackValues } from "../../src/offline/stackFile";
 import { FlipInputError } from "./clientErrors";
 
 /** The engine's tick function of a stack (src/rollout/engine.ts: `${stack}-${name}-tick`, component "rollout" in index.ts). */
-export function engineFunctionName(stack: string): string {
+function engineFunctionName(stack: string): string {
     return `${stack}-rollout-tick`;
 }
 
@@ -27,7 +27,7 @@ export type EngineInvoker = (event: RollbackEvent, signal?: AbortSignal) => Prom
  * objects and lists as JSON). A `secure:` value is encrypted with the stack's secrets provider,
  * which this client does not decrypt: it says so instead of using the wrong identity.
  */
-export function awsConfigGetter(values: StackValues, stack: string): (key: string) => string | undefined {
+function awsConfigGetter(values: StackValues, stack: string): (key: string) => string | undefined {
     return (key) => {
         const value = values[key];
         if (value === undefined || value === null) {
@@ -81,13 +81,14 @@ export async function lambdaInvoker(values: StackValues, stack: string, fallback
     }
     const identity = describeAwsIdentity(settings);
     const functionName = engineFunctionName(stack);
-    const client = new LambdaClient({ ...lambdaClientConfig(settings), maxAttempts: 1 });
+    // A request past the limit fails (the SDK only warns by default), so it is retried like a function timeout.
+    const client = new LambdaClient({ ...lambdaClientConfig(settings), maxAttempts: 1, requestHandler: { requestTimeout: timeoutMs, throwOnRequestTimeout: true } });
     const invoke: EngineInvoker = async (event, signal) => {
         let answer;
         try {
             answer = await client.send(
                 new InvokeCommand({ FunctionName: functionName, InvocationType: "RequestResponse", Payload: Buffer.from(JSON.stringify(event)) }),
-                { abortSignal: signal, requestTimeout: timeoutMs },
+                { abortSignal: signal },
             );
         } catch (err) {
             return failure(err, functionName, identity);

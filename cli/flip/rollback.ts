@@ -15,7 +15,7 @@ import { readClaimedRollouts, readClaims, readRollout, rolloutConsulApi, Rollout
 import type { TickResult } from "../../src/rollout/handler";
 import { stackValuesOf } from "../../src/offline/stackFile";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
-import { formatWeights, sameWeights } from "../../src/shared/weights";
+import { formatWeights, sameWeights, Weights } from "../../src/shared/weights";
 import type { FlipArgs } from "./args";
 import { Clock, Detached, FlipInputError } from "./clientErrors";
 import { confirmChange, Prompter } from "./confirm";
@@ -38,7 +38,7 @@ import {
 import { changedLines, writeSplits } from "./set";
 
 /** Retries of the same request after a failed invocation (the engine continues the same rollback). */
-export const ENGINE_RETRIES = 3;
+const ENGINE_RETRIES = 3;
 /** Waits before each retry: short, because someone is waiting on a rollback. */
 const RETRY_DELAYS_MS = [1000, 2000, 4000];
 /**
@@ -196,7 +196,7 @@ export async function runRollback(args: FlipArgs, context: StackContext, environ
         invoke = lambda.invoke;
         how = `the engine's function ${lambda.functionName}, as ${lambda.identity}`;
     }
-    write(`Rolling back (rollback ${rollbackId}, request ${request.id}) through ${how}...`);
+    write(`Rolling back (rollback ${rollbackId}) through ${how}...`);
     const { outcome, attempts } = await invokeWithRetries(invoke, request, environment, write);
     if (!outcome.ok) {
         write(`FAILED: ${outcome.message}${attempts > 1 ? ` (${attempts} attempts)` : ""}.`);
@@ -227,7 +227,7 @@ interface Done {
 
 /** Confirms the result from Consul (the rollback's own state, settled), says what happened, and writes the stack file. */
 async function report(result: TickResult, done: Done, write: (line: string) => void): Promise<number> {
-    const { args, consul, targets, rollbackId, environment } = done;
+    const { args, context, consul, targets, rollbackId, environment } = done;
     const state: RolloutState | undefined = (await readRollout(consul, rollbackId))?.value;
     if (!result.done || result.phase !== "promoted" || state === undefined || !isSettled(state) || state.phase !== "promoted") {
         const seen = state ? `its state in Consul is ${state.phase}${isSettled(state) ? "" : " with splitter writes pending"}` : "it has no state in Consul";
@@ -240,19 +240,28 @@ async function report(result: TickResult, done: Done, write: (line: string) => v
     for (const t of targets) {
         write(`  ${t.service}: ${t.from ? formatWeights(t.from) : "no splitter"} -> ${formatWeights(t.to)}`);
     }
+    // A release of several services is aborted as a whole: its other services went back too.
+    const restored: { service: string; to: Weights; why: string }[] = [];
     for (const id of [...new Set(targets.flatMap((t) => (t.aborts ? [t.aborts] : [])))]) {
         const aborted = (await readRollout(consul, id))?.value;
-        const services = aborted ? aborted.spec.services.map((s) => s.service).join(", ") : "?";
-        write(`  aborted rollout ${id} (${services}): ${aborted ? `${aborted.phase}${aborted.reason ? `, ${aborted.reason}` : ""}` : "its state is gone"}`);
+        const services = aborted ? aborted.spec.services.map((s) => s.service) : [];
+        write(`  aborted rollout ${id} (${services.join(", ") || "?"}): ${aborted ? `${aborted.phase}${aborted.reason ? `, ${aborted.reason}` : ""}` : "its state is gone"}`);
+        for (const service of services.filter((s) => !targets.some((t) => t.service === s))) {
+            const to = aborted?.from[service];
+            if (to && context.config.services.some((s) => s.name === service)) {
+                restored.push({ service, to, why: `restored with the aborted release ${id}` });
+            }
+        }
     }
     write(`Recorded in history: by ${state.requestedBy} at ${state.endedAt ?? state.updatedAt}, reason: ${state.reason ?? "none given"} (npm run flip -- history --stack ${args.stack}).`);
-    return writeBack(done, write);
+    return writeBack(done, [...targets.map((t) => ({ service: t.service, to: t.to, why: "" })), ...restored], write);
 }
 
 /** The stack file: each service's new split, as `set` writes it, and how to commit it. */
-async function writeBack(done: Done, write: (line: string) => void): Promise<number> {
-    const { context, targets, args } = done;
-    const list = targets.filter((t) => !sameWeights(findService(context, t.service).traffic, t.to)).map((t) => ({ service: findService(context, t.service), weights: t.to }));
+async function writeBack(done: Done, splits: readonly { service: string; to: Weights; why: string }[], write: (line: string) => void): Promise<number> {
+    const { context, args } = done;
+    const changed = splits.filter((t) => !sameWeights(findService(context, t.service).traffic, t.to));
+    const list = changed.map((t) => ({ service: findService(context, t.service), weights: t.to }));
     const file = `Pulumi.${args.stack}.yaml`;
     if (list.length === 0) {
         write(`${file} already asks for these splits; nothing to commit.`);
@@ -270,6 +279,9 @@ async function writeBack(done: Done, write: (line: string) => void): Promise<num
         return EXIT_CODES.DEGRADED;
     }
     write(`Wrote the rolled-back split to ${context.file}:`);
+    for (const t of changed) {
+        write(`  ${t.service}: ${formatWeights(findService(context, t.service).traffic)} -> ${formatWeights(t.to)}${t.why ? ` (${t.why})` : ""}`);
+    }
     write(changedLines(edit.before, edit.after));
     const message = `Roll back ${list.map((c) => `${c.service.name} to ${formatWeights(c.weights)}`).join(", ")}${args.reason ? `: ${args.reason}` : ""} (${done.rollbackId})`;
     write(`commit ${file}, so that git says what runs and a later pulumi up does not undo the rollback:`);

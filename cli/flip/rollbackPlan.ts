@@ -29,7 +29,7 @@ export interface RollbackTarget {
 const time = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z");
 
 /** The rollout a service belongs to, when it is still running (or has splitter writes pending). */
-export function runningRollout(view: ServiceView): RolloutState | undefined {
+function runningRollout(view: ServiceView): RolloutState | undefined {
     return view.rollout && !isSettled(view.rollout) ? view.rollout : undefined;
 }
 
