@@ -1,11 +1,12 @@
 // Following a rollout from `pulumi up`, only on request (BLUEGREEN_ROLLOUT_FOLLOW; by default
 // `pulumi up` returns once the rollout started and `npm run flip -- status --watch` follows it): the
 // program (never the Release's dynamic provider, which cannot see a Ctrl-C; release.ts says why)
-// reads the rollout's state from Consul, prints each new event on the Release, and stops when the
+// reads the state of the rollout this `pulumi up` started or attached to (its own key: rollouts of
+// other services may run beside it) from Consul, prints each new event on the Release, and stops when the
 // rollout ends, when the time limit is reached, or at once on the first Ctrl-C. Stopping never
 // touches the rollout: it goes on in the engine.
 import { durationMs } from "../shared/durations";
-import { KvDocument, readRolloutState } from "./consulApi";
+import { KvDocument, readClaims, readRollout } from "./consulApi";
 import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, isSettled, RolloutPhase } from "./contract";
 
 export interface FollowRuntime {
@@ -22,6 +23,7 @@ export interface FollowRuntime {
 export type FollowResult =
     | { readonly kind: "promoted" }
     | { readonly kind: "ended"; readonly phase: RolloutPhase; readonly reason: string }
+    /** Its state is gone: it ended and another rollout (`by`, "" when unknown) took its services since the last read. */
     | { readonly kind: "replaced"; readonly by: string }
     /** Not settled, and no engine has written its state since `since`, past the watchdog's bound and grace. */
     | { readonly kind: "engine silent"; readonly since: string; readonly phase: RolloutPhase }
@@ -92,7 +94,7 @@ const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
 
 /**
  * Follows rollout `rolloutId` until it is settled (ended, and every split its state claims is live:
- * its result), another rollout replaces it, no engine works on it any more (silent past the
+ * its result), its state is gone (it ended and another rollout took its services between two reads), no engine works on it any more (silent past the
  * watchdog's bound and grace: it cannot settle by itself), `limitMs` passes, or `runtime.stop` is
  * aborted. Prints every event once, in order, however the polls fall
  * (events past the state's last 50 that were never seen are skipped; the history keeps them).
@@ -100,15 +102,18 @@ const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
 export async function followRollout(rolloutId: string, runtime: FollowRuntime, limitMs?: number): Promise<FollowResult> {
     const deadline = limitMs === undefined ? undefined : runtime.now() + limitMs;
     const seen = new Set<string>();
+    let services: readonly string[] = [];
     for (;;) {
-        const read = await unlessStopped(readRolloutState(runtime.consul), runtime.stop);
+        const read = await unlessStopped(readRollout(runtime.consul, rolloutId), runtime.stop);
         if (read === STOPPED) {
             return { kind: "stopped" };
         }
         const state = read?.value;
-        if (state && state.rolloutId !== rolloutId) {
-            return { kind: "replaced", by: state.rolloutId };
+        if (state === undefined && services.length > 0) {
+            const claims = await unlessStopped(readClaims(runtime.consul), runtime.stop);
+            return claims === STOPPED ? { kind: "stopped" } : { kind: "replaced", by: claims.value.services[services[0]]?.rolloutId ?? "" };
         }
+        services = state?.spec.services.map((s) => s.service) ?? services;
         for (const event of state?.events ?? []) {
             if (!seen.has(eventKey(event))) {
                 seen.add(eventKey(event));
@@ -150,7 +155,10 @@ export function reportFollow(rolloutId: string, stack: string, result: FollowRes
                 failed: true,
             };
         case "replaced":
-            return { line: `rollout ${rolloutId} was replaced by ${result.by} while it was followed; ${watchHint(stack)}`, failed: true };
+            return {
+                line: `rollout ${rolloutId} ended and ${result.by ? `rollout ${result.by}` : "another rollout"} took its services while it was followed; how it ended: npm run flip -- history --stack ${stack}`,
+                failed: true,
+            };
         case "engine silent":
             return {
                 line:

@@ -1,9 +1,10 @@
 // The stack's Release: one dynamic resource whose inputs are every service's desired traffic, gates
 // and strategy. A traffic change changes this one resource (the splitters ignore their weights after
-// creation). Its update, during `pulumi up` and never in preview, starts the rollout in Step
-// Functions (or attaches to the one already running for the same change), waits until the rollout's
-// first state is in Consul (or its execution ended without one), and returns: it never follows the
-// rollout. Following, when asked for, happens in the program (follow.ts, wired by wireRelease.ts),
+// creation). Its update, during `pulumi up` and never in preview, starts a rollout of the services
+// whose desired split changed in Step Functions (or attaches to the one already running for the same
+// change; rollouts of other services run on beside it), waits until the rollout's first state is in
+// Consul and holds its services (or its execution ended without that), and returns: it never follows
+// the rollout. Following, when asked for, happens in the program (follow.ts, wired by wireRelease.ts),
 // because Pulumi's Node.js dynamic provider host cannot see a Ctrl-C: its `cancel` RPC does nothing
 // (sdk/nodejs/cmd/dynamic-provider/index.ts), and the engine starts providers in their own process
 // group, so the terminal's SIGINT never reaches them; the program does get SIGINT on the first Ctrl-C
@@ -17,10 +18,11 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws
 import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunctionsClientConfig } from "./awsProviderConfig";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import { formatWeights, sameWeights } from "../shared/weights";
-import { readRolloutState, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
-import { HistoryRecord, isSettled, ROLLOUT_HISTORY_PREFIX, RolloutState } from "./contract";
+import { KvDocument, readClaimedRollouts, readClaims, readRollout, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
+import { HistoryRecord, isSettled, ROLLOUT_HISTORY_PREFIX, RolloutState, ServiceClaims, Weights } from "./contract";
 import { specHash } from "./steps";
-import { decideStart, DesiredService, releaseFor } from "./releaseRules";
+import { decideStart, DesiredService, endedShort, heldBack, releaseFor } from "./releaseRules";
+import { serviceHealth } from "./serviceHealth";
 import { ExecutionInput, executionNameOf } from "./render/stateMachine";
 
 export interface ReleaseInputs {
@@ -72,40 +74,84 @@ export interface ReleaseOutcome {
     readonly messages: readonly string[];
 }
 
+/** A service `pulumi up` leaves where the platform put it (releaseRules.ts heldBack), and why. */
+interface HeldBackService {
+    readonly service: string;
+    /** What Consul runs. */
+    readonly live: Weights;
+    /** One line for the Release: serviceHealth's why, and that this `pulumi up` started nothing for it. */
+    readonly message: string;
+}
+
+/** The held-back services among `desired`, given the claims and the rollouts they name; reads the live split only of services whose rollout ended short. */
+async function heldBackOf(
+    consul: Pick<RolloutConsulApi, "getSplit">,
+    claims: ServiceClaims,
+    rollouts: ReadonlyMap<string, KvDocument<RolloutState>>,
+    desired: readonly DesiredService[],
+    nowMs: number,
+): Promise<HeldBackService[]> {
+    const ownerOf = (service: string) => rollouts.get(claims.services[service]?.rolloutId ?? "")?.value;
+    const candidates = desired.filter((s) => {
+        const rollout = ownerOf(s.service);
+        return rollout !== undefined && endedShort(rollout);
+    });
+    const live = await Promise.all(candidates.map((s) => consul.getSplit(s.service)));
+    return candidates.flatMap((s, i) => {
+        const rollout = ownerOf(s.service)!;
+        const runs = live[i];
+        if (!runs || !heldBack(s.to, rollout, runs)) {
+            return [];
+        }
+        const why = serviceHealth(s.service, rollout, runs, s.to, nowMs).message;
+        const retry =
+            rollout.kind === "rollback"
+                ? `; or, to move it to the stack file's ${formatWeights(s.to)} again, run pulumi up with BLUEGREEN_ROLLOUT_RETRY=1`
+                : "";
+        return [{ service: s.service, live: runs, message: `${why}${retry}. This pulumi up started nothing for ${s.service}` }];
+    });
+}
+
 /**
- * The release a retry starts when the stack file did not change since the rolled-back attempt: the
- * same change again, measured from the split the platform restored.
+ * The services of `desired` that `pulumi up` leaves where the platform put it (a rollback by a
+ * gate, an alarm, an abort or an operator, while the stack file still asks for the other split),
+ * read from Consul: what the program warns about on the Release after each `pulumi up`.
  */
-function retriedRelease(stack: string, latest: RolloutState | undefined, next: readonly DesiredService[]) {
-    if (!latest) {
-        return undefined;
-    }
-    const restored = next.map((s) => ({ ...s, to: latest.from[s.service] ?? s.to }));
-    const spec = releaseFor(stack, restored, next);
-    return spec && specHash(spec) === latest.specHash ? spec : undefined;
+export async function heldBackServices(consul: RolloutConsulApi, desired: readonly DesiredService[], nowMs: number): Promise<HeldBackService[]> {
+    const claims = (await readClaims(consul)).value;
+    const rollouts = await readClaimedRollouts(consul, claims, desired.map((s) => s.service));
+    return heldBackOf(consul, claims, rollouts, desired, nowMs);
 }
 
 /**
  * Carries out a change of desired state: starts its rollout (or attaches to the one running for the
- * same change) and waits for the rollout's first state; throws when it refuses or the execution
- * ended before writing any state.
+ * same change) and waits for the rollout's first state; throws when it refuses or the rollout
+ * ended before it started. Only the release's own services matter: rollouts of other services run
+ * on beside it. With `runtime.retry`, the held-back services (heldBackServices) move again too,
+ * from the split Consul runs.
  */
 export async function applyRelease(
     previous: readonly DesiredService[] | undefined,
     inputs: Pick<ReleaseInputs, "stack" | "services">,
     runtime: ReleaseRuntime,
 ): Promise<ReleaseOutcome> {
-    // The state and its ModifyIndex as read now: the execution starts its rollout only over this very state.
-    const latestDoc = await readRolloutState(runtime.consul);
-    const latest = latestDoc?.value;
-    const spec = releaseFor(inputs.stack, previous, inputs.services) ?? (runtime.retry ? retriedRelease(inputs.stack, latest, inputs.services) : undefined);
+    const claims = (await readClaims(runtime.consul)).value;
+    const rollouts = await readClaimedRollouts(runtime.consul, claims, inputs.services.map((s) => s.service));
+    const ownerOf = (service: string) => rollouts.get(claims.services[service]?.rolloutId ?? "")?.value;
+    const held = runtime.retry && previous ? await heldBackOf(runtime.consul, claims, rollouts, inputs.services, runtime.now()) : [];
+    const base = previous?.map((p) => {
+        const h = held.find((x) => x.service === p.service);
+        return h ? { ...p, to: h.live } : p;
+    });
+    const spec = releaseFor(inputs.stack, base, inputs.services);
     if (!spec) {
         return { lastRolloutId: "", lastResult: "no traffic change", messages: [] };
     }
+    const owners = spec.services.map((s) => ({ service: s.service, rollout: ownerOf(s.service) }));
     // A stack file put back to what the platform runs (after a rollback, say) moves nothing; while a
-    // rollout runs or its writes are pending, the live split is on its way elsewhere: decideStart says.
+    // service's rollout runs or its writes are pending, its live split is on its way elsewhere: decideStart says.
     const live = await Promise.all(spec.services.map((s) => runtime.consul.getSplit(s.service)));
-    if ((latest === undefined || isSettled(latest)) && spec.services.every((s, i) => sameWeights(live[i], s.to))) {
+    if (owners.every((o) => o.rollout === undefined || isSettled(o.rollout)) && spec.services.every((s, i) => sameWeights(live[i], s.to))) {
         return {
             lastRolloutId: "",
             lastResult: "no traffic change",
@@ -115,22 +161,26 @@ export async function applyRelease(
     const hash = specHash(spec);
     const history = Object.values(await runtime.consul.listJson<HistoryRecord>(ROLLOUT_HISTORY_PREFIX));
     const attempts = history.filter((h) => h.rolloutId.includes(`-${hash.slice(0, 16)}-`)).length;
-    const decision = decideStart(inputs.stack, hash, latest, attempts, runtime.retry);
+    const decision = decideStart(inputs.stack, hash, owners, attempts, runtime.retry);
     if (decision.action === "refuse") {
         throw new Error(decision.reason);
     }
     if (decision.action === "attach") {
+        const running = owners.find((o) => o.rollout?.rolloutId === decision.rolloutId)!.rollout!;
         return {
             lastRolloutId: decision.rolloutId,
             lastResult: "attached",
-            messages: [`attached to rollout ${decision.rolloutId}, already ${latest!.phase} (started by ${latest!.requestedBy} at ${latest!.startedAt})`],
+            messages: [`attached to rollout ${decision.rolloutId}, already ${running.phase} (started by ${running.requestedBy} at ${running.startedAt})`],
         };
     }
+    // The rollout starts only from the rollouts its services belong to now: if another takes one
+    // of them first, it ends failed having changed nothing (waitForFirstState says so).
+    const startAfter = Object.fromEntries(spec.services.map((s) => [s.service, claims.services[s.service]?.rolloutId ?? ""]));
     let rolloutId = decision.rolloutId;
     // An execution name is taken for 90 days even after it ended: move to the next attempt.
     for (let attempt = attempts + 1; ; attempt++) {
         rolloutId = rolloutId.replace(/-\d+$/, `-${attempt}`);
-        const input: ExecutionInput = { rolloutId, specHash: hash, spec, requestedBy: runtime.whoAmI(), startAfterIndex: latestDoc?.modifyIndex ?? 0, generation: 0, count: { n: 0 } };
+        const input: ExecutionInput = { rolloutId, specHash: hash, spec, requestedBy: runtime.whoAmI(), startAfter, generation: 0, count: { n: 0 } };
         if (await runtime.startExecution(executionNameOf(rolloutId, 0), input)) {
             break;
         }
@@ -144,22 +194,23 @@ export async function applyRelease(
 }
 
 /**
- * Waits until the started rollout's state is in Consul, so that an execution that ends before its
- * first tick wrote any state (the Lambda cannot reach Consul, say) fails this `pulumi up` instead
- * of leaving a rollout nobody can see. Returns a note when the state is still missing after
- * FIRST_STATE_WAIT_MS while the execution runs.
+ * Waits until the started rollout has its state in Consul and holds its services, so that an
+ * execution that ends before its first tick wrote any state (the Lambda cannot reach Consul, say),
+ * or a rollout that found one of its services taken by another in between (it ends failed having
+ * claimed nothing), fails this `pulumi up` instead of leaving a rollout nobody sees. Returns a note
+ * when the state is still missing after FIRST_STATE_WAIT_MS while the execution runs.
  */
 async function waitForFirstState(rolloutId: string, execution: string, runtime: ReleaseRuntime): Promise<string | undefined> {
     const deadline = runtime.now() + FIRST_STATE_WAIT_MS;
     for (;;) {
-        const state = (await readRolloutState(runtime.consul))?.value;
-        if (state?.rolloutId === rolloutId) {
+        if (await hasStarted(rolloutId, runtime.consul)) {
             return undefined;
         }
         const { status, error, cause } = await runtime.executionStatus(execution);
-        if (status !== "RUNNING") {
+        // An execution may end just after the read above (a release of one step without a bake): look once more.
+        if (status !== "RUNNING" && !(await hasStarted(rolloutId, runtime.consul))) {
             throw new Error(
-                `execution ${execution} ended ${status} before rollout ${rolloutId} wrote any state (${error ?? "no error"}: ${cause ?? "no cause"}); nothing was changed. See the Step Functions console and the Lambda's log group`,
+                `execution ${execution} ended ${status} before rollout ${rolloutId} started (${error ?? "no error"}: ${cause ?? "no cause"}); nothing was changed. See the Step Functions console and the Lambda's log group`,
             );
         }
         if (runtime.now() >= deadline) {
@@ -167,6 +218,28 @@ async function waitForFirstState(rolloutId: string, execution: string, runtime: 
         }
         await runtime.sleep(FIRST_STATE_POLL_MS);
     }
+}
+
+/**
+ * The rollout has a state and holds its services (or has moved past pending); throws when it ended
+ * failed without claiming any: another rollout took one of its services since the claims were read.
+ */
+async function hasStarted(rolloutId: string, consul: RolloutConsulApi): Promise<boolean> {
+    const state = (await readRollout(consul, rolloutId))?.value;
+    if (state === undefined) {
+        return false;
+    }
+    if (state.phase !== "pending" && state.phase !== "failed") {
+        return true;
+    }
+    const claims = (await readClaims(consul)).value;
+    if (state.spec.services.some((s) => claims.services[s.service]?.rolloutId === rolloutId)) {
+        return true;
+    }
+    if (state.phase === "failed") {
+        throw new Error(`rollout ${rolloutId} did not start and changed nothing: ${state.reason ?? "no reason recorded"}`);
+    }
+    return false;
 }
 
 /** StartExecution and DescribeExecution of the engine's state machine, as the stack's AWS provider config says. */

@@ -1,7 +1,8 @@
 // Pure rules of a release, as the stack's Release resource applies them during `pulumi up`:
 // what the stack file desires (every service's traffic, gates and strategy), which services a
-// change moves, the one strategy a release of several services follows, and whether to start a
-// rollout, attach to the running one, or refuse.
+// change moves, the one strategy a release of several services follows, whether to start a
+// rollout, attach to the one running for its services, or refuse, and which services it leaves
+// where the platform put them.
 import type { ServiceConfig } from "../config";
 import { COLOURS } from "../config/types";
 import { isSettled, isTerminal, ReleaseSpec, RolloutState, RolloutStrategy, rolloutIdFor, ServiceReleaseSpec, Weights } from "./contract";
@@ -82,51 +83,86 @@ export type StartDecision =
     | { readonly action: "start"; readonly rolloutId: string }
     | { readonly action: "refuse"; readonly reason: string };
 
+/** A service of the release and the rollout it belongs to now (the claims document), when that one has a state. */
+interface ServiceOwner {
+    readonly service: string;
+    readonly rollout?: RolloutState;
+}
+
 const describe = (split: Readonly<Record<string, Weights>>) =>
     Object.entries(split)
         .map(([service, w]) => `${service} ${formatWeights(w)}`)
         .join(", ");
 
+const targets = (state: RolloutState) => describe(Object.fromEntries(state.spec.services.map((s) => [s.service, s.to])));
+
 /**
- * What `pulumi up` does about a release whose spec hashes to `hash`, given the latest rollout's
- * state and how many rollouts of that hash the history holds:
- * - the latest rollout ended but its last splitter writes are not done: refuse until they are (the
+ * What `pulumi up` does about a release whose spec hashes to `hash`, given the rollout each of its
+ * services belongs to and how many rollouts of that hash the history holds. A release holds only
+ * its own services: rollouts of other services never stop it.
+ * - a service's rollout ended but its last splitter writes are not done: refuse until they are (the
  *   engine finishes them; until then its result is not what Consul runs);
+ * - a service's rollout runs another change: refuse, naming it and how to follow or end it;
  * - the same release is running (a `pulumi up` was stopped and run again): attach to it;
- * - another release is running: refuse (one rollout at a time);
- * - the latest rollout is this release and it did not promote: refuse unless `retry`, because the
- *   platform rolled it back on purpose (Degraded: the stack file says one split, Consul runs the
- *   other); a new attempt needs BLUEGREEN_ROLLOUT_RETRY=1 or a changed stack file;
+ * - the services' last rollout is this release and it did not promote: refuse unless `retry`,
+ *   because the platform rolled it back on purpose (Degraded: the stack file says one split, Consul
+ *   runs the other); a new attempt needs BLUEGREEN_ROLLOUT_RETRY=1 or a changed stack file;
  * - otherwise start attempt n + 1.
  */
-export function decideStart(stack: string, hash: string, latest: RolloutState | undefined, attemptsOfHash: number, retry: boolean): StartDecision {
-    if (latest && isTerminal(latest.phase) && !isSettled(latest)) {
-        return {
-            action: "refuse",
-            reason:
-                `rollout ${latest.rolloutId} ended ${latest.phase}, but its last splitter writes are not acknowledged by Consul yet; ` +
-                `the engine finishes them (npm run flip -- status shows when); run pulumi up again after`,
-        };
-    }
-    if (latest && !isTerminal(latest.phase)) {
-        if (latest.specHash === hash) {
-            return { action: "attach", rolloutId: latest.rolloutId };
+export function decideStart(stack: string, hash: string, owners: readonly ServiceOwner[], attemptsOfHash: number, retry: boolean): StartDecision {
+    const flip = (command: string, service: string, more = "") => `\`npm run flip -- ${command} --stack ${stack} --service ${service}${more}\``;
+    for (const { service, rollout } of owners) {
+        if (rollout && isTerminal(rollout.phase) && !isSettled(rollout)) {
+            return {
+                action: "refuse",
+                reason:
+                    `${service} belongs to rollout ${rollout.rolloutId}, which ended ${rollout.phase}, but its last splitter writes are not acknowledged by Consul yet; ` +
+                    `the engine finishes them (${flip("status", service)} shows when); run pulumi up again after`,
+            };
         }
+    }
+    const running = owners.filter((o): o is Required<ServiceOwner> => o.rollout !== undefined && !isTerminal(o.rollout.phase));
+    const other = running.filter((o) => o.rollout.specHash !== hash);
+    if (other.length > 0) {
         return {
             action: "refuse",
-            reason:
-                `rollout ${latest.rolloutId} (to ${describe(Object.fromEntries(latest.spec.services.map((s) => [s.service, s.to])))}) is ${latest.phase}; ` +
-                `one rollout runs at a time. Follow it with \`npm run flip -- status --watch\`, or end it with \`npm run flip -- abort\` or \`promote --full\`, then run pulumi up again`,
+            reason: other
+                .map(
+                    ({ service, rollout }) =>
+                        `${service} belongs to rollout ${rollout.rolloutId} (to ${targets(rollout)}), which is ${rollout.phase}; a service is in one rollout at a time. ` +
+                        `Follow it with ${flip("status", service, " --watch")}, or end it with ${flip("abort", service)} or ${flip("promote --full", service)}, then run pulumi up again`,
+                )
+                .join("; "),
         };
     }
-    if (latest && latest.specHash === hash && latest.phase !== "promoted" && !retry) {
+    if (running.length > 0) {
+        return { action: "attach", rolloutId: running[0].rollout.rolloutId };
+    }
+    const rolledBack = owners.find((o) => o.rollout && o.rollout.specHash === hash && o.rollout.phase !== "promoted")?.rollout;
+    if (rolledBack && !retry) {
         return {
             action: "refuse",
             reason:
-                `rollout ${latest.rolloutId} of this change ended ${latest.phase}: ${latest.reason ?? "no reason recorded"}. ` +
-                `The stack file says ${describe(Object.fromEntries(latest.spec.services.map((s) => [s.service, s.to])))}; Consul runs ${describe(latest.from)} (Degraded). ` +
+                `rollout ${rolledBack.rolloutId} of this change ended ${rolledBack.phase}: ${rolledBack.reason ?? "no reason recorded"}. ` +
+                `The stack file says ${targets(rolledBack)}; Consul runs ${describe(rolledBack.from)} (Degraded). ` +
                 `Fix the cause and run pulumi up with BLUEGREEN_ROLLOUT_RETRY=1 to try again, or put the stack file back to what runs`,
         };
     }
     return { action: "start", rolloutId: rolloutIdFor(stack, hash, attemptsOfHash + 1) };
+}
+
+/**
+ * A service `pulumi up` leaves where the platform put it: its last rollout ended without reaching
+ * what it asked (a gate or an alarm rolled it back, it was aborted or failed) or was an operator's
+ * rollback, and the stack file still asks for another split than Consul runs. Pulumi's inputs then
+ * equal the stack file, so nothing changed for Pulumi: only BLUEGREEN_ROLLOUT_RETRY=1 starts the
+ * change again (or the stack file is set to what runs).
+ */
+export function heldBack(desired: Weights, rollout: RolloutState | undefined, live: Weights | undefined): boolean {
+    return rollout !== undefined && endedShort(rollout) && live !== undefined && !sameWeights(live, desired);
+}
+
+/** Settled without reaching a release's split: rolled back, aborted, failed, or an operator's rollback. */
+export function endedShort(rollout: RolloutState): boolean {
+    return isSettled(rollout) && (rollout.phase !== "promoted" || rollout.kind === "rollback");
 }

@@ -1,15 +1,18 @@
 // Registers the stack's one Release resource (index.ts calls this with the engine's state machine;
 // the traffic-side program of the tests and the benchmark with a stand-in ARN), so that what the
-// blast-radius tests check is what the program registers; and, during `pulumi up`, prints what the
-// Release did on it and, only when BLUEGREEN_ROLLOUT_FOLLOW asks, follows the rollout it started
-// (follow.ts), in this program's process, which is the one that sees the first Ctrl-C.
+// blast-radius tests check is what the program registers; and, during `pulumi up` (never in preview,
+// which starts nothing), prints what the Release did on it, warns about each service it leaves where
+// the platform put it (rolled back while the stack file still asks for the other split: Pulumi sees
+// no change there, so only the warning says so), and, only when BLUEGREEN_ROLLOUT_FOLLOW asks,
+// follows the rollout it started (follow.ts), in this program's process, which is the one that sees
+// the first Ctrl-C.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import type { ServiceConfig } from "../config/types";
 import { rolloutConsulApi } from "./consulApi";
 import { DEFAULT_FOLLOW_MS, FollowMode, followMode, followRollout, reportFollow, watchHint } from "./follow";
-import { Release, ReleaseResult } from "./release";
-import { desiredServices } from "./releaseRules";
+import { heldBackServices, Release, ReleaseResult } from "./release";
+import { DesiredService, desiredServices } from "./releaseRules";
 import { RELEASE_RESOURCE_NAME } from "./names";
 
 export function createRelease(
@@ -22,11 +25,12 @@ export function createRelease(
     const stack = pulumi.getStack();
     // Read before any resource: a bad value stops the program before it changes anything.
     const mode = followMode(env.BLUEGREEN_ROLLOUT_FOLLOW);
+    const desired = desiredServices(services);
     const release = new Release(
         RELEASE_RESOURCE_NAME,
         {
             stack,
-            services: desiredServices(services),
+            services: desired,
             stateMachineArn: engine.stateMachineArn,
             region: engine.region,
             consul: api,
@@ -36,28 +40,44 @@ export function createRelease(
     );
     const startedAt = Date.now();
     pulumi.all([release.lastRolloutId, release.lastResult, release.messages, release.appliedAt, api]).apply(async ([rolloutId, result, messages, appliedAt, consul]) => {
-        // A preview starts nothing; a Release whose update did not run in this process (no change)
-        // keeps the outputs of an earlier `pulumi up`.
-        const ranNow = appliedAt !== undefined && Date.parse(appliedAt) >= startedAt;
-        if (pulumi.runtime.isDryRun() || !ranNow) {
+        // A preview starts nothing (and may lack what reaching Consul needs); a Release whose update
+        // did not run in this process (no change) keeps the outputs of an earlier `pulumi up`.
+        if (pulumi.runtime.isDryRun()) {
             return;
         }
-        await afterUpdate(release, stack, { rolloutId, result, messages: messages ?? [] }, mode, consul);
+        const ranNow = appliedAt !== undefined && Date.parse(appliedAt) >= startedAt;
+        const update = ranNow ? { rolloutId, result, messages: messages ?? [] } : undefined;
+        await afterUpdate(release, stack, desired, update, mode, consul);
     });
     return release;
 }
 
-/** Prints what the update did on the Release, then follows its rollout as `mode` says. */
+type ConsulAccess = { address: string; caCertPem: string; token: string; tlsServerName: string };
+
+/** Warns on the Release about each service this `pulumi up` leaves where the platform put it (heldBackServices). */
+async function warnHeldBack(release: Release, desired: readonly DesiredService[], consul: ConsulAccess): Promise<void> {
+    try {
+        for (const held of await heldBackServices(rolloutConsulApi(consul), desired, Date.now())) {
+            await pulumi.log.warn(held.message, release);
+        }
+    } catch (err) {
+        await pulumi.log.warn(`could not check Consul for services rolled back while the stack file asks for another split: ${(err as Error).message}`, release);
+    }
+}
+
+/** Prints what the update did on the Release (when it ran now) and the held-back services, then follows its rollout as `mode` says. */
 async function afterUpdate(
     release: Release,
     stack: string,
-    update: { rolloutId: string; result: ReleaseResult; messages: readonly string[] },
+    desired: readonly DesiredService[],
+    update: { rolloutId: string; result: ReleaseResult; messages: readonly string[] } | undefined,
     mode: FollowMode,
-    consul: { address: string; caCertPem: string; token: string; tlsServerName: string },
+    consul: ConsulAccess,
 ): Promise<void> {
     const log = (line: string) => pulumi.log.info(line, release);
-    update.messages.forEach(log);
-    if (update.result === "no traffic change" || update.rolloutId === "") {
+    update?.messages.forEach(log);
+    await warnHeldBack(release, desired, consul);
+    if (update === undefined || update.result === "no traffic change" || update.rolloutId === "") {
         return;
     }
     if (!mode.follow) {

@@ -14,7 +14,7 @@
 import { performance } from "perf_hooks";
 import { parseArgs } from "util";
 import { rolloutConsulApi } from "../../src/rollout/consulApi";
-import { ROLLOUT_STATE_KEY, RolloutState, Weights } from "../../src/rollout/contract";
+import { RolloutState, rolloutStateKey, Weights } from "../../src/rollout/contract";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
 import { desiredServices } from "../../src/rollout/releaseRules";
 import { FIRST_STATE_POLL_MS, ReleaseOutputs, ReleaseProvider } from "../../src/rollout/release";
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
             }
             await Promise.all(executions.splice(0));
             const rolloutMs = performance.now() - start;
-            const phase = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))?.value.phase;
+            const phase = (await api.getJson<RolloutState>(rolloutStateKey((outs as ReleaseOutputs).lastRolloutId)))?.value.phase;
             if (phase !== "promoted") {
                 throw new Error(`run ${run + 1}: the rollout ended ${phase}, not promoted`);
             }

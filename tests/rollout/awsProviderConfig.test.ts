@@ -13,7 +13,7 @@ import { ReleaseProvider, stepFunctionsCalls } from "../../src/rollout/release";
 import { FakeAws, startFakeAws } from "../support/fakeAws";
 
 const STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout";
-const INPUT = { rolloutId: "prod-0123456789abcdef-1", specHash: "0".repeat(64), spec: {}, requestedBy: "ana@laptop (pulumi up)", startAfterIndex: 0, generation: 0, count: { n: 0 } };
+const INPUT = { rolloutId: "prod-0123456789abcdef-1", specHash: "0".repeat(64), spec: {}, requestedBy: "ana@laptop (pulumi up)", startAfter: { orders: "" }, generation: 0, count: { n: 0 } };
 
 describe("the Release's AWS identity comes from the stack's AWS provider config (loopback STS and Step Functions)", () => {
     let aws: FakeAws;

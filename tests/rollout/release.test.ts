@@ -13,12 +13,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackValues, readStackFile } from "../../src/offline/stackFile";
 import type { ConsulApiAccess } from "../../src/shared/consulApi";
 import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
-import { ROLLOUT_STATE_KEY, RolloutState } from "../../src/rollout/contract";
+import { CLAIMS_KEY, hasPendingWrites, isTerminal, ROLLOUTS_PREFIX, RolloutState, rolloutStateKey, ServiceClaims } from "../../src/rollout/contract";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
 import { specHash } from "../../src/rollout/steps";
 import { DEFAULT_FOLLOW_MS, followMode, followRollout, FollowRuntime, reportFollow } from "../../src/rollout/follow";
 import { applyRelease, ReleaseProvider, ReleaseRuntime } from "../../src/rollout/release";
-import { decideStart, DesiredService, desiredServices, mergeStrategies, releaseFor } from "../../src/rollout/releaseRules";
+import { decideStart, DesiredService, desiredServices, heldBack, mergeStrategies, releaseFor } from "../../src/rollout/releaseRules";
 import { ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { AslDefinition, runExecution, virtualClock, VirtualClock } from "../support/aslDriver";
 import { startFakeAws } from "../support/fakeAws";
@@ -71,20 +71,45 @@ describe("the Release: rules (pure)", () => {
         expect(mergeStrategies([a, b])).to.deep.equal({ steps: [10, 25, 50], bakeSeconds: 300, bakeEachStep: true, checkIntervalSeconds: 10, readyTimeoutSeconds: 300 });
     });
 
-    it("attaches to the same release running, refuses another running or a rolled-back one unless retried, else starts the next attempt", () => {
+    it("per service: attaches to the same release running, refuses one whose service another running rollout holds (naming it and how to end it), refuses a rolled-back one unless retried, else starts the next attempt", () => {
         const running: RolloutState = { ...newRollout(), phase: "baking" };
-        expect(decideStart("prod", running.specHash, running, 0, false)).to.deep.equal({ action: "attach", rolloutId: "prod-abc-1" });
-        const other = decideStart("prod", "f".repeat(64), running, 0, false);
+        const both = (rollout: RolloutState | undefined) => [
+            { service: "inventory", rollout },
+            { service: "orders", rollout },
+        ];
+        expect(decideStart("prod", running.specHash, both(running), 0, false)).to.deep.equal({ action: "attach", rolloutId: "prod-abc-1" });
+        const other = decideStart("prod", "f".repeat(64), [{ service: "orders", rollout: running }], 0, false);
         expect(other.action).to.equal("refuse");
-        expect((other as { reason: string }).reason).to.contain("rollout prod-abc-1 (to inventory blue 0% / green 100%, orders blue 0% / green 100%) is baking; one rollout runs at a time");
+        expect((other as { reason: string }).reason).to.equal(
+            "orders belongs to rollout prod-abc-1 (to inventory blue 0% / green 100%, orders blue 0% / green 100%), which is baking; a service is in one rollout at a time. " +
+                "Follow it with `npm run flip -- status --stack prod --service orders --watch`, or end it with `npm run flip -- abort --stack prod --service orders` " +
+                "or `npm run flip -- promote --full --stack prod --service orders`, then run pulumi up again",
+        );
+        // A service no rollout ever held, or whose rollout promoted, does not stop it.
+        const promoted: RolloutState = { ...running, phase: "promoted" };
+        expect(decideStart("prod", "f".repeat(64), [{ service: "orders", rollout: promoted }, { service: "inventory" }], 0, false)).to.deep.equal({ action: "start", rolloutId: `prod-${"f".repeat(16)}-1` });
         const rolledBack: RolloutState = { ...running, phase: "rolled-back", reason: "gate health:orders failed", from: { inventory: ALL_BLUE, orders: ALL_BLUE } };
-        const degraded = decideStart("prod", running.specHash, rolledBack, 1, false);
+        const degraded = decideStart("prod", running.specHash, both(rolledBack), 1, false);
         expect((degraded as { reason: string }).reason).to.match(/ended rolled-back: gate health:orders failed\. The stack file says .*green 100.*; Consul runs .*blue 100.* \(Degraded\)\. .*BLUEGREEN_ROLLOUT_RETRY=1/);
-        expect(decideStart("prod", running.specHash, rolledBack, 1, true)).to.deep.equal({ action: "start", rolloutId: `prod-${running.specHash.slice(0, 16)}-2` });
-        expect(decideStart("prod", "a".repeat(64), rolledBack, 0, false).action).to.equal("start");
-        // Ended, but its restore not yet acknowledged by Consul: nothing starts until it is (issue 16).
-        const unsettled = decideStart("prod", "a".repeat(64), { ...rolledBack, pendingWrites: [{ service: "orders", weights: ALL_BLUE }] }, 0, false);
-        expect((unsettled as { reason: string }).reason).to.match(/^rollout prod-abc-1 ended rolled-back, but its last splitter writes are not acknowledged by Consul yet/);
+        expect(decideStart("prod", running.specHash, both(rolledBack), 1, true)).to.deep.equal({ action: "start", rolloutId: `prod-${running.specHash.slice(0, 16)}-2` });
+        expect(decideStart("prod", "a".repeat(64), both(rolledBack), 0, false).action).to.equal("start");
+        // Ended, but its restore not yet acknowledged by Consul: nothing starts on its services until it is (issue 16).
+        const unsettled = decideStart("prod", "a".repeat(64), [{ service: "orders", rollout: { ...rolledBack, pendingWrites: [{ service: "orders", weights: ALL_BLUE }] } }], 0, false);
+        expect((unsettled as { reason: string }).reason).to.match(/^orders belongs to rollout prod-abc-1, which ended rolled-back, but its last splitter writes are not acknowledged by Consul yet/);
+    });
+
+    it("holds back a service whose last rollout ended short (rolled back, aborted, failed, an operator's rollback) while the stack file asks for another split than runs", () => {
+        const promoted: RolloutState = { ...newRollout(), phase: "promoted" };
+        const rolledBack: RolloutState = { ...promoted, phase: "rolled-back" };
+        const rollback: RolloutState = { ...promoted, kind: "rollback" };
+        expect(heldBack(ALL_GREEN, rolledBack, ALL_BLUE)).to.equal(true);
+        expect(heldBack(ALL_GREEN, rollback, ALL_BLUE)).to.equal(true);
+        expect(heldBack(ALL_GREEN, { ...promoted, phase: "aborted" }, ALL_BLUE)).to.equal(true);
+        // The stack file asks for what runs, the last rollout promoted, none ran, or the restore is still being written: not held back.
+        expect(heldBack(ALL_BLUE, rolledBack, ALL_BLUE)).to.equal(false);
+        expect(heldBack(ALL_GREEN, promoted, ALL_BLUE)).to.equal(false);
+        expect(heldBack(ALL_GREEN, undefined, ALL_BLUE)).to.equal(false);
+        expect(heldBack(ALL_GREEN, { ...rolledBack, pendingWrites: [{ service: "orders", weights: ALL_BLUE }] }, ALL_BLUE)).to.equal(false);
     });
 
     it("pulumi up does not follow by default; BLUEGREEN_ROLLOUT_FOLLOW=1 follows for 30 minutes, a duration that long, never unbounded", () => {
@@ -176,16 +201,21 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
             ...overrides,
         };
     };
-    const tickOf = async () => {
-        const s = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
-        return { rolloutId: s.rolloutId, specHash: s.specHash, spec: s.spec, requestedBy: s.requestedBy };
+    const stateOf = async (rolloutId: string) => (await api.getJson<RolloutState>(rolloutStateKey(rolloutId)))!.value;
+    /** The platform: one tick of every rollout that has not settled. */
+    const tickAll = async () => {
+        for (const s of Object.values(await api.listJson<RolloutState>(ROLLOUTS_PREFIX))) {
+            if (!isTerminal(s.phase) || hasPendingWrites(s)) {
+                await handleEvent({ kind: "tick", rolloutId: s.rolloutId, specHash: s.specHash, spec: s.spec, requestedBy: s.requestedBy }, deps);
+            }
+        }
     };
     /** The program's side: while it waits between reads, the platform ticks on. */
     const follower = (stop = new AbortController().signal, overrides: Partial<FollowRuntime> = {}): FollowRuntime => ({
         consul: api,
         sleep: async () => {
             clock.advance(15);
-            await handleEvent({ kind: "tick", ...(await tickOf()) }, deps);
+            await tickAll();
         },
         now: () => clock.now().getTime(),
         log: (m) => logs.push(m),
@@ -203,11 +233,11 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect(rt.started[0]).to.match(/^prod-[0-9a-f]{16}-1$/);
         expect(outcome).to.deep.equal({ lastRolloutId: rt.started[0], lastResult: "started", messages: [`started rollout ${rt.started[0]}: orders to blue 0% / green 100%`] });
         // pulumi up returned while the rollout is at its first step.
-        expect((await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.phase).to.not.match(/promoted|rolled-back/);
+        expect((await stateOf(outcome.lastRolloutId)).phase).to.not.match(/promoted|rolled-back/);
         const result = await followRollout(outcome.lastRolloutId, follower());
         expect(result).to.deep.equal({ kind: "promoted" });
         // Every event printed once, in order, however the polls fell.
-        const events = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.events.map((e) => `${e.at} ${e.message}`);
+        const events = (await stateOf(outcome.lastRolloutId)).events.map((e) => `${e.at} ${e.message}`);
         expect(logs).to.deep.equal(events);
         expect(logs[logs.length - 1]).to.match(/promoted: orders blue 0% \/ green 100%$/);
         expect(await api.getSplit("orders")).to.deep.equal(ALL_GREEN);
@@ -223,7 +253,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         const midway = withTraffic(slow, "orders", { blue: 90, green: 10 });
         const outcome = await applyRelease(slow, { stack: "prod", services: midway }, runtime()).catch((e: Error) => e);
         expect(outcome).to.be.instanceOf(Error);
-        expect((outcome as Error).message).to.match(/is baking; one rollout runs at a time/);
+        expect((outcome as Error).message).to.match(/^orders belongs to rollout prod-[0-9a-f]{16}-1 .*, which is baking; a service is in one rollout at a time/);
     });
 
     it("the provider's update() holds pulumi up only until the first state: it returns with the rollout baking, which goes on after it", async () => {
@@ -265,14 +295,14 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
             // update() returned with no virtual time spent: the rollout's first step is written, its
             // 600 s bake has not started to run out.
             expect(clock.now().getTime() - startedAt).to.equal(0);
-            const state = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
+            const state = await stateOf(created.outs.lastRolloutId);
             expect(state).to.deep.include({ rolloutId: created.outs.lastRolloutId, phase: "baking", stepIndex: 0 });
             expect(Date.parse(state.bakeUntil!) - startedAt).to.equal(600_000);
             expect(await api.getSplit("orders")).to.deep.equal({ blue: 90, green: 10 });
             // The rollout goes on in the engine after pulumi up returned.
             parked();
             expect(await execution).to.deep.include({ status: "SUCCEEDED" });
-            expect((await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.phase).to.equal("promoted");
+            expect((await stateOf(created.outs.lastRolloutId)).phase).to.equal("promoted");
             expect(clock.now().getTime() - startedAt).to.be.at.least(3 * 600_000);
         } finally {
             await aws.close();
@@ -314,19 +344,20 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
             executionStatus: async () => ({ status: "FAILED", error: "RolloutEngineFailed", cause: "the tick failed past its retries" }),
         });
         const err = await applyRelease(before(), { stack: "prod", services: withTraffic(before(), "orders", ALL_GREEN) }, rt).catch((e: Error) => e);
-        expect((err as Error).message).to.match(/^execution prod-[0-9a-f]{16}-1 ended FAILED before rollout prod-[0-9a-f]{16}-1 wrote any state \(RolloutEngineFailed: the tick failed past its retries\); nothing was changed/);
+        expect((err as Error).message).to.match(/^execution prod-[0-9a-f]{16}-1 ended FAILED before rollout prod-[0-9a-f]{16}-1 started \(RolloutEngineFailed: the tick failed past its retries\); nothing was changed/);
     });
 
-    it("starts the execution over the state it read: the input carries that state's ModifyIndex (0 when there is none)", async () => {
+    it("starts the execution from the rollouts its services belong to: startAfter names each one (\"\" for none)", async () => {
         const inputs: ExecutionInput[] = [];
         const capture = runtime({ startExecution: async (_name, input) => (inputs.push(input), true), executionStatus: async () => ({ status: "FAILED" }) });
         await applyRelease(before(), { stack: "prod", services: withTraffic(before(), "orders", ALL_GREEN) }, capture).catch(() => undefined);
-        expect(inputs.map((i) => i.startAfterIndex)).to.deep.equal([0]);
+        expect(inputs.map((i) => i.startAfter)).to.deep.equal([{ orders: "" }]);
         const ended = { ...newRollout(), phase: "promoted" as const, spec: { ...newRollout().spec, stack: "prod" } };
-        expect(await api.casJson(ROLLOUT_STATE_KEY, ended, 0)).to.equal(true);
-        const index = (await api.getJson(ROLLOUT_STATE_KEY))!.modifyIndex;
-        await applyRelease(before(), { stack: "prod", services: withTraffic(before(), "orders", ALL_GREEN) }, capture).catch(() => undefined);
-        expect(inputs.map((i) => i.startAfterIndex)).to.deep.equal([0, index]);
+        expect(await api.casJson(rolloutStateKey(ended.rolloutId), ended, 0)).to.equal(true);
+        const claims: ServiceClaims = { schemaVersion: 3, services: { orders: { rolloutId: ended.rolloutId, claimedAt: ended.startedAt } } };
+        expect(await api.casJson(CLAIMS_KEY, claims, 0)).to.equal(true);
+        await applyRelease(before(), { stack: "prod", services: withTraffic(withTraffic(before(), "orders", ALL_GREEN), "inventory", ALL_GREEN) }, capture).catch(() => undefined);
+        expect(inputs.map((i) => i.startAfter)).to.deep.equal([{ orders: "" }, { inventory: "", orders: ended.rolloutId }]);
     });
 
     it("returns with a note, not forever, when a running execution writes no state within the wait", async () => {
@@ -341,7 +372,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         const slow = next.map((s) => (s.service === "orders" ? { ...s, strategy: { ...s.strategy, steps: [10, 50], bakeSeconds: 60 } } : s));
         const first = runtime({}, 2);
         await applyRelease(before(), { stack: "prod", services: slow }, first);
-        const running = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
+        const running = await stateOf(first.started[0]);
         expect(running.phase).to.equal("baking");
         expect(specHash(spec)).to.not.equal(running.specHash); // the strategy is part of the release
         const second = runtime();
@@ -373,7 +404,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         expect(reportFollow(outcome.lastRolloutId, "prod", result).line).to.equal(
             `stopped following rollout ${outcome.lastRolloutId} at the first Ctrl-C; it goes on in the engine: watch it with: npm run flip -- status --stack prod --watch`,
         );
-        const state = (await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value;
+        const state = await stateOf(outcome.lastRolloutId);
         expect(state.phase).to.equal("baking");
         expect(state.lastCommandId).to.equal(undefined);
     });
@@ -387,6 +418,6 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
             line: `stopped following rollout ${outcome.lastRolloutId} after 60s (BLUEGREEN_ROLLOUT_FOLLOW); it goes on in the engine: watch it with: npm run flip -- status --stack prod --watch`,
             failed: false,
         });
-        expect((await api.getJson<RolloutState>(ROLLOUT_STATE_KEY))!.value.phase).to.not.match(/promoted|rolled-back|aborted|failed/);
+        expect((await stateOf(outcome.lastRolloutId)).phase).to.not.match(/promoted|rolled-back|aborted|failed/);
     });
 });
