@@ -17,6 +17,12 @@ export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
   pause | resume | promote [--full] | abort   [--reason <text>]
            Control the running rollout from any machine that reaches Consul; waits for the engine to apply it.
   history  [--json]   past rollouts: who, when, from, to, result.
+  rollback --service <name> [--service <name> ...] [--to <blue|green>] [--reason <text>] [--force]
+           [--break-glass [--token-file <file>]]
+           The emergency rollback: the engine moves the services to the split they had before their latest
+           promoted rollout (or all to --to) in one write each, aborting their running rollouts; then the stack
+           file is updated as set does (commit it). --force: even if the destination lacks passing instances.
+           --break-glass: this client writes the splits itself with a token that may (docs/flip.md).
 
   --yes                  do not ask before changing a production stack (required without a terminal)
   --poll <duration>      how often status --watch and the wait for the engine read Consul (default 2s)
@@ -30,7 +36,7 @@ Exit codes: 0 done or healthy (promoted), 1 degraded (a drifted split), 2 invali
 7 engine failed, 8 engine silent (a watch saw no state long past the next check), 128+n detached by signal n
 (the rollout goes on in the engine).`;
 
-const COMMANDS = ["set", "status", "pause", "resume", "promote", "abort", "history"] as const;
+const COMMANDS = ["set", "status", "pause", "resume", "promote", "abort", "history", "rollback"] as const;
 type FlipCommand = (typeof COMMANDS)[number];
 export type ControlKind = "pause" | "resume" | "promote" | "promote-full" | "abort";
 
@@ -51,6 +57,12 @@ export interface FlipArgs {
     readonly pollMs: number;
     readonly dir: string;
     readonly consulAddress?: string;
+    /** rollback: even when the destination lacks passing instances. */
+    readonly force: boolean;
+    /** rollback: run the engine's rollback in this client (the engine cannot act). */
+    readonly breakGlass: boolean;
+    /** rollback: the Consul token to use, read from this file. */
+    readonly tokenFile?: string;
 }
 
 const DEFAULT_POLL = "2s";
@@ -64,6 +76,7 @@ const COMMAND_FLAGS: Record<FlipCommand, readonly string[]> = {
     promote: ["full", "reason"],
     abort: ["reason"],
     history: ["json"],
+    rollback: ["service", "to", "reason", "force", "break-glass", "token-file"],
 };
 
 export function parseFlipArgs(argv: readonly string[], projectDir: string): FlipArgs | "help" {
@@ -87,6 +100,9 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
             "consul-address": { type: "string" },
             dir: { type: "string" },
             help: { type: "boolean", short: "h" },
+            force: { type: "boolean" },
+            "break-glass": { type: "boolean" },
+            "token-file": { type: "string" },
         },
         allowPositionals: true,
         strict: true,
@@ -122,7 +138,18 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
     if (!values.stack) {
         fail("--stack is required");
     }
-    let to: Colour | undefined;
+    if (values.to !== undefined && !(COLOURS as readonly string[]).includes(values.to)) {
+        fail(`--to ${JSON.stringify(values.to)} is not a colour; use ${COLOURS.join(" or ")}`);
+    }
+    const to = values.to as Colour | undefined;
+    if (command === "rollback") {
+        if (!values.service || values.service.length === 0) {
+            fail("rollback needs --service (repeat it to roll back several services at once)");
+        }
+        if (values["token-file"] !== undefined && !values["break-glass"]) {
+            fail("--token-file goes with --break-glass: the engine's function uses its own token");
+        }
+    }
     if (command === "set") {
         if (!values.service || values.service.length === 0) {
             fail("set needs --service (repeat it to release several services together)");
@@ -130,10 +157,6 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
         if (!values.to) {
             fail("--to is required: the colour that should receive the traffic");
         }
-        if (!(COLOURS as readonly string[]).includes(values.to as string)) {
-            fail(`--to ${JSON.stringify(values.to)} is not a colour; use ${COLOURS.join(" or ")}`);
-        }
-        to = values.to as Colour;
         const modes = (["dry-run", "up", "no-up"] as const).filter((flag) => values[flag]);
         if (modes.length > 1) {
             fail(`--${modes.join(" and --")} cannot be combined`);
@@ -158,6 +181,9 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
         pollMs: parseDuration(values.poll ?? DEFAULT_POLL, "--poll", POLL_BOUNDS),
         dir: path.resolve(values.dir ?? projectDir),
         consulAddress: values["consul-address"],
+        force: values.force ?? false,
+        breakGlass: values["break-glass"] ?? false,
+        tokenFile: values["token-file"],
     };
 }
 

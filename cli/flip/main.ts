@@ -1,8 +1,10 @@
 // `npm run flip -- <command> --stack <s> ...`: the thin client of the rollout engine. `set` edits the
 // desired split in Pulumi.<stack>.yaml (the config flip stays the interface; `pulumi up` starts the
 // rollout); `status`, `history`, `pause`, `resume`, `promote [--full]` and `abort` read and control
-// rollouts through Consul from any machine that reaches it. The engine (Step Functions + Lambda, in
-// the stack) runs every rollout; this client never writes a splitter. Exit codes: clientErrors.ts.
+// rollouts through Consul from any machine that reaches it; `rollback` invokes the engine's function
+// to move services back at once (rollback.ts). The engine (Step Functions + Lambda, in the stack)
+// runs every rollout; this client never writes a splitter, except `rollback --break-glass`, which
+// runs the engine's own code with an operator's token. Exit codes: clientErrors.ts.
 import * as os from "os";
 import * as path from "path";
 import { dashboardName, dashboardUrl } from "../../src/metrics/names";
@@ -44,6 +46,8 @@ export interface FlipEnvironment {
     readonly store?: (options: NonNullable<ReturnType<typeof consulOptionsFrom>>) => RolloutStore;
     /** `user@host`, recorded with every command. */
     readonly user?: string;
+    /** How long rollback waits for one invocation of the engine's function (tests shorten it). */
+    readonly invokeTimeoutMs?: number;
 }
 
 const PROJECT_DIR = path.join(__dirname, "..", "..");
@@ -61,6 +65,20 @@ export async function flip(argv: readonly string[], environment: FlipEnvironment
     const command = `npm run flip -- ${argv.join(" ")}`;
     if (args.command === "set") {
         return runSet(args, loadStackContext(args.stack, args.dir), environment, prompter, command, write);
+    }
+    if (args.command === "rollback") {
+        // Loaded only for a rollback: it may load the AWS SDK, which no other command needs.
+        const { runRollback } = await import("./rollback");
+        try {
+            return await runRollback(args, loadStackContext(args.stack, args.dir), { ...environment, clock, prompter, user: environment.user ?? whoAmI() }, command, write);
+        } catch (err) {
+            if (!(err instanceof Detached)) {
+                throw err;
+            }
+            const signal = environment.detachedBy?.() ?? "a signal";
+            write(`detached on ${signal}: ${err.what}`);
+            return EXIT_CODES.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
+        }
     }
     const context = optionalStackContext(args.stack, args.dir);
     for (const name of args.services) {

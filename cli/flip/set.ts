@@ -9,7 +9,7 @@ import { OfflinePlan } from "../../src/offline/planRecords";
 import { StackValues } from "../../src/offline/stackFile";
 import { FlipInputError } from "./clientErrors";
 import { StackContext } from "./context";
-import { editStackFile, editTrafficText, trafficIn } from "./stackFile";
+import { editStackFile, editTrafficText, StackFileEdit, trafficIn } from "./stackFile";
 import { stackValuesOf } from "../../src/offline/stackFile";
 import { LockOptions } from "./stackLock";
 import { formatWeights, sameWeights, Weights } from "../../src/shared/weights";
@@ -25,7 +25,7 @@ export interface SetRequest {
 export type PlanFn = (stack: string, config: StackValues) => Promise<OfflinePlan>;
 
 /** The lines of `before` and `after` that differ, as a minimal `-`/`+` listing with line numbers. */
-function changedLines(before: string, after: string): string {
+export function changedLines(before: string, after: string): string {
     const a = before.split("\n");
     const b = after.split("\n");
     const out: string[] = [];
@@ -71,6 +71,14 @@ function edited(text: string, list: readonly { service: ServiceConfig; weights: 
     return result;
 }
 
+/**
+ * Writes each service's split into the stack file under its lock, atomically: set's edit, and
+ * `flip rollback`'s write-back of the splits it rolled back to (the same bytes for the same split).
+ */
+export function writeSplits(context: StackContext, list: readonly { service: ServiceConfig; weights: Weights }[], command: string, lockOptions: LockOptions = {}): Promise<StackFileEdit> {
+    return editStackFile(context.file, command, (text) => edited(text, list), lockOptions);
+}
+
 export async function runSetDryRun(request: SetRequest, planOffline: PlanFn, write: (text: string) => void): Promise<boolean> {
     const { context } = request;
     const list = changes(request);
@@ -97,7 +105,7 @@ export async function runSetEdit(request: SetRequest, write: (text: string) => v
         write(`Nothing to change: ${request.services.map((s) => s.name).join(", ")} already send all traffic to ${request.to}; Pulumi.${context.stack}.yaml is unchanged.`);
         return false;
     }
-    const { before, after } = await editStackFile(context.file, request.command, (text) => edited(text, list), lockOptions);
+    const { before, after } = await writeSplits(context, list, request.command, lockOptions);
     write(`Wrote the desired split to ${context.file}:`);
     write(list.map((c) => `  ${c.service.name}: ${formatWeights(c.service.traffic)} -> ${formatWeights(c.weights)}`).join("\n"));
     write(changedLines(before, after));

@@ -1,6 +1,7 @@
 // The identity and region of the stack's AWS provider, for the AWS clients the program's dynamic
-// providers build (the Release's Step Functions client), so that StartExecution runs as the same
-// identity as every other resource of the stack and never as whoever the shell happens to be.
+// providers build (the Release's Step Functions client) and for `flip rollback`'s Lambda client, so
+// that StartExecution and the rollback's Invoke run as the same identity as every other resource of
+// the stack and never as whoever the shell happens to be.
 //
 // Where the config comes from: the dynamic provider host calls the provider's `configure` with the
 // stack's whole config, keys with their namespace (`aws:profile`), each value a string (objects and
@@ -10,8 +11,10 @@
 // `aws:accessKey`/`secretKey`/`token`, `aws:profile`, `aws:sharedCredentialsFiles`,
 // `aws:sharedConfigFiles`, `aws:assumeRoles` (a list: each role assumed with the one before, as the
 // provider chains them), `aws:assumeRoleWithWebIdentity`, `aws:endpoints` (`sfn`/`stepfunctions`,
-// `sts`) and `aws:stsRegion`. `aws:assumeRole` (one object) is the 6.x key that 7.x replaced with
-// `aws:assumeRoles`; it is refused with that advice rather than half-honoured.
+// `sts`, `lambda`) and `aws:stsRegion`. `aws:assumeRole` (one object) is the 6.x key that 7.x
+// replaced with `aws:assumeRoles`; it is refused with that advice rather than half-honoured.
+// `flip rollback` reads the same keys from the stack file (values as YAML, not strings) and invokes
+// the engine's function with the identity they give, so an operator's rollback runs as `pulumi up` does.
 //
 // Base credentials, first that applies: keys in config; else web identity in config; else the
 // profile in config (its shared files as configured); else the AWS SDK's default chain (the
@@ -57,7 +60,7 @@ export interface AwsProviderSettings {
     readonly sharedConfigFile?: string;
     readonly webIdentity?: WebIdentitySettings;
     readonly assumeRoles: readonly AssumeRoleSettings[];
-    readonly endpoints: { readonly sfn?: string; readonly sts?: string };
+    readonly endpoints: { readonly sfn?: string; readonly sts?: string; readonly lambda?: string };
     readonly stsRegion?: string;
 }
 
@@ -221,7 +224,7 @@ export function awsProviderSettings(get: Get, fallbackRegion: string): AwsProvid
     }
 
     const rawEndpoints = json("aws:endpoints");
-    const endpoints: { sfn?: string; sts?: string } = {};
+    const endpoints: { sfn?: string; sts?: string; lambda?: string } = {};
     if (rawEndpoints !== undefined && !Array.isArray(rawEndpoints)) {
         problems.push("aws:endpoints must be a list of { <service>: <url> } overrides");
     }
@@ -230,6 +233,7 @@ export function awsProviderSettings(get: Get, fallbackRegion: string): AwsProvid
         if (entry) {
             endpoints.sfn = str(entry, "sfn", `aws:endpoints[${i}]`) ?? str(entry, "stepfunctions", `aws:endpoints[${i}]`) ?? endpoints.sfn;
             endpoints.sts = str(entry, "sts", `aws:endpoints[${i}]`) ?? endpoints.sts;
+            endpoints.lambda = str(entry, "lambda", `aws:endpoints[${i}]`) ?? endpoints.lambda;
         }
     }
 
@@ -304,4 +308,9 @@ function awsCredentials(settings: AwsProviderSettings): AwsCredentialIdentityPro
 /** The client config of the Step Functions client: the provider's region, identity and endpoint. */
 export function stepFunctionsClientConfig(settings: AwsProviderSettings): { region: string; credentials: AwsCredentialIdentityProvider; endpoint?: string } {
     return { region: settings.region, credentials: awsCredentials(settings), ...(settings.endpoints.sfn ? { endpoint: settings.endpoints.sfn } : {}) };
+}
+
+/** The client config of the Lambda client `flip rollback` invokes the engine with: the same identity and region as the Release's. */
+export function lambdaClientConfig(settings: AwsProviderSettings): { region: string; credentials: AwsCredentialIdentityProvider; endpoint?: string } {
+    return { region: settings.region, credentials: awsCredentials(settings), ...(settings.endpoints.lambda ? { endpoint: settings.endpoints.lambda } : {}) };
 }
