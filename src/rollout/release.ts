@@ -64,9 +64,14 @@ export interface ReleaseRuntime {
     whoAmI(): string;
 }
 
-/** How long the update waits for a started execution's first state, and how often it looks. */
+/** How long the update waits for a started execution's first state. */
 const FIRST_STATE_WAIT_MS = 120_000;
-export const FIRST_STATE_POLL_MS = 2_000;
+/**
+ * When it looks again after the look at once, ms apart: soon at first (a warm tick writes the state
+ * within a second of StartExecution, and `pulumi up` holds the stack until it is seen), then every
+ * 2 s (a cold Lambda start takes seconds).
+ */
+export const FIRST_STATE_POLLS_MS: readonly number[] = [250, 250, 500, 1_000, 2_000];
 
 export interface ReleaseOutcome {
     readonly lastRolloutId: string;
@@ -202,7 +207,7 @@ export async function applyRelease(
  */
 async function waitForFirstState(rolloutId: string, execution: string, runtime: ReleaseRuntime): Promise<string | undefined> {
     const deadline = runtime.now() + FIRST_STATE_WAIT_MS;
-    for (;;) {
+    for (let look = 0; ; look++) {
         if (await hasStarted(rolloutId, runtime.consul)) {
             return undefined;
         }
@@ -216,7 +221,7 @@ async function waitForFirstState(rolloutId: string, execution: string, runtime: 
         if (runtime.now() >= deadline) {
             return `execution ${execution} runs but has not written the rollout's state within ${FIRST_STATE_WAIT_MS / 1000}s; see the Lambda's log group`;
         }
-        await runtime.sleep(FIRST_STATE_POLL_MS);
+        await runtime.sleep(FIRST_STATE_POLLS_MS[Math.min(look, FIRST_STATE_POLLS_MS.length - 1)]);
     }
 }
 
