@@ -10,13 +10,15 @@ export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
   set      --service <name> [--service <name> ...] --to <blue|green> [--dry-run] [--up]
            Edit the desired traffic in Pulumi.<stack>.yaml (only those weights, byte for byte); commit it and
            run \`pulumi up\` to start the rollout (--up runs it now, through Pulumi's Automation API).
-  status   [--service <name> ...] [--watch [--timeout <duration>]] [--json]
-           The live split from Consul, the rollout's state, step and next check; exit code by health.
-           --watch follows the running rollout until it ends (at most --timeout, default 24h); the deploy
-           workflow's gate after \`pulumi up\`, which returns once the rollout started.
-  pause | resume | promote [--full] | abort   [--reason <text>]
-           Control the running rollout from any machine that reaches Consul; waits for the engine to apply it.
-  history  [--json]   past rollouts: who, when, from, to, result.
+  status   [--service <name> ...] [--rollout <id>] [--watch [--timeout <duration>]] [--json]
+           Each service's health, live split from Consul and the rollout it belongs to; every running rollout's
+           state, step and next check; exit code by the worst service. --service and --rollout narrow it.
+           --watch follows every running rollout of the selection until all have ended (at most --timeout,
+           default 24h); the deploy workflow's gate after \`pulumi up\`, which returns once the rollout started.
+  pause | resume | promote [--full] | abort   [--service <name> | --rollout <id>] [--reason <text>]
+           Control one running rollout from any machine that reaches Consul (the one the service belongs to,
+           the one named, or the only one running); waits for the engine to apply it.
+  history  [--service <name> ...] [--json]   past rollouts and rollbacks: who, when, from, to, result.
   rollback --service <name> [--service <name> ...] [--to <blue|green>] [--reason <text>] [--force]
            [--break-glass [--token-file <file>]]
            The emergency rollback: the engine moves the services to the split they had before their latest
@@ -44,6 +46,8 @@ export interface FlipArgs {
     readonly command: FlipCommand;
     readonly stack: string;
     readonly services: readonly string[];
+    /** --rollout: a rollout by id (status and the control commands). */
+    readonly rollout?: string;
     readonly to?: Colour;
     readonly dryRun: boolean;
     readonly up: boolean;
@@ -70,12 +74,12 @@ const DEFAULT_POLL = "2s";
 /** The flags each command takes, besides --stack, --dir, --consul-address, --poll, --yes. */
 const COMMAND_FLAGS: Record<FlipCommand, readonly string[]> = {
     set: ["service", "to", "dry-run", "up", "no-up"],
-    status: ["service", "watch", "timeout", "json"],
-    pause: ["reason"],
-    resume: ["reason"],
-    promote: ["full", "reason"],
-    abort: ["reason"],
-    history: ["json"],
+    status: ["service", "rollout", "watch", "timeout", "json"],
+    pause: ["service", "rollout", "reason"],
+    resume: ["service", "rollout", "reason"],
+    promote: ["service", "rollout", "full", "reason"],
+    abort: ["service", "rollout", "reason"],
+    history: ["service", "json"],
     rollback: ["service", "to", "reason", "force", "break-glass", "token-file"],
 };
 
@@ -85,6 +89,7 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
         options: {
             stack: { type: "string", short: "s" },
             service: { type: "string", multiple: true },
+            rollout: { type: "string" },
             to: { type: "string" },
             "dry-run": { type: "boolean" },
             up: { type: "boolean" },
@@ -162,6 +167,9 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
             fail(`--${modes.join(" and --")} cannot be combined`);
         }
     }
+    if (values.rollout !== undefined && values.service !== undefined && command !== "status") {
+        fail(`--service and --rollout do not go together with ${command}: a command goes to one rollout, named one way`);
+    }
     if (values.timeout !== undefined && !values.watch) {
         fail("--timeout needs --watch: it is how long to watch");
     }
@@ -169,6 +177,7 @@ export function parseFlipArgs(argv: readonly string[], projectDir: string): Flip
         command,
         stack: values.stack as string,
         services: [...new Set(values.service ?? [])],
+        ...(values.rollout !== undefined ? { rollout: values.rollout } : {}),
         to,
         dryRun: values["dry-run"] ?? false,
         up: values.up ?? false,

@@ -99,7 +99,7 @@ export async function flip(argv: readonly string[], environment: FlipEnvironment
             throw err;
         }
         const signal = environment.detachedBy?.() ?? "a signal";
-        write(detachedMessage(store.lastState(), args.stack, signal, err.what, clock.now()));
+        write(detachedMessage(store.lastStates(), args.stack, signal, err.what, clock.now()));
         return EXIT_CODES.SIGNAL_BASE + (SIGNAL_NUMBERS[signal] ?? 0);
     }
 }
@@ -114,13 +114,13 @@ async function runConsulCommand(
     write: (text: string) => void,
 ): Promise<number> {
     if (args.command === "history") {
-        return runHistory(store, args.stack, args.json, write);
+        return runHistory(store, args.stack, args.services, args.json, write);
     }
     if (args.command === "status") {
         const stackServices = context?.config.services.map((s) => s.name) ?? [];
         const stackFile = context ? Object.fromEntries(context.config.services.map((s) => [s.name, s.traffic])) : undefined;
         const dashboard = context ? dashboardUrl(context.config.region, dashboardName(PROJECT, args.stack)) : undefined;
-        return runStatus(store, { ...args, stackServices, stackFile, dashboardUrl: dashboard }, clock, write);
+        return runStatus(store, { ...args, rolloutId: args.rollout, stackServices, stackFile, dashboardUrl: dashboard }, clock, write);
     }
     const kind: ControlKind = controlKind(args);
     if (!(COMMAND_KINDS as readonly string[]).includes(kind)) {
@@ -128,7 +128,7 @@ async function runConsulCommand(
     }
     // Confirmation goes by the rollout's own stack, read from Consul (ownStack.ts refuses another's).
     const confirm = (rolloutStack: string, state: { rolloutId: string }) => confirmChange(rolloutStack, `${kind} rollout ${state.rolloutId} of ${rolloutStack}`, args.yes, prompter);
-    return runControl(store, { kind, stack: args.stack, issuedBy: environment.user ?? whoAmI(), reason: args.reason, pollMs: args.pollMs, confirm }, clock, write);
+    return runControl(store, { kind, stack: args.stack, services: args.services, rolloutId: args.rollout, issuedBy: environment.user ?? whoAmI(), reason: args.reason, pollMs: args.pollMs, confirm }, clock, write);
 }
 
 async function runSet(args: FlipArgs, context: StackContext, environment: FlipEnvironment, prompter: Prompter, command: string, write: (text: string) => void): Promise<number> {

@@ -1,10 +1,12 @@
-// What the flip client reads and writes in Consul: the rollout's state, the command slot and the
-// history in KV (src/rollout/contract.ts has the layout), and each service's live split from its
-// service-splitter. The HTTP calls are the engine's own thin client (src/rollout/consulApi.ts, the
-// documented KV and config APIs), so client and engine read Consul the same way; every document is
-// checked (documents.ts) before the client uses it. The client never writes a splitter or the state.
+// What the flip client reads and writes in Consul under schema 3 of the contract
+// (src/rollout/contract.ts has the layout): the claims document (which rollout each service belongs
+// to), each rollout's state and its own command slot, the history in KV, and each service's live
+// split from its service-splitter. The HTTP calls are the engine's own thin client
+// (src/rollout/consulApi.ts, the documented KV and config APIs), so client and engine read Consul
+// the same way; every document is checked (documents.ts) before the client uses it. The client
+// writes only a rollout's command slot, never a splitter, a state or the claims.
 import { ConsulHttpError, ConsulHttpOptions } from "../../src/consul/httpClient";
-import { ControlCommand, HistoryRecord, ROLLOUT_COMMAND_KEY, ROLLOUT_HISTORY_PREFIX, ROLLOUT_STATE_KEY, RolloutState, Weights } from "../../src/rollout/contract";
+import { CLAIMS_KEY, ControlCommand, HistoryRecord, LEGACY_STATE_KEY, parseServiceClaims, ROLLOUT_HISTORY_PREFIX, rolloutCommandKey, RolloutState, rolloutStateKey, ServiceClaims, Weights } from "../../src/rollout/contract";
 import { rolloutConsulApi } from "../../src/rollout/consulApi";
 import { Detached, UnreadableState } from "./clientErrors";
 import { commandOf, historyRecordOf, rolloutStateOf } from "./documents";
@@ -17,10 +19,16 @@ interface Versioned<T> {
 
 export interface RolloutStore {
     readonly address: string;
-    state(): Promise<Versioned<RolloutState> | undefined>;
-    command(): Promise<Versioned<ControlCommand> | undefined>;
-    /** PUT ?cas=<index> (0: only if the slot is empty); false when another client wrote first. */
+    /** Which rollout each service belongs to; no services (index 0) before any rollout claimed one. */
+    claims(): Promise<Versioned<ServiceClaims>>;
+    /** A rollout's state, or undefined when Consul has none of that id. */
+    rollout(rolloutId: string): Promise<Versioned<RolloutState> | undefined>;
+    /** A rollout's command slot. */
+    command(rolloutId: string): Promise<Versioned<ControlCommand> | undefined>;
+    /** PUT the slot of command.rolloutId ?cas=<index> (0: only if the slot is empty); false when another client wrote first. */
     putCommand(command: ControlCommand, cas: number): Promise<boolean>;
+    /** Whether schema 2's one state (bluegreen/rollout/current) is still there: the engine has not moved it yet. */
+    legacyPresent(): Promise<boolean>;
     /** Every history record, oldest first. */
     history(): Promise<HistoryRecord[]>;
     /** The service's live split from GET /v1/config/service-splitter/<name>; undefined without one. */
@@ -30,6 +38,14 @@ export interface RolloutStore {
 /** A KV read whose bytes are not JSON: consulApi's JSON.parse error, said as what it is. */
 function undecodable(key: string, err: unknown): Error {
     return err instanceof ConsulHttpError ? err : new UnreadableState(`${key} in Consul is not a JSON document (${(err as Error).message.split("\n")[0]})`);
+}
+
+function claimsOf(value: unknown, key: string): ServiceClaims {
+    const parsed = parseServiceClaims(value);
+    if (!parsed.ok) {
+        throw new UnreadableState(`${key} in Consul ${parsed.error}`);
+    }
+    return parsed.claims;
 }
 
 export function consulRolloutStore(options: ConsulHttpOptions): RolloutStore {
@@ -42,9 +58,18 @@ export function consulRolloutStore(options: ConsulHttpOptions): RolloutStore {
     };
     return {
         address: options.address,
-        state: () => versioned(ROLLOUT_STATE_KEY, rolloutStateOf),
-        command: () => versioned(ROLLOUT_COMMAND_KEY, commandOf),
-        putCommand: (command, cas) => api.casJson(ROLLOUT_COMMAND_KEY, command, cas),
+        claims: async () => (await versioned(CLAIMS_KEY, claimsOf)) ?? { value: { schemaVersion: 3, services: {} }, index: 0 },
+        rollout: (rolloutId) => versioned(rolloutStateKey(rolloutId), rolloutStateOf),
+        command: (rolloutId) => versioned(rolloutCommandKey(rolloutId), commandOf),
+        putCommand: (command, cas) => api.casJson(rolloutCommandKey(command.rolloutId), command, cas),
+        // Only whether it is there: its bytes are schema 2's (or not JSON at all), which this client does not act on.
+        legacyPresent: async () =>
+            (await api.getJson<unknown>(LEGACY_STATE_KEY).catch((err: unknown) => {
+                if (err instanceof ConsulHttpError) {
+                    throw err;
+                }
+                return { value: undefined, modifyIndex: 0 };
+            })) !== undefined,
         async history() {
             const records = await api.listJson<unknown>(ROLLOUT_HISTORY_PREFIX).catch((err: unknown) => {
                 throw undecodable(ROLLOUT_HISTORY_PREFIX, err);
@@ -60,17 +85,17 @@ export function consulRolloutStore(options: ConsulHttpOptions): RolloutStore {
 
 /**
  * The store as a command uses it: every call ends at once with Detached when `signal` aborts (a
- * hung Consul request never holds a Ctrl-C), and the last state read is kept for the detach
- * message, which then needs no request of its own.
+ * hung Consul request never holds a Ctrl-C), and the last state read of each rollout is kept for
+ * the detach message, which then needs no request of its own.
  */
 export interface WatchedStore extends RolloutStore {
-    /** The state as last read, if any was. */
-    lastState(): RolloutState | undefined;
+    /** Every rollout as last read. */
+    lastStates(): RolloutState[];
 }
 
 /** @param reading what a signal during a read stopped ("stopped watching" for status --watch). */
 export function watchedStore(store: RolloutStore, signal?: AbortSignal, reading = "stopped waiting for Consul"): WatchedStore {
-    let last: RolloutState | undefined;
+    const last = new Map<string, RolloutState>();
     const guard = <T>(what: string, promise: Promise<T>): Promise<T> => {
         if (!signal) {
             return promise;
@@ -97,14 +122,18 @@ export function watchedStore(store: RolloutStore, signal?: AbortSignal, reading 
     };
     return {
         address: store.address,
-        lastState: () => last,
-        async state() {
-            const read = await guard(reading, store.state());
-            last = read?.value;
+        lastStates: () => [...last.values()],
+        claims: () => guard(reading, store.claims()),
+        async rollout(rolloutId) {
+            const read = await guard(reading, store.rollout(rolloutId));
+            if (read) {
+                last.set(rolloutId, read.value);
+            }
             return read;
         },
-        command: () => guard(reading, store.command()),
+        command: (rolloutId) => guard(reading, store.command(rolloutId)),
         putCommand: (command, cas) => guard(`stopped waiting for Consul's answer to the ${command.kind} (it may or may not have been written: see status)`, store.putCommand(command, cas)),
+        legacyPresent: () => guard(reading, store.legacyPresent()),
         history: () => guard(reading, store.history()),
         liveSplit: (service) => guard(reading, store.liveSplit(service)),
     };

@@ -1,26 +1,38 @@
-// `status` and `history`: read-only views of a stack's rollouts from Consul. `status` exits by
-// health, like `kubectl argo rollouts status`, and by how the last rollout ended (statusExitCode;
-// the codes are in src/shared/exitCodes.ts): 0 healthy, 5 rolled back, 6 aborted, 7 engine failed,
-// 1 a drifted split, 4 still progressing or paused (without --watch, or when --timeout ends the
-// watch). `--watch` follows the stack's rollout until it ends, printing each new event, and is the
-// deploy workflow's gate after `pulumi up`; it always ends: at once when no rollout ran or the last
-// one already ended (it says which), at --timeout (default DEFAULT_WATCH_TIMEOUT), exit 8 when the
-// engine stays silent (the contract's engineSilentSince, past the watchdog's grace), and exit 3 after WATCH_ERROR_LIMIT_MS of nothing but
-// Consul errors (it rides out shorter outages, saying so). `--json` prints the report as one JSON
-// object (one per change with --watch).
+// `status` and `history`: read-only views of a stack's rollouts from Consul. `status` shows every
+// service of the selection (all of the stack's, or --service, or the services of --rollout) with
+// its health and the rollout it belongs to, and every running rollout of the selection in full.
+// It exits like `kubectl argo rollouts status`, by health and by how a rollout ended (the codes
+// are src/shared/exitCodes.ts): each service has an outcome, 0 healthy, 1 degraded (a drifted
+// split, or an operator's rollback the stack file does not say yet), 4 still progressing or paused
+// (without --watch, or when --timeout ends the watch), 5 its rollout rolled back by a gate, 6
+// aborted, 7 engine failed; and a watch exits 8 when an engine it follows is silent. With several
+// services and rollouts THE WORST OUTCOME DECIDES, in the order of OUTCOMES_WORST_FIRST: an engine
+// that cannot settle anything by itself (8, 7), then a rollout that ended without reaching its
+// split (5, 6), then what else is not as asked (1), then what is not done yet (4), then 0: a
+// known problem is never hidden behind a rollout still running. `--watch` follows every running
+// rollout of the selection (and any that starts on it meanwhile) until all have settled, printing
+// each new event; it is the deploy workflow's gate after `pulumi up`. It always ends: at once when
+// none runs (it says so), at --timeout (default DEFAULT_WATCH_TIMEOUT), exit 8 when an engine stays
+// silent (the contract's engineSilentSince, past the watchdog's grace), and exit 3 after
+// WATCH_ERROR_LIMIT_MS of nothing but Consul errors (it rides out shorter outages, saying so).
+// `--json` prints the report as one JSON object (one per change with --watch).
 import { ConsulHttpError } from "../../src/consul/httpClient";
-import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, exitCodeOf, isSettled, RolloutPhase, RolloutState, Weights } from "../../src/rollout/contract";
+import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, HistoryRecord, isSettled, isTerminal, RolloutPhase, RolloutState, Weights } from "../../src/rollout/contract";
+import { mapLimit } from "../../src/shared/concurrency";
 import { EXIT_CODES } from "../../src/shared/exitCodes";
 import { DEFAULT_WATCH_TIMEOUT_MS } from "./args";
-import { Clock, Detached } from "./clientErrors";
-import { assertOwnHistory, assertOwnStack } from "./ownStack";
+import { Clock, Detached, FlipInputError } from "./clientErrors";
+import { assertOwnHistory } from "./ownStack";
 import { RolloutStore } from "./rolloutStore";
-import { describeRollout, formatHistory, formatStatus, StatusReport, statusReport } from "./statusView";
+import { readStack, servicesOf } from "./stackRead";
+import { describeRollout, formatHistory, formatStatus, ServiceStatus, StatusReport, statusReport } from "./statusView";
 
 export interface StatusRequest {
     readonly stack: string;
-    /** Services to show; empty: those of the stack file and of the rollout. */
+    /** --service: the services to show; empty: every service of the stack file and of the claims (or of --rollout). */
     readonly services: readonly string[];
+    /** --rollout: narrow to this rollout's services. */
+    readonly rolloutId?: string;
     readonly stackServices: readonly string[];
     /** Each service's `traffic` in the stack file here, when there is one. */
     readonly stackFile?: Readonly<Record<string, Weights>>;
@@ -34,6 +46,8 @@ export interface StatusRequest {
 
 /** How long a watch goes on while every read of Consul fails, before it gives up with exit 3. */
 const WATCH_ERROR_LIMIT_MS = 60_000;
+/** Splitters read at a time. */
+const SPLIT_READ_CONCURRENCY = 8;
 
 const ENDED_CODES: Readonly<Partial<Record<RolloutPhase, number>>> = {
     "rolled-back": EXIT_CODES.ROLLED_BACK,
@@ -41,24 +55,63 @@ const ENDED_CODES: Readonly<Partial<Record<RolloutPhase, number>>> = {
     failed: EXIT_CODES.ENGINE_FAILED,
 };
 
-/** The exit code of a report: by health, and for a rollout that ended unpromoted (and left the split it says), by how it ended. */
-function statusExitCode(report: StatusReport): number {
-    const ended = report.rollout && !report.drifted ? ENDED_CODES[report.rollout.phase] : undefined;
-    return ended ?? exitCodeOf(report.health);
+/** Which outcome decides when services differ: the first of this list that any of them has. */
+const OUTCOMES_WORST_FIRST: readonly number[] = [
+    EXIT_CODES.ENGINE_SILENT,
+    EXIT_CODES.ENGINE_FAILED,
+    EXIT_CODES.ROLLED_BACK,
+    EXIT_CODES.ABORTED,
+    EXIT_CODES.DEGRADED,
+    EXIT_CODES.NOT_DONE,
+    EXIT_CODES.OK,
+];
+
+function worstOutcome(codes: readonly number[]): number {
+    return OUTCOMES_WORST_FIRST.find((code) => codes.includes(code)) ?? EXIT_CODES.OK;
+}
+
+/** One service's outcome: by its health, and for a release that ended unpromoted (and left the split it says), by how it ended. */
+function serviceOutcome(row: ServiceStatus, rollouts: ReadonlyMap<string, RolloutState>): number {
+    switch (row.health) {
+        case "Healthy":
+            return EXIT_CODES.OK;
+        case "Progressing":
+        case "Paused":
+            return EXIT_CODES.NOT_DONE;
+    }
+    const state = row.rolloutId === undefined ? undefined : rollouts.get(row.rolloutId);
+    const ended = state && state.kind !== "rollback" && isTerminal(state.phase) && isSettled(state) && !row.drifted ? ENDED_CODES[state.phase] : undefined;
+    return ended ?? EXIT_CODES.DEGRADED;
+}
+
+export function statusExitCode(report: StatusReport): number {
+    const rollouts = new Map(report.rollouts.map((r) => [r.rolloutId, r]));
+    return worstOutcome(report.services.map((row) => serviceOutcome(row, rollouts)));
 }
 
 async function readReport(store: RolloutStore, request: StatusRequest, nowMs: number): Promise<StatusReport> {
-    const state = (await store.state())?.value;
-    assertOwnStack(state, request.stack, store.address);
-    const names = request.services.length > 0 ? request.services : [...new Set([...request.stackServices, ...(state?.spec.services.map((s) => s.service) ?? [])])];
-    const live: Record<string, Weights | null> = {};
-    for (const name of names) {
-        live[name] = (await store.liveSplit(name)) ?? null;
+    let asked: readonly string[] | undefined = request.services.length > 0 ? request.services : undefined;
+    if (request.rolloutId !== undefined) {
+        const rollout = (await store.rollout(request.rolloutId))?.value;
+        if (!rollout) {
+            throw new FlipInputError(`Consul at ${store.address} has no rollout ${request.rolloutId} (an ended rollout's state is removed once no service belongs to it: see history)`);
+        }
+        const its = servicesOf(rollout);
+        const outside = (asked ?? []).filter((s) => !its.includes(s));
+        if (outside.length > 0) {
+            throw new FlipInputError(`rollout ${request.rolloutId} is for ${its.join(", ")}, not ${outside.join(", ")}`);
+        }
+        asked ??= its;
     }
-    return statusReport(request.stack, state, live, request.stackFile, nowMs);
+    const read = await readStack(store, request.stack, asked, request.rolloutId === undefined ? [] : [request.rolloutId]);
+    const names = asked ?? [...new Set([...request.stackServices, ...Object.keys(read.claims.services)])];
+    const splits = await mapLimit(names, SPLIT_READ_CONCURRENCY, (name) => store.liveSplit(name));
+    const live = Object.fromEntries(names.map((name, i) => [name, splits[i] ?? null]));
+    return statusReport(request.stack, names, read.claims, read.rollouts, live, request.stackFile, nowMs);
 }
 
-const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
+const eventKey = (rolloutId: string, e: { at: string; message: string }) => `${rolloutId} ${e.at} ${e.message}`;
+const running = (report: StatusReport) => report.rollouts.filter((r) => !isSettled(r));
 
 export async function runStatus(store: RolloutStore, request: StatusRequest, clock: Clock, write: (text: string) => void): Promise<number> {
     let failingSince: number | undefined;
@@ -78,7 +131,7 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
             failingSince ??= clock.now();
             const failingFor = clock.now() - failingSince;
             if (failingFor >= WATCH_ERROR_LIMIT_MS) {
-                throw new ConsulHttpError(`${err.message} (and every read for ${Math.round(failingFor / 1000)}s before it: stopped watching; the rollout goes on in the engine)`, err.status);
+                throw new ConsulHttpError(`${err.message} (and every read for ${Math.round(failingFor / 1000)}s before it: stopped watching; the rollouts go on in the engine)`, err.status);
             }
             write(`Consul did not answer (${err.message}); still watching, for up to ${Math.round((WATCH_ERROR_LIMIT_MS - failingFor) / 1000)}s more of errors`);
             return undefined;
@@ -102,37 +155,35 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
         return statusExitCode(report);
     }
     // With --json the report above says it; a line of text would break a reader of JSON lines.
-    if (report.rollout === undefined) {
+    if (running(report).length === 0) {
         if (!request.json) {
-            write("no rollout has run in this stack: nothing to watch");
-        }
-        return statusExitCode(report);
-    }
-    if (isSettled(report.rollout)) {
-        if (!request.json) {
-            write(`rollout ${report.rollout.rolloutId} already ended ${report.rollout.phase} at ${report.rollout.endedAt ?? report.rollout.updatedAt}: nothing to watch`);
+            const ended = report.rollouts.map((r) => `${r.rolloutId} ended ${r.phase} at ${(r.endedAt ?? r.updatedAt).replace(/\.\d{3}Z$/, "Z")}`);
+            write(ended.length === 0 ? "no rollout has run in this stack: nothing to watch" : `no rollout is running (${ended.join("; ")}): nothing to watch`);
         }
         return statusExitCode(report);
     }
     const timeoutMs = request.timeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS;
     const deadline = clock.now() + timeoutMs;
-    const seen = new Set((report.rollout?.events ?? []).map(eventKey));
-    let last: RolloutState | undefined = report.rollout;
+    const seen = new Set(report.rollouts.flatMap((r) => r.events.map((e) => eventKey(r.rolloutId, e))));
+    const known = new Set(report.rollouts.map((r) => r.rolloutId));
+    let last = JSON.stringify(report);
     let watched = false;
-    // Until the rollout is settled: ended, and every split its state claims live.
-    while (!(report.rollout === undefined || isSettled(report.rollout))) {
+    // Until every rollout of the selection has settled: ended, and every split its state claims live.
+    while (running(report).length > 0) {
         // Silent past the bound a working engine keeps and the watchdog's grace: it cannot settle by itself.
-        const silent = engineSilentSince(report.rollout, clock.now(), ENGINE_SILENCE_GRACE_SECONDS);
-        if (silent !== undefined) {
-            write(
-                `the engine has not written rollout ${report.rollout.rolloutId}'s state since ${silent} (a working one writes at least every ${report.rollout.engineSilenceLimitSeconds}s), ` +
-                    `and the watchdog has not ended it: it is silent; see the state machine's executions and the tick Lambda's log group`,
-            );
-            return EXIT_CODES.ENGINE_SILENT;
+        for (const rollout of running(report)) {
+            const silent = engineSilentSince(rollout, clock.now(), ENGINE_SILENCE_GRACE_SECONDS);
+            if (silent !== undefined) {
+                write(
+                    `the engine has not written rollout ${rollout.rolloutId}'s state since ${silent} (a working one writes at least every ${rollout.engineSilenceLimitSeconds}s), ` +
+                        `and the watchdog has not ended it: it is silent; see the state machine's executions and the tick Lambda's log group`,
+                );
+                return EXIT_CODES.ENGINE_SILENT;
+            }
         }
         if (clock.now() >= deadline) {
-            write(`still ${report.health} after ${Math.round(timeoutMs / 1000)}s of watching; the rollout goes on in the engine`);
-            return EXIT_CODES.NOT_DONE;
+            write(`still ${report.health} after ${Math.round(timeoutMs / 1000)}s of watching (${running(report).map((r) => `${r.rolloutId} ${r.phase}`).join(", ")}); the rollouts go on in the engine`);
+            return statusExitCode(report);
         }
         await clock.sleep(request.pollMs);
         if (clock.detached()) {
@@ -144,21 +195,24 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
         }
         report = next;
         watched = true;
-        const now = report.rollout;
         if (request.json) {
-            if (now && JSON.stringify(now) !== JSON.stringify(last)) {
+            const now = JSON.stringify(report);
+            if (now !== last) {
                 show(report);
             }
-        } else if (now) {
-            if (now.rolloutId !== last?.rolloutId) {
-                write(`a new rollout started: ${now.rolloutId}`);
+            last = now;
+            continue;
+        }
+        for (const rollout of report.rollouts) {
+            if (!known.has(rollout.rolloutId)) {
+                known.add(rollout.rolloutId);
+                write(`a new ${rollout.kind === "rollback" ? "rollback" : "rollout"} started: ${rollout.rolloutId} of ${servicesOf(rollout).join(", ")}`);
             }
-            for (const event of now.events.filter((e) => !seen.has(eventKey(e)))) {
-                seen.add(eventKey(event));
-                write(`${event.at.replace(/\.\d{3}Z$/, "Z")} ${event.message}`);
+            for (const event of rollout.events.filter((e) => !seen.has(eventKey(rollout.rolloutId, e)))) {
+                seen.add(eventKey(rollout.rolloutId, event));
+                write(`${event.at.replace(/\.\d{3}Z$/, "Z")} ${rollout.rolloutId}: ${event.message}`);
             }
         }
-        last = now;
     }
     if (watched && !request.json) {
         write(formatStatus(report, clock.now()));
@@ -166,21 +220,27 @@ export async function runStatus(store: RolloutStore, request: StatusRequest, clo
     return statusExitCode(report);
 }
 
-export async function runHistory(store: RolloutStore, stack: string, json: boolean, write: (text: string) => void): Promise<number> {
-    assertOwnStack((await store.state())?.value, stack, store.address);
-    const records = await store.history();
-    assertOwnHistory(records, stack, store.address);
-    write(json ? JSON.stringify(records) : formatHistory(records));
+/** `history`: every ended rollout of the stack (or of --service), newest first. */
+export async function runHistory(store: RolloutStore, stack: string, services: readonly string[], json: boolean, write: (text: string) => void): Promise<number> {
+    await readStack(store, stack, []);
+    const all = await store.history();
+    assertOwnHistory(all, stack, store.address);
+    const about = (r: HistoryRecord) => services.length === 0 || services.some((s) => s in r.from || s in r.to);
+    const records = all.filter(about);
+    write(json ? JSON.stringify(records) : formatHistory(records, services));
     return EXIT_CODES.OK;
 }
 
 /**
- * What a detached client prints, at once: what the rollout was doing when last read (no request of
- * its own, so a Consul that hangs cannot delay it), and how to follow it.
+ * What a detached client prints, at once: what the running rollouts were doing when last read (no
+ * request of its own, so a Consul that hangs cannot delay it), and how to follow them.
  */
-export function detachedMessage(lastState: RolloutState | undefined, stack: string, signal: string, what: string, nowMs: number): string {
-    const doing = lastState
-        ? `the rollout goes on in the engine, unchanged by the signal:\n${describeRollout(lastState, nowMs)}`
-        : "the rollout (if one runs) goes on in the engine, unchanged by the signal";
-    return `detached on ${signal}: ${what}; ${doing}\nFollow it with: npm run flip -- status --stack ${stack} --watch`;
+export function detachedMessage(lastStates: readonly RolloutState[], stack: string, signal: string, what: string, nowMs: number): string {
+    const runningNow = lastStates.filter((s) => !isSettled(s));
+    const them = runningNow.length > 1 ? "them" : "it";
+    const doing =
+        runningNow.length === 0
+            ? "the rollout (if one runs) goes on in the engine, unchanged by the signal"
+            : `${runningNow.length > 1 ? "the rollouts go" : "the rollout goes"} on in the engine, unchanged by the signal:\n${runningNow.map((s) => describeRollout(s, nowMs)).join("\n")}`;
+    return `detached on ${signal}: ${what}; ${doing}\nFollow ${them} with: npm run flip -- status --stack ${stack} --watch`;
 }

@@ -1,25 +1,36 @@
-// What `status` and `history` print: the rollout's phase, health, step and next check, each
-// service's live split from Consul beside what the rollout says it should be, the gates and the
-// latest events; and the table of past rollouts. Pure formatting of what was read.
-import { engineSilentSince, hasPendingWrites, healthOf, HistoryRecord, isTerminal, RolloutHealth, RolloutState, Weights } from "../../src/rollout/contract";
+// What `status` and `history` print: the stack's health (its worst service's), each service's
+// health, live split from Consul beside what its rollout says it should be, and the rollout it
+// belongs to; every running rollout's phase, step, next check, gates and latest events; and the
+// table of past rollouts. Pure formatting of what was read: each service's health is the one rule
+// of src/rollout/serviceHealth.ts.
 import { expectedSplit } from "../../src/rollout/decide";
+import { healthOf, HistoryRecord, isSettled, isTerminal, RolloutHealth, RolloutState, ServiceClaims, Weights } from "../../src/rollout/contract";
+import { ServiceHealth, serviceHealth, worstHealth } from "../../src/rollout/serviceHealth";
 import { formatWeights, sameWeights } from "../../src/shared/weights";
 import { renderTable } from "../shared/trafficTable";
 
+export interface ServiceStatus extends ServiceHealth {
+    /** Its live split as its service-splitter says (null: no splitter). */
+    readonly live: Weights | null;
+    /** What its rollout says it should run now. */
+    readonly expected?: Weights;
+    /** Its rollout's desired split (where a release goes, or what a rollback wrote). */
+    readonly desired?: Weights;
+    /** Its `traffic` in the stack file, when the client has the file. */
+    readonly stackFile?: Weights;
+    /** Its live split differs from what its ended rollout left (changed behind the engine). */
+    readonly drifted?: boolean;
+}
+
 export interface StatusReport {
     readonly stack: string;
+    /** The worst of the services' (worstHealth). */
     readonly health: RolloutHealth;
-    /** Why the health is what it is, in one line. */
+    /** Why, in one line. */
     readonly message: string;
-    readonly rollout?: RolloutState;
-    /** Each service's live split as its service-splitter says (null: no splitter). */
-    readonly live: Readonly<Record<string, Weights | null>>;
-    /** What the state says each service should run now (absent without a rollout). */
-    readonly expected?: Readonly<Record<string, Weights>>;
-    /** Each service's `traffic` in the stack file, when the client has it. */
-    readonly stackFile?: Readonly<Record<string, Weights>>;
-    /** Services whose live split differs from what the ended rollout left (the reason it is Degraded). */
-    readonly drifted?: readonly string[];
+    readonly services: readonly ServiceStatus[];
+    /** The rollouts the services belong to (and the one asked for by id), running or ended. */
+    readonly rollouts: readonly RolloutState[];
 }
 
 function split(w: Weights | null | undefined): string {
@@ -28,62 +39,60 @@ function split(w: Weights | null | undefined): string {
 
 const time = (iso: string | undefined) => (iso ? iso.replace(/\.\d{3}Z$/, "Z") : "-");
 
+/** How many reasons the stack's line gives before "and N more". */
+const REASONS_SHOWN = 3;
+
 /**
- * The health of a stack from its state and live splits: Degraded also when the live split drifted,
- * and when no engine works on a running rollout any more (engineSilentSince at `nowMs`).
+ * The report of `services`: each one's health from the rollout it belongs to (the claims), its live
+ * split and, when the client has it, the stack file's traffic, at `nowMs`.
  */
 export function statusReport(
     stack: string,
-    state: RolloutState | undefined,
+    services: readonly string[],
+    claims: ServiceClaims,
+    rollouts: ReadonlyMap<string, RolloutState>,
     live: Readonly<Record<string, Weights | null>>,
-    stackFile?: Readonly<Record<string, Weights>>,
-    nowMs?: number,
+    stackFile: Readonly<Record<string, Weights>> | undefined,
+    nowMs: number,
 ): StatusReport {
-    if (!state) {
-        const pending = Object.keys(live).filter((s) => stackFile?.[s] && live[s] && !sameWeights(live[s] ?? undefined, stackFile[s]));
-        const message = pending.length > 0 ? `no rollout has run in this stack; the stack file asks for a new split of ${pending.join(", ")} (pulumi up starts it)` : "no rollout has run in this stack";
-        return { stack, health: healthOf(undefined), message, live, stackFile };
-    }
-    const expected = expectedSplit(state);
-    const silent = nowMs === undefined ? undefined : engineSilentSince(state, nowMs);
-    if (silent !== undefined) {
-        const message =
-            `rollout ${state.rolloutId} is ${state.phase}${hasPendingWrites(state) ? " with splitter writes pending" : ""}, but no engine has written its state since ${time(silent)}: ` +
-            `its execution is gone; the watchdog ends it and restores the starting split within minutes (if it cannot reach Consul either, see the Lambda's log group)`;
-        return { stack, health: "Degraded", message, rollout: state, live, expected, stackFile };
-    }
-    const drifted = Object.keys(expected).filter((service) => service in live && !sameWeights(live[service] ?? undefined, expected[service]));
-    const health = healthOf(state);
-    // While a rollout runs, the engine puts a drifted split back at its next tick.
-    if (drifted.length > 0 && isTerminal(state.phase)) {
-        const which = drifted.map((s) => `${s} runs ${split(live[s])}, the rollout left ${split(expected[s])}`).join("; ");
-        return { stack, health: "Degraded", message: `live split differs from the last rollout's: ${which}`, rollout: state, live, expected, stackFile, drifted };
-    }
-    const message = hasPendingWrites(state)
-        ? `rollout ${state.rolloutId} is ${state.phase}; the engine is writing its splits (not all live yet)`
-        : state.phase === "promoted"
-            ? `rollout ${state.rolloutId} promoted at ${time(state.endedAt)}`
-            : isTerminal(state.phase)
-              ? `rollout ${state.rolloutId} ${state.phase}: ${state.reason ?? "no reason recorded"}; ${degradedNote(state, stackFile)}`
-              : `rollout ${state.rolloutId} is ${state.phase}`;
-    return { stack, health, message, rollout: state, live, expected, stackFile };
+    const rows = services.map((service): ServiceStatus => {
+        const rolloutId = claims.services[service]?.rolloutId;
+        const state = rolloutId === undefined ? undefined : rollouts.get(rolloutId);
+        const own = live[service] ?? null;
+        const file = stackFile?.[service];
+        const health = serviceHealth(service, state, own, file, nowMs);
+        const expected = state ? expectedSplit(state)[service] : undefined;
+        const drifted = state !== undefined && isTerminal(state.phase) && isSettled(state) && expected !== undefined && !sameWeights(own ?? undefined, expected);
+        return {
+            ...health,
+            live: own,
+            ...(expected ? { expected } : {}),
+            ...(state ? { desired: state.spec.services.find((s) => s.service === service)?.to } : {}),
+            ...(file ? { stackFile: file } : {}),
+            ...(drifted ? { drifted } : {}),
+        };
+    });
+    const health = worstHealth(rows.map((r) => r.health));
+    return { stack, health, message: stackMessage(health, rows, rollouts, stackFile), services: rows, rollouts: [...rollouts.values()] };
 }
 
-/** After a rollback: what git says against what the platform runs. */
-function degradedNote(state: RolloutState, stackFile: Readonly<Record<string, Weights>> | undefined): string {
-    if (!stackFile) {
-        return "the stack file may still ask for the new split (git says the new split, the platform runs the old one)";
+function stackMessage(health: RolloutHealth, rows: readonly ServiceStatus[], rollouts: ReadonlyMap<string, RolloutState>, stackFile: Readonly<Record<string, Weights>> | undefined): string {
+    if (rollouts.size === 0) {
+        const pending = rows.filter((r) => stackFile?.[r.service] && r.live && !sameWeights(r.live, stackFile[r.service])).map((r) => r.service);
+        return pending.length > 0 ? `no rollout has run in this stack; the stack file asks for a new split of ${pending.join(", ")} (pulumi up starts it)` : "no rollout has run in this stack";
     }
-    const asking = state.spec.services.filter((s) => stackFile[s.service] && sameWeights(stackFile[s.service], s.to)).map((s) => s.service);
-    return asking.length > 0
-        ? `the stack file still asks for the new split of ${asking.join(", ")}, the platform runs the old one: fix and retry (BLUEGREEN_ROLLOUT_RETRY=1 pulumi up), or set the split back`
-        : "the stack file no longer asks for this rollout's split";
+    // The reasons of the services that make the stack's health, each said once.
+    const reasons = [...new Set(rows.filter((r) => r.health === health).map((r) => r.message))];
+    const more = reasons.length - REASONS_SHOWN;
+    return reasons.slice(0, REASONS_SHOWN).join("; ") + (more > 0 ? `; and ${more} more` : "");
 }
 
 /** The few lines that say what a rollout is doing right now. */
 export function describeRollout(state: RolloutState, nowMs: number): string {
-    const lines = [`rollout ${state.rolloutId}: ${state.phase} (${healthOf(state)}), requested by ${state.requestedBy} at ${time(state.startedAt)}`];
-    if (state.steps.length > 0) {
+    const what = state.kind === "rollback" ? `rollback ${state.rolloutId}${state.breakGlass ? " (break-glass)" : ""}` : `rollout ${state.rolloutId}`;
+    const services = state.spec.services.map((s) => s.service).join(", ");
+    const lines = [`${what} of ${services}: ${state.phase} (${healthOf(state)}), requested by ${state.requestedBy} at ${time(state.startedAt)}`];
+    if (state.steps.length > 0 && state.kind !== "rollback") {
         const step = state.stepIndex >= 0 ? state.steps[state.stepIndex] : undefined;
         lines.push(`  step ${state.stepIndex + 1} of ${state.steps.length}${step ? ` (${step.percent}%) since ${time(state.stepStartedAt)}` : " (none written yet)"}`);
     }
@@ -105,43 +114,70 @@ export function describeRollout(state: RolloutState, nowMs: number): string {
 
 export function formatStatus(report: StatusReport, nowMs: number): string {
     const out = [`Stack ${report.stack}: ${report.health}: ${report.message}`];
-    const state = report.rollout;
-    if (state) {
-        out.push(describeRollout(state, nowMs));
-    }
-    const services = Object.keys(report.live);
-    const rows = services.map((service) => {
-        const desired = state?.spec.services.find((s) => s.service === service)?.to;
-        return [service, split(report.live[service]), report.expected?.[service] ? split(report.expected[service]) : "-", desired ? split(desired) : "-"];
-    });
-    const withFile = report.stackFile !== undefined;
+    const withFile = report.services.some((s) => s.stackFile !== undefined);
     out.push(
         renderTable(
-            ["SERVICE", "LIVE (CONSUL)", "ROLLOUT SAYS", "DESIRED", ...(withFile ? ["STACK FILE"] : [])],
-            rows.map((row, i) => (withFile ? [...row, split(report.stackFile?.[services[i]])] : row)),
+            ["SERVICE", "HEALTH", "LIVE (CONSUL)", "ROLLOUT SAYS", "DESIRED", ...(withFile ? ["STACK FILE"] : []), "ROLLOUT"],
+            report.services.map((s) => [
+                s.service,
+                s.health,
+                split(s.live),
+                s.expected ? split(s.expected) : "-",
+                s.desired ? split(s.desired) : "-",
+                ...(withFile ? [s.stackFile ? split(s.stackFile) : "-"] : []),
+                s.rolloutId ?? "-",
+            ]),
         ),
     );
-    if (state && state.gates.length > 0) {
-        out.push("Gates:");
-        out.push(
-            renderTable(
-                ["GATE", "LAST", "FAILURES", "DETAIL"],
-                state.gates.map((g) => [g.gate, g.last ? (g.last.ok ? "ok" : "FAILED") : "-", `${g.consecutiveFailures} of ${g.failureThreshold}`, g.last?.message ?? "not checked yet"]),
-            ),
-        );
-    }
-    if (state && state.events.length > 0) {
-        out.push("Recent events:");
-        out.push(...state.events.slice(-5).map((e) => `  ${time(e.at)} ${e.message}`));
+    // Why each service that is not Healthy is what it is (a Healthy one's reason is in its row).
+    const notHealthy = report.services.filter((s) => s.health !== "Healthy");
+    out.push(...notHealthy.map((s) => `  ${s.service}: ${s.message}`));
+    // Every running rollout in full; an ended one only when a service that belongs to it is not Healthy.
+    const shown = report.rollouts.filter((r) => !isSettled(r) || notHealthy.some((s) => s.rolloutId === r.rolloutId));
+    for (const state of shown) {
+        out.push(describeRollout(state, nowMs));
+        if (isSettled(state)) {
+            continue;
+        }
+        if (state.gates.length > 0) {
+            out.push("  Gates:");
+            out.push(
+                indent(
+                    renderTable(
+                        ["GATE", "LAST", "FAILURES", "DETAIL"],
+                        state.gates.map((g) => [g.gate, g.last ? (g.last.ok ? "ok" : "FAILED") : "-", `${g.consecutiveFailures} of ${g.failureThreshold}`, g.last?.message ?? "not checked yet"]),
+                    ),
+                ),
+            );
+        }
+        if (state.events.length > 0) {
+            out.push("  Recent events:");
+            out.push(...state.events.slice(-5).map((e) => `    ${time(e.at)} ${e.message}`));
+        }
     }
     return out.join("\n");
 }
 
-export function formatHistory(records: readonly HistoryRecord[]): string {
-    if (records.length === 0) {
-        return "No rollout has ended in this stack yet.";
+const indent = (text: string) =>
+    text
+        .split("\n")
+        .map((line) => `  ${line}`)
+        .join("\n");
+
+/** What a history record's result column says: an operator's rollback says who (and break-glass). */
+function resultOf(r: HistoryRecord): string {
+    if (r.kind === "rollback") {
+        return `rolled back by ${r.requestedBy}${r.breakGlass ? " (BREAK-GLASS)" : ""}${r.result === "promoted" ? "" : ` (${r.result})`}`;
     }
-    const services = (r: HistoryRecord, side: "from" | "to") =>
+    return r.result;
+}
+
+/** @param services the services asked about (--service); empty: the whole stack */
+export function formatHistory(records: readonly HistoryRecord[], services: readonly string[] = []): string {
+    if (records.length === 0) {
+        return services.length > 0 ? `No rollout of ${services.join(", ")} has ended yet.` : "No rollout has ended in this stack yet.";
+    }
+    const splits = (r: HistoryRecord, side: "from" | "to") =>
         Object.entries(r[side])
             .map(([service, w]) => `${service} ${w.blue}/${w.green}`)
             .join(", ");
@@ -150,9 +186,9 @@ export function formatHistory(records: readonly HistoryRecord[]): string {
         .map((r) => [
             time(r.startedAt),
             r.requestedBy,
-            services(r, "from"),
-            services(r, "to"),
-            r.result,
+            splits(r, "from"),
+            splits(r, "to"),
+            resultOf(r),
             time(r.endedAt),
             [r.reason, ...r.commands.map((c) => `${c.kind} by ${c.issuedBy}`)].filter(Boolean).join("; ") || "-",
         ]);

@@ -18,7 +18,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws
 import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunctionsClientConfig } from "./awsProviderConfig";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import { formatWeights, sameWeights } from "../shared/weights";
-import { KvDocument, readClaimedRollouts, readClaims, readRollout, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
+import { KvDocument, readClaimedRollouts, readClaims, readLegacyState, readRollout, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
 import { HistoryRecord, isSettled, ROLLOUT_HISTORY_PREFIX, RolloutState, ServiceClaims, Weights } from "./contract";
 import { specHash } from "./steps";
 import { decideStart, DesiredService, endedShort, heldBack, releaseFor } from "./releaseRules";
@@ -64,9 +64,14 @@ export interface ReleaseRuntime {
     whoAmI(): string;
 }
 
-/** How long the update waits for a started execution's first state, and how often it looks. */
+/** How long the update waits for a started execution's first state. */
 const FIRST_STATE_WAIT_MS = 120_000;
-export const FIRST_STATE_POLL_MS = 2_000;
+/**
+ * When it looks again after the look at once, ms apart: soon at first (a warm tick writes the state
+ * within a second of StartExecution, and `pulumi up` holds the stack until it is seen), then every
+ * 2 s (a cold Lambda start takes seconds).
+ */
+export const FIRST_STATE_POLLS_MS: readonly number[] = [250, 250, 500, 1_000, 2_000];
 
 export interface ReleaseOutcome {
     readonly lastRolloutId: string;
@@ -118,9 +123,29 @@ async function heldBackOf(
  * read from Consul: what the program warns about on the Release after each `pulumi up`.
  */
 export async function heldBackServices(consul: RolloutConsulApi, desired: readonly DesiredService[], nowMs: number): Promise<HeldBackService[]> {
-    const claims = (await readClaims(consul)).value;
-    const rollouts = await readClaimedRollouts(consul, claims, desired.map((s) => s.service));
+    const { claims, rollouts } = await readOwners(consul, desired);
     return heldBackOf(consul, claims, rollouts, desired, nowMs);
+}
+
+/**
+ * Which rollout each service belongs to, and those rollouts. A stack upgraded from schema 2 may
+ * still have its one rollout at the old key until the engine's next invocation moves it and claims
+ * its unclaimed services (handler.ts migrateLegacy): it is read as theirs already, so that a change
+ * of one of them is refused or attached as it will be, and an execution's startAfter names it.
+ */
+async function readOwners(consul: RolloutConsulApi, desired: readonly DesiredService[]): Promise<{ claims: ServiceClaims; rollouts: Map<string, KvDocument<RolloutState>> }> {
+    const [read, legacy] = await Promise.all([readClaims(consul), readLegacyState(consul)]);
+    let claims = read.value;
+    if (legacy) {
+        const state = legacy.value;
+        const unclaimed = state.spec.services.filter((s) => claims.services[s.service] === undefined);
+        claims = { ...claims, services: { ...claims.services, ...Object.fromEntries(unclaimed.map((s) => [s.service, { rolloutId: state.rolloutId, claimedAt: state.startedAt }])) } };
+    }
+    const rollouts = await readClaimedRollouts(consul, claims, desired.map((s) => s.service));
+    if (legacy && !rollouts.has(legacy.value.rolloutId) && Object.values(claims.services).some((c) => c.rolloutId === legacy.value.rolloutId)) {
+        rollouts.set(legacy.value.rolloutId, legacy);
+    }
+    return { claims, rollouts };
 }
 
 /**
@@ -135,8 +160,7 @@ export async function applyRelease(
     inputs: Pick<ReleaseInputs, "stack" | "services">,
     runtime: ReleaseRuntime,
 ): Promise<ReleaseOutcome> {
-    const claims = (await readClaims(runtime.consul)).value;
-    const rollouts = await readClaimedRollouts(runtime.consul, claims, inputs.services.map((s) => s.service));
+    const { claims, rollouts } = await readOwners(runtime.consul, inputs.services);
     const ownerOf = (service: string) => rollouts.get(claims.services[service]?.rolloutId ?? "")?.value;
     const held = runtime.retry && previous ? await heldBackOf(runtime.consul, claims, rollouts, inputs.services, runtime.now()) : [];
     const base = previous?.map((p) => {
@@ -202,7 +226,7 @@ export async function applyRelease(
  */
 async function waitForFirstState(rolloutId: string, execution: string, runtime: ReleaseRuntime): Promise<string | undefined> {
     const deadline = runtime.now() + FIRST_STATE_WAIT_MS;
-    for (;;) {
+    for (let look = 0; ; look++) {
         if (await hasStarted(rolloutId, runtime.consul)) {
             return undefined;
         }
@@ -216,7 +240,7 @@ async function waitForFirstState(rolloutId: string, execution: string, runtime: 
         if (runtime.now() >= deadline) {
             return `execution ${execution} runs but has not written the rollout's state within ${FIRST_STATE_WAIT_MS / 1000}s; see the Lambda's log group`;
         }
-        await runtime.sleep(FIRST_STATE_POLL_MS);
+        await runtime.sleep(FIRST_STATE_POLLS_MS[Math.min(look, FIRST_STATE_POLLS_MS.length - 1)]);
     }
 }
 

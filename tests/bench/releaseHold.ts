@@ -7,8 +7,8 @@
 //
 // For each run it reports the hold (update() called to returned) beside the rollout's own time
 // (update() called to promoted): the hold is the StartExecution call plus the wait for the first
-// state, which is read at once and then every FIRST_STATE_POLL_MS (src/rollout/release.ts); the
-// rollout's steps and bakes run after it. It says nothing about AWS's or a Lambda's latency.
+// state, which is read at once and then after each of FIRST_STATE_POLLS_MS (src/rollout/release.ts);
+// the rollout's steps and bakes run after it. It says nothing about AWS's or a Lambda's latency.
 //
 //   npm run bench:release [-- --runs 5 --bake 3]
 import { performance } from "perf_hooks";
@@ -17,7 +17,7 @@ import { rolloutConsulApi } from "../../src/rollout/consulApi";
 import { RolloutState, rolloutStateKey, Weights } from "../../src/rollout/contract";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
 import { desiredServices } from "../../src/rollout/releaseRules";
-import { FIRST_STATE_POLL_MS, ReleaseOutputs, ReleaseProvider } from "../../src/rollout/release";
+import { FIRST_STATE_POLLS_MS, ReleaseOutputs, ReleaseProvider } from "../../src/rollout/release";
 import { rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { parseStackValues, readStackFile } from "../../src/offline/stackFile";
 import type { ConsulApiAccess } from "../../src/shared/consulApi";
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const rollout = rows.map((r) => r.rolloutMs).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
     process.stdout.write(
         `\nRelease hold over ${rows.length} runs: median ${(median / 1000).toFixed(2)} s, max ${(holds[holds.length - 1] / 1000).toFixed(2)} s ` +
-            `(the first state is looked for at once, then every ${FIRST_STATE_POLL_MS / 1000} s); ` +
+            `(the first state is looked for at once, then after ${FIRST_STATE_POLLS_MS.map((ms) => ms / 1000).join(", ")} s, and every ${FIRST_STATE_POLLS_MS[FIRST_STATE_POLLS_MS.length - 1] / 1000} s after); ` +
             `the rollout itself (steps 10%, 50%, 100%, ${bakeSeconds} s bake each, 1 s checks): median ${(rollout / 1000).toFixed(2)} s.\n`,
     );
 }

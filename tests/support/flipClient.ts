@@ -8,7 +8,9 @@ import * as os from "os";
 import * as path from "path";
 import { FlipEnvironment, flip } from "../../cli/flip/main";
 import { Clock } from "../../cli/flip/clientErrors";
-import { ReleaseSpec, Weights } from "../../src/rollout/contract";
+import { editTrafficText } from "../../cli/flip/stackFile";
+import { ReleaseSpec, rolloutCommandKey, RolloutState, rolloutStateKey, Weights } from "../../src/rollout/contract";
+import { handleEvent } from "../../src/rollout/handler";
 import { EngineDriver, writeSplitter } from "./engineDriver";
 import { FakeConsul, FakeInstance, startFakeConsul } from "./fakeConsul";
 import { ROOT } from "./harness";
@@ -63,14 +65,61 @@ export class FlipWorld {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 
-    /** Starts a rollout as `pulumi up` would: its execution's first tick runs at once. */
-    async startRollout(spec: ReleaseSpec = prodRelease()): Promise<void> {
+    /**
+     * Starts a rollout as `pulumi up` would, from a stack file that asks for its splits (written
+     * here first): its execution's first tick runs at once. Its id.
+     */
+    async startRollout(spec: ReleaseSpec = prodRelease()): Promise<string> {
+        this.setTraffic(spec.stack as "dev" | "prod", Object.fromEntries(spec.services.map((s) => [s.service, s.to])));
         await this.engine.start(spec);
+        return this.engine.latest!;
     }
 
-    /** Runs every engine tick due up to virtual time `until`. */
-    runEngineUntil(until: number): Promise<void> {
-        return this.engine.runUntil(until);
+    /** A rollout's state (default: the last one started). */
+    state(rolloutId = this.engine.latest): RolloutState {
+        const state = this.engine.state(rolloutId);
+        if (!state) {
+            throw new Error(`no state of rollout ${rolloutId}`);
+        }
+        return state;
+    }
+
+    /** The KV keys of a rollout's state and command slot (default: the last one started). */
+    stateKey(rolloutId = this.engine.latest!): string {
+        return rolloutStateKey(rolloutId);
+    }
+
+    commandKey(rolloutId = this.engine.latest!): string {
+        return rolloutCommandKey(rolloutId);
+    }
+
+    /** A rollout's execution is gone (stopped in the console, say): nothing ticks it any more (default: every rollout's). */
+    stopExecution(rolloutId?: string): void {
+        if (rolloutId === undefined) {
+            this.engine.due.clear();
+        } else {
+            this.engine.due.delete(rolloutId);
+        }
+    }
+
+    /** What the state machine's Catch hands the Lambda after a tick of the rollout failed past its retries. */
+    async engineError(rolloutId: string, error: string, cause: string): Promise<void> {
+        await handleEvent({ kind: "engine-error", rolloutId, error: { Error: error, Cause: cause } }, this.engine.deps());
+        this.engine.due.delete(rolloutId);
+    }
+
+    /**
+     * Runs every engine tick due up to virtual time `until`. Faults injected into the fake Consul
+     * (state.faults) are what the client meets: the engine, in the stack's VPC, does not meet them.
+     */
+    async runEngineUntil(until: number): Promise<void> {
+        const faults = this.consul.state.faults;
+        this.consul.state.faults = [];
+        try {
+            await this.engine.runUntil(until);
+        } finally {
+            this.consul.state.faults = faults;
+        }
     }
 
     clock(): Clock {
@@ -109,6 +158,12 @@ export class FlipWorld {
 
     text(): string {
         return this.output.join("");
+    }
+
+    /** Sets services' `traffic` in the stack file here, as a commit would. */
+    setTraffic(stack: "dev" | "prod", traffic: Readonly<Record<string, Weights>>): void {
+        const text = Object.entries(traffic).reduce((t, [service, weights]) => editTrafficText(t, service, weights), this.file(stack));
+        fs.writeFileSync(path.join(this.dir, `Pulumi.${stack}.yaml`), text);
     }
 
     file(stack: "dev" | "prod"): string {

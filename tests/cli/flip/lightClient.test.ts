@@ -18,7 +18,7 @@ describe("flip client: what a status loads (real process)", function () {
         await world.setUp();
         // On the real clock, so that the status shows a rollout in progress, not a silent engine.
         world.engine.now = Date.now();
-        world.startRollout();
+        await world.startRollout();
     });
     after(() => world.tearDown());
 

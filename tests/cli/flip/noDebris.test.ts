@@ -16,7 +16,7 @@ import { rolloutStateOf } from "../../../cli/flip/documents";
 import { editStackFile, editTrafficText, trafficIn } from "../../../cli/flip/stackFile";
 import { LockOptions, lockFilePath, STALE_AFTER_MS, StackLock, StackLockedError, UNREADABLE_AFTER_MS } from "../../../cli/flip/stackLock";
 import { describeRollout, formatStatus, statusReport } from "../../../cli/flip/statusView";
-import { ROLLOUT_STATE_KEY, RolloutState } from "../../../src/rollout/contract";
+import { RolloutState, rolloutStateKey } from "../../../src/rollout/contract";
 import { FlipWorld } from "../../support/flipClient";
 import { FaultPlan, faultyFs, Killed } from "../../support/faultyFs";
 import { ROOT } from "../../support/harness";
@@ -222,9 +222,9 @@ describe("randomized: the client reads any rollout document, or says in one line
     let valid: RolloutState;
     before(async () => {
         await world.setUp();
-        world.startRollout();
-        world.runEngineUntil(world.engine.now + 120_000);
-        valid = world.engine.state() as RolloutState;
+        await world.startRollout();
+        await world.runEngineUntil(world.engine.now + 120_000);
+        valid = world.state();
     });
     after(() => world.tearDown());
 
@@ -250,7 +250,7 @@ describe("randomized: the client reads any rollout document, or says in one line
             fc.property(fc.oneof(mutated, anyJson), (doc) => {
                 let state: RolloutState;
                 try {
-                    state = rolloutStateOf(doc, ROLLOUT_STATE_KEY);
+                    state = rolloutStateOf(doc, rolloutStateKey("prod-0000000000000000-1"));
                 } catch (err) {
                     expect(err).to.be.instanceOf(UnreadableState);
                     const { code, line } = classify(err);
@@ -258,8 +258,10 @@ describe("randomized: the client reads any rollout document, or says in one line
                     expect(code).to.equal(3);
                     return;
                 }
+                const services = state.spec.services.map((s) => s.service);
                 const live = Object.fromEntries(state.spec.services.map((s) => [s.service, s.to]));
-                formatStatus(statusReport("prod", state, live, live), Date.now());
+                const claims = { schemaVersion: 3, services: Object.fromEntries(services.map((s) => [s, { rolloutId: state.rolloutId, claimedAt: state.startedAt }])) };
+                formatStatus(statusReport("prod", services, claims, new Map([[state.rolloutId, state]]), live, live, Date.now()), Date.now());
                 describeRollout(state, Date.now());
             }),
             { seed: 20261205, numRuns: 400 },

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ControlCommand, ROLLOUT_COMMAND_KEY, RolloutState } from "../../../src/rollout/contract";
+import { ControlCommand } from "../../../src/rollout/contract";
 import { readKv } from "../../support/fakeConsulKv";
 import { FlipWorld } from "../../support/flipClient";
 import { ROOT } from "../../support/harness";
@@ -51,7 +51,7 @@ describe("flip client and signals (real processes)", function () {
         // On the real clock: the clients watch a rollout whose next check is due now, not one whose
         // engine has been silent for days (which a watch reports, exit 8, instead of watching).
         world.engine.now = Date.now();
-        world.startRollout();
+        await world.startRollout();
     });
     after(() => world.tearDown());
 
@@ -91,9 +91,9 @@ describe("flip client and signals (real processes)", function () {
         pause.child.kill("SIGTERM");
         expect(await pause.closed, pause.output).to.equal(143);
         expect(pause.output).to.include("detached on SIGTERM: the pause was written to Consul");
-        expect(readKv<ControlCommand>(world.consul, ROLLOUT_COMMAND_KEY)).to.include({ kind: "pause", rolloutId: (world.engine.state() as RolloutState).rolloutId });
+        expect(readKv<ControlCommand>(world.consul, world.commandKey())).to.include({ kind: "pause", rolloutId: world.state().rolloutId });
         // The only write of all five clients is the pause's command.
-        expect(world.consul.state.requests.filter((r) => r.startsWith("PUT") || r.startsWith("DELETE"))).to.deep.equal([`PUT /v1/kv/${ROLLOUT_COMMAND_KEY}?cas=0`]);
+        expect(world.consul.state.requests.filter((r) => r.startsWith("PUT") || r.startsWith("DELETE"))).to.deep.equal([`PUT /v1/kv/${world.commandKey()}?cas=0`]);
         expect(fs.readdirSync(world.dir).sort()).to.deep.equal(["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
     });
 });

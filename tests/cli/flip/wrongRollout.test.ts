@@ -4,7 +4,7 @@
 // said in one line, `status --watch` rides out Consul errors within a bound, a signal ends a hung
 // request at once, and every input error is one line with exit 2. Consul here is the loopback
 // server of tests/support/fakeConsul.ts, which answers in Consul's documented KV and config-entry
-// formats (it is NOT Consul); the engine is its pure decision function on a virtual clock
+// formats (it is NOT Consul); the engine is its real handler on a virtual clock
 // (tests/support/flipClient.ts).
 import { expect } from "chai";
 import * as fs from "fs";
@@ -12,7 +12,7 @@ import * as path from "path";
 import { classify } from "../../../cli/flip/clientErrors";
 import { consulRolloutStore, RolloutStore } from "../../../cli/flip/rolloutStore";
 import { ConsulHttpOptions } from "../../../src/consul/httpClient";
-import { ROLLOUT_COMMAND_KEY, ROLLOUT_SCHEMA_VERSION, ROLLOUT_STATE_KEY, RolloutState } from "../../../src/rollout/contract";
+import { CLAIMS_KEY, LEGACY_STATE_KEY, ROLLOUT_SCHEMA_VERSION, RolloutState } from "../../../src/rollout/contract";
 import { putKv, readKv } from "../../support/fakeConsulKv";
 import { FlipWorld, prodRelease } from "../../support/flipClient";
 
@@ -39,15 +39,14 @@ describe("the flip client never acts on the wrong rollout", () => {
         world.sleeps = 0;
         world.onSleep = undefined;
         world.detachOnSleep = undefined;
-        world.dueAt = undefined;
         await world.setUp();
     });
     afterEach(() => world.tearDown());
-    const state = () => world.engine.state() as RolloutState;
+    const state = () => world.state();
     const writes = () => world.consul.state.requests.filter((r) => r.startsWith("PUT") || r.startsWith("DELETE"));
 
     it("refuses a rollout of another stack: abort --stack dev against prod's Consul aborts nothing (exit 2), nor does status or history report it as dev's", async () => {
-        world.startRollout();
+        await world.startRollout();
         const before = state();
         for (const command of [["abort", "--yes"], ["pause", "--yes"], ["status"], ["status", "--watch"], ["history"]]) {
             const f = await failure(world.run([...command, "--stack", "dev"]));
@@ -58,51 +57,79 @@ describe("the flip client never acts on the wrong rollout", () => {
     });
 
     it("asks confirmation by the rollout's own stack: a dev rollout needs none, a prod rollout asks and writes only once confirmed", async () => {
-        world.startRollout({ ...prodRelease(), stack: "dev" });
+        await world.startRollout({ ...prodRelease(), stack: "dev" });
         expect(await world.run(["pause", "--stack", "dev", "--poll", "10s"])).to.equal(0);
         expect(state().phase).to.equal("paused");
         await world.tearDown();
         await world.setUp();
-        world.startRollout();
+        await world.startRollout();
         const asked: string[] = [];
         const prompter = (answer: string) => ({ interactive: true, ask: async (q: string) => (asked.push(q), answer) });
         const refused = await failure(world.run(["abort", "--stack", "prod"], { prompter: prompter("dev") }));
         expectOneLine(refused, 2, 'not confirmed (typed "dev", not "prod"); nothing was changed');
         expect(asked[0]).to.equal(`prod is a production stack. abort rollout ${state().rolloutId} of prod? Type the stack name to confirm: `);
-        expect(readKv(world.consul, ROLLOUT_COMMAND_KEY)).to.equal(undefined);
+        expect(readKv(world.consul, world.commandKey())).to.equal(undefined);
         expect(await world.run(["abort", "--stack", "prod", "--poll", "10s"], { prompter: prompter("prod") })).to.equal(0);
         expect(state().phase).to.equal("aborted");
     });
 
     describe("says plainly what it cannot read (one line, exit 3, no TypeError)", () => {
-        const valid = (): RolloutState => {
-            world.startRollout();
-            return state();
-        };
-        const cases: { name: string; doc: () => string | object; says: string }[] = [
-            { name: "a newer schema version", doc: () => ({ ...valid(), schemaVersion: ROLLOUT_SCHEMA_VERSION + 1 }), says: `has schema version ${ROLLOUT_SCHEMA_VERSION + 1}, newer than this client knows` },
-            { name: "no schema version", doc: () => ({ ...valid(), schemaVersion: undefined }), says: "schemaVersion is undefined, not a schema version" },
-            { name: "wrong types", doc: () => ({ ...valid(), spec: { stack: "prod", services: "orders" }, events: [1, 2], stepIndex: "3" }), says: "spec is not a release spec" },
-            { name: "an unknown phase", doc: () => ({ ...valid(), phase: "exploded" }), says: 'phase is "exploded", not one of' },
-            { name: "not JSON", doc: () => "{ not json", says: "bluegreen/rollout/current in Consul is not a JSON document" },
+        const cases: { name: string; doc: (valid: RolloutState) => string | object; says: string }[] = [
+            { name: "a newer schema version", doc: (valid) => ({ ...valid, schemaVersion: ROLLOUT_SCHEMA_VERSION + 1 }), says: `has schema version ${ROLLOUT_SCHEMA_VERSION + 1}, newer than this client knows` },
+            { name: "no schema version", doc: (valid) => ({ ...valid, schemaVersion: undefined }), says: "schemaVersion is undefined, not a schema version" },
+            { name: "wrong types", doc: (valid) => ({ ...valid, spec: { stack: "prod", services: "orders" }, events: [1, 2], stepIndex: "3" }), says: "spec is not a release spec" },
+            { name: "an unknown phase", doc: (valid) => ({ ...valid, phase: "exploded" }), says: 'phase is "exploded", not one of' },
+            { name: "not JSON", doc: () => "{ not json", says: "in Consul is not a JSON document" },
             { name: "a JSON array", doc: () => [1, 2, 3], says: "it is not a JSON object" },
         ];
         for (const { name, doc, says } of cases) {
-            it(name, async () => {
-                const value = doc();
-                putKv(world.consul, ROLLOUT_STATE_KEY, value);
-                world.dueAt = undefined;
-                for (const command of [["status"], ["abort", "--yes"], ["history"]]) {
-                    expectOneLine(await failure(world.run([...command, "--stack", "prod"])), 3, says);
+            it(`a rollout's state: ${name}`, async () => {
+                await world.startRollout();
+                putKv(world.consul, world.stateKey(), doc(state()));
+                world.stopExecution();
+                // history reads the claims and the records, not the states.
+                for (const command of [["status"], ["abort", "--yes"]]) {
+                    expectOneLine(await failure(world.run([...command, "--stack", "prod"])), 3, `${world.stateKey()} in Consul`, says);
                 }
-                expect(writes().filter((w) => w.includes(ROLLOUT_COMMAND_KEY))).to.deep.equal([]);
+                expect(writes().filter((w) => w.includes(world.commandKey()))).to.deep.equal([]);
             });
         }
 
+        it("a claims document of the wrong shape or a newer schema", async () => {
+            await world.startRollout();
+            world.stopExecution();
+            for (const [doc, says] of [
+                [{ schemaVersion: 3, services: [1] }, "is not a claims document"],
+                [{ schemaVersion: 3, services: { orders: { rolloutId: 7 } } }, "holds a claim that is not { rolloutId, claimedAt }: orders"],
+                [{ schemaVersion: ROLLOUT_SCHEMA_VERSION + 1, services: {} }, `has schema version ${ROLLOUT_SCHEMA_VERSION + 1}, newer than this client knows`],
+            ] as const) {
+                putKv(world.consul, CLAIMS_KEY, doc);
+                for (const command of [["status"], ["abort", "--yes"], ["history"]]) {
+                    expectOneLine(await failure(world.run([...command, "--stack", "prod"])), 3, `${CLAIMS_KEY} in Consul`, says);
+                }
+            }
+            expect(writes()).to.deep.equal([]);
+        });
+
+        it("schema 2's one state, not yet moved by the engine (an engine older than this client): said plainly, nothing acted on", async () => {
+            await world.startRollout();
+            const legacy = { ...state(), schemaVersion: 2 };
+            world.consul.state.kv.clear();
+            putKv(world.consul, LEGACY_STATE_KEY, legacy);
+            for (const command of [["status"], ["status", "--watch"], ["abort", "--yes"], ["pause", "--yes", "--service", "orders"], ["history"]]) {
+                expectOneLine(
+                    await failure(world.run([...command, "--stack", "prod"])),
+                    3,
+                    "still holds schema 2's one rollout state (bluegreen/rollout/current) and no claims: the stack's engine is older than this client, or has not run since it was upgraded",
+                );
+            }
+            expect(writes()).to.deep.equal([]);
+        });
+
         it("a malformed command slot or history record", async () => {
-            world.startRollout();
-            putKv(world.consul, ROLLOUT_COMMAND_KEY, { id: 7, kind: "explode" });
-            expectOneLine(await failure(world.run(["pause", "--stack", "prod", "--yes"])), 3, "bluegreen/rollout/command in Consul is not a rollout document", "id is not a string");
+            await world.startRollout();
+            putKv(world.consul, world.commandKey(), { id: 7, kind: "explode" });
+            expectOneLine(await failure(world.run(["pause", "--stack", "prod", "--yes"])), 3, `${world.commandKey()} in Consul is not a rollout document`, "id is not a string");
             putKv(world.consul, "bluegreen/rollout/history/20261201T100000000Z-prod-0000000000000000-1", { rolloutId: "prod-0000000000000000-1", commands: "none" });
             expectOneLine(await failure(world.run(["history", "--stack", "prod"])), 3, "bluegreen/rollout/history/20261201T100000000Z-prod-0000000000000000-1 in Consul is not a rollout document");
         });
@@ -110,39 +137,39 @@ describe("the flip client never acts on the wrong rollout", () => {
 
     describe("status --watch rides out Consul errors", () => {
         it("notes each failed read and goes on watching to the end", async () => {
-            world.startRollout();
+            await world.startRollout();
             world.onSleep = (n) => {
                 if (n === 2) {
-                    world.consul.state.faults.push({ prefix: `GET /v1/kv/${ROLLOUT_STATE_KEY}`, status: 500, times: 3 });
+                    world.consul.state.faults.push({ prefix: `GET /v1/kv/${world.stateKey()}`, status: 500, times: 3 });
                 }
             };
             expect(await world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"])).to.equal(0);
-            expect(world.text()).to.match(/Consul did not answer \(GET \/v1\/kv\/bluegreen\/rollout\/current on \S+ answered 500: .*\); still watching, for up to 60s more of errors/);
+            expect(world.text()).to.match(/Consul did not answer \(GET \/v1\/kv\/bluegreen\/rollout\/rollouts\/prod-[0-9a-f]{16}-1 on \S+ answered 500: .*\); still watching, for up to 60s more of errors/);
             expect(world.text()).to.match(/Consul did not answer .*for up to 40s more of errors/);
             expect(world.text()).to.include("Consul answers again after 30s; still watching");
             expect(world.text()).to.include("Stack prod: Healthy: rollout");
         });
 
         it("gives up with exit 3, one line, after 60 s of nothing but errors; the rollout goes on", async () => {
-            world.startRollout();
+            await world.startRollout();
             world.onSleep = (n) => {
                 if (n === 2) {
                     world.consul.state.faults.push({ prefix: "GET /v1/", status: 503, times: 1000 });
                 }
             };
             const f = await failure(world.run(["status", "--stack", "prod", "--watch", "--poll", "10s"]));
-            expectOneLine(f, 3, "answered 503", "and every read for 60s before it: stopped watching; the rollout goes on in the engine");
+            expectOneLine(f, 3, "answered 503", "and every read for 60s before it: stopped watching; the rollouts go on in the engine");
             expect(world.text().match(/Consul did not answer/g)).to.have.length(6);
         });
 
         it("without --watch, one failed read is exit 3 at once", async () => {
             world.consul.state.faults.push({ prefix: "GET /v1/kv/", status: 500, times: 1 });
-            expectOneLine(await failure(world.run(["status", "--stack", "prod"])), 3, "error: Consul: GET /v1/kv/bluegreen/rollout/current");
+            expectOneLine(await failure(world.run(["status", "--stack", "prod"])), 3, "error: Consul: GET /v1/kv/bluegreen/rollout/claims");
         });
     });
 
     it("a signal while a Consul request hangs prints the detach message at once, from the state last read", async () => {
-        world.startRollout();
+        await world.startRollout();
         const abort = new AbortController();
         let reads = 0;
         let hung = false;
@@ -150,14 +177,14 @@ describe("the flip client never acts on the wrong rollout", () => {
             const real = consulRolloutStore(options);
             return {
                 ...real,
-                state: () => {
+                rollout: (rolloutId) => {
                     if (++reads === 2) {
                         // A connection that never answers (the client's own 5 s timeout is not waited for either).
                         hung = true;
                         setImmediate(() => abort.abort());
                         return new Promise<never>(() => undefined);
                     }
-                    return real.state();
+                    return real.rollout(rolloutId);
                 },
             };
         };
@@ -165,7 +192,7 @@ describe("the flip client never acts on the wrong rollout", () => {
         expect(hung).to.equal(true);
         expect(code).to.equal(130);
         expect(world.text()).to.include("detached on SIGINT: stopped watching; the rollout goes on in the engine, unchanged by the signal:");
-        expect(world.text()).to.include(`rollout ${state().rolloutId}: baking`);
+        expect(world.text()).to.include(`rollout ${state().rolloutId} of inventory, orders: baking`);
         expect(world.text()).to.include("Follow it with: npm run flip -- status --stack prod --watch");
     });
 
