@@ -10,7 +10,7 @@ import type { ConsulApiAccess } from "../../src/shared/consulApi";
 import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
 import { CLAIMS_KEY, LEGACY_STATE_KEY, ReleaseSpec, RolloutState, ServiceClaims, Weights } from "../../src/rollout/contract";
 import { handleEvent } from "../../src/rollout/handler";
-import { followRollout } from "../../src/rollout/follow";
+import { followRollout, reportFollow } from "../../src/rollout/follow";
 import { applyRelease, heldBackServices, ReleaseProvider, ReleaseRuntime } from "../../src/rollout/release";
 import { DesiredService, desiredServices, releaseFor } from "../../src/rollout/releaseRules";
 import type { ExecutionInput } from "../../src/rollout/render/stateMachine";
@@ -176,6 +176,28 @@ describe("pulumi up under independent rollouts (Release over HTTP to the loopbac
         expect(result).to.deep.equal({ kind: "promoted" });
         expect(lines).to.deep.equal(engine.state(orders.lastRolloutId)!.events.map((e) => `${e.at} ${e.message}`));
         expect(engine.state(inventory.lastRolloutId)!.phase).to.equal("baking");
+    });
+
+    it("following ends with how its rollout ended when an operator's rollback aborts it and takes its service between two reads (its state is gone; its history says)", async () => {
+        const base = prod({ orders: SLOW });
+        const outcome = await applyRelease(base, { stack: "prod", services: set(base, { orders: ALL_GREEN }) }, pulumiUp());
+        let sleeps = 0;
+        const result = await followRollout(outcome.lastRolloutId, {
+            consul: api,
+            sleep: async (ms) => {
+                await engine.runUntil(engine.now + ms);
+                if (++sleeps === 3) {
+                    await engine.rollback({ id: "r1", stack: "prod", services: [{ service: "orders", to: ALL_BLUE }], issuedBy: "cy@laptop", issuedAt: new Date(engine.now).toISOString(), reason: "5xx" });
+                }
+            },
+            now: () => engine.now,
+            log: () => undefined,
+            stop: new AbortController().signal,
+            pollMs: 5000,
+        });
+        expect(engine.state(outcome.lastRolloutId)).to.equal(undefined);
+        expect(result).to.deep.equal({ kind: "ended", phase: "aborted", reason: "aborted by cy@laptop (rollback of orders: 5xx)" });
+        expect(reportFollow(outcome.lastRolloutId, "prod", result).failed).to.equal(true);
     });
 
     it("a stack upgraded from schema 2 mid-rollout: its one rollout, still at the old key, holds its services for pulumi up as it will once the engine moved it", async () => {
