@@ -7,7 +7,7 @@
 // touches the rollout: it goes on in the engine.
 import { durationMs } from "../shared/durations";
 import { KvDocument, readClaims, readRollout } from "./consulApi";
-import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, isSettled, RolloutPhase } from "./contract";
+import { ENGINE_SILENCE_GRACE_SECONDS, engineSilentSince, HistoryRecord, historyKeySuffix, isSettled, ROLLOUT_HISTORY_PREFIX, RolloutPhase, RolloutState } from "./contract";
 
 export interface FollowRuntime {
     readonly consul: { getJson<T>(key: string): Promise<KvDocument<T> | undefined> };
@@ -23,7 +23,7 @@ export interface FollowRuntime {
 export type FollowResult =
     | { readonly kind: "promoted" }
     | { readonly kind: "ended"; readonly phase: RolloutPhase; readonly reason: string }
-    /** Its state is gone: it ended and another rollout (`by`, "" when unknown) took its services since the last read. */
+    /** Its state is gone without a history record: another rollout (`by`, "" when unknown) took its services since the last read. */
     | { readonly kind: "replaced"; readonly by: string }
     /** Not settled, and no engine has written its state since `since`, past the watchdog's bound and grace. */
     | { readonly kind: "engine silent"; readonly since: string; readonly phase: RolloutPhase }
@@ -90,11 +90,29 @@ function unlessStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T |
     });
 }
 
+/**
+ * How a followed rollout whose state is gone ended: the engine removes an ended rollout's state once
+ * another rollout took its services (an operator's rollback of a service mid-rollout aborts it and
+ * takes it at once), having written its history record first.
+ */
+async function endOf(last: RolloutState, consul: FollowRuntime["consul"]): Promise<FollowResult> {
+    const record = (await consul.getJson<HistoryRecord>(`${ROLLOUT_HISTORY_PREFIX}${historyKeySuffix(last.startedAt, last.rolloutId)}`))?.value;
+    if (record?.result === "promoted") {
+        return { kind: "promoted" };
+    }
+    if (record) {
+        return { kind: "ended", phase: record.result, reason: record.reason ?? "no reason recorded" };
+    }
+    const claims = await readClaims(consul);
+    return { kind: "replaced", by: claims.value.services[last.spec.services[0]?.service ?? ""]?.rolloutId ?? "" };
+}
+
 const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
 
 /**
  * Follows rollout `rolloutId` until it is settled (ended, and every split its state claims is live:
- * its result), its state is gone (it ended and another rollout took its services between two reads), no engine works on it any more (silent past the
+ * its result, also when its state is gone because another rollout took its services between two
+ * reads: its history record says it), no engine works on it any more (silent past the
  * watchdog's bound and grace: it cannot settle by itself), `limitMs` passes, or `runtime.stop` is
  * aborted. Prints every event once, in order, however the polls fall
  * (events past the state's last 50 that were never seen are skipped; the history keeps them).
@@ -102,18 +120,18 @@ const eventKey = (e: { at: string; message: string }) => `${e.at} ${e.message}`;
 export async function followRollout(rolloutId: string, runtime: FollowRuntime, limitMs?: number): Promise<FollowResult> {
     const deadline = limitMs === undefined ? undefined : runtime.now() + limitMs;
     const seen = new Set<string>();
-    let services: readonly string[] = [];
+    let last: RolloutState | undefined;
     for (;;) {
         const read = await unlessStopped(readRollout(runtime.consul, rolloutId), runtime.stop);
         if (read === STOPPED) {
             return { kind: "stopped" };
         }
         const state = read?.value;
-        if (state === undefined && services.length > 0) {
-            const claims = await unlessStopped(readClaims(runtime.consul), runtime.stop);
-            return claims === STOPPED ? { kind: "stopped" } : { kind: "replaced", by: claims.value.services[services[0]]?.rolloutId ?? "" };
+        if (state === undefined && last !== undefined) {
+            const gone = await unlessStopped(endOf(last, runtime.consul), runtime.stop);
+            return gone === STOPPED ? { kind: "stopped" } : gone;
         }
-        services = state?.spec.services.map((s) => s.service) ?? services;
+        last = state ?? last;
         for (const event of state?.events ?? []) {
             if (!seen.has(eventKey(event))) {
                 seen.add(eventKey(event));

@@ -18,7 +18,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws
 import { awsProviderSettings, AwsProviderSettings, describeAwsIdentity, stepFunctionsClientConfig } from "./awsProviderConfig";
 import type { ConsulApiAccess } from "../shared/consulApi";
 import { formatWeights, sameWeights } from "../shared/weights";
-import { KvDocument, readClaimedRollouts, readClaims, readRollout, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
+import { KvDocument, readClaimedRollouts, readClaims, readLegacyState, readRollout, rolloutConsulApi, RolloutConsulApi } from "./consulApi";
 import { HistoryRecord, isSettled, ROLLOUT_HISTORY_PREFIX, RolloutState, ServiceClaims, Weights } from "./contract";
 import { specHash } from "./steps";
 import { decideStart, DesiredService, endedShort, heldBack, releaseFor } from "./releaseRules";
@@ -123,9 +123,29 @@ async function heldBackOf(
  * read from Consul: what the program warns about on the Release after each `pulumi up`.
  */
 export async function heldBackServices(consul: RolloutConsulApi, desired: readonly DesiredService[], nowMs: number): Promise<HeldBackService[]> {
-    const claims = (await readClaims(consul)).value;
-    const rollouts = await readClaimedRollouts(consul, claims, desired.map((s) => s.service));
+    const { claims, rollouts } = await readOwners(consul, desired);
     return heldBackOf(consul, claims, rollouts, desired, nowMs);
+}
+
+/**
+ * Which rollout each service belongs to, and those rollouts. A stack upgraded from schema 2 may
+ * still have its one rollout at the old key until the engine's next invocation moves it and claims
+ * its unclaimed services (handler.ts migrateLegacy): it is read as theirs already, so that a change
+ * of one of them is refused or attached as it will be, and an execution's startAfter names it.
+ */
+async function readOwners(consul: RolloutConsulApi, desired: readonly DesiredService[]): Promise<{ claims: ServiceClaims; rollouts: Map<string, KvDocument<RolloutState>> }> {
+    const [read, legacy] = await Promise.all([readClaims(consul), readLegacyState(consul)]);
+    let claims = read.value;
+    if (legacy) {
+        const state = legacy.value;
+        const unclaimed = state.spec.services.filter((s) => claims.services[s.service] === undefined);
+        claims = { ...claims, services: { ...claims.services, ...Object.fromEntries(unclaimed.map((s) => [s.service, { rolloutId: state.rolloutId, claimedAt: state.startedAt }])) } };
+    }
+    const rollouts = await readClaimedRollouts(consul, claims, desired.map((s) => s.service));
+    if (legacy && !rollouts.has(legacy.value.rolloutId) && Object.values(claims.services).some((c) => c.rolloutId === legacy.value.rolloutId)) {
+        rollouts.set(legacy.value.rolloutId, legacy);
+    }
+    return { claims, rollouts };
 }
 
 /**
@@ -140,8 +160,7 @@ export async function applyRelease(
     inputs: Pick<ReleaseInputs, "stack" | "services">,
     runtime: ReleaseRuntime,
 ): Promise<ReleaseOutcome> {
-    const claims = (await readClaims(runtime.consul)).value;
-    const rollouts = await readClaimedRollouts(runtime.consul, claims, inputs.services.map((s) => s.service));
+    const { claims, rollouts } = await readOwners(runtime.consul, inputs.services);
     const ownerOf = (service: string) => rollouts.get(claims.services[service]?.rolloutId ?? "")?.value;
     const held = runtime.retry && previous ? await heldBackOf(runtime.consul, claims, rollouts, inputs.services, runtime.now()) : [];
     const base = previous?.map((p) => {

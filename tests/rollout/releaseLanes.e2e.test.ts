@@ -8,9 +8,9 @@ import { expect } from "chai";
 import { parseStackValues, readStackFile } from "../../src/offline/stackFile";
 import type { ConsulApiAccess } from "../../src/shared/consulApi";
 import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
-import { CLAIMS_KEY, ReleaseSpec, RolloutState, ServiceClaims, Weights } from "../../src/rollout/contract";
+import { CLAIMS_KEY, LEGACY_STATE_KEY, ReleaseSpec, RolloutState, ServiceClaims, Weights } from "../../src/rollout/contract";
 import { handleEvent } from "../../src/rollout/handler";
-import { followRollout } from "../../src/rollout/follow";
+import { followRollout, reportFollow } from "../../src/rollout/follow";
 import { applyRelease, heldBackServices, ReleaseProvider, ReleaseRuntime } from "../../src/rollout/release";
 import { DesiredService, desiredServices, releaseFor } from "../../src/rollout/releaseRules";
 import type { ExecutionInput } from "../../src/rollout/render/stateMachine";
@@ -176,6 +176,49 @@ describe("pulumi up under independent rollouts (Release over HTTP to the loopbac
         expect(result).to.deep.equal({ kind: "promoted" });
         expect(lines).to.deep.equal(engine.state(orders.lastRolloutId)!.events.map((e) => `${e.at} ${e.message}`));
         expect(engine.state(inventory.lastRolloutId)!.phase).to.equal("baking");
+    });
+
+    it("following ends with how its rollout ended when an operator's rollback aborts it and takes its service between two reads (its state is gone; its history says)", async () => {
+        const base = prod({ orders: SLOW });
+        const outcome = await applyRelease(base, { stack: "prod", services: set(base, { orders: ALL_GREEN }) }, pulumiUp());
+        let sleeps = 0;
+        const result = await followRollout(outcome.lastRolloutId, {
+            consul: api,
+            sleep: async (ms) => {
+                await engine.runUntil(engine.now + ms);
+                if (++sleeps === 3) {
+                    await engine.rollback({ id: "r1", stack: "prod", services: [{ service: "orders", to: ALL_BLUE }], issuedBy: "cy@laptop", issuedAt: new Date(engine.now).toISOString(), reason: "5xx" });
+                }
+            },
+            now: () => engine.now,
+            log: () => undefined,
+            stop: new AbortController().signal,
+            pollMs: 5000,
+        });
+        expect(engine.state(outcome.lastRolloutId)).to.equal(undefined);
+        expect(result).to.deep.equal({ kind: "ended", phase: "aborted", reason: "aborted by cy@laptop (rollback of orders: 5xx)" });
+        expect(reportFollow(outcome.lastRolloutId, "prod", result).failed).to.equal(true);
+    });
+
+    it("a stack upgraded from schema 2 mid-rollout: its one rollout, still at the old key, holds its services for pulumi up as it will once the engine moved it", async () => {
+        const base = prod({ inventory: QUICK, orders: SLOW });
+        // What a schema 2 engine left: one state at bluegreen/rollout/current, no claims.
+        const spec = releaseFor("prod", base, set(base, { orders: ALL_GREEN }))!;
+        await engine.start(spec);
+        const legacy = engine.state()!;
+        consul.state.kv.clear();
+        expect(await api.casJson(LEGACY_STATE_KEY, { ...legacy, schemaVersion: 2 }, 0)).to.equal(true);
+        const refused = await applyRelease(base, { stack: "prod", services: set(base, { orders: { blue: 50, green: 50 } }) }, pulumiUp()).catch((e: Error) => e);
+        expect((refused as Error).message).to.match(new RegExp(`^orders belongs to rollout ${legacy.rolloutId} \\(to orders blue 0% / green 100%\\), which is baking`));
+        const attached = await applyRelease(base, { stack: "prod", services: set(base, { orders: ALL_GREEN }) }, pulumiUp());
+        expect(attached).to.deep.include({ lastRolloutId: legacy.rolloutId, lastResult: "attached" });
+        const up = pulumiUp();
+        const inventory = await applyRelease(base, { stack: "prod", services: set(base, { inventory: ALL_GREEN }) }, up);
+        expect(inventory.lastResult).to.equal("started");
+        // Its first tick moved the old rollout to its own key and claimed its service for it, then claimed inventory beside it.
+        expect(claims()).to.deep.include({ orders: { rolloutId: legacy.rolloutId, claimedAt: legacy.startedAt } });
+        expect(claims().inventory.rolloutId).to.equal(inventory.lastRolloutId);
+        expect(engine.state(legacy.rolloutId)!.phase).to.equal("baking");
     });
 
     describe("a stack file that still asks for a rolled-back split", () => {
