@@ -33,10 +33,10 @@ export const USAGE = `usage: npm run flip -- <command> --stack <name> [options]
 
 Consul credentials come from the environment: CONSUL_HTTP_TOKEN (or CONSUL_HTTP_TOKEN_FILE), CONSUL_CACERT (a PEM file),
 CONSUL_TLS_SERVER_NAME (default server.<datacenter>.consul).
-Exit codes: 0 done or healthy (promoted), 1 degraded (a drifted split), 2 invalid input, 3 internal or Consul error,
-4 not done yet (progressing or paused; a watch that reached --timeout), 5 rolled back by a gate, 6 aborted,
-7 engine failed, 8 engine silent (a watch saw no state long past the next check), 128+n detached by signal n
-(the rollout goes on in the engine).`;
+Exit codes: 0 done or healthy, 1 degraded (a drifted split, an uncommitted rollback), 2 invalid input, 3 internal
+or Consul error, 4 not done yet (progressing or paused; a watch that reached --timeout), 5 rolled back by a gate,
+6 aborted, 7 engine failed, 8 engine silent (a watch saw no state long past the next check), 128+n detached by
+signal n (the rollouts go on in the engine). status: the worst service's outcome, in the order 8 7 5 6 1 4 0.`;
 
 const COMMANDS = ["set", "status", "pause", "resume", "promote", "abort", "history", "rollback"] as const;
 type FlipCommand = (typeof COMMANDS)[number];

@@ -2,7 +2,7 @@
 // claims document) and the states of the rollouts the selected services belong to, checked to be
 // of the stack asked about. A stack whose engine still keeps schema 2's one state is said plainly:
 // this client reads schema 3 only, and acting on half of the truth would be worse than stopping.
-import { isSettled, LEGACY_STATE_KEY, RolloutState, ServiceClaims } from "../../src/rollout/contract";
+import { LEGACY_STATE_KEY, RolloutState, ServiceClaims } from "../../src/rollout/contract";
 import { mapLimit } from "../../src/shared/concurrency";
 import { UnreadableState } from "./clientErrors";
 import { assertOwnClaims, assertOwnStack } from "./ownStack";
@@ -44,11 +44,6 @@ export async function readStack(store: RolloutStore, stack: string, services: re
         }
     });
     return { claims: claims.value, rollouts };
-}
-
-/** The rollouts of a read that have not settled (running, or their last splits still being written). */
-export function unsettled(read: StackRead): RolloutState[] {
-    return [...read.rollouts.values()].filter((s) => !isSettled(s));
 }
 
 /** The services a rollout is for, as its spec lists them. */

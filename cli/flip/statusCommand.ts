@@ -84,7 +84,7 @@ function serviceOutcome(row: ServiceStatus, rollouts: ReadonlyMap<string, Rollou
     return ended ?? EXIT_CODES.DEGRADED;
 }
 
-export function statusExitCode(report: StatusReport): number {
+function statusExitCode(report: StatusReport): number {
     const rollouts = new Map(report.rollouts.map((r) => [r.rolloutId, r]));
     return worstOutcome(report.services.map((row) => serviceOutcome(row, rollouts)));
 }

@@ -10,7 +10,11 @@ export const EXIT_CODES = {
      * policy violated, a preflight check failed, an unexpected error of plan/policy/preflight.
      */
     FAILED: 1,
-    /** flip status: Degraded because the live split differs from what the last rollout left (the codes below say how a rollout ended). */
+    /**
+     * flip status: Degraded because a live split differs from what its rollout left, or an operator's
+     * rollback the stack file does not say yet (the codes below say how a rollout ended). With several
+     * services or rollouts the worst outcome decides (cli/flip/statusCommand.ts says the order).
+     */
     DEGRADED: 1,
     /**
      * Called wrongly: an unknown stack, service or flag, bad arguments; flip also: invalid stack
@@ -22,13 +26,13 @@ export const EXIT_CODES = {
     INTERNAL: 3,
     /** flip status: still Progressing or Paused when it returned (without --watch, or at --timeout: the watch timed out). */
     NOT_DONE: 4,
-    /** flip status: the stack's last rollout was rolled back by a gate (health, alarm, analysis); the old split runs. */
+    /** flip status: a service's last rollout was rolled back by a gate (health, alarm, analysis); the old split runs. */
     ROLLED_BACK: 5,
-    /** flip status: the stack's last rollout was aborted by an operator; the old split runs. */
+    /** flip status: a service's last rollout was aborted by an operator; the old split runs. */
     ABORTED: 6,
-    /** flip status: the engine itself failed during the stack's last rollout and tried to restore the old split. */
+    /** flip status: the engine itself failed during a service's last rollout and tried to restore the old split. */
     ENGINE_FAILED: 7,
-    /** flip status --watch: the engine has not written the rollout's state long past its next check (cli/flip/statusCommand.ts says how long). */
+    /** flip status --watch: the engine has not written a followed rollout's state long past its next check (cli/flip/statusCommand.ts says how long). */
     ENGINE_SILENT: 8,
     /** flip: 128 + n when signal n detached the client (130 INT, 143 TERM, 129 HUP); the rollout goes on in the engine, unchanged. */
     SIGNAL_BASE: 128,
