@@ -9,6 +9,7 @@
 // the splitters, for when the engine's function cannot act; the state and history say so.
 import { randomUUID } from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import { ConsulHttpOptions } from "../../src/consul/httpClient";
 import { HistoryRecord, isSettled, RollbackRequest, rollbackIdFor, ROLLOUT_HISTORY_PREFIX, RolloutState } from "../../src/rollout/contract";
 import { readClaimedRollouts, readClaims, readRollout, rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
@@ -285,7 +286,9 @@ async function writeBack(done: Done, splits: readonly { service: string; to: Wei
     write(changedLines(edit.before, edit.after));
     const message = `Roll back ${list.map((c) => `${c.service.name} to ${formatWeights(c.weights)}`).join(", ")}${args.reason ? `: ${args.reason}` : ""} (${done.rollbackId})`;
     write(`commit ${file}, so that git says what runs and a later pulumi up does not undo the rollback:`);
-    write(`  git add ${shellQuote(context.file)}`);
+    // As the operator would type it from where they ran the flip (the project folder, usually).
+    const relative = path.relative(process.cwd(), context.file);
+    write(`  git add ${shellQuote(relative.startsWith("..") || path.isAbsolute(relative) ? context.file : relative)}`);
     write(`  git commit -m ${shellQuote(message)}`);
     return EXIT_CODES.OK;
 }
