@@ -64,6 +64,12 @@ export function historyRecordOf(value: unknown, key: string): HistoryRecord {
     if (value.reason !== undefined && typeof value.reason !== "string") {
         problems.push("reason is not a string");
     }
+    if (value.kind !== undefined && value.kind !== "release" && value.kind !== "rollback") {
+        problems.push(`kind is ${JSON.stringify(value.kind)}, not release or rollback`);
+    }
+    if (value.breakGlass !== undefined && typeof value.breakGlass !== "boolean") {
+        problems.push("breakGlass is not true or false");
+    }
     if (!Array.isArray(value.commands) || !value.commands.every((c: unknown) => isObject(c) && typeof c.kind === "string" && typeof c.issuedBy === "string")) {
         problems.push("commands is not a list of applied commands");
     }

@@ -73,7 +73,13 @@ export function statusReport(
         };
     });
     const health = worstHealth(rows.map((r) => r.health));
-    return { stack, health, message: stackMessage(health, rows, rollouts, stackFile), services: rows, rollouts: [...rollouts.values()] };
+    // In the order of the services they hold, then any other (one asked for by id).
+    const order = (r: RolloutState) => {
+        const at = rows.findIndex((row) => row.rolloutId === r.rolloutId);
+        return at < 0 ? rows.length : at;
+    };
+    const listed = [...rollouts.values()].sort((a, b) => order(a) - order(b));
+    return { stack, health, message: stackMessage(health, rows, rollouts, stackFile), services: rows, rollouts: listed };
 }
 
 function stackMessage(health: RolloutHealth, rows: readonly ServiceStatus[], rollouts: ReadonlyMap<string, RolloutState>, stackFile: Readonly<Record<string, Weights>> | undefined): string {
@@ -87,11 +93,18 @@ function stackMessage(health: RolloutHealth, rows: readonly ServiceStatus[], rol
     return reasons.slice(0, REASONS_SHOWN).join("; ") + (more > 0 ? `; and ${more} more` : "");
 }
 
+/** Who asked, and a break-glass rollback marked as one (said once: the engine may have said it in requestedBy already). */
+function byWhom(requestedBy: string, breakGlass: boolean | undefined): string {
+    return breakGlass && !requestedBy.includes("break-glass") ? `${requestedBy} (break-glass)` : requestedBy;
+}
+
 /** The few lines that say what a rollout is doing right now. */
 export function describeRollout(state: RolloutState, nowMs: number): string {
-    const what = state.kind === "rollback" ? `rollback ${state.rolloutId}${state.breakGlass ? " (break-glass)" : ""}` : `rollout ${state.rolloutId}`;
+    const what = `${state.kind === "rollback" ? "rollback" : "rollout"} ${state.rolloutId}`;
     const services = state.spec.services.map((s) => s.service).join(", ");
-    const lines = [`${what} of ${services}: ${state.phase} (${healthOf(state)}), requested by ${state.requestedBy} at ${time(state.startedAt)}`];
+    // A rollback's own phase says only whether it wrote what it asked: its services' health is in their rows.
+    const phase = state.kind === "rollback" ? state.phase : `${state.phase} (${healthOf(state)})`;
+    const lines = [`${what} of ${services}: ${phase}, requested by ${byWhom(state.requestedBy, state.breakGlass)} at ${time(state.startedAt)}`];
     if (state.steps.length > 0 && state.kind !== "rollback") {
         const step = state.stepIndex >= 0 ? state.steps[state.stepIndex] : undefined;
         lines.push(`  step ${state.stepIndex + 1} of ${state.steps.length}${step ? ` (${step.percent}%) since ${time(state.stepStartedAt)}` : " (none written yet)"}`);
@@ -167,7 +180,7 @@ const indent = (text: string) =>
 /** What a history record's result column says: an operator's rollback says who (and break-glass). */
 function resultOf(r: HistoryRecord): string {
     if (r.kind === "rollback") {
-        return `rolled back by ${r.requestedBy}${r.breakGlass ? " (BREAK-GLASS)" : ""}${r.result === "promoted" ? "" : ` (${r.result})`}`;
+        return `rolled back by ${byWhom(r.requestedBy, r.breakGlass)}${r.result === "promoted" ? "" : `, ${r.result}`}`;
     }
     return r.result;
 }
