@@ -210,7 +210,8 @@ export async function runRollback(args: FlipArgs, context: StackContext, environ
         );
         return EXIT_CODES.INTERNAL;
     }
-    return report(outcome.result, { args, context, environment, consul, targets, request, rollbackId, started, attempts, command }, write);
+    const running = [...new Set(targets.flatMap((t) => (t.aborts ? [t.aborts] : [])))].map((id) => views.find((v) => v.rollout?.rolloutId === id)!.rollout!);
+    return report(outcome.result, { args, context, environment, consul, targets, request, rollbackId, started, attempts, command, running }, write);
 }
 
 interface Done {
@@ -224,6 +225,23 @@ interface Done {
     readonly started: number;
     readonly attempts: number;
     readonly command: string;
+    /** The running rollouts the rollback ends, as read before it. */
+    readonly running: readonly RolloutState[];
+}
+
+/**
+ * How a rollout the rollback ended now stands: its state, or, once the rollback displaced it (no
+ * claim names it any more, so the engine removed its state), its history record.
+ */
+async function endOf(consul: RolloutConsulApi, rolloutId: string): Promise<{ phase: string; reason?: string } | undefined> {
+    const state = (await readRollout(consul, rolloutId))?.value;
+    if (state) {
+        return { phase: state.phase, reason: state.reason };
+    }
+    const records = await consul.listJson<unknown>(ROLLOUT_HISTORY_PREFIX);
+    const key = Object.keys(records).find((k) => k.endsWith(`-${rolloutId}`));
+    const record = key === undefined ? undefined : historyRecordOf(records[key], key);
+    return record && { phase: record.result, reason: record.reason };
 }
 
 /** Confirms the result from Consul (the rollback's own state, settled), says what happened, and writes the stack file. */
@@ -243,13 +261,14 @@ async function report(result: TickResult, done: Done, write: (line: string) => v
     }
     // A release of several services is aborted as a whole: its other services went back too.
     const restored: { service: string; to: Weights; why: string }[] = [];
-    for (const id of [...new Set(targets.flatMap((t) => (t.aborts ? [t.aborts] : [])))]) {
-        const aborted = (await readRollout(consul, id))?.value;
-        const services = aborted ? aborted.spec.services.map((s) => s.service) : [];
-        write(`  aborted rollout ${id} (${services.join(", ") || "?"}): ${aborted ? `${aborted.phase}${aborted.reason ? `, ${aborted.reason}` : ""}` : "its state is gone"}`);
+    for (const before of done.running) {
+        const id = before.rolloutId;
+        const end = await endOf(consul, id);
+        const services = before.spec.services.map((s) => s.service);
+        write(`  ${end?.phase === "aborted" ? "aborted" : "ended"} rollout ${id} (${services.join(", ")}): ${end ? `${end.phase}${end.reason ? `, ${end.reason}` : ""}` : "neither its state nor its history record is in Consul"}`);
         for (const service of services.filter((s) => !targets.some((t) => t.service === s))) {
-            const to = aborted?.from[service];
-            if (to && context.config.services.some((s) => s.name === service)) {
+            const to = before.from[service];
+            if (end?.phase === "aborted" && to && context.config.services.some((s) => s.name === service)) {
                 restored.push({ service, to, why: `restored with the aborted release ${id}` });
             }
         }

@@ -48,8 +48,8 @@ function latestPromoted(service: string, history: readonly HistoryRecord[], own:
 
 /**
  * Each service's target: `--to` (all traffic to that colour); else, while its rollout runs, the
- * split that rollout started from (the abort restores it); else the split before its latest
- * promoted release. Returns the targets, or every refusal at once (no such split; Consul already
+ * split that rollout started from (the abort restores it), or what an unfinished rollback asked
+ * for; else the split before its latest promoted release. Returns the targets, or every refusal at once (no such split; Consul already
  * runs it and no rollout of it runs).
  */
 export function rollbackTargets(views: readonly ServiceView[], history: readonly HistoryRecord[], to: Colour | undefined): { readonly targets: RollbackTarget[]; readonly refusals: string[] } {
@@ -61,6 +61,14 @@ export function rollbackTargets(views: readonly ServiceView[], history: readonly
         let target: RollbackTarget;
         if (to !== undefined) {
             target = { service, from: view.live, to: weightsFor(to, 100), why: `--to ${to}` };
+        } else if (running?.kind === "rollback") {
+            // An operator's rollback left unfinished (its writes pending): going on with it, never undoing it.
+            const asked = running.spec.services.find((s) => s.service === service)?.to;
+            if (asked === undefined) {
+                refusals.push(`${service}: the unfinished rollback ${running.rolloutId} does not name it; name the colour with --to blue or --to green`);
+                continue;
+            }
+            target = { service, from: view.live, to: asked, why: `what the unfinished rollback ${running.rolloutId} asked for` };
         } else if (running) {
             const from = running.from[service];
             if (from === undefined) {

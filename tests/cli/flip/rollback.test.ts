@@ -185,6 +185,18 @@ describe("flip rollback (loopback Consul; loopback Lambda Invoke running the eng
         expect(text).to.include("inventory: blue 0% / green 100% -> blue 100% / green 0% (restored with the aborted release");
     });
 
+    it("says how the aborted release ended even once its state is gone (the rollback displaced it; its history record says)", async () => {
+        expect(await world.run(["set", "--stack", "prod", "--service", "orders", "--to", "green", "--yes"])).to.equal(0);
+        await world.startRollout(prodRelease({ steps: [10, 50], bakeSeconds: 300 }, ["orders"]));
+        const release = world.engine.latest!;
+        await world.runEngineUntil(world.engine.now + 60_000);
+        world.output = [];
+        expect(await world.run(["rollback", "--stack", "prod", "--service", "orders", "--yes"]), world.text()).to.equal(0);
+        expect(stateOf(release)).to.equal(undefined);
+        expect(world.text()).to.match(new RegExp(`aborted rollout ${release} \\(orders\\): aborted, aborted by bo@laptop-2`));
+        expect(live("orders")).to.deep.equal(ALL_BLUE);
+    });
+
     it("refuses a destination colour without its passing instances, naming the colour and the counts; --force overrides and states the risk", async () => {
         await promoteOrders();
         world.consul.state.instances = world.consul.state.instances.filter((i) => !(i.service === "orders" && i.version === "blue")).concat([{ service: "orders", version: "blue", status: "passing" }]);
@@ -238,6 +250,24 @@ describe("flip rollback (loopback Consul; loopback Lambda Invoke running the eng
         expect(text).to.include("aws secretsmanager get-secret-value --secret-id bluegreen/prod/consul/management-token");
         expect(text).to.include("npm run flip -- rollback --stack prod --service orders --break-glass --token-file token --yes");
         expect(trafficOf("orders")).to.deep.equal([0, 100]);
+    });
+
+    it("a rollback the engine left half-done (its splitter write failing) is finished by --break-glass, not undone", async () => {
+        await promoteOrders();
+        world.consul.state.faults.push({ prefix: "PUT /v1/config", status: 500, times: 1000 });
+        expect(await world.run(["rollback", "--stack", "prod", "--service", "orders", "--yes"])).to.equal(3);
+        const stuck = claims().orders.rolloutId;
+        expect(stateOf(stuck)).to.deep.include({ kind: "rollback", pendingWrites: [{ service: "orders", weights: ALL_BLUE }] });
+        expect(live("orders")).to.deep.equal(ALL_GREEN);
+        world.consul.state.faults.length = 0;
+        world.output = [];
+
+        expect(await world.run(["rollback", "--stack", "prod", "--service", "orders", "--break-glass", "--yes"]), world.text()).to.equal(0);
+        expect(live("orders")).to.deep.equal(ALL_BLUE);
+        expect(historyOf(stuck)).to.deep.include({ kind: "rollback", result: "promoted", to: { orders: ALL_BLUE } });
+        expect(world.text()).to.include(`orders: blue 0% / green 100% -> blue 100% / green 0% (what the unfinished rollback ${stuck} asked for)`);
+        expect(world.text()).to.include(`ended rollout ${stuck} (orders): promoted`);
+        expect(trafficOf("orders")).to.deep.equal([100, 0]);
     });
 
     it("retries an invocation that does not answer within its time limit", async () => {

@@ -71,6 +71,13 @@ describe("flip rollback: the plan", () => {
         expect(rollbackTargets(views, [], "green").targets[0]).to.deep.include({ to: ALL_GREEN, why: "--to green", aborts: "prod-r-1" });
     });
 
+    it("goes on with an unfinished rollback (its writes pending) instead of undoing it", () => {
+        const rollback: RolloutState = { ...running("prod-rollback-r1", { orders: ALL_GREEN }), kind: "rollback", phase: "promoted", pendingWrites: [{ service: "orders", weights: ALL_BLUE }] };
+        const withTarget = { ...rollback, spec: { ...rollback.spec, services: rollback.spec.services.map((s) => ({ ...s, to: ALL_BLUE })) } };
+        const { targets } = rollbackTargets([{ config: config("orders"), live: ALL_GREEN, rollout: withTarget }], [], undefined);
+        expect(targets).to.deep.equal([{ service: "orders", from: ALL_GREEN, to: ALL_BLUE, why: "what the unfinished rollback prod-rollback-r1 asked for", aborts: "prod-rollback-r1" }]);
+    });
+
     it("asks for the passing instances of the latest release's gate, else the stack file's (a rollback's own spec has none)", () => {
         const release = running("prod-r-1", { orders: ALL_BLUE });
         const withGate = { ...release, spec: { ...release.spec, services: release.spec.services.map((s) => ({ ...s, gate: { ...s.gate, required: { blue: 3, green: 1 } } })) } };
