@@ -155,9 +155,9 @@ export async function followRollout(rolloutId: string, runtime: FollowRuntime, l
     }
 }
 
-/** How to watch a rollout after `pulumi up` stopped following it. */
-export function watchHint(stack: string): string {
-    return `watch it with: npm run flip -- status --stack ${stack} --watch`;
+/** How to watch a rollout after `pulumi up` stopped following it (or did not follow it): that one rollout, by its id. */
+export function watchHint(stack: string, rolloutId: string): string {
+    return `watch it with: npm run flip -- status --stack ${stack} --rollout ${rolloutId} --watch`;
 }
 
 /** The line `pulumi up` prints for a follow's result, and whether the update must fail. */
@@ -185,8 +185,8 @@ export function reportFollow(rolloutId: string, stack: string, result: FollowRes
                 failed: true,
             };
         case "stopped":
-            return { line: `stopped following rollout ${rolloutId} at the first Ctrl-C; it goes on in the engine: ${watchHint(stack)}`, failed: false };
+            return { line: `stopped following rollout ${rolloutId} at the first Ctrl-C; it goes on in the engine: ${watchHint(stack, rolloutId)}`, failed: false };
         case "time limit":
-            return { line: `stopped following rollout ${rolloutId} after ${Math.round((limitMs ?? 0) / 1000)}s (BLUEGREEN_ROLLOUT_FOLLOW); it goes on in the engine: ${watchHint(stack)}`, failed: false };
+            return { line: `stopped following rollout ${rolloutId} after ${Math.round((limitMs ?? 0) / 1000)}s (BLUEGREEN_ROLLOUT_FOLLOW); it goes on in the engine: ${watchHint(stack, rolloutId)}`, failed: false };
     }
 }

@@ -59,7 +59,7 @@ export interface ReleaseRuntime {
     executionStatus(name: string): Promise<{ status: string; error?: string; cause?: string }>;
     sleep(ms: number): Promise<void>;
     now(): number;
-    /** BLUEGREEN_ROLLOUT_RETRY=1: start again a change whose last attempt did not promote. */
+    /** BLUEGREEN_ROLLOUT_RETRY=1: start again the change of each service a rollback left where it put it (heldBack), and a change whose last attempt did not promote. */
     readonly retry: boolean;
     whoAmI(): string;
 }

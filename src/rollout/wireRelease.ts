@@ -81,7 +81,7 @@ async function afterUpdate(
         return;
     }
     if (!mode.follow) {
-        log(`pulumi up does not follow rollout ${update.rolloutId}: it goes on in the engine, the stack is free; ${watchHint(stack)} (BLUEGREEN_ROLLOUT_FOLLOW=1 follows here, for at most ${DEFAULT_FOLLOW_MS / 60_000} minutes)`);
+        log(`pulumi up does not follow rollout ${update.rolloutId}: it goes on in the engine, the stack is free; ${watchHint(stack, update.rolloutId)} (BLUEGREEN_ROLLOUT_FOLLOW=1 follows here, for at most ${DEFAULT_FOLLOW_MS / 60_000} minutes)`);
         return;
     }
     log(`following rollout ${update.rolloutId} for at most ${Math.round((mode.limitMs ?? DEFAULT_FOLLOW_MS) / 1000)}s (BLUEGREEN_ROLLOUT_FOLLOW), holding the stack meanwhile; the first Ctrl-C stops following (the rollout goes on)`);
@@ -118,7 +118,7 @@ async function afterUpdate(
         // An error logged on the Release fails `pulumi up` with it, once the program ends.
         await (failed ? pulumi.log.error(line, release) : log(line));
     } catch (err) {
-        await pulumi.log.error(`following rollout ${update.rolloutId} failed: ${(err as Error).message}; it goes on in the engine: ${watchHint(stack)}`, release);
+        await pulumi.log.error(`following rollout ${update.rolloutId} failed: ${(err as Error).message}; it goes on in the engine: ${watchHint(stack, update.rolloutId)}`, release);
     } finally {
         process.removeListener("SIGINT", onInterrupt);
     }

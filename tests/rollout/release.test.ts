@@ -402,7 +402,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         const result = await following;
         expect(result).to.deep.equal({ kind: "stopped" });
         expect(reportFollow(outcome.lastRolloutId, "prod", result).line).to.equal(
-            `stopped following rollout ${outcome.lastRolloutId} at the first Ctrl-C; it goes on in the engine: watch it with: npm run flip -- status --stack prod --watch`,
+            `stopped following rollout ${outcome.lastRolloutId} at the first Ctrl-C; it goes on in the engine: watch it with: npm run flip -- status --stack prod --rollout ${outcome.lastRolloutId} --watch`,
         );
         const state = await stateOf(outcome.lastRolloutId);
         expect(state.phase).to.equal("baking");
@@ -415,7 +415,7 @@ describe("the Release during pulumi up (local ASL driver, loopback Consul API, v
         const result = await followRollout(outcome.lastRolloutId, follower(), 60_000);
         expect(result).to.deep.equal({ kind: "time limit" });
         expect(reportFollow(outcome.lastRolloutId, "prod", result, 60_000)).to.deep.equal({
-            line: `stopped following rollout ${outcome.lastRolloutId} after 60s (BLUEGREEN_ROLLOUT_FOLLOW); it goes on in the engine: watch it with: npm run flip -- status --stack prod --watch`,
+            line: `stopped following rollout ${outcome.lastRolloutId} after 60s (BLUEGREEN_ROLLOUT_FOLLOW); it goes on in the engine: watch it with: npm run flip -- status --stack prod --rollout ${outcome.lastRolloutId} --watch`,
             failed: false,
         });
         expect((await stateOf(outcome.lastRolloutId)).phase).to.not.match(/promoted|rolled-back|aborted|failed/);
