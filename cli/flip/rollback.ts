@@ -135,7 +135,10 @@ async function invokeWithRetries(invoke: EngineInvoker, request: RollbackRequest
     for (let attempt = 1; ; attempt++) {
         const outcome = await invoke({ kind: "rollback", request }, environment.abort);
         if (environment.abort?.aborted) {
-            throw new Detached(`the rollback ${rollbackIdFor(request.stack, request.id)} was sent to the engine; it finishes it whether or not this client waits (npm run flip -- status --stack ${request.stack})`);
+            throw new Detached(
+                `stopped waiting for rollback ${rollbackIdFor(request.stack, request.id)}: an invocation the engine received runs to its end whether or not this client waits; ` +
+                    `see npm run flip -- status --stack ${request.stack} ${request.services.map((s) => `--service ${s.service}`).join(" ")}, and roll back again if it did not happen`,
+            );
         }
         if (outcome.ok || !outcome.retry || attempt > ENGINE_RETRIES) {
             return { outcome, attempts: attempt };

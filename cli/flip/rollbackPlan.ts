@@ -87,12 +87,22 @@ export function rollbackTargets(views: readonly ServiceView[], history: readonly
         if (running) {
             target = { ...target, aborts: running.rolloutId };
         } else if (sameWeights(view.live, target.to)) {
-            refusals.push(`${service} already runs ${formatWeights(target.to)} (${target.why}); nothing to roll back`);
+            refusals.push(`${service} already runs ${formatWeights(target.to)} (${target.why}); nothing to roll back${stackFileAdvice(view.config, target.to)}`);
             continue;
         }
         targets.push(target);
     }
     return { targets, refusals };
+}
+
+/** When the stack file asks for another split than what runs (a rollback that was not written back): how to make git say what runs. */
+function stackFileAdvice(config: ServiceConfig, runs: Weights): string {
+    if (sameWeights(config.traffic, runs)) {
+        return "";
+    }
+    const colour = COLOURS.find((c) => runs[c] === 100);
+    const how = colour ? `npm run flip -- set --service ${config.name} --to ${colour} (with --stack)` : `set its traffic to { blue: ${runs.blue}, green: ${runs.green} }`;
+    return `; but the stack file still asks for ${formatWeights(config.traffic)}: ${how}, and commit it`;
 }
 
 /** The passing instances each colour of a service needs while it has weight: its latest release's gate, else the stack file's. */

@@ -315,6 +315,25 @@ describe("pulumi up under independent rollouts (Release over HTTP to the loopbac
             expect(up.started.map((i) => i.startAfter)).to.deep.equal([{ orders: outcome.lastRolloutId }]);
         });
 
+        it("after an operator's rollback of one service while another's rollout bakes: warns for that one only, and a retry starts it beside the other", async () => {
+            await promoted();
+            const slowInventory = set(next, { inventory: ALL_GREEN }).map((s) => (s.service === "inventory" ? { ...s, strategy: { ...s.strategy, ...SLOW } } : s));
+            const inventory = await applyRelease(next, { stack: "prod", services: slowInventory }, pulumiUp());
+            await engine.rollback({ id: "r1", stack: "prod", services: [{ service: "orders", to: ALL_BLUE }], issuedBy: "cy@laptop", issuedAt: new Date(engine.now).toISOString(), reason: "5xx" });
+            expect(engine.state(inventory.lastRolloutId)!.phase).to.equal("baking");
+            const held = await heldBackServices(api, slowInventory, engine.now);
+            expect(held.map((h) => h.service)).to.deep.equal(["orders"]);
+            const quiet = pulumiUp();
+            expect(await applyRelease(slowInventory, { stack: "prod", services: slowInventory }, quiet)).to.deep.include({ lastResult: "no traffic change" });
+            expect(quiet.started).to.deep.equal([]);
+            const up = pulumiUp({ retry: true });
+            const again = await applyRelease(slowInventory, { stack: "prod", services: slowInventory }, up);
+            expect(again.messages[0]).to.equal(`started rollout ${again.lastRolloutId}: orders to blue 0% / green 100%`);
+            expect(engine.state(inventory.lastRolloutId)!.phase).to.equal("baking");
+            expect(claims().inventory.rolloutId).to.equal(inventory.lastRolloutId);
+            expect(claims().orders.rolloutId).to.equal(again.lastRolloutId);
+        });
+
         it("the stack file set to what runs after the rollback: no warning, and its pulumi up starts nothing", async () => {
             await promoted();
             await engine.rollback({ id: "r1", stack: "prod", services: [{ service: "orders", to: ALL_BLUE }], issuedBy: "cy@laptop", issuedAt: new Date(engine.now).toISOString() });

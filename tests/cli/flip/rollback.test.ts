@@ -278,6 +278,27 @@ describe("flip rollback (loopback Consul; loopback Lambda Invoke running the eng
         expect(writes).to.deep.equal([{ service: "orders", weights: ALL_BLUE }]);
     });
 
+    it("a signal while it waits for the engine detaches (exit 128+n); the invocation the engine received runs to its end", async () => {
+        await promoteOrders();
+        const controller = new AbortController();
+        fault = () => {
+            controller.abort();
+            return { delayMs: 200 };
+        };
+        const code = await world.run(["rollback", "--stack", "prod", "--service", "orders", "--yes"], { abort: controller.signal, detachedBy: () => "SIGINT" });
+        expect(code, world.text()).to.equal(130);
+        expect(world.text()).to.include("detached on SIGINT: stopped waiting for rollback prod-rollback-");
+        expect(lambda.invocations).to.have.length(1);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(live("orders")).to.deep.equal(ALL_BLUE);
+        // It did not get to write the stack file; run again, the rollback says how.
+        expect(trafficOf("orders")).to.deep.equal([0, 100]);
+        const again = await world.run(["rollback", "--stack", "prod", "--service", "orders", "--to", "blue", "--yes"]).catch((err: Error) => err);
+        expect((again as Error).message).to.include(
+            "orders already runs blue 100% / green 0% (--to blue); nothing to roll back; but the stack file still asks for blue 0% / green 100%: npm run flip -- set --service orders --to blue (with --stack), and commit it",
+        );
+    });
+
     it("--break-glass runs the engine's rollback in the client with the token given, without Lambda, and records it", async () => {
         await promoteOrders();
         // Only the strong token is accepted from here on: the operator's token in the environment would be refused.
