@@ -34,7 +34,7 @@ function scenario(overrides: Partial<Scenario>): Scenario {
     return {
         services: [{ name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false }],
         initialPassing: {},
-        releases: [{ at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 2, readLag: 0 }],
+        releases: [{ at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 2, readLag: 0, retry: false }],
         events: [],
         faults: NO_FAULTS,
         skewMs: 0,
@@ -49,8 +49,8 @@ const ISSUE_EXAMPLES: Scenario[] = [
     //    (to 80/20, 5 s checks, one step) promotes before Y's Wait ends.
     scenario({
         releases: [
-            { at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0 },
-            { at: 17, to: { orders: { blue: 80, green: 20 } }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0 },
+            { at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
+            { at: 17, to: { orders: { blue: 80, green: 20 } }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
         ],
         events: [{ at: 16, kind: "alarm", state: "ALARM", duplicate: false, clearsAfter: 1 }],
     }),
@@ -89,8 +89,8 @@ const ISSUE_EXAMPLES: Scenario[] = [
             { name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false },
         ],
         releases: [
-            { at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0 },
-            { at: 3, to: { inventory: ALL_GREEN }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0 },
+            { at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
+            { at: 3, to: { inventory: ALL_GREEN }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
         ],
         events: [{ at: 40, kind: "rollback", to: { inventory: ALL_BLUE }, variant: "lost-answer" }],
     }),
@@ -103,8 +103,8 @@ const ISSUE_EXAMPLES: Scenario[] = [
             { name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false },
         ],
         releases: [
-            { at: 0, to: { inventory: ALL_GREEN, orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 30, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 10 },
-            { at: 1, to: { orders: { blue: 50, green: 50 } }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0 },
+            { at: 0, to: { inventory: ALL_GREEN, orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 30, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 10, retry: false },
+            { at: 1, to: { orders: { blue: 50, green: 50 } }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
         ],
         events: [{ at: 25, kind: "rollback", to: { inventory: ALL_BLUE, orders: ALL_BLUE }, variant: "fresh" }],
         faults: { ...NO_FAULTS, since: 20, until: 60, error: 0.2, timeout: 0.1, lostCas: 0.2, target: "any" },
@@ -113,7 +113,7 @@ const ISSUE_EXAMPLES: Scenario[] = [
     // the request is done and must not act again (abort the release, or write again).
     scenario({
         services: [{ name: "inventory", from: ALL_GREEN, required: twoEach, skipHealth: false, analysis: false }],
-        releases: [{ at: 20, to: { inventory: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0 }],
+        releases: [{ at: 20, to: { inventory: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false }],
         events: [
             { at: 5, kind: "rollback", to: { inventory: ALL_BLUE }, variant: "fresh" },
             { at: 40, kind: "rollback", to: { inventory: ALL_BLUE }, variant: "replay" },

@@ -5,10 +5,11 @@
 // Choice, the JSON round-trip of results), by EventBridge for alarm state changes and for the
 // watchdog's schedule (Lambda's asynchronous retries included), and by `flip rollback` (the
 // `{ kind: "rollback" }` invocation, which its client invokes again when it gets no answer). Releases
-// are started by the contract's rule for a client (src/rollout/contract.ts, how a rollout starts:
-// read the claims, attach to or refuse a running rollout of a service, else StartExecution with
-// `startAfter`), sometimes with a lag between the read and the start, as two `pulumi up` at once
-// would; commands are written by the contract's command-writing rule. Everything talks to an
+// are `pulumi up`'s REAL Release logic (applyRelease: it reads the claims, attaches to or refuses a
+// running rollout of a service, else starts an execution with `startAfter`), sometimes with a lag
+// between its read of the claims and the execution's first tick (a cold start, a Task retry) during
+// which the next `pulumi up` reads them too; commands are written by the contract's
+// command-writing rule. Everything talks to an
 // IN-MEMORY MODEL of Consul's documented KV and config-entry API (tests/support/fakeConsul.ts
 // consulModel: ModifyIndex, `?cas=` on KV and config entries; it is NOT Consul), with CloudWatch
 // alarms and analysis verdicts, on a virtual clock.
@@ -26,7 +27,7 @@
 // with the time it happened.
 import fc from "fast-check";
 import { alarmStates } from "../../src/rollout/alarms";
-import { readClaimedRollouts, readClaims, weightsOfEntry } from "../../src/rollout/consulApi";
+import { readClaims, weightsOfEntry } from "../../src/rollout/consulApi";
 import {
     CLAIMS_KEY,
     CommandKind,
@@ -38,24 +39,23 @@ import {
     isTerminal,
     parseRolloutState,
     parseServiceClaims,
-    ReleaseSpec,
     RollbackRequest,
     rollbackIdFor,
     rolloutCommandKey,
-    rolloutIdFor,
     ROLLOUTS_PREFIX,
     RolloutState,
     rolloutStateKey,
     RolloutStrategy,
     ServiceClaims,
-    ServiceReleaseSpec,
     Weights,
 } from "../../src/rollout/contract";
 import { expectedSplit } from "../../src/rollout/decide";
 import type { AnalysisVerdict } from "../../src/rollout/gates";
 import { EngineDeps, EngineEvent, handleEvent, TickResult } from "../../src/rollout/handler";
 import { engineSilenceLimitSeconds, ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
-import { canonicalJson, specHash } from "../../src/rollout/steps";
+import { applyRelease, ReleaseRuntime } from "../../src/rollout/release";
+import type { DesiredService } from "../../src/rollout/releaseRules";
+import { canonicalJson } from "../../src/rollout/steps";
 import { sameWeights, weightSumProblem, formatWeights } from "../../src/shared/weights";
 import { stickyServiceName } from "../../src/shared/meshNames";
 import { AslDefinition, runExecution } from "./aslDriver";
@@ -102,10 +102,13 @@ interface ReleaseSetup {
     readonly strategy: RolloutStrategy;
     readonly failureThreshold: number;
     /**
-     * Seconds between the client's read of the claims and its StartExecution: another `pulumi up`
-     * may start a rollout of the same services meanwhile, which the engine must then refuse.
+     * Seconds between the Release's read of the claims and its StartExecution (standing for a first
+     * tick that comes late): another `pulumi up` may start a rollout of the same services meanwhile,
+     * which the engine must then refuse.
      */
     readonly readLag: number;
+    /** BLUEGREEN_ROLLOUT_RETRY=1 for this `pulumi up`. */
+    readonly retry: boolean;
 }
 
 type WorldEvent =
@@ -276,6 +279,8 @@ class EngineWorld {
     private commandSeq = 0;
     private readonly commandsWritten = new Map<string, ControlCommand>();
     private readonly rollbackRequests: RollbackRequest[] = [];
+    /** The stack file as the last `pulumi up` that went through applied it. */
+    private previousDesired: DesiredService[];
     private splitterWrites = 0;
     private rollbackWrites = 0;
     /** Writes Consul applied (the model's state changed), and how many the last check saw: a step without one needs no check. */
@@ -315,6 +320,7 @@ class EngineWorld {
                 }
             }
         }
+        this.previousDesired = this.desired(Object.fromEntries(scenario.services.map((s) => [s.name, s.from])), scenario.releases[0]);
     }
 
     /** Runs the scenario to its end and reports every invariant violation. */
@@ -633,61 +639,51 @@ class EngineWorld {
         return this.scenario.services.find((s) => s.name === name);
     }
 
-    /** The release's spec as the Release builds it from the stack file: its services, callees first. */
-    private specOf(release: ReleaseSetup): ReleaseSpec {
-        const names = DEPENDENCY_ORDER.filter((n) => release.to[n] !== undefined && this.setup(n) !== undefined);
-        const services = names.map((name): ServiceReleaseSpec => {
+    /** The stack file's services, callees first, with these splits and the release's strategy and gates. */
+    private desired(to: Readonly<Partial<Record<ServiceName, Weights>>>, release: ReleaseSetup | undefined): DesiredService[] {
+        const names = DEPENDENCY_ORDER.filter((n) => this.setup(n) !== undefined);
+        return names.map((name): DesiredService => {
             const svc = this.setup(name)!;
             return {
                 service: name,
-                to: release.to[name]!,
+                to: to[name] ?? svc.from,
                 upstreams: name === "orders" && names.includes("inventory") ? ["inventory"] : [],
                 gate: {
                     required: svc.required,
                     alarms: name === "orders" ? [ALARM] : [],
-                    failureThreshold: release.failureThreshold,
+                    failureThreshold: release?.failureThreshold ?? 3,
                     skipHealth: svc.skipHealth,
                     ...(svc.analysis ? { analysis: { windowSeconds: 60 } } : {}),
                 },
                 ...(svc.sticky ? { sticky: true } : {}),
+                strategy: release?.strategy ?? { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 15 },
             };
         });
-        return { stack: STACK, services, strategy: release.strategy };
     }
 
-    /**
-     * `pulumi up` with a changed stack file, by the contract's rule for starting a release: read the
-     * claims; a service whose rollout runs attaches (same change) or refuses; otherwise start an
-     * execution whose input says which rollout each service belonged to when the claims were read.
-     */
+    /** `pulumi up` with the stack file changed for the release's services: the Release resource's applyRelease. */
     private async release(release: ReleaseSetup): Promise<void> {
-        const spec = this.specOf(release);
-        if (spec.services.length === 0) {
-            return;
-        }
-        const api = modelRolloutApi(this.transport(this.client("pulumi up")));
-        try {
-            const claims = await readClaims(api);
-            const names = spec.services.map((s) => s.service);
-            const rollouts = await readClaimedRollouts(api, claims.value, names);
-            for (const name of names) {
-                const holder = rollouts.get(claims.value.services[name]?.rolloutId ?? "")?.value;
-                if (holder && !isSettled(holder)) {
-                    // The same change attaches to its running rollout; another is refused, naming it.
-                    return;
+        const desired = this.desired({ ...Object.fromEntries(this.previousDesired.map((d) => [d.service, d.to])), ...release.to }, release);
+        const runtime: ReleaseRuntime = {
+            consul: modelRolloutApi(this.transport(this.client("pulumi up"))),
+            startExecution: async (name, input) => {
+                if (release.readLag > 0) {
+                    await this.sleep(release.readLag * 1000);
                 }
-            }
-            if (release.readLag > 0) {
-                await this.sleep(release.readLag * 1000);
-            }
-            const hash = specHash(spec);
-            let attempt = 1;
-            while (this.executions.has(rolloutIdFor(STACK, hash, attempt)) && this.executions.get(rolloutIdFor(STACK, hash, attempt))!.status !== "RUNNING") {
-                attempt++;
-            }
-            const rolloutId = rolloutIdFor(STACK, hash, attempt);
-            const startAfter = Object.fromEntries(names.map((name) => [name, claims.value.services[name]?.rolloutId ?? ""]));
-            this.startExecution(rolloutId, { rolloutId, specHash: hash, spec, requestedBy: "ana@laptop", startAfter, generation: 0, count: { n: 0 } });
+                return this.startExecution(name, input);
+            },
+            executionStatus: async (name) => {
+                const e = this.executions.get(name);
+                return e ? { status: e.status, error: e.error, cause: e.cause } : { status: "NOT_FOUND" };
+            },
+            sleep: (ms) => this.sleep(ms),
+            now: () => this.now,
+            retry: release.retry,
+            whoAmI: () => "ana@laptop",
+        };
+        try {
+            await applyRelease(this.previousDesired, { stack: STACK, services: desired }, runtime);
+            this.previousDesired = desired;
         } catch {
             // Refused or failed: `pulumi up` reports it; the stack keeps its previous inputs.
         }
@@ -1304,6 +1300,7 @@ export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
                         strategy: strategyArb,
                         failureThreshold: fc.integer({ min: 1, max: 3 }),
                         readLag: fc.constantFrom(0, 0, 0, 2, 10),
+                        retry: fc.boolean(),
                     }),
                     { minLength: names.length > 1 ? 2 : 1, maxLength: 3 },
                 ),
