@@ -1271,7 +1271,7 @@ const faultsArb: fc.Arbitrary<Faults> = fc.oneof(
 
 export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
     return fc
-        .constantFrom<readonly ServiceName[]>(["orders"], ["inventory", "orders"], ["inventory", "orders"], ["inventory", "orders", "payments"], ["inventory", "orders", "payments"])
+        .constantFrom<readonly ServiceName[]>(["orders"], ["inventory", "orders"], ["inventory", "orders"], ["inventory", "orders", "payments"])
         .chain((names) =>
             fc.record({
                 services: fc.tuple(
@@ -1304,7 +1304,7 @@ export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
                     }),
                     { minLength: names.length > 1 ? 2 : 1, maxLength: 3 },
                 ),
-                events: fc.array(eventArb(names), { maxLength: 12 }),
+                events: fc.array(eventArb(names), { maxLength: 10 }),
                 faults: faultsArb,
                 skewMs: fc.constantFrom(0, 500, 3000),
                 seed: fc.integer(),
