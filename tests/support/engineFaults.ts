@@ -362,8 +362,10 @@ class EngineWorld {
     // -----------------------------------------------------------------------------------------
 
     private async loop(until: number): Promise<void> {
+        // Every actor runs until it waits on a Consul call or a timer. After that, each step drains
+        // again before the checks, and nothing runs between the checks and the next step.
+        await drain();
         for (let guard = 0; guard < 200_000; guard++) {
-            await drain();
             if (this.ready.length === 0 && this.held.length > 0) {
                 this.ready = this.held;
                 this.held = [];
