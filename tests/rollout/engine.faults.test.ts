@@ -1,10 +1,14 @@
 // The rollout engine under faults, randomized (fast-check, seeded, reproducible): the REAL tick
 // handler, invoked as Step Functions runs the REAL state machine definition (through the local ASL
 // driver, which keeps Step Functions' JSON round-trip and Wait rules), by EventBridge alarm events
-// and the watchdog's schedule, and through `pulumi up`'s REAL Release logic, with clients writing commands (stale, duplicate and
-// replayed ids included), random gate results, clock jumps, and Consul faults on any call (500s,
-// time-outs applied or not, lost check-and-set, slow calls, the function dying mid-call), every
-// Consul call an interleaving point. Consul is an IN-MEMORY MODEL of its documented KV and
+// and the watchdog's schedule, and by `flip rollback` at random times; up to three releases of
+// disjoint or overlapping services, each with its own execution, started by the contract's rule for
+// a client; clients writing commands (stale, duplicate and replayed ids included), random gate
+// results, clock jumps, and Consul faults on any call (500s, time-outs applied or not, lost
+// check-and-set, slow calls, the function dying mid-call), every Consul call an interleaving point.
+// Besides issue 16's invariants, per rollout: every splitter write that lands is a pending write of
+// the rollout its service belongs to (the claims document) at that moment, and a rollback writes
+// each of its services at most once. Consul is an IN-MEMORY MODEL of its documented KV and
 // config-entry API (tests/support/fakeConsul.ts consulModel; it is NOT Consul). The world and its
 // invariants: tests/support/engineFaults.ts.
 //
@@ -30,7 +34,7 @@ function scenario(overrides: Partial<Scenario>): Scenario {
     return {
         services: [{ name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false }],
         initialPassing: {},
-        releases: [{ at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 2, retry: false }],
+        releases: [{ at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 2, readLag: 0, retry: false }],
         events: [],
         faults: NO_FAULTS,
         skewMs: 0,
@@ -45,8 +49,8 @@ const ISSUE_EXAMPLES: Scenario[] = [
     //    (to 80/20, 5 s checks, one step) promotes before Y's Wait ends.
     scenario({
         releases: [
-            { at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, retry: false },
-            { at: 17, to: { orders: { blue: 80, green: 20 } }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, retry: false },
+            { at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
+            { at: 17, to: { orders: { blue: 80, green: 20 } }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
         ],
         events: [{ at: 16, kind: "alarm", state: "ALARM", duplicate: false, clearsAfter: 1 }],
     }),
@@ -59,7 +63,7 @@ const ISSUE_EXAMPLES: Scenario[] = [
     scenario({
         services: [{ name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false, sticky: true }],
         releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 30, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 } }],
-        events: [{ at: 40, kind: "command", command: "abort", variant: "fresh" }],
+        events: [{ at: 40, kind: "command", service: "orders", command: "abort", variant: "fresh" }],
         faults: { ...NO_FAULTS, since: 5, until: 60, error: 0.3, lostCas: 0.3, target: "splitters" },
     }),
     // 4. An alarm racing a splitter write: from 16 s, the alarm goes off as a tick is about to write
@@ -72,9 +76,47 @@ const ISSUE_EXAMPLES: Scenario[] = [
     scenario({
         releases: [{ ...scenario({}).releases[0], strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 } }],
         events: [
-            { at: 6, kind: "command", command: "pause", variant: "fresh" },
-            { at: 20, kind: "command", command: "resume", variant: "fresh" },
-            { at: 35, kind: "command", command: "pause", variant: "replay" },
+            { at: 6, kind: "command", service: "orders", command: "pause", variant: "fresh" },
+            { at: 20, kind: "command", service: "orders", command: "resume", variant: "fresh" },
+            { at: 35, kind: "command", service: "orders", command: "pause", variant: "replay" },
+        ],
+    }),
+    // Issue 17: two releases of disjoint services side by side; inventory is rolled back while
+    // orders bakes (its answer lost, so the client invokes the same request again).
+    scenario({
+        services: [
+            { name: "inventory", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false },
+            { name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false },
+        ],
+        releases: [
+            { at: 0, to: { orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
+            { at: 3, to: { inventory: ALL_GREEN }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
+        ],
+        events: [{ at: 40, kind: "rollback", to: { inventory: ALL_BLUE }, variant: "lost-answer" }],
+    }),
+    // Two `pulumi up` of overlapping releases at once: both read the claims before either started;
+    // the later first tick must be refused. Then a rollback of both services during the rollout,
+    // with Consul faults: it aborts the release as a whole and writes each service once.
+    scenario({
+        services: [
+            { name: "inventory", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false, sticky: true },
+            { name: "orders", from: ALL_BLUE, required: twoEach, skipHealth: false, analysis: false },
+        ],
+        releases: [
+            { at: 0, to: { inventory: ALL_GREEN, orders: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 30, bakeEachStep: true, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 10, retry: false },
+            { at: 1, to: { orders: { blue: 50, green: 50 } }, strategy: { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 5, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false },
+        ],
+        events: [{ at: 25, kind: "rollback", to: { inventory: ALL_BLUE, orders: ALL_BLUE }, variant: "fresh" }],
+        faults: { ...NO_FAULTS, since: 20, until: 60, error: 0.2, timeout: 0.1, lostCas: 0.2, target: "any" },
+    }),
+    // A rollback request invoked again after its rollback ended and a release took its service:
+    // the request is done and must not act again (abort the release, or write again).
+    scenario({
+        services: [{ name: "inventory", from: ALL_GREEN, required: twoEach, skipHealth: false, analysis: false }],
+        releases: [{ at: 20, to: { inventory: ALL_GREEN }, strategy: { steps: [10, 50], bakeSeconds: 60, bakeEachStep: true, checkIntervalSeconds: 15, readyTimeoutSeconds: 0 }, failureThreshold: 3, readLag: 0, retry: false }],
+        events: [
+            { at: 5, kind: "rollback", to: { inventory: ALL_BLUE }, variant: "fresh" },
+            { at: 40, kind: "rollback", to: { inventory: ALL_BLUE }, variant: "replay" },
         ],
     }),
 ];

@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import { alarmStates } from "../../src/rollout/alarms";
 import { rolloutConsulApi, RolloutConsulApi } from "../../src/rollout/consulApi";
-import { CLAIMS_KEY, hasPendingWrites, isSettled, ReleaseSpec, rolloutCommandKey, RolloutState, rolloutIdFor, rolloutStateKey, ServiceClaims, Weights } from "../../src/rollout/contract";
+import { CLAIMS_KEY, hasPendingWrites, HistoryRecord, isSettled, ReleaseSpec, RollbackRequest, rollbackIdFor, rolloutCommandKey, ROLLOUT_HISTORY_PREFIX, RolloutState, rolloutIdFor, rolloutStateKey, ServiceClaims, Weights } from "../../src/rollout/contract";
 import { expectedSplit } from "../../src/rollout/decide";
 import { followRollout } from "../../src/rollout/follow";
 import { EngineDeps, EngineEvent, handleEvent, TickEvent, TickResult } from "../../src/rollout/handler";
@@ -141,6 +141,56 @@ describe("the engine's invariants under issue 16's defects (local ASL driver, lo
         expect(await state(y.rolloutId)).to.include({ phase: "rolled-back" });
         expect(claims()).to.deep.include({ inventory: { rolloutId: zId, claimedAt: (await state(zId)).startedAt } });
         expect(claims().orders.rolloutId).to.equal(y.rolloutId);
+    });
+
+    it("16.1 under schema 3: a rolled-back rollout whose services a later release took (its state removed) never writes its state again", async () => {
+        // As above, but Z takes both of Y's services, so Y's settled state is removed once its
+        // history record is written. Y's execution still waits; its next tick carries Y's startAfter.
+        const y = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 15, checkIntervalSeconds: 15 }));
+        const z = releaseSpec({ steps: [], bakeSeconds: 0, checkIntervalSeconds: 5 });
+        const zSpec: ReleaseSpec = { ...z, services: z.services.map((s) => ({ ...s, to: { blue: 80, green: 20 } })) };
+        let zId = "";
+        let writesAfterZ = 0;
+        const outcome = await execute(y, async (name, seconds) => {
+            if (name === "Wait" && seconds === 15 && zId === "") {
+                alarms["orders-5xx"] = "ALARM";
+                expect((await handleEvent(ALARM, deps)).phase).to.equal("rolled-back");
+                alarms["orders-5xx"] = "OK";
+                const zInput = await inputFor(zSpec);
+                zId = zInput.rolloutId;
+                expect(await execute(zInput)).to.include({ status: "SUCCEEDED" });
+                expect(await read(y.rolloutId), "Y's state, removed once Z took all its services").to.equal(undefined);
+                writesAfterZ = splitterWrites();
+            }
+        });
+        expect(outcome).to.include({ status: "FAILED", error: "RolloutNotPromoted" });
+        expect(outcome.cause).to.contain("alarm orders-5xx went into ALARM");
+        expect(await read(y.rolloutId), "Y's state written again by its late tick").to.equal(undefined);
+        const records = Object.values(await api.listJson<HistoryRecord>(ROLLOUT_HISTORY_PREFIX)).filter((r) => r.rolloutId === y.rolloutId);
+        expect(records.map((r) => r.result)).to.deep.equal(["rolled-back"]);
+        expect(splitterWrites()).to.equal(writesAfterZ);
+        expect(await live()).to.deep.equal({ inventory: { blue: 80, green: 20 }, orders: { blue: 80, green: 20 } });
+        expect(claims()).to.deep.include({ inventory: { rolloutId: zId, claimedAt: (await state(zId)).startedAt } });
+    });
+
+    it("a rollback request invoked again after its rollback ended and a later release took its services changes nothing", async () => {
+        // `flip rollback` with request id r1, done at once; then a release of both services starts
+        // from it (its state is removed: no claim names it). The same request again (a client re-run,
+        // a late retry) must not act: the rollback has ended, and the release is not its business.
+        const request: RollbackRequest = { id: "r1", stack: "prod", services: [{ service: "orders", to: { blue: 80, green: 20 } }, { service: "inventory", to: { blue: 80, green: 20 } }], issuedBy: "cy@laptop", issuedAt: T0.toISOString(), reason: "5xx" };
+        const rollbackId = rollbackIdFor("prod", request.id);
+        expect(await handleEvent({ kind: "rollback", request }, deps)).to.deep.include({ rolloutId: rollbackId, done: true, phase: "promoted" });
+        const release = await inputFor(releaseSpec({ steps: [10, 50], bakeSeconds: 60 }));
+        expect(release.startAfter).to.deep.equal({ inventory: rollbackId, orders: rollbackId });
+        expect((await handleEvent(tickOf(release), deps)).phase).to.equal("baking");
+        expect(await read(rollbackId)).to.equal(undefined);
+        const running = await state(release.rolloutId);
+        const before = splitterWrites();
+        await handleEvent({ kind: "rollback", request }, deps);
+        expect(await state(release.rolloutId), "the release, after the old request again").to.deep.equal(running);
+        expect(splitterWrites()).to.equal(before);
+        expect(await read(rollbackId)).to.equal(undefined);
+        expect(await live()).to.deep.equal({ inventory: { blue: 72, green: 28 }, orders: { blue: 72, green: 28 } });
     });
 
     it("16.1: a late or retried first tick starts its rollout only from the rollouts its client saw, and an ended rollout never again", async () => {

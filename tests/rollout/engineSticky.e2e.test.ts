@@ -221,4 +221,91 @@ describe("sticky canary written by the rollout engine (local ASL driver, loopbac
         expect(consul.state.faults[0].times).to.equal(0);
         expect(claims).to.deep.equal(["pending", "settled"]);
     });
+    it("two invocations finishing the same pending writes: one that read orders' splitter before the other moved it never unpins a virtual splitter the settled state says is pinned", async () => {
+        // orders alone, all blue to all green in one step. The first tick decides the step, and every
+        // splitter write fails: the state keeps it pending. Then two invocations (the execution's
+        // retry and an alarm event, say) finish it at once. A reads orders' splitter (all blue);
+        // B writes the step (orders, then green's pin); A reads green's virtual splitter (pinned)
+        // and confirms the state (still pending); B clears the pending writes. A's sequence, worked
+        // out from the all-blue split it read, starts with green's virtual splitter at rest: its
+        // check-and-set on that entry holds (B wrote it before A read it), so the state says the
+        // step is live while green is unpinned, until a later decision writes it again.
+        const base = stickySpec({ steps: [], bakeSeconds: 60 });
+        const spec: ReleaseSpec = { ...base, services: base.services.filter((s) => s.service === "orders").map((s) => ({ ...s, upstreams: [] })) };
+        const exec = input(spec);
+        const tick: EngineEvent = { kind: "tick", rolloutId: exec.rolloutId, specHash: exec.specHash, spec, requestedBy: exec.requestedBy, startAfter: exec.startAfter };
+        consul.state.faults.push({ prefix: "PUT /v1/config", status: 500, times: 1000 });
+        expect(await handleEvent(tick, deps).catch((err: Error) => err.message)).to.match(/answered 500/);
+        consul.state.faults.length = 0;
+        const key = rolloutStateKey(exec.rolloutId);
+        expect((await api.getJson<RolloutState>(key))!.value.pendingWrites).to.deep.equal([{ service: "orders", weights: ALL_GREEN }]);
+        const gate = () => {
+            let open!: () => void;
+            const opened = new Promise<void>((resolve) => (open = resolve));
+            return { open, opened };
+        };
+        const aReadSplitter = gate();
+        const bPinnedGreen = gate();
+        const aConfirmed = gate();
+        const bCleared = gate();
+        let aStateReads = 0;
+        let atClear: { readonly entries: ReturnType<typeof entries>; readonly pending: unknown } | undefined;
+        const a: RolloutConsulApi = {
+            ...api,
+            getEntry: async (kind, name) => {
+                if (name === "orders-sticky-green") {
+                    await bPinnedGreen.opened;
+                }
+                const entry = await api.getEntry(kind, name);
+                if (name === "orders") {
+                    aReadSplitter.open();
+                }
+                return entry;
+            },
+            getJson: async <T>(k: string) => {
+                const reads = k === key ? ++aStateReads : 0;
+                if (reads === 3) {
+                    await bCleared.opened;
+                    // A's first round is over and B has cleared: the state now says its writes are live.
+                    atClear = { entries: entries(), pending: (await api.getJson<RolloutState>(key))!.value.pendingWrites };
+                }
+                const doc = await api.getJson<T>(k);
+                if (reads === 2) {
+                    aConfirmed.open();
+                }
+                return doc;
+            },
+        };
+        const b: RolloutConsulApi = {
+            ...api,
+            putEntry: async (body, cas) => {
+                await aReadSplitter.opened;
+                const written = await api.putEntry(body, cas);
+                if (body.Name === "orders-sticky-green") {
+                    bPinnedGreen.open();
+                }
+                return written;
+            },
+            casJson: async (k, value, index) => {
+                const clearing = k === key && ((value as RolloutState).pendingWrites ?? []).length === 0;
+                if (clearing) {
+                    await aConfirmed.opened;
+                }
+                const written = await api.casJson(k, value, index);
+                if (clearing) {
+                    bCleared.open();
+                }
+                return written;
+            },
+        };
+        await Promise.all([handleEvent(tick, { ...deps, consul: a }).catch(() => undefined), handleEvent(tick, { ...deps, consul: b })]);
+        const s = (await api.getJson<RolloutState>(key))!.value;
+        expect(s).to.include({ phase: "baking", stepIndex: 0 });
+        // Settled at the step: what Consul runs is the step's three bodies (blue unweighted, green pinned),
+        // from the moment the state says so.
+        expect(atClear?.pending).to.deep.equal([]);
+        expect(atClear?.entries, "when B cleared the pending writes").to.deep.equal([follows, pinned("green"), split(ALL_GREEN, true)]);
+        expect(s.pendingWrites).to.deep.equal([]);
+        expect(entries()).to.deep.equal([follows, pinned("green"), split(ALL_GREEN, true)]);
+    });
 });

@@ -3,20 +3,33 @@
 // injected I/O) invoked as Step Functions runs the project's REAL state machine definition
 // (src/rollout/render/stateMachine.ts, interpreted by tests/support/aslDriver.ts: Retry, Catch, Wait,
 // Choice, the JSON round-trip of results), by EventBridge for alarm state changes and for the
-// watchdog's schedule (Lambda's asynchronous retries included), and the REAL Release logic of
-// `pulumi up` (applyRelease, with the startAfterIndex it passes) and the contract's command-writing
-// client, all against an IN-MEMORY MODEL of Consul's documented KV and config-entry API
-// (tests/support/fakeConsul.ts consulModel: ModifyIndex, `?cas=` on KV and config entries; it is NOT
-// Consul), CloudWatch alarms and analysis verdicts, on a virtual clock.
+// watchdog's schedule (Lambda's asynchronous retries included), and by `flip rollback` (the
+// `{ kind: "rollback" }` invocation, which its client invokes again when it gets no answer). Releases
+// are `pulumi up`'s REAL Release logic (applyRelease: it reads the claims, attaches to or refuses a
+// running rollout of a service, else starts an execution with `startAfter`), sometimes with a lag
+// between its read of the claims and the execution's first tick (a cold start, a Task retry) during
+// which the next `pulumi up` reads them too; commands are written by the contract's
+// command-writing rule. Everything talks to an
+// IN-MEMORY MODEL of Consul's documented KV and config-entry API (tests/support/fakeConsul.ts
+// consulModel: ModifyIndex, `?cas=` on KV and config entries; it is NOT Consul), with CloudWatch
+// alarms and analysis verdicts, on a virtual clock.
+//
+// A world has up to three services and up to three releases, of disjoint or overlapping services,
+// each with its own execution loop, side by side: overlapping ones must be refused (by the client,
+// or by the engine when the client read the claims before the other started).
 //
 // Every Consul call of every invocation is a point where the world may run something else: the next
-// call to answer is picked at random among all the calls waiting (the Step Functions loop, alarm
-// events, retries, the Catch, clients), and may fail (500), time out (applied or not), be slow, lose
-// its check-and-set to a concurrent write, or kill the function. Invariants are checked after every
-// step and at the end (see `check` and `finish`); a violation is recorded with the time it happened.
+// call to answer is picked at random among all the calls waiting (the executions' loops, alarm
+// events, rollbacks, retries, the Catch, clients), and may fail (500), time out (applied or not), be
+// slow, lose its check-and-set to a concurrent write, or kill the function. Invariants are checked at
+// every splitter write that lands, at every state write, after every step that changed Consul and at
+// the end (see `splitterLanding`, `checkStateWrite`, `check` and `finish`); a violation is recorded
+// with the time it happened.
 import fc from "fast-check";
 import { alarmStates } from "../../src/rollout/alarms";
+import { readClaims, weightsOfEntry } from "../../src/rollout/consulApi";
 import {
+    CLAIMS_KEY,
     CommandKind,
     commandSlotFree,
     ControlCommand,
@@ -25,18 +38,23 @@ import {
     isSettled,
     isTerminal,
     parseRolloutState,
-    ROLLOUT_COMMAND_KEY,
-    ROLLOUT_STATE_KEY,
+    parseServiceClaims,
+    RollbackRequest,
+    rollbackIdFor,
+    rolloutCommandKey,
+    ROLLOUTS_PREFIX,
     RolloutState,
+    rolloutStateKey,
     RolloutStrategy,
+    ServiceClaims,
     Weights,
 } from "../../src/rollout/contract";
 import { expectedSplit } from "../../src/rollout/decide";
 import type { AnalysisVerdict } from "../../src/rollout/gates";
 import { EngineDeps, EngineEvent, handleEvent, TickResult } from "../../src/rollout/handler";
+import { engineSilenceLimitSeconds, ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { applyRelease, ReleaseRuntime } from "../../src/rollout/release";
 import type { DesiredService } from "../../src/rollout/releaseRules";
-import { engineSilenceLimitSeconds, ExecutionInput, rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { canonicalJson } from "../../src/rollout/steps";
 import { sameWeights, weightSumProblem, formatWeights } from "../../src/shared/weights";
 import { stickyServiceName } from "../../src/shared/meshNames";
@@ -47,6 +65,7 @@ import { ConsulTransport, modelRolloutApi, putConfigEntry } from "./fakeConsulKv
 const FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout-tick";
 const MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout";
 const DEFINITION = rolloutStateMachine(FUNCTION, MACHINE) as unknown as AslDefinition;
+const STACK = "prod";
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const ALARM = "orders-5xx";
 /** The function's timeout (src/rollout/engine.ts) and the Consul client's (src/consul/httpClient.ts). */
@@ -58,8 +77,12 @@ const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 const RACE_WINDOW_MS = 60_000;
 /** The watchdog's schedule (src/rollout/engine.ts): rate(1 minute). */
 const WATCHDOG_PERIOD_MS = 60_000;
+/** `flip rollback` invokes the function synchronously; without an answer it invokes it again, this many times in all. */
+const ROLLBACK_CLIENT_ATTEMPTS = 3;
 
-type ServiceName = "inventory" | "orders";
+type ServiceName = "inventory" | "orders" | "payments";
+/** Callees first (orders calls inventory): the order a release lists its services in. */
+const DEPENDENCY_ORDER: readonly ServiceName[] = ["inventory", "payments", "orders"];
 
 interface ServiceSetup {
     readonly name: ServiceName;
@@ -74,9 +97,17 @@ interface ServiceSetup {
 interface ReleaseSetup {
     /** Seconds after the start. */
     readonly at: number;
+    /** The release's services (its keys) and the split each is asked to reach. */
     readonly to: Readonly<Partial<Record<ServiceName, Weights>>>;
     readonly strategy: RolloutStrategy;
     readonly failureThreshold: number;
+    /**
+     * Seconds between the Release's read of the claims and its StartExecution (standing for a first
+     * tick that comes late): another `pulumi up` may start a rollout of the same services meanwhile,
+     * which the engine must then refuse.
+     */
+    readonly readLag: number;
+    /** BLUEGREEN_ROLLOUT_RETRY=1 for this `pulumi up`. */
     readonly retry: boolean;
 }
 
@@ -97,7 +128,19 @@ type WorldEvent =
           readonly racing?: boolean;
       }
     | { readonly at: number; readonly kind: "gates"; readonly alarmsReadable: boolean; readonly analysis: AnalysisVerdict["verdict"] | "error" }
-    | { readonly at: number; readonly kind: "command"; readonly command: CommandKind; readonly variant: "fresh" | "stale" | "duplicate" | "replay" }
+    | { readonly at: number; readonly kind: "command"; readonly service: ServiceName; readonly command: CommandKind; readonly variant: "fresh" | "stale" | "duplicate" | "replay" }
+    | {
+          readonly at: number;
+          readonly kind: "rollback";
+          /** The services rolled back (its keys) and the split each is moved to. */
+          readonly to: Readonly<Partial<Record<ServiceName, Weights>>>;
+          /**
+           * fresh: one request, invoked again only when the client got no answer; lost-answer: the
+           * first invocation worked but its answer was lost, so the client invokes the same request
+           * again; replay: an earlier request invoked again, later (a client re-run with the same id).
+           */
+          readonly variant: "fresh" | "lost-answer" | "replay";
+      }
     | { readonly at: number; readonly kind: "clock-jump"; readonly seconds: number };
 
 /** Probabilities per Consul call, while faults last. */
@@ -137,6 +180,8 @@ type Invariant =
     | "state-parses"
     | "command-applied-once"
     | "sticky-left-behind"
+    | "written-by-its-rollout"
+    | "rollback-writes-once"
     | "harness";
 
 interface Violation {
@@ -150,7 +195,11 @@ export interface WorldReport {
     readonly violations: readonly Violation[];
     readonly steps: number;
     readonly invocations: number;
-    readonly finalPhase?: string;
+    /** Each rollout's phase at the end, by id. */
+    readonly phases: Readonly<Record<string, string>>;
+    /** Splitter writes that landed, and how many of them a rollback made. */
+    readonly splitterWrites: number;
+    readonly rollbackWrites: number;
 }
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
@@ -177,7 +226,7 @@ interface Caller {
 
 interface PendingCall {
     readonly caller: Caller;
-    readonly method: "GET" | "PUT";
+    readonly method: "GET" | "PUT" | "DELETE";
     readonly path: string;
     readonly query: Readonly<Record<string, string>>;
     readonly body?: string;
@@ -222,7 +271,6 @@ class EngineWorld {
     private readonly violations: Violation[] = [];
     private readonly executions = new Map<string, ExecutionRecord>();
     private readonly alive = new Set<Caller>();
-    private previousDesired: DesiredService[];
     private alarmState: "OK" | "ALARM" = "OK";
     private alarmsReadable = true;
     private analysis: AnalysisVerdict["verdict"] | "error" = "pass";
@@ -230,14 +278,25 @@ class EngineWorld {
     private invocations = 0;
     private commandSeq = 0;
     private readonly commandsWritten = new Map<string, ControlCommand>();
-    private readonly consumed = new Set<string>();
+    private readonly rollbackRequests: RollbackRequest[] = [];
+    /** The stack file as the last `pulumi up` that went through applied it. */
+    private previousDesired: DesiredService[];
+    private splitterWrites = 0;
+    private rollbackWrites = 0;
+    /** Writes Consul applied (the model's state changed), and how many the last check saw: a step without one needs no check. */
+    private changes = 0;
+    private checkedChanges = -1;
     // What the checks remember between steps.
-    private lastIndex = -1;
-    private lastState?: RolloutState;
+    private readonly parsed = new Map<string, { readonly index: number; readonly state: RolloutState | undefined }>();
+    private claimsSeen?: { readonly index: number; readonly claims: ServiceClaims };
     private readonly ended = new Set<string>();
+    private readonly consumed = new Set<string>();
     private readonly lastCommandOf = new Map<string, string | undefined>();
+    /** What each service served when a rollout claimed it: its `from` must say the same. */
     private readonly startSplit = new Map<string, Record<string, Weights>>();
     private readonly fromChecked = new Set<string>();
+    /** Splitter writes a rollback made that landed, by "rolloutId/entry name". */
+    private readonly rollbackWritten = new Map<string, number>();
 
     constructor(private readonly scenario: Scenario) {
         this.random = prng(scenario.seed);
@@ -273,7 +332,11 @@ class EngineWorld {
         for (const event of s.events) {
             this.timer(T0 + event.at * 1000, () => this.event(event));
         }
-        const lastEvent = Math.max(s.faults.until, ...s.events.map((e) => e.at + (e.kind === "alarm" && e.racing ? RACE_WINDOW_MS / 1000 : 0)), ...s.releases.map((r) => r.at));
+        const lastEvent = Math.max(
+            s.faults.until,
+            ...s.events.map((e) => e.at + (e.kind === "alarm" && e.racing ? RACE_WINDOW_MS / 1000 : 0)),
+            ...s.releases.map((r) => r.at + r.readLag),
+        );
         this.faultsOn = s.faults.since === 0;
         this.timer(T0 + s.faults.since * 1000, () => (this.faultsOn = s.faults.since < s.faults.until));
         this.timer(T0 + s.faults.until * 1000, () => (this.faultsOn = false));
@@ -290,7 +353,8 @@ class EngineWorld {
         this.timer(T0 + WATCHDOG_PERIOD_MS, () => this.watchdog(T0 + (lastEvent + 1) * 1000));
         await this.loop(bound);
         this.finish(bound);
-        return { violations: this.violations, steps: this.steps, invocations: this.invocations, finalPhase: this.state()?.phase };
+        const phases = Object.fromEntries([...this.states()].map(([id, state]) => [id, state.phase]));
+        return { violations: this.violations, steps: this.steps, invocations: this.invocations, phases, splitterWrites: this.splitterWrites, rollbackWrites: this.rollbackWrites };
     }
 
     // -----------------------------------------------------------------------------------------
@@ -298,8 +362,10 @@ class EngineWorld {
     // -----------------------------------------------------------------------------------------
 
     private async loop(until: number): Promise<void> {
+        // Every actor runs until it waits on a Consul call or a timer. After that, each step drains
+        // again before the checks, and nothing runs between the checks and the next step.
+        await drain();
         for (let guard = 0; guard < 200_000; guard++) {
-            await drain();
             if (this.ready.length === 0 && this.held.length > 0) {
                 this.ready = this.held;
                 this.held = [];
@@ -405,6 +471,7 @@ class EngineWorld {
     }
 
     private touch(call: PendingCall): void {
+        this.changes++;
         const kv = /^\/v1\/kv\/(.*)$/.exec(call.path);
         if (kv) {
             const entry = this.model.state.kv.get(kv[1]);
@@ -423,20 +490,35 @@ class EngineWorld {
     /** Answers the call from the model, and notes what the checks need (who saw what, who wrote what). */
     private apply(call: PendingCall): ConsulAnswer {
         const url = new URL(`${call.path}?${new URLSearchParams(call.query as Record<string, string>).toString()}`, "http://localhost");
-        const before = call.method === "PUT" && call.path === `/v1/kv/${ROLLOUT_STATE_KEY}` ? this.state() : undefined;
+        const key = call.path.startsWith("/v1/kv/") ? call.path.slice("/v1/kv/".length) : undefined;
+        const stateKey = call.method === "PUT" && key?.startsWith(ROLLOUTS_PREFIX) ? key : undefined;
+        const before = stateKey ? this.stateAt(stateKey) : undefined;
+        const claimsBefore = call.method === "PUT" && key === CLAIMS_KEY ? this.claims() : undefined;
+        // A splitter write is checked against the claims and states as they are when it lands.
+        const splitterCheck = call.method === "PUT" && call.path === "/v1/config" ? this.splitterLanding(call) : undefined;
         const answer = this.model.answer(call.method, url, "management-token", Buffer.from(call.body ?? ""));
+        if (call.method !== "GET") {
+            this.changes++;
+        }
         const health = /^\/v1\/health\/service\/(.+)$/.exec(call.path);
         if (health) {
             const colour = /"([^"]*)"/.exec(call.query.filter ?? "")?.[1] ?? "";
             call.caller.passing.set(`${decodeURIComponent(health[1])}/${colour}`, answer.status === 200 && Array.isArray(answer.payload) ? answer.payload.length : "error");
         }
-        if (call.method === "PUT" && call.path === `/v1/kv/${ROLLOUT_STATE_KEY}` && answer.payload === true) {
+        if (answer.payload !== true) {
+            return answer;
+        }
+        if (stateKey) {
             this.checkStateWrite(call.caller, before, JSON.parse(call.body ?? "null") as RolloutState);
         }
-        if (call.method === "PUT" && call.path === `/v1/kv/${ROLLOUT_COMMAND_KEY}` && answer.payload === true) {
+        if (call.method === "PUT" && key?.startsWith(rolloutCommandKey(""))) {
             const command = JSON.parse(call.body ?? "null") as ControlCommand;
             this.commandsWritten.set(command.id, command);
         }
+        if (claimsBefore) {
+            this.claimed(claimsBefore);
+        }
+        splitterCheck?.();
         return answer;
     }
 
@@ -450,7 +532,7 @@ class EngineWorld {
         const skew = Math.round((this.random() * 2 - 1) * this.scenario.skewMs);
         let settled = false;
         return new Promise((resolve, reject) => {
-            const caller: Caller = { name: `invocation ${this.invocations}`, dead: false, passing: new Map(), lambda: true };
+            const caller: Caller = { name: `invocation ${this.invocations} (${"kind" in event ? event.kind : "alarm"})`, dead: false, passing: new Map(), lambda: true };
             const end = (err?: Error, result?: TickResult) => {
                 if (settled) {
                     return;
@@ -496,9 +578,6 @@ class EngineWorld {
         }
         const record: ExecutionRecord = { input, status: "RUNNING" };
         this.executions.set(name, record);
-        if (input.generation === 0) {
-            this.noteStartSplit(input.rolloutId);
-        }
         this.spawn(async () => {
             const outcome = await runExecution(DEFINITION, name, input, {
                 clock: { now: () => new Date(this.now), advance: () => this.violate("harness", "the driver advanced the clock itself") },
@@ -524,9 +603,8 @@ class EngineWorld {
      * no invocation), further runs would change nothing and are not simulated.
      */
     private watchdog(restAfter: number): void {
-        const state = this.state();
         const running = [...this.executions.values()].some((e) => e.status === "RUNNING");
-        if (this.now > restAfter && !running && this.alive.size === 0 && (!state || isSettled(state))) {
+        if (this.now > restAfter && !running && this.alive.size === 0 && [...this.states().values()].every(isSettled)) {
             return;
         }
         this.deliver({ kind: "watchdog" });
@@ -559,29 +637,43 @@ class EngineWorld {
         return { name, dead: false, passing: new Map(), lambda: false };
     }
 
-    private desired(to: Readonly<Partial<Record<ServiceName, Weights>>>, release: ReleaseSetup): DesiredService[] {
-        return this.scenario.services.map((svc) => ({
-            service: svc.name,
-            to: to[svc.name] ?? svc.from,
-            upstreams: svc.name === "orders" && this.scenario.services.some((s) => s.name === "inventory") ? ["inventory"] : [],
-            gate: {
-                required: svc.required,
-                alarms: svc.name === "orders" ? [ALARM] : [],
-                failureThreshold: release.failureThreshold,
-                skipHealth: svc.skipHealth,
-                ...(svc.analysis ? { analysis: { windowSeconds: 60 } } : {}),
-            },
-            ...(svc.sticky ? { sticky: true } : {}),
-            strategy: release.strategy,
-        }));
+    private setup(name: ServiceName): ServiceSetup | undefined {
+        return this.scenario.services.find((s) => s.name === name);
     }
 
-    /** `pulumi up` with a changed stack file: the Release resource's applyRelease. */
+    /** The stack file's services, callees first, with these splits and the release's strategy and gates. */
+    private desired(to: Readonly<Partial<Record<ServiceName, Weights>>>, release: ReleaseSetup | undefined): DesiredService[] {
+        const names = DEPENDENCY_ORDER.filter((n) => this.setup(n) !== undefined);
+        return names.map((name): DesiredService => {
+            const svc = this.setup(name)!;
+            return {
+                service: name,
+                to: to[name] ?? svc.from,
+                upstreams: name === "orders" && names.includes("inventory") ? ["inventory"] : [],
+                gate: {
+                    required: svc.required,
+                    alarms: name === "orders" ? [ALARM] : [],
+                    failureThreshold: release?.failureThreshold ?? 3,
+                    skipHealth: svc.skipHealth,
+                    ...(svc.analysis ? { analysis: { windowSeconds: 60 } } : {}),
+                },
+                ...(svc.sticky ? { sticky: true } : {}),
+                strategy: release?.strategy ?? { steps: [], bakeSeconds: 0, bakeEachStep: false, checkIntervalSeconds: 15 },
+            };
+        });
+    }
+
+    /** `pulumi up` with the stack file changed for the release's services: the Release resource's applyRelease. */
     private async release(release: ReleaseSetup): Promise<void> {
         const desired = this.desired({ ...Object.fromEntries(this.previousDesired.map((d) => [d.service, d.to])), ...release.to }, release);
         const runtime: ReleaseRuntime = {
             consul: modelRolloutApi(this.transport(this.client("pulumi up"))),
-            startExecution: async (name, input) => this.startExecution(name, input),
+            startExecution: async (name, input) => {
+                if (release.readLag > 0) {
+                    await this.sleep(release.readLag * 1000);
+                }
+                return this.startExecution(name, input);
+            },
             executionStatus: async (name) => {
                 const e = this.executions.get(name);
                 return e ? { status: e.status, error: e.error, cause: e.cause } : { status: "NOT_FOUND" };
@@ -592,10 +684,42 @@ class EngineWorld {
             whoAmI: () => "ana@laptop",
         };
         try {
-            await applyRelease(this.previousDesired, { stack: "prod", services: desired }, runtime);
+            await applyRelease(this.previousDesired, { stack: STACK, services: desired }, runtime);
             this.previousDesired = desired;
         } catch {
             // Refused or failed: `pulumi up` reports it; the stack keeps its previous inputs.
+        }
+    }
+
+    /** `flip rollback`: invokes the function with the request, and again (the same request) without an answer. */
+    private async rollback(event: Extract<WorldEvent, { kind: "rollback" }>): Promise<void> {
+        let request: RollbackRequest;
+        if (event.variant === "replay") {
+            if (this.rollbackRequests.length === 0) {
+                return;
+            }
+            request = this.rollbackRequests[Math.floor(this.random() * this.rollbackRequests.length)];
+        } else {
+            // Callers first, as the client lists them.
+            const services = DEPENDENCY_ORDER.filter((n) => event.to[n] !== undefined && this.setup(n) !== undefined)
+                .reverse()
+                .map((service) => ({ service, to: event.to[service]! }));
+            if (services.length === 0) {
+                return;
+            }
+            request = { id: `rb-${this.rollbackRequests.length + 1}`, stack: STACK, services, issuedBy: "cy@laptop", issuedAt: new Date(this.now).toISOString(), reason: "5xx after deploy" };
+            this.rollbackRequests.push(request);
+        }
+        for (let attempt = 1; attempt <= ROLLBACK_CLIENT_ATTEMPTS; attempt++) {
+            try {
+                await this.invoke({ kind: "rollback", request });
+                if (event.variant === "lost-answer" && attempt === 1) {
+                    continue;
+                }
+                return;
+            } catch {
+                await this.sleep(1000 + Math.floor(this.random() * 4000));
+            }
         }
     }
 
@@ -627,7 +751,10 @@ class EngineWorld {
                 this.clockOffset += event.seconds * 1000;
                 return;
             case "command":
-                this.spawn(() => this.command(event.command, event.variant));
+                this.spawn(() => this.command(event.service, event.command, event.variant));
+                return;
+            case "rollback":
+                this.spawn(() => this.rollback(event));
                 return;
         }
     }
@@ -647,8 +774,8 @@ class EngineWorld {
         }
     }
 
-    /** A client writing a command by the contract's rules (src/rollout/contract.ts), or replaying an old one. */
-    private async command(kind: CommandKind, variant: "fresh" | "stale" | "duplicate" | "replay"): Promise<void> {
+    /** A client writing a command for the rollout a service belongs to, by the contract's rules, or replaying an old one. */
+    private async command(service: ServiceName, kind: CommandKind, variant: "fresh" | "stale" | "duplicate" | "replay"): Promise<void> {
         const api = modelRolloutApi(this.transport(this.client(`flip ${kind}`)));
         try {
             if (variant === "replay") {
@@ -657,30 +784,33 @@ class EngineWorld {
                     return;
                 }
                 const again = old[Math.floor(this.random() * old.length)];
-                const slot = await api.getJson<ControlCommand>(ROLLOUT_COMMAND_KEY);
-                await api.casJson(ROLLOUT_COMMAND_KEY, again, slot?.modifyIndex ?? 0);
+                const slot = await api.getJson<ControlCommand>(rolloutCommandKey(again.rolloutId));
+                await api.casJson(rolloutCommandKey(again.rolloutId), again, slot?.modifyIndex ?? 0);
                 return;
             }
             for (let attempt = 0; attempt < 3; attempt++) {
-                const current = await api.getJson<RolloutState>(ROLLOUT_STATE_KEY);
+                const claims = await readClaims(api);
+                const id = claims.value.services[service]?.rolloutId;
+                const current = id === undefined ? undefined : await api.getJson<RolloutState>(rolloutStateKey(id));
                 if (!current || isTerminal(current.value.phase)) {
                     return;
                 }
-                // Stale: a command for a rollout that has ended (written by a client that read the state before).
-                const rolloutId = variant === "stale" ? ([...this.ended].find((id) => id !== current.value.rolloutId) ?? `prod-${"0".repeat(16)}-1`) : current.value.rolloutId;
-                const slot = await api.getJson<ControlCommand>(ROLLOUT_COMMAND_KEY);
+                const key = rolloutCommandKey(current.value.rolloutId);
+                // Stale: a command for a rollout that has ended (written by a client that read the claims before).
+                const rolloutId = variant === "stale" ? ([...this.ended].find((ended) => ended !== current.value.rolloutId) ?? `prod-${"0".repeat(16)}-1`) : current.value.rolloutId;
+                const slot = await api.getJson<ControlCommand>(key);
                 if (slot && !commandSlotFree(slot.value, current.value)) {
                     await this.sleep(current.value.spec.strategy.checkIntervalSeconds * 1000);
                     continue;
                 }
                 const command: ControlCommand = { id: `cmd-${++this.commandSeq}`, rolloutId, kind, issuedBy: "bo@laptop", issuedAt: new Date(this.now).toISOString() };
-                if (!(await api.casJson(ROLLOUT_COMMAND_KEY, command, slot?.modifyIndex ?? 0))) {
+                if (!(await api.casJson(key, command, slot?.modifyIndex ?? 0))) {
                     continue;
                 }
                 if (variant === "duplicate") {
                     // The client did not see its answer and writes the same command again.
-                    const again = await api.getJson<ControlCommand>(ROLLOUT_COMMAND_KEY);
-                    await api.casJson(ROLLOUT_COMMAND_KEY, command, again?.modifyIndex ?? 0);
+                    const again = await api.getJson<ControlCommand>(key);
+                    await api.casJson(key, command, again?.modifyIndex ?? 0);
                 }
                 return;
             }
@@ -689,17 +819,17 @@ class EngineWorld {
         }
     }
 
-    /** An operator watching until the rollout ends, resuming it whenever it is paused. */
+    /** An operator watching until every rollout ends, resuming any that is paused. */
     private async resumeIfPaused(): Promise<void> {
         for (let i = 0; i < 20; i++) {
-            const state = this.state();
-            if (!state || isTerminal(state.phase)) {
+            const running = [...this.states().values()].filter((s) => !isTerminal(s.phase));
+            if (running.length === 0) {
                 return;
             }
-            if (state.phase === "paused") {
-                await this.command("resume", "fresh");
+            for (const state of running.filter((s) => s.phase === "paused")) {
+                await this.command(state.spec.services[0].service as ServiceName, "resume", "fresh");
             }
-            await this.sleep(state.spec.strategy.checkIntervalSeconds * 2000);
+            await this.sleep(Math.min(...running.map((s) => s.spec.strategy.checkIntervalSeconds)) * 2000);
         }
     }
 
@@ -713,36 +843,334 @@ class EngineWorld {
         }
     }
 
-    private state(): RolloutState | undefined {
-        const entry = this.model.state.kv.get(ROLLOUT_STATE_KEY);
+    /** The state document at a key, parsed (once per ModifyIndex); a document that does not parse is a violation. */
+    private stateAt(key: string): RolloutState | undefined {
+        const entry = this.model.state.kv.get(key);
         if (!entry) {
             return undefined;
         }
-        if (entry.modifyIndex !== this.lastIndex) {
-            this.lastIndex = entry.modifyIndex;
-            const text = entry.value.toString("utf8");
-            let parsed: unknown;
-            try {
-                parsed = JSON.parse(text);
-            } catch {
-                parsed = undefined;
-            }
-            const read = parseRolloutState(parsed);
-            if (!read.ok) {
-                this.violate("state-parses", `bluegreen/rollout/current ${read.error}: ${text.slice(0, 200)}`);
-            }
-            this.lastState = read.ok ? read.state : undefined;
+        const seen = this.parsed.get(key);
+        if (seen?.index === entry.modifyIndex) {
+            return seen.state;
         }
-        return this.lastState;
+        const text = entry.value.toString("utf8");
+        let json: unknown;
+        try {
+            json = JSON.parse(text);
+        } catch {
+            json = undefined;
+        }
+        const read = parseRolloutState(json);
+        if (!read.ok) {
+            this.violate("state-parses", `${key} ${read.error}: ${text.slice(0, 200)}`);
+        }
+        const state = read.ok ? read.state : undefined;
+        this.parsed.set(key, { index: entry.modifyIndex, state });
+        return state;
+    }
+
+    /** Every rollout's state in Consul, by id. */
+    private states(): Map<string, RolloutState> {
+        const all = new Map<string, RolloutState>();
+        for (const key of this.model.state.kv.keys()) {
+            if (key.startsWith(ROLLOUTS_PREFIX)) {
+                const state = this.stateAt(key);
+                if (state) {
+                    all.set(state.rolloutId, state);
+                }
+            }
+        }
+        return all;
+    }
+
+    private state(rolloutId: string | undefined): RolloutState | undefined {
+        return rolloutId === undefined ? undefined : this.stateAt(rolloutStateKey(rolloutId));
+    }
+
+    /** The claims document as Consul holds it ({} before the first claim). */
+    private claims(): Readonly<Record<string, { rolloutId: string }>> {
+        const entry = this.model.state.kv.get(CLAIMS_KEY);
+        if (!entry) {
+            return {};
+        }
+        if (this.claimsSeen?.index !== entry.modifyIndex) {
+            const read = parseServiceClaims(JSON.parse(entry.value.toString("utf8")));
+            if (!read.ok) {
+                this.violate("state-parses", `${CLAIMS_KEY} ${read.error}`);
+            }
+            this.claimsSeen = { index: entry.modifyIndex, claims: read.ok ? read.claims : { schemaVersion: 0, services: {} } };
+        }
+        return this.claimsSeen.claims.services;
+    }
+
+    /** The state of the rollout a service belongs to now. */
+    private owner(service: string): RolloutState | undefined {
+        return this.state(this.claims()[service]?.rolloutId);
+    }
+
+    /** A claims write landed: each service that changed hands serves now what its new rollout must record as its start. */
+    private claimed(before: Readonly<Record<string, { rolloutId: string }>>): void {
+        for (const [service, claim] of Object.entries(this.claims())) {
+            if (before[service]?.rolloutId !== claim.rolloutId) {
+                const start = this.startSplit.get(claim.rolloutId) ?? {};
+                start[service] = this.live(service)!;
+                this.startSplit.set(claim.rolloutId, start);
+            }
+        }
+    }
+
+    /** The service whose splitter (or sticky virtual splitter) an entry is. */
+    private serviceOfEntry(name: string): { readonly service: string; readonly own: boolean } | undefined {
+        for (const svc of this.scenario.services) {
+            if (name === svc.name) {
+                return { service: svc.name, own: true };
+            }
+            if ((["blue", "green"] as const).some((colour) => stickyServiceName(svc.name, colour) === name)) {
+                return { service: svc.name, own: false };
+            }
+        }
+        return undefined;
+    }
+
+    /**
+     * (a) Written by its rollout: a splitter write that Consul applies is one of the pending writes
+     * of the rollout its service belongs to at that moment (the claims document); for the service's
+     * own splitter, with the very weights pending. The engine writes a splitter only to carry out a
+     * pending write of a state it has just confirmed current, with a check-and-set on the entry, and
+     * a state's pending writes are cleared only once every one of them is live; so any other write
+     * that lands is a rollout writing a service that is not its own (two rollouts on one service, or
+     * one that never claimed it), or a late write of a decision that is no longer current.
+     * (b) A rollback writes each of its services at most once: at most one write of the service's
+     * splitter by the rollback lands, whatever the faults. A retry after a lost answer (a time-out
+     * that was applied, a dead function, the client invoking again) reads the splitter first, finds
+     * it written and writes nothing; it writes again only if the splitter does not hold the split,
+     * which, as nobody else writes the service meanwhile (a), happens only if the first write did
+     * not land. So a second landed write is a defect, never a fault.
+     * Returns the check to run once the write has landed (the states as they were when it landed).
+     */
+    private splitterLanding(call: PendingCall): () => void {
+        const body = JSON.parse(call.body ?? "{}") as { Name?: string; Splits?: { Weight?: number; ServiceSubset?: string }[] };
+        const entry = this.serviceOfEntry(String(body.Name));
+        const owner = entry && this.owner(entry.service);
+        const weights = weightsOfEntry(body);
+        const matches = (state: RolloutState | undefined) =>
+            entry !== undefined && (state?.pendingWrites ?? []).some((w) => w.service === entry.service && (!entry.own || sameWeights(w.weights, weights)));
+        const justified = matches(owner);
+        const others = justified ? [] : [...this.states().values()].filter((s) => s.rolloutId !== owner?.rolloutId && matches(s)).map((s) => `${s.rolloutId} (${s.phase})`);
+        return () => {
+            this.splitterWrites++;
+            if (!entry) {
+                this.violate("written-by-its-rollout", `${call.caller.name} wrote splitter ${body.Name}, which belongs to no service of the world`);
+                return;
+            }
+            const what = `${call.caller.name} wrote ${body.Name}${entry.own ? ` ${formatWeights(weights)}` : ""}`;
+            if (!justified) {
+                this.violate(
+                    "written-by-its-rollout",
+                    `${what} while ${entry.service} belongs to ${owner ? `rollout ${owner.rolloutId} (${owner.phase}, pending ${(owner.pendingWrites ?? []).map((w) => `${w.service} ${formatWeights(w.weights)}`).join(", ") || "none"})` : "no rollout"}; ${others.length > 0 ? `a pending write of ${others.join(", ")}` : "no rollout has such a pending write"}`,
+                );
+                return;
+            }
+            if (owner!.kind === "rollback") {
+                this.rollbackWrites++;
+                const key = `${owner!.rolloutId}/${body.Name}`;
+                const n = (this.rollbackWritten.get(key) ?? 0) + 1;
+                this.rollbackWritten.set(key, n);
+                if (n > 1) {
+                    this.violate("rollback-writes-once", `rollback ${owner!.rolloutId} wrote ${body.Name} ${n} times (now ${formatWeights(weights)})`);
+                }
+            }
+        };
+    }
+
+    private checkSticky(when: string): void {
+        for (const svc of this.scenario.services.filter((s) => s.sticky)) {
+            const live = this.live(svc.name);
+            for (const colour of ["blue", "green"] as const) {
+                for (const s of this.splitsOf(stickyServiceName(svc.name, colour)) ?? []) {
+                    const pinsOther = s.Weight > 0 && s.ServiceSubset !== undefined && s.ServiceSubset !== colour;
+                    const unweighted = s.Weight > 0 && s.ServiceSubset === colour && !((live?.[colour] ?? 0) > 0);
+                    if (pinsOther || unweighted || (s.Weight > 0 && s.Service !== svc.name)) {
+                        this.violate("sticky-left-behind", `${when}: ${stickyServiceName(svc.name, colour)} sends ${s.Weight}% to ${s.Service}/${s.ServiceSubset ?? "-"} while ${svc.name} serves ${live ? formatWeights(live) : "nothing"}`);
+                    }
+                }
+            }
+            const state = this.owner(svc.name);
+            if (state && isSettled(state)) {
+                const pins = this.pins(svc.name);
+                const cookie = (this.splitsOf(svc.name) ?? []).some((s) => s.ResponseHeaders !== undefined);
+                if (pins.length > 0 || cookie) {
+                    this.violate("sticky-left-behind", `${when}: rollout ${state.rolloutId} of ${svc.name} ended ${state.phase} and settled, yet ${[...pins, ...(cookie ? [`${svc.name}'s splitter hands out the cookie`] : [])].join(", ")}`);
+                }
+            }
+        }
+    }
+
+    private check(): void {
+        // What the checks read (states, claims, splitters) changes only when Consul applies a write.
+        if (this.changes === this.checkedChanges) {
+            return;
+        }
+        this.checkedChanges = this.changes;
+        this.checkSticky("during the run");
+        for (const svc of this.scenario.services) {
+            const live = this.live(svc.name);
+            if (live && (live.blue < 0 || live.green < 0 || weightSumProblem([live.blue, live.green]))) {
+                this.violate("split-sums-to-100", `${svc.name} serves ${formatWeights(live)}`);
+            }
+        }
+        const states = this.states();
+        const claims = this.claims();
+        for (const state of states.values()) {
+            this.checkRollout(state, claims);
+        }
+        // Ended stays ended, also for a rollout whose state was removed (a later one took its services) and written again.
+        for (const id of this.ended) {
+            const state = states.get(id);
+            if (state && !isTerminal(state.phase)) {
+                this.violate("ended-rollout-restarted", `rollout ${id} ended, and is ${state.phase} again (${state.events[state.events.length - 1]?.message})`);
+                this.ended.delete(id);
+            }
+        }
+        for (const state of states.values()) {
+            if (isTerminal(state.phase)) {
+                this.ended.add(state.rolloutId);
+            }
+        }
+    }
+
+    /** One rollout's invariants, for the services it still holds (a later rollout may have taken the others). */
+    private checkRollout(state: RolloutState, claims: Readonly<Record<string, { rolloutId: string }>>): void {
+        for (const split of [state.from, ...state.steps.map((s) => s.weights)]) {
+            for (const [service, w] of Object.entries(split)) {
+                if (weightSumProblem([w.blue, w.green])) {
+                    this.violate("split-sums-to-100", `rollout ${state.rolloutId} plans ${service} ${formatWeights(w)}`);
+                }
+            }
+        }
+        const own = state.spec.services.filter((s) => claims[s.service]?.rolloutId === state.rolloutId);
+        if (this.claimsLiveSplit(state)) {
+            const expected = expectedSplit(state);
+            const wrong = own.filter((s) => !sameWeights(this.live(s.service), expected[s.service]));
+            if (wrong.length > 0) {
+                this.violate(
+                    "claims-live-split",
+                    `rollout ${state.rolloutId} is ${state.phase} at step ${state.stepIndex + 1}, claiming ${wrong.map((s) => `${s.service} ${formatWeights(expected[s.service])}`).join(", ")}; Consul serves ${wrong.map((s) => `${s.service} ${formatWeights(this.live(s.service)!)}`).join(", ")}`,
+                );
+            }
+        }
+        if (Object.keys(state.from).length > 0 && !this.fromChecked.has(state.rolloutId)) {
+            this.fromChecked.add(state.rolloutId);
+            const start = this.startSplit.get(state.rolloutId) ?? {};
+            const unclaimed = state.spec.services.filter((s) => start[s.service] === undefined);
+            const differs = state.spec.services.filter((s) => start[s.service] !== undefined && !sameWeights(start[s.service], state.from[s.service]));
+            if (unclaimed.length > 0) {
+                this.violate("written-by-its-rollout", `rollout ${state.rolloutId} planned from ${unclaimed.map((s) => s.service).join(", ")} without ever claiming ${unclaimed.length === 1 ? "it" : "them"}`);
+            }
+            if (differs.length > 0) {
+                this.violate("rollback-restores-start", `rollout ${state.rolloutId} records as its start ${differs.map((s) => `${s.service} ${formatWeights(state.from[s.service])}`).join(", ")}; Consul served ${differs.map((s) => `${s.service} ${formatWeights(start[s.service])}`).join(", ")} when it claimed them`);
+            }
+        }
+        const previous = this.lastCommandOf.get(state.rolloutId);
+        if (state.lastCommandId !== undefined && state.lastCommandId !== previous) {
+            const id = state.lastCommandId;
+            // A rollback aborts the rollouts of its services with "<request id>-abort-<n>" before it
+            // starts; a request whose rollback has ended is done, and invoked again it acts no more.
+            const abortedBy = /^(.*)-abort-\d+$/.exec(id)?.[1];
+            const rollback = abortedBy === undefined ? undefined : rollbackIdFor(STACK, abortedBy);
+            if (rollback !== undefined && this.ended.has(rollback)) {
+                this.violate("ended-rollout-restarted", `rollback ${rollback} had ended, and its request invoked again aborted rollout ${state.rolloutId}`);
+            }
+            const command = this.commandsWritten.get(id);
+            if (this.consumed.has(`${state.rolloutId}/${id}`)) {
+                this.violate("command-applied-once", `command ${id} (${command?.kind}) was applied again by rollout ${state.rolloutId}`);
+            }
+            if (command && command.rolloutId !== state.rolloutId) {
+                this.violate("command-applied-once", `command ${id} for rollout ${command.rolloutId} was applied by rollout ${state.rolloutId}`);
+            }
+            this.consumed.add(`${state.rolloutId}/${id}`);
+        }
+        this.lastCommandOf.set(state.rolloutId, state.lastCommandId);
+    }
+
+    /** At a state write: a colour that gains weight had its required passing instances, as this writer saw them. */
+    private checkStateWrite(writer: Caller, before: RolloutState | undefined, next: RolloutState): void {
+        if (Object.keys(next.from).length === 0 || (isTerminal(next.phase) && next.phase !== "promoted")) {
+            return; // nothing planned yet, or the starting split restored: not a gain
+        }
+        const after = expectedSplit(next);
+        const base = before && before.rolloutId === next.rolloutId && Object.keys(before.from).length > 0 ? expectedSplit(before) : this.liveAll();
+        for (const svc of next.spec.services) {
+            if (svc.gate.skipHealth) {
+                continue;
+            }
+            for (const colour of ["blue", "green"] as const) {
+                const gain = after[svc.service][colour] > (base[svc.service]?.[colour] ?? 0);
+                const seen = writer.passing.get(`${svc.service}/${colour}`);
+                if (gain && !(typeof seen === "number" && seen >= svc.gate.required[colour])) {
+                    this.violate(
+                        "weight-without-instances",
+                        `${writer.name} moved ${svc.service}/${colour} to ${after[svc.service][colour]}% (rollout ${next.rolloutId}, ${next.phase}) having seen ${seen ?? "no"} passing instances of ${svc.gate.required[colour]} required`,
+                    );
+                }
+            }
+        }
+    }
+
+    private settleBoundMs(): number {
+        const worst = Math.max(
+            0,
+            ...this.scenario.releases.map((r) => {
+                const s = r.strategy;
+                const steps = s.steps.length + 1;
+                return r.readLag + (s.readyTimeoutSeconds ?? 300) + steps * (s.bakeSeconds + s.checkIntervalSeconds * (r.failureThreshold + 2));
+            }),
+        );
+        // A Catch with its retries (about 75 s), Lambda's asynchronous retries (3 minutes), and slack;
+        // and, for an execution that died (or a rollback whose client gave up), the watchdog's bound
+        // and a few of its runs.
+        const silence = Math.max(engineSilenceLimitSeconds(15), ...this.scenario.releases.map((r) => engineSilenceLimitSeconds(r.strategy.checkIntervalSeconds)));
+        return (worst + 600 + silence + ENGINE_SILENCE_GRACE_SECONDS) * 1000;
+    }
+
+    private finish(bound: number): void {
+        const running = [...this.executions.entries()].filter(([, e]) => e.status === "RUNNING").map(([name]) => name);
+        const unsettled = [...this.states().values()].filter((s) => !isSettled(s));
+        for (const state of unsettled) {
+            this.violate(
+                "settles-with-an-engine",
+                `rollout ${state.rolloutId} is still ${state.phase}${hasPendingWrites(state) ? " with splitter writes pending" : ""} ${(bound - T0) / 1000}s in, faults long over; ${running.length > 0 ? `executions ${running.join(", ")} run` : "no execution runs"}`,
+            );
+        }
+        if (unsettled.length > 0) {
+            return;
+        }
+        if (running.length > 0) {
+            this.violate("settles-with-an-engine", `executions ${running.join(", ")} still run after every rollout ended`);
+        }
+        this.checkSticky("at the end");
+        for (const svc of this.scenario.services) {
+            const state = this.owner(svc.name);
+            if (!state || Object.keys(state.from).length === 0) {
+                continue;
+            }
+            if (state.phase === "failed" && state.restored === false) {
+                this.violate("rollback-restores-start", `rollout ${state.rolloutId} failed and says its starting split was not restored; nothing restores it`);
+            }
+            const expected = expectedSplit(state)[svc.name];
+            const live = this.live(svc.name)!;
+            if (!sameWeights(live, expected)) {
+                this.violate(
+                    state.phase === "promoted" ? "claims-live-split" : "rollback-restores-start",
+                    `rollout ${state.rolloutId} (${state.kind ?? "release"}) of ${svc.name} ended ${state.phase}; Consul serves ${formatWeights(live)}, not ${formatWeights(expected)}`,
+                );
+            }
+        }
     }
 
     private live(service: string): Weights | undefined {
         const entry = this.model.state.config.get(`service-splitter/${service}`) as { Splits?: { Weight: number; ServiceSubset: string }[] } | undefined;
-        if (!entry) {
-            return undefined;
-        }
-        const sum = (c: string) => (entry.Splits ?? []).filter((s) => s.ServiceSubset === c).reduce((t, s) => t + s.Weight, 0);
-        return { blue: sum("blue"), green: sum("green") };
+        return entry ? weightsOfEntry(entry) : undefined;
     }
 
     private liveAll(): Record<string, Weights> {
@@ -774,167 +1202,6 @@ class EngineWorld {
             (this.splitsOf(stickyServiceName(service, colour)) ?? []).filter((s) => s.Weight > 0 && (s.ServiceSubset !== undefined || s.Service !== service)).map((s) => `${stickyServiceName(service, colour)} -> ${s.Service}/${s.ServiceSubset ?? "-"}`),
         );
     }
-
-    /**
-     * Sticky left behind: at any moment a virtual splitter pins only its own colour, and only a
-     * colour the live split weights; once a rollout has ended and settled, no virtual splitter pins
-     * and no splitter hands out the cookie.
-     */
-    private checkSticky(state: RolloutState | undefined, when: string): void {
-        for (const svc of this.scenario.services.filter((s) => s.sticky)) {
-            const live = this.live(svc.name);
-            for (const colour of ["blue", "green"] as const) {
-                for (const s of this.splitsOf(stickyServiceName(svc.name, colour)) ?? []) {
-                    const pinsOther = s.Weight > 0 && s.ServiceSubset !== undefined && s.ServiceSubset !== colour;
-                    const unweighted = s.Weight > 0 && s.ServiceSubset === colour && !((live?.[colour] ?? 0) > 0);
-                    if (pinsOther || unweighted || (s.Weight > 0 && s.Service !== svc.name)) {
-                        this.violate("sticky-left-behind", `${when}: ${stickyServiceName(svc.name, colour)} sends ${s.Weight}% to ${s.Service}/${s.ServiceSubset ?? "-"} while ${svc.name} serves ${live ? formatWeights(live) : "nothing"}`);
-                    }
-                }
-            }
-            if (state && isSettled(state)) {
-                const pins = this.pins(svc.name);
-                const cookie = (this.splitsOf(svc.name) ?? []).some((s) => s.ResponseHeaders !== undefined);
-                if (pins.length > 0 || cookie) {
-                    this.violate("sticky-left-behind", `${when}: rollout ${state.rolloutId} ended ${state.phase} and settled, yet ${[...pins, ...(cookie ? [`${svc.name}'s splitter hands out the cookie`] : [])].join(", ")}`);
-                }
-            }
-        }
-    }
-
-    private check(): void {
-        const state = this.state();
-        this.checkSticky(state, "during the run");
-        for (const svc of this.scenario.services) {
-            const live = this.live(svc.name);
-            if (live && (live.blue < 0 || live.green < 0 || weightSumProblem([live.blue, live.green]))) {
-                this.violate("split-sums-to-100", `${svc.name} serves ${formatWeights(live)}`);
-            }
-        }
-        if (!state) {
-            return;
-        }
-        for (const split of [state.from, ...state.steps.map((s) => s.weights)]) {
-            for (const [service, w] of Object.entries(split)) {
-                if (weightSumProblem([w.blue, w.green])) {
-                    this.violate("split-sums-to-100", `rollout ${state.rolloutId} plans ${service} ${formatWeights(w)}`);
-                }
-            }
-        }
-        if (isTerminal(state.phase)) {
-            this.ended.add(state.rolloutId);
-        } else if (this.ended.has(state.rolloutId)) {
-            this.violate("ended-rollout-restarted", `rollout ${state.rolloutId} ended, and is ${state.phase} again (${state.events[state.events.length - 1]?.message})`);
-            this.ended.delete(state.rolloutId);
-        }
-        if (this.claimsLiveSplit(state)) {
-            const expected = expectedSplit(state);
-            const wrong = state.spec.services.filter((s) => !sameWeights(this.live(s.service), expected[s.service]));
-            if (wrong.length > 0) {
-                this.violate(
-                    "claims-live-split",
-                    `rollout ${state.rolloutId} is ${state.phase} at step ${state.stepIndex + 1}, claiming ${wrong.map((s) => `${s.service} ${formatWeights(expected[s.service])}`).join(", ")}; Consul serves ${wrong.map((s) => `${s.service} ${formatWeights(this.live(s.service)!)}`).join(", ")}`,
-                );
-            }
-        }
-        if (Object.keys(state.from).length > 0 && !this.fromChecked.has(state.rolloutId)) {
-            this.fromChecked.add(state.rolloutId);
-            const start = this.startSplit.get(state.rolloutId);
-            const differs = start && state.spec.services.filter((s) => !sameWeights(start[s.service], state.from[s.service]));
-            if (differs && differs.length > 0) {
-                this.violate("rollback-restores-start", `rollout ${state.rolloutId} records as its start ${differs.map((s) => `${s.service} ${formatWeights(state.from[s.service])}`).join(", ")}; Consul served ${differs.map((s) => `${s.service} ${formatWeights(start[s.service])}`).join(", ")} when it was started`);
-            }
-        }
-        const previous = this.lastCommandOf.get(state.rolloutId);
-        if (state.lastCommandId !== undefined && state.lastCommandId !== previous) {
-            const id = state.lastCommandId;
-            const command = this.commandsWritten.get(id);
-            if (this.consumed.has(id)) {
-                this.violate("command-applied-once", `command ${id} (${command?.kind}) was applied again by rollout ${state.rolloutId}`);
-            }
-            if (command && command.rolloutId !== state.rolloutId) {
-                this.violate("command-applied-once", `command ${id} for rollout ${command.rolloutId} was applied by rollout ${state.rolloutId}`);
-            }
-            this.consumed.add(id);
-        }
-        this.lastCommandOf.set(state.rolloutId, state.lastCommandId);
-    }
-
-    /** At a state write: a colour that gains weight had its required passing instances, as this writer saw them. */
-    private checkStateWrite(writer: Caller, before: RolloutState | undefined, next: RolloutState): void {
-        if (Object.keys(next.from).length === 0 || (isTerminal(next.phase) && next.phase !== "promoted")) {
-            return; // nothing planned yet, or the starting split restored: not a gain
-        }
-        const after = expectedSplit(next);
-        const base = before && before.rolloutId === next.rolloutId && Object.keys(before.from).length > 0 ? expectedSplit(before) : this.liveAll();
-        for (const svc of next.spec.services) {
-            if (svc.gate.skipHealth) {
-                continue;
-            }
-            for (const colour of ["blue", "green"] as const) {
-                const gain = after[svc.service][colour] > (base[svc.service]?.[colour] ?? 0);
-                const seen = writer.passing.get(`${svc.service}/${colour}`);
-                if (gain && !(typeof seen === "number" && seen >= svc.gate.required[colour])) {
-                    this.violate(
-                        "weight-without-instances",
-                        `${writer.name} moved ${svc.service}/${colour} to ${after[svc.service][colour]}% (rollout ${next.rolloutId}, ${next.phase}) having seen ${seen ?? "no"} passing instances of ${svc.gate.required[colour]} required`,
-                    );
-                }
-            }
-        }
-    }
-
-    /** The split Consul served when a rollout was started, if nothing could still be writing it. */
-    private noteStartSplit(rolloutId: string): void {
-        const state = this.state();
-        const quiet = this.alive.size === 0 && (!state || (isTerminal(state.phase) && this.claimsLiveSplit(state) && state.spec.services.every((s) => sameWeights(this.live(s.service), expectedSplit(state)[s.service]))));
-        if (quiet) {
-            this.startSplit.set(rolloutId, this.liveAll());
-        }
-    }
-
-    private settleBoundMs(): number {
-        const worst = Math.max(
-            ...this.scenario.releases.map((r) => {
-                const s = r.strategy;
-                const steps = s.steps.length + 1;
-                return (s.readyTimeoutSeconds ?? 300) + steps * (s.bakeSeconds + s.checkIntervalSeconds * (r.failureThreshold + 2));
-            }),
-        );
-        // A Catch with its retries (about 75 s), Lambda's asynchronous retries (3 minutes), and slack;
-        // and, for an execution that died, the watchdog's bound and a few of its runs.
-        const silence = Math.max(...this.scenario.releases.map((r) => engineSilenceLimitSeconds(r.strategy.checkIntervalSeconds)));
-        return (worst + 600 + silence + ENGINE_SILENCE_GRACE_SECONDS) * 1000;
-    }
-
-    private finish(bound: number): void {
-        const state = this.state();
-        const running = [...this.executions.entries()].filter(([, e]) => e.status === "RUNNING").map(([name]) => name);
-        if (state && !isSettled(state)) {
-            this.violate(
-                "settles-with-an-engine",
-                `rollout ${state.rolloutId} is still ${state.phase}${hasPendingWrites(state) ? " with splitter writes pending" : ""} ${(bound - T0) / 1000}s in, faults long over; ${running.length > 0 ? `executions ${running.join(", ")} run` : "no execution runs"}`,
-            );
-            return;
-        }
-        if (running.length > 0) {
-            this.violate("settles-with-an-engine", `executions ${running.join(", ")} still run after the rollout ended`);
-        }
-        this.checkSticky(state, "at the end");
-        if (!state) {
-            return;
-        }
-        if (state.phase === "failed" && state.restored === false) {
-            this.violate("rollback-restores-start", `rollout ${state.rolloutId} failed and says its starting split was not restored; nothing restores it`);
-        }
-        const expected = expectedSplit(state);
-        const wrong = state.spec.services.filter((s) => Object.keys(state.from).length > 0 && !sameWeights(this.live(s.service), expected[s.service]));
-        if (wrong.length > 0 && state.phase !== "promoted") {
-            this.violate("rollback-restores-start", `rollout ${state.rolloutId} ended ${state.phase}; Consul serves ${wrong.map((s) => `${s.service} ${formatWeights(this.live(s.service)!)}`).join(", ")}, not its start ${wrong.map((s) => `${s.service} ${formatWeights(expected[s.service])}`).join(", ")}`);
-        } else if (wrong.length > 0) {
-            this.violate("claims-live-split", `rollout ${state.rolloutId} ended promoted; Consul serves ${wrong.map((s) => `${s.service} ${formatWeights(this.live(s.service)!)}`).join(", ")}`);
-        }
-    }
 }
 
 /** Runs one scenario in a fresh world. */
@@ -963,6 +1230,10 @@ const strategyArb: fc.Arbitrary<RolloutStrategy> = fc.record({
     readyTimeoutSeconds: fc.constantFrom(0, 10, 30),
 });
 
+/** Some of the world's services (at least one), each with a split. */
+const splitsArb = (names: readonly ServiceName[]): fc.Arbitrary<Partial<Record<ServiceName, Weights>>> =>
+    fc.subarray([...names], { minLength: 1 }).chain((chosen) => fc.record(Object.fromEntries(chosen.map((n) => [n, weightsArb])) as Record<ServiceName, fc.Arbitrary<Weights>>));
+
 const eventArb = (names: readonly ServiceName[]): fc.Arbitrary<WorldEvent> =>
     fc.oneof(
         { withCrossShrink: true },
@@ -974,9 +1245,14 @@ const eventArb = (names: readonly ServiceName[]): fc.Arbitrary<WorldEvent> =>
             arbitrary: fc.record({
                 at: fc.nat(240),
                 kind: fc.constant("command" as const),
+                service: fc.constantFrom(...names),
                 command: fc.constantFrom<CommandKind>("pause", "resume", "promote", "promote-full", "abort"),
                 variant: fc.constantFrom("fresh" as const, "stale" as const, "duplicate" as const, "replay" as const),
             }),
+        },
+        {
+            weight: 2,
+            arbitrary: fc.record({ at: fc.nat(240), kind: fc.constant("rollback" as const), to: splitsArb(names), variant: fc.constantFrom("fresh" as const, "fresh" as const, "lost-answer" as const, "replay" as const) }),
         },
         fc.record({ at: fc.nat(240), kind: fc.constant("clock-jump" as const), seconds: fc.integer({ min: -30, max: 120 }) }),
     );
@@ -997,7 +1273,7 @@ const faultsArb: fc.Arbitrary<Faults> = fc.oneof(
 
 export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
     return fc
-        .constantFrom<readonly ServiceName[]>(["orders"], ["inventory", "orders"])
+        .constantFrom<readonly ServiceName[]>(["orders"], ["inventory", "orders"], ["inventory", "orders"], ["inventory", "orders", "payments"])
         .chain((names) =>
             fc.record({
                 services: fc.tuple(
@@ -1006,7 +1282,7 @@ export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
                             name: fc.constant(name),
                             from: weightsArb,
                             required: fc.record({ blue: fc.integer({ min: 1, max: 2 }), green: fc.integer({ min: 1, max: 2 }) }),
-                            skipHealth: fc.boolean().map((b) => b && name === "inventory"),
+                            skipHealth: fc.boolean().map((b) => b && name !== "orders"),
                             analysis: fc.boolean(),
                             sticky: fc.boolean(),
                         }),
@@ -1018,17 +1294,19 @@ export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
                     .map((p) => p ?? {}),
                 releases: fc.array(
                     fc.record({
-                        // Some releases come right after an alarm event: a new change while the last
-                        // one's execution still waits (issue 16's rolled-back rollout that came back).
-                        at: fc.oneof(fc.nat(150), fc.integer({ min: -8, max: -1 })),
-                        to: fc.record(Object.fromEntries(names.map((n) => [n, weightsArb])) as Record<ServiceName, fc.Arbitrary<Weights>>, { requiredKeys: [] }),
+                        // Mostly close together (rollouts side by side); some right after an alarm
+                        // event: a new change while the last one's execution still waits (issue 16's
+                        // rolled-back rollout that came back).
+                        at: fc.oneof(fc.nat(60), fc.nat(150), fc.integer({ min: -8, max: -1 })),
+                        to: splitsArb(names),
                         strategy: strategyArb,
                         failureThreshold: fc.integer({ min: 1, max: 3 }),
+                        readLag: fc.constantFrom(0, 0, 0, 2, 10),
                         retry: fc.boolean(),
                     }),
-                    { minLength: 1, maxLength: 3 },
+                    { minLength: names.length > 1 ? 2 : 1, maxLength: 3 },
                 ),
-                events: fc.array(eventArb(names), { maxLength: 12 }),
+                events: fc.array(eventArb(names), { maxLength: 10 }),
                 faults: faultsArb,
                 skewMs: fc.constantFrom(0, 500, 3000),
                 seed: fc.integer(),
