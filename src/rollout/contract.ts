@@ -86,7 +86,7 @@ export function rolloutCommandKey(rolloutId: string): string {
 }
 
 /** The rollout a service belongs to: its latest, running or ended. */
-export interface ServiceClaim {
+interface ServiceClaim {
     readonly rolloutId: string;
     readonly claimedAt: string;
 }

@@ -219,6 +219,12 @@ async function runTick(owner: RolloutStart | string, trigger: TickTrigger, deps:
             if (typeof owner === "string") {
                 return endedElsewhere(ownerId, deps);
             }
+            // Every tick of a first execution carries its start: one whose rollout ended and was
+            // replaced (its state removed) must not create it again.
+            const ended = await recordedEnd(ownerId, deps);
+            if (ended) {
+                return ended;
+            }
             const created = startRollout(owner.spec, owner.rolloutId, owner.specHash, owner.requestedBy, deps.now(), {
                 startAfter: owner.startAfter,
                 ...(owner.kind === "rollback" ? { kind: "rollback" as const } : {}),
@@ -371,11 +377,20 @@ function rollbackSpec(request: RollbackRequest, sticky: ReadonlySet<string>): Re
 async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<TickResult> {
     const rolloutId = rollbackIdFor(request.stack, request.id);
     const services = request.services.map((s) => s.service);
-    const by = `${request.issuedBy}${deps.breakGlass ? " (break-glass)" : ""}`;
+    // The rollback records break-glass in its own field (breakGlass); an aborted rollout has no such
+    // field, so its abort names it.
+    const by = request.issuedBy;
+    const aborter = `${request.issuedBy}${deps.breakGlass ? " (break-glass)" : ""}`;
     let startAfter: Record<string, string> = {};
     const sticky = new Set<string>();
     const existing = await readRollout(deps.consul, rolloutId);
     if (existing === undefined) {
+        // The same request again after its rollback ended (and a later rollout took its services):
+        // it changes nothing, above all it aborts nothing.
+        const ended = await recordedEnd(rolloutId, deps);
+        if (ended) {
+            return ended;
+        }
         for (let attempt = 1; ; attempt++) {
             const claims = await readClaims(deps.consul);
             const holders = await readClaimedRollouts(deps.consul, claims.value, services);
@@ -396,7 +411,7 @@ async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<
                         id: `${request.id}-abort-${attempt}`,
                         rolloutId: doc.value.rolloutId,
                         kind: "abort",
-                        issuedBy: by,
+                        issuedBy: aborter,
                         issuedAt: request.issuedAt,
                         reason: `rollback of ${services.filter((s) => doc.value.spec.services.some((x) => x.service === s)).join(", ")}${request.reason ? `: ${request.reason}` : ""}`,
                     }),
@@ -411,14 +426,24 @@ async function runRollback(request: RollbackRequest, deps: EngineDeps): Promise<
 }
 
 /**
+ * How a rollout ended, from its history record, when it has one: a rollout with a record has ended
+ * and is never started again, even once its state is removed (a late tick of its execution, or
+ * its rollback request invoked again, still carries what would start it).
+ */
+async function recordedEnd(rolloutId: string, deps: EngineDeps): Promise<TickResult | undefined> {
+    const records = await deps.consul.listJson<{ rolloutId?: string; result?: RolloutPhase; reason?: string }>(ROLLOUT_HISTORY_PREFIX);
+    const record = Object.values(records).find((r) => r.rolloutId === rolloutId);
+    return record?.result ? result(rolloutId, true, record.result, 0, `rollout ${rolloutId} ended ${record.result}${record.reason ? `: ${record.reason}` : ""}`) : undefined;
+}
+
+/**
  * A tick of a rollout that has no state: it ended and a later rollout of its services replaced it
  * (its history record says how it ended), or it never started. Either way its execution ends.
  */
 async function endedElsewhere(rolloutId: string, deps: EngineDeps): Promise<TickResult> {
-    const records = await deps.consul.listJson<{ rolloutId?: string; result?: RolloutPhase; reason?: string }>(ROLLOUT_HISTORY_PREFIX);
-    const record = Object.values(records).find((r) => r.rolloutId === rolloutId);
-    if (record?.result) {
-        return result(rolloutId, true, record.result, 0, `rollout ${rolloutId} ended ${record.result}${record.reason ? `: ${record.reason}` : ""}`);
+    const ended = await recordedEnd(rolloutId, deps);
+    if (ended) {
+        return ended;
     }
     const reason = `rollout ${rolloutId} has no state in Consul and was not asked to start one; it did not start`;
     deps.log?.(reason);
@@ -509,11 +534,26 @@ type StickyEntries = Readonly<Record<string, KvDocument<ConfigEntryBody> | undef
 /** What a round of finishPendingWrites reads for one write: the splitter, or a sticky service's entries. */
 type PendingRead = { readonly sticky: false; readonly splitter: KvDocument<Weights> | undefined } | { readonly sticky: true; readonly entries: StickyEntries };
 
-/** A sticky service's splitters (its virtual services' and its own) with their ModifyIndex, by name. */
+/**
+ * A sticky service's splitters (its virtual services' and its own) with their ModifyIndex, by name,
+ * as one consistent snapshot: read until two reads in a row agree on every ModifyIndex (a double
+ * collect; indexes only rise, so two equal collects saw the entries as they all were between
+ * them). Three entries read one by one could otherwise mix a splitter from before another
+ * invocation's writes with a virtual splitter from after them, and a write sequence worked out
+ * from that mix could unpin a colour the newer split weights.
+ */
 async function readStickyEntries(service: string, deps: EngineDeps): Promise<StickyEntries> {
     const names = stickyEntryNames(service);
-    const read = await Promise.all(names.map((name) => deps.consul.getEntry(SPLITTER_KIND, name)));
-    return Object.fromEntries(names.map((name, i) => [name, read[i]]));
+    const collect = () => Promise.all(names.map((name) => deps.consul.getEntry(SPLITTER_KIND, name)));
+    let before = await collect();
+    for (let attempt = 1; attempt <= SPLIT_CAS_ATTEMPTS; attempt++) {
+        const after = await collect();
+        if (after.every((doc, i) => doc?.modifyIndex === before[i]?.modifyIndex)) {
+            return Object.fromEntries(names.map((name, i) => [name, after[i]]));
+        }
+        before = after;
+    }
+    throw new Error(`the splitters of ${service} kept changing during ${SPLIT_CAS_ATTEMPTS} attempts to read them together`);
 }
 
 /**
