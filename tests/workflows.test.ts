@@ -115,12 +115,17 @@ describe("GitHub workflows", () => {
         const inputs = doc.on.workflow_dispatch.inputs;
         expect(Object.keys(inputs)).to.include.members(["stack", "action", "services", "colour", "reason"]);
         expect(inputs.stack.options).to.deep.equal(["dev", "prod"]);
-        expect(inputs.action.options).to.deep.equal(["set", "status", "pause", "resume", "promote", "promote-full", "abort"]);
+        expect(inputs.action.options).to.deep.equal(["set", "rollback", "status", "pause", "resume", "promote", "promote-full", "abort"]);
         expect(inputs.colour.options).to.deep.equal(["blue", "green"]);
         const script = runs(doc.jobs.flip);
         expect(script).to.include('args=(set --stack "$STACK" --to "$COLOUR" --yes)');
         expect(script).to.include('npm run flip -- "${args[@]}"');
         expect(script).to.include('npm run flip -- "$ACTION" --stack "$STACK" --yes');
+        // Commands address the services' rollouts (several may run); the emergency rollback comes back as a pull request.
+        expect(script).to.include('for name in "${names[@]}"; do selection+=(--service "$name"); done');
+        expect(script).to.include('npm run flip -- rollback --stack "$STACK" --yes --reason "${REASON:-flip workflow}" "${selection[@]}"');
+        const pr = doc.jobs.flip.steps.find((s: Doc) => s.name === "Open a pull request with the desired split");
+        expect(pr.if).to.equal("always() && (inputs.action == 'set' || inputs.action == 'rollback')");
         expect(script).to.include('npm run flip -- promote --full --stack "$STACK" --yes');
         expect(doc.jobs.flip.environment).to.equal("${{ inputs.stack }}");
         // Inputs reach the shell through the environment only, never spliced into a script.
