@@ -197,9 +197,15 @@ describe("docs", () => {
         expect(diagrams[1]).to.include("pulumi up").and.include("Consul servers").and.include("dataplanes");
     });
 
-    it("runbooks cover promote, canary, pause and resume, abort, multi-service release, rollback, stuck deployment, server loss, restore and rotations", () => {
-        const headings = [...fs.readFileSync(path.join(DOCS, "runbooks.md"), "utf8").matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+    it("runbooks start with the emergency rollback, then cover promote, canary, pause and resume, abort, multi-service release, rollback, stuck deployment, server loss, restore and rotations", () => {
+        const text = fs.readFileSync(path.join(DOCS, "runbooks.md"), "utf8");
+        const headings = [...text.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+        // The one command, what it prints and what to commit after, before anything else.
+        const emergency = text.slice(text.indexOf("## Emergency rollback"), text.indexOf("## About these runbooks"));
+        expect(emergency).to.include("npm run flip -- rollback --stack prod --service orders").and.include("Rolled back in").and.include("git commit -m").and.include("--break-glass");
         expect(headings).to.deep.equal([
+            "Emergency rollback: one command",
+            "About these runbooks",
             "Promote (all traffic to the new colour)",
             "Canary, and a gate that fails",
             "Pause and resume",
