@@ -142,8 +142,14 @@ export async function runControl(store: RolloutStore, request: ControlRequest, c
     const interval = before.spec.strategy.checkIntervalSeconds * 1000;
     const timeout = request.ackTimeoutMs ?? Math.max(60_000, 3 * interval);
     const deadline = clock.now() + timeout;
+    const written = () => new Detached(`the ${command.kind} was written to Consul (command ${command.id}); the engine applies it at its next tick whether or not this client waits`);
     for (;;) {
-        const now = (await store.rollout(command.rolloutId))?.value;
+        // A signal during this read detaches as well: the command is written all the same.
+        const now = (
+            await store.rollout(command.rolloutId).catch((err: unknown) => {
+                throw err instanceof Detached ? written() : err;
+            })
+        )?.value;
         if (now && commandDone(now, command.id)) {
             const applied = (now.commandLog ?? []).length > (before.commandLog ?? []).length;
             const said = [...now.events].reverse().find((e) => e.message.startsWith(`${command.kind} from ${command.issuedBy}:`));
@@ -171,7 +177,7 @@ export async function runControl(store: RolloutStore, request: ControlRequest, c
         }
         await clock.sleep(request.pollMs);
         if (clock.detached()) {
-            throw new Detached(`the ${command.kind} was written to Consul (command ${command.id}); the engine applies it at its next tick whether or not this client waits`);
+            throw written();
         }
     }
 }

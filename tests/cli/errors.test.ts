@@ -13,7 +13,7 @@ import { Applier } from "../../cli/flip/apply";
 import { classify } from "../../cli/flip/clientErrors";
 import { plan } from "../../cli/plan/main";
 import { reportError } from "../../cli/shared/run";
-import { ROOT } from "../support/harness";
+import { ROOT, TYPESCRIPT } from "../support/harness";
 
 /** What the user sees for a plan failure, and its exit code. */
 async function failureOf(command: () => Promise<number>): Promise<{ code: number; lines: string[] }> {
@@ -114,7 +114,7 @@ describe("command-line failures", () => {
         // nobody must reach the checkout to run the client at all: a clone inside a mode-700 folder
         // (mktemp -d) would fail for that reason instead. Open the way for the run, then restore it.
         const opened = process.getuid?.() === 0 ? openTraversal(ROOT) : [];
-        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/flip/main.ts", "set", "--stack", "dev", "--dir", dir, "--service", "orders", "--to", "green"], {
+        const result = spawnSync(process.execPath, [...TYPESCRIPT, "cli/flip/main.ts", "set", "--stack", "dev", "--dir", dir, "--service", "orders", "--to", "green"], {
             cwd: ROOT,
             encoding: "utf8",
             env: { PATH: process.env.PATH, HOME: os.tmpdir() },

@@ -12,13 +12,14 @@ import { AnalyzerInfo, AnalyzerResource, AnalyzerResourceOptions, AnalyzeRespons
 import { mockId } from "../../src/offline/mockOutputs";
 import { policies } from "../../policies/rules";
 import { resource, safeStack } from "../support/policyFixtures";
+import { TYPESCRIPT } from "../support/harness";
 import { T } from "../support/typeTokens";
 
 const POLICIES_DIR = path.join(__dirname, "..", "..", "policies");
 
 function startPack(): Promise<{ child: ChildProcess; port: number }> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: POLICIES_DIR, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [...TYPESCRIPT, "index.ts"], { cwd: POLICIES_DIR, stdio: ["ignore", "pipe", "pipe"] });
         let out = "";
         let err = "";
         child.stdout!.on("data", (d: Buffer) => {

@@ -9,6 +9,8 @@ import { planStack, Program } from "../../src/offline/runtime";
 import { readStackFile, StackValues } from "../../src/offline/stackFile";
 
 export const ROOT = path.join(__dirname, "..", "..");
+/** Node's arguments that run a TypeScript file in a process of its own, as mocha runs the tests (tests/support/register.js). */
+export const TYPESCRIPT = ["-r", path.join(ROOT, "tests", "support", "register.js")];
 
 /** A stack file's config map, deep-copied so a test may change it. */
 export function stackConfig(stack: "dev" | "prod" | string): StackValues {

@@ -9,7 +9,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { FlipWorld } from "../../support/flipClient";
-import { ROOT } from "../../support/harness";
+import { ROOT, TYPESCRIPT } from "../../support/harness";
 
 describe("flip client: what a status loads (real process)", function () {
     this.timeout(60_000);
@@ -27,7 +27,7 @@ describe("flip client: what a status loads (real process)", function () {
         // Not spawnSync: the fake Consul answers from this process's event loop.
         const child = spawn(
             process.execPath,
-            ["-r", "ts-node/register/transpile-only", "-r", "./tests/support/loadedModules.ts", path.join("cli", "flip", "main.ts"), "status", "--stack", "prod", "--dir", world.dir],
+            [...TYPESCRIPT, "-r", "./tests/support/loadedModules.ts", path.join("cli", "flip", "main.ts"), "status", "--stack", "prod", "--dir", world.dir],
             {
                 cwd: ROOT,
                 stdio: ["ignore", "pipe", "pipe"],

@@ -11,7 +11,7 @@ import * as path from "path";
 import { ControlCommand } from "../../../src/rollout/contract";
 import { readKv } from "../../support/fakeConsulKv";
 import { FlipWorld } from "../../support/flipClient";
-import { ROOT } from "../../support/harness";
+import { ROOT, TYPESCRIPT } from "../../support/harness";
 
 interface Run {
     readonly name: string;
@@ -58,7 +58,7 @@ describe("flip client and signals (real processes)", function () {
     it("detaches on INT, TERM and HUP, through npm run or not, and leaves the rollout as it was", async () => {
         const env = { ...process.env, CONSUL_HTTP_ADDR: `http://${world.consul.address}`, CONSUL_HTTP_TOKEN: "management-token" };
         const flipArgs = (...command: string[]) => [...command, "--stack", "prod", "--dir", world.dir, "--poll", "100ms"];
-        const node = (...command: string[]) => ["-r", "ts-node/register/transpile-only", path.join("cli", "flip", "main.ts"), ...flipArgs(...command)];
+        const node = (...command: string[]) => [...TYPESCRIPT, path.join("cli", "flip", "main.ts"), ...flipArgs(...command)];
         const npm = (...command: string[]) => ["run", "--silent", "flip", "--", ...flipArgs(...command)];
         const stateBefore = JSON.stringify(world.engine.state());
         const cases: { run: Run; signal: NodeJS.Signals; expectCode: number | "any" }[] = [

@@ -9,13 +9,13 @@ import * as path from "path";
 import { editStackFile, editTrafficText } from "../../../cli/flip/stackFile";
 import { fsFailure, lockFilePath, STALE_AFTER_MS, StackLock, StackLockedError } from "../../../cli/flip/stackLock";
 import { reportError } from "../../../cli/shared/run";
-import { ROOT } from "../../support/harness";
+import { ROOT, TYPESCRIPT } from "../../support/harness";
 
 const FLIP = path.join(ROOT, "cli", "flip", "main.ts");
 
-/** `node -r ts-node/register/transpile-only cli/flip/main.ts args...` as a process of its own. */
+/** `node -r tests/support/register.js cli/flip/main.ts args...` as a process of its own. */
 function startFlip(args: string[]): { output: () => string; seen: (text: string) => Promise<void>; done: Promise<number | null> } {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", FLIP, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CONSUL_HTTP_ADDR: "" } });
+    const child = spawn(process.execPath, [...TYPESCRIPT, FLIP, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CONSUL_HTTP_ADDR: "" } });
     let output = "";
     const waiters: { text: string; resolve: () => void }[] = [];
     const onData = (chunk: Buffer) => {

@@ -11,7 +11,7 @@ import { policy as policyCommand } from "../../../cli/policy/main";
 import { mockId } from "../../../src/offline/mockOutputs";
 import { UsageError } from "../../../src/offline/errors";
 import { policies } from "../../../policies/rules";
-import { examplePlan, ROOT } from "../../support/harness";
+import { examplePlan, ROOT, TYPESCRIPT } from "../../support/harness";
 import { resource } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";
 
@@ -101,7 +101,7 @@ describe("npm run policy -- <plan.json>", () => {
     it("exits 1 as a process on a mandatory violation", () => {
         const unsafe = { stack: "prod", resources: [resource(T.secret, "plain-secret", { name: "s" })] };
         const file = save("proc.json", unsafe);
-        const runCli = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "policy", "main.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+        const runCli = (args: string[]) => spawnSync(process.execPath, [...TYPESCRIPT, path.join(ROOT, "cli", "policy", "main.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
         const violation = runCli([file]);
         expect(violation.stdout).to.match(/^mandatory\s+secrets-kms-encrypted {2}aws:secretsmanager\/secret:Secret "plain-secret"/);
         expect(violation.status).to.equal(1);
