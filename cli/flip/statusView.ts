@@ -198,7 +198,7 @@ export function formatHistory(records: readonly HistoryRecord[], services: reado
         .reverse()
         .map((r) => [
             time(r.startedAt),
-            r.requestedBy,
+            byWhom(r.requestedBy, r.breakGlass),
             splits(r, "from"),
             splits(r, "to"),
             resultOf(r),
