@@ -21,7 +21,7 @@ export function stackConfig(stack: "dev" | "prod" | string): StackValues {
 export async function plan(stack: string, edit?: (config: StackValues) => void, options?: { preview?: boolean; program?: Program }): Promise<Plan> {
     const config = stackConfig(stack === "dev" || stack === "prod" ? stack : "dev");
     edit?.(config);
-    return new Plan(await planStack({ stack, config, preview: options?.preview, program: options?.program }));
+    return new Plan(await withShortTraces(() => planStack({ stack, config, preview: options?.preview, program: options?.program })));
 }
 
 const examplePlans = new Map<string, Promise<Plan>>();
@@ -41,7 +41,23 @@ export function examplePlan(stack: "dev" | "prod"): Promise<Plan> {
 
 /** Plans a stack from a config map given whole. */
 export async function planWith(stack: string, config: StackValues, program?: Program): Promise<Plan> {
-    return new Plan(await planStack({ stack, config, program }));
+    return new Plan(await withShortTraces(() => planStack({ stack, config, program })));
+}
+
+/**
+ * The Pulumi SDK formats `new Error().stack` for every promise it creates, to report leaks nobody
+ * reads offline; formatting one frame instead of V8's ten makes a plan about a third faster. What a
+ * plan registers is the same: the SDK lifts the limit itself where it reads a resource's source position.
+ * An error the program throws keeps its top frame (file and line), so "no stack trace" checks still see one.
+ */
+async function withShortTraces<T>(run: () => Promise<T>): Promise<T> {
+    const frames = Error.stackTraceLimit;
+    Error.stackTraceLimit = 1;
+    try {
+        return await run();
+    } finally {
+        Error.stackTraceLimit = frames;
+    }
 }
 
 /** The services map of a config, typed loosely for edits in tests. */
