@@ -46,7 +46,12 @@ export class FlipWorld {
     detachOnSleep?: number;
     original = { dev: "", prod: "" };
 
+    /** A fresh world: nothing printed or slept yet, no hooks, new stack files, Consul and engine. */
     async setUp(): Promise<void> {
+        this.output = [];
+        this.sleeps = 0;
+        this.onSleep = undefined;
+        this.detachOnSleep = undefined;
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-flip-"));
         for (const stack of ["dev", "prod"] as const) {
             this.original[stack] = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");

@@ -18,13 +18,7 @@ import { editTrafficText } from "../../../cli/flip/stackFile";
 
 describe("npm run flip -- status, history and control commands", () => {
     const world = new FlipWorld();
-    beforeEach(async () => {
-        world.output = [];
-        world.sleeps = 0;
-        world.onSleep = undefined;
-        world.detachOnSleep = undefined;
-        await world.setUp();
-    });
+    beforeEach(() => world.setUp());
     afterEach(() => world.tearDown());
     const state = () => world.state();
 

@@ -21,13 +21,7 @@ interface JsonReport {
 
 describe("npm run flip with independent rollouts (status, commands, history; engine handler on the loopback Consul model)", () => {
     const world = new FlipWorld();
-    beforeEach(async () => {
-        world.output = [];
-        world.sleeps = 0;
-        world.onSleep = undefined;
-        world.detachOnSleep = undefined;
-        await world.setUp();
-    });
+    beforeEach(() => world.setUp());
     afterEach(() => world.tearDown());
 
     const ordersRelease = () => prodRelease({}, ["orders"]);

@@ -34,13 +34,7 @@ function expectOneLine(f: { code: number; line: string }, code: number, ...says:
 
 describe("the flip client never acts on the wrong rollout", () => {
     const world = new FlipWorld();
-    beforeEach(async () => {
-        world.output = [];
-        world.sleeps = 0;
-        world.onSleep = undefined;
-        world.detachOnSleep = undefined;
-        await world.setUp();
-    });
+    beforeEach(() => world.setUp());
     afterEach(() => world.tearDown());
     const state = () => world.state();
     const writes = () => world.consul.state.requests.filter((r) => r.startsWith("PUT") || r.startsWith("DELETE"));
