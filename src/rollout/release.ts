@@ -352,6 +352,13 @@ export class ReleaseProvider implements pulumi.dynamic.ResourceProvider {
     }
 }
 
+/**
+ * The one instance every Release hands Pulumi: the SDK serializes a dynamic provider's code once per
+ * provider object (its cache is keyed by the object), and the text is the same for every instance,
+ * because `configure` only ever runs on the deserialized copy in the dynamic provider host.
+ */
+const releaseProvider = new ReleaseProvider();
+
 export interface ReleaseArgs {
     readonly stack: string;
     readonly services: readonly DesiredService[];
@@ -370,6 +377,6 @@ export class Release extends pulumi.dynamic.Resource {
     public readonly appliedAt!: pulumi.Output<string>;
 
     constructor(name: string, args: ReleaseArgs, opts?: pulumi.CustomResourceOptions) {
-        super(new ReleaseProvider(), name, { ...args, lastRolloutId: undefined, lastResult: undefined, messages: undefined, appliedAt: undefined }, opts, "bluegreen", "Release");
+        super(releaseProvider, name, { ...args, lastRolloutId: undefined, lastResult: undefined, messages: undefined, appliedAt: undefined }, opts, "bluegreen", "Release");
     }
 }
