@@ -10,7 +10,7 @@
 // and the engine's splitter write acknowledged by Consul; and when the command returned (after it
 // confirmed the result from Consul and wrote the stack file). The first run also loads the rollback
 // code and the AWS SDK, as every new `npm run flip` process does; `--processes N` adds N runs as a
-// real process (node with ts-node, as `npm run flip` starts it), timed from its spawn. It says
+// real process (node with cli/register.js, as `npm run flip` starts it), timed from its spawn. It says
 // nothing about AWS's latency, a Lambda cold start or a network between the operator and AWS.
 //
 //   npm run bench:rollback [-- --runs 50 --processes 3] [--show]   (--show: print the last run's output)
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
             `  Invoke reaching the endpoint -> splitter write:  median ${ms(median(col((r) => r.invokeToWriteMs)))}, max ${ms(max(col((r) => r.invokeToWriteMs)))}`,
             `  command start -> command returned (result confirmed from Consul, stack file written):  median ${ms(median(col((r) => r.commandMs)))}, max ${ms(max(col((r) => r.commandMs)))}`,
             ...(processRows.length > 0
-                ? [`  as a new process (node + ts-node, as npm run flip), spawn -> splitter write, ${processRows.length} runs:  median ${ms(median(processRows))}, max ${ms(max(processRows))}`]
+                ? [`  as a new process (node -r ./cli/register.js, as npm run flip), spawn -> splitter write, ${processRows.length} runs:  median ${ms(median(processRows))}, max ${ms(max(processRows))}`]
                 : []),
             `  inventory's release meanwhile: ${inventoryPhase}`,
             ...(values.show ? ["", "The last run's output:", lastOutput] : []),
@@ -131,9 +131,9 @@ async function main(): Promise<void> {
     );
 }
 
-/** The command as `npm run flip` runs it (node with ts-node's transpiler), answered by this process's loopback servers. */
+/** The command as `npm run flip` runs it (node with cli/register.js), answered by this process's loopback servers. */
 function flipProcess(argv: readonly string[], output: string[]): Promise<number> {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("cli", "flip", "main.ts"), ...argv], {
+    const child = spawn(process.execPath, ["-r", path.join(ROOT, "cli", "register.js"), path.join("cli", "flip", "main.ts"), ...argv], {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, CONSUL_HTTP_TOKEN: "management-token" },

@@ -9,8 +9,8 @@ import { planStack, Program } from "../../src/offline/runtime";
 import { readStackFile, StackValues } from "../../src/offline/stackFile";
 
 export const ROOT = path.join(__dirname, "..", "..");
-/** Node's arguments that run a TypeScript file in a process of its own, as mocha runs the tests (tests/support/register.js). */
-export const TYPESCRIPT = ["-r", path.join(ROOT, "tests", "support", "register.js")];
+/** Node's arguments that run a TypeScript file in a process of its own, as the npm scripts and mocha do (cli/register.js). */
+export const TYPESCRIPT = ["-r", path.join(ROOT, "cli", "register.js")];
 
 /** A stack file's config map, deep-copied so a test may change it. */
 export function stackConfig(stack: "dev" | "prod" | string): StackValues {
@@ -49,8 +49,9 @@ export async function planWith(stack: string, config: StackValues, program?: Pro
  * reads offline; formatting one frame instead of V8's ten makes a plan about a third faster. What a
  * plan registers is the same: the SDK lifts the limit itself where it reads a resource's source position.
  * An error the program throws keeps its top frame (file and line), so "no stack trace" checks still see one.
+ * Tests that run a command's main in this process (plan, policy, preflight) plan through it as well.
  */
-async function withShortTraces<T>(run: () => Promise<T>): Promise<T> {
+export async function withShortTraces<T>(run: () => Promise<T>): Promise<T> {
     const frames = Error.stackTraceLimit;
     Error.stackTraceLimit = 1;
     try {

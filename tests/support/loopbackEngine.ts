@@ -3,7 +3,7 @@
 // the engine's handler (engineDriver.ts) ticking in REAL time. It is not the deployed engine (no Step
 // Functions, no Lambda); it shows what the client prints against Consul's documented API.
 //
-//   npx ts-node --transpile-only tests/support/loopbackEngine.ts [--services inventory,orders]
+//   node -r ./cli/register.js tests/support/loopbackEngine.ts [--services inventory,orders]
 //       [--steps 10,50] [--bake 20] [--interval 5] [--fail-after 12] [--idle]
 //
 // Prints `CONSUL_HTTP_ADDR=http://127.0.0.1:<port>` and `CONSUL_HTTP_TOKEN=...` on its first lines,

@@ -7,11 +7,10 @@ import { Applier, ApplyRequest, changesFromEvents, findPulumiCli, unexpectedChan
 import { classify } from "../../../cli/flip/clientErrors";
 import { editTrafficText, TrafficNotEditableError, writeFileAtomic } from "../../../cli/flip/stackFile";
 import { isProductionStack } from "../../../src/shared/stacks";
-import { planStack } from "../../../src/offline/runtime";
 import { UsageError } from "../../../src/offline/errors";
 import { StackValues } from "../../../src/offline/stackFile";
 import { FlipWorld } from "../../support/flipClient";
-import { examplePlan, stackConfig } from "../../support/harness";
+import { examplePlan, planWith, stackConfig } from "../../support/harness";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -120,7 +119,7 @@ describe("npm run flip -- set", () => {
     it("--dry-run prints the change and the offline plan's diff (the real program) and writes nothing", async () => {
         // The "before" plan is the example stack as it is: the run every test file shares (examplePlan).
         const planOffline = async (stack: string, config: StackValues) =>
-            isDeepStrictEqual(config, stackConfig("dev")) ? (await examplePlan("dev")).result : planStack({ stack, config });
+            isDeepStrictEqual(config, stackConfig("dev")) ? (await examplePlan("dev")).result : (await planWith(stack, config)).result;
         expect(await world.run(["set", "--stack", "dev", "--service", "orders", "--to", "green", "--dry-run"], { planOffline })).to.equal(0);
         expect(world.text()).to.include("Dry run for stack dev (nothing is written).");
         expect(world.text()).to.match(/Offline plan: resources whose inputs change \(\d+ of \d+\):/);

@@ -13,7 +13,7 @@ import { ROOT, TYPESCRIPT } from "../../support/harness";
 
 const FLIP = path.join(ROOT, "cli", "flip", "main.ts");
 
-/** `node -r tests/support/register.js cli/flip/main.ts args...` as a process of its own. */
+/** `node -r ./cli/register.js cli/flip/main.ts args...` (what `npm run flip` runs) as a process of its own. */
 function startFlip(args: string[]): { output: () => string; seen: (text: string) => Promise<void>; done: Promise<number | null> } {
     const child = spawn(process.execPath, [...TYPESCRIPT, FLIP, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CONSUL_HTTP_ADDR: "" } });
     let output = "";

@@ -2,12 +2,13 @@
 import { expect } from "chai";
 import { plan as planCommand } from "../../../cli/plan/main";
 import { reportError } from "../../../cli/shared/run";
+import { withShortTraces } from "../../support/harness";
 import { T } from "../../support/typeTokens";
 
 describe("npm run plan", () => {
     it("prints resources by component, counts by type and the traffic table", async () => {
         const out: string[] = [];
-        expect(await planCommand(["--stack", "dev"], (t) => out.push(t))).to.equal(0);
+        expect(await withShortTraces(() => planCommand(["--stack", "dev"], (t) => out.push(t)))).to.equal(0);
         const text = out.join("\n");
         expect(text).to.match(/Plan for stack "dev" .* \d+ resources/);
         expect(text).to.include("+ bluegreen:ecs:Cluster  ecs");
@@ -18,7 +19,7 @@ describe("npm run plan", () => {
 
     it("prints JSON that parses, with type, name, parent and inputs", async () => {
         const out: string[] = [];
-        await planCommand(["--stack", "prod", "--json"], (t) => out.push(t));
+        await withShortTraces(() => planCommand(["--stack", "prod", "--json"], (t) => out.push(t)));
         const doc = JSON.parse(out.join("\n"));
         expect(doc.stack).to.equal("prod");
         const cluster = doc.resources.find((r: { type: string }) => r.type === T.ecsCluster);

@@ -11,13 +11,13 @@ import { policy as policyCommand } from "../../../cli/policy/main";
 import { mockId } from "../../../src/offline/mockOutputs";
 import { UsageError } from "../../../src/offline/errors";
 import { policies } from "../../../policies/rules";
-import { examplePlan, ROOT, TYPESCRIPT } from "../../support/harness";
+import { examplePlan, ROOT, TYPESCRIPT, withShortTraces } from "../../support/harness";
 import { resource } from "../../support/policyFixtures";
 import { T } from "../../support/typeTokens";
 
 async function run(command: (argv: string[], write: (t: string) => void) => Promise<number>, argv: string[]): Promise<{ code: number; out: string }> {
     const out: string[] = [];
-    const code = await command(argv, (t) => out.push(t));
+    const code = await withShortTraces(() => command(argv, (t) => out.push(t)));
     return { code, out: out.join("\n") };
 }
 

@@ -8,14 +8,14 @@ import { preflight } from "../../../cli/preflight/main";
 import { planToJson } from "../../../cli/plan/main";
 import { EXIT_CODES } from "../../../src/shared/exitCodes";
 import { reportError } from "../../../cli/shared/run";
-import { examplePlan } from "../../support/harness";
+import { examplePlan, withShortTraces } from "../../support/harness";
 import { runPreflight } from "../../../src/preflight/preflight";
 import { failures } from "../../../src/preflight/report";
 import { dropStatement, planRecords, repairedPlan } from "../../support/preflightFixtures";
 
 async function run(argv: string[], stdin?: string): Promise<{ code: number; out: string }> {
     const out: string[] = [];
-    const code = await preflight(argv, (t) => out.push(t), stdin === undefined ? undefined : async () => stdin);
+    const code = await withShortTraces(() => preflight(argv, (t) => out.push(t), stdin === undefined ? undefined : async () => stdin));
     return { code, out: out.join("\n") };
 }
 

@@ -1,8 +1,8 @@
-// ts-node in transpile-only mode, as the npm scripts run it, with TypeScript's own output kept on
-// disk: preloaded by mocha (.mocharc.json) and by the TypeScript processes tests start
-// (`node -r ./tests/support/register.js`). Each process used to transpile every file it loads
-// again, about 25 ms a file, 1.5 to 2 s of a flip client's start; a file read back is the same
-// text TypeScript gave for the same source, file name, options and TypeScript version.
+// How every TypeScript entry point starts (`node -r ./cli/register.js <file>.ts`: the npm scripts,
+// mocha through .mocharc.json, the processes tests start): ts-node in transpile-only mode, with
+// TypeScript's own output kept on disk. A process used to transpile every file it loads again,
+// about 25 ms a file, 1.5 to 2 s of a flip client's start; a file read back is the same text
+// TypeScript gave for the same source, file name, options and TypeScript version.
 // A faster transpiler (swc, esbuild) emits other module glue, which Pulumi's closure serialization
 // of the dynamic providers cannot follow (docs/performance.md), so the transpiler stays TypeScript.
 // Plain JavaScript: it is loaded before anything can load TypeScript.
@@ -11,7 +11,7 @@ const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 
-const CACHE_DIR = path.join(__dirname, "..", "..", "node_modules", ".cache", "bluegreen", "transpiled");
+const CACHE_DIR = path.join(__dirname, "..", "node_modules", ".cache", "bluegreen", "transpiled");
 
 /** ts-node's transpiler interface (`transpiler` option): TypeScript's transpileModule behind a cache. */
 exports.create = ({ service }) => {
@@ -40,7 +40,8 @@ exports.create = ({ service }) => {
 
 /**
  * Written aside and renamed, so a process reading it at the same time sees all or nothing. Best
- * effort: a process that may not write there (a test runs the client as nobody) just transpiles.
+ * effort: a process that may not write there (a read-only checkout, a test running the client as
+ * nobody) just transpiles.
  */
 function keep(file, output) {
     const partial = `${file}.${process.pid}.tmp`;
