@@ -1324,3 +1324,32 @@ export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
 export function describeViolations(report: WorldReport): string {
     return report.violations.map((v) => `[${v.invariant} at ${v.at}s] ${v.message}`).join("\n");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The property, as the two test files run it.
+// ---------------------------------------------------------------------------------------------
+
+/** Worlds per `npm test`, over both files (ENGINE_FAULTS_RUNS; `npm run test:engine-soak` raises it). */
+export const WORLD_RUNS = Number(process.env.ENGINE_FAULTS_RUNS ?? 1000);
+const SEED = Number(process.env.ENGINE_FAULTS_SEED ?? 20261206);
+const REPLAY_PATH = process.env.ENGINE_FAULTS_PATH;
+
+/**
+ * Every world keeps every invariant. `npm test`'s worlds are two halves with seeds next to each
+ * other, one half in each of tests/rollout/engine.faults.test.ts (`half` 0, after the reproductions
+ * it is given) and engine.faults.more.test.ts (`half` 1), so that mocha's two workers share them
+ * instead of one running all of them at the end of the run. A failure prints fast-check's seed and
+ * path: ENGINE_FAULTS_SEED=<seed> ENGINE_FAULTS_PATH=<path> replays that world, in either file.
+ */
+export async function assertWorlds(half: 0 | 1, examples: readonly Scenario[] = []): Promise<void> {
+    const runs = half === 0 ? Math.ceil(WORLD_RUNS / 2) : Math.floor(WORLD_RUNS / 2);
+    await fc.assert(
+        fc.asyncProperty(scenarioArbitrary(), async (world) => {
+            const report = await runScenario(world);
+            if (report.violations.length > 0) {
+                throw new Error(describeViolations(report));
+            }
+        }),
+        REPLAY_PATH ? { seed: SEED, path: REPLAY_PATH, numRuns: runs } : { seed: SEED + half, numRuns: runs, examples: examples.map((s) => [s]) },
+    );
+}
