@@ -191,7 +191,7 @@ interface Violation {
     readonly message: string;
 }
 
-export interface WorldReport {
+interface WorldReport {
     readonly violations: readonly Violation[];
     readonly steps: number;
     readonly invocations: number;
@@ -1205,7 +1205,7 @@ class EngineWorld {
 }
 
 /** Runs one scenario in a fresh world. */
-export function runScenario(scenario: Scenario): Promise<WorldReport> {
+function runScenario(scenario: Scenario): Promise<WorldReport> {
     return new EngineWorld(scenario).run();
 }
 
@@ -1271,7 +1271,7 @@ const faultsArb: fc.Arbitrary<Faults> = fc.oneof(
     }),
 );
 
-export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
+function scenarioArbitrary(): fc.Arbitrary<Scenario> {
     return fc
         .constantFrom<readonly ServiceName[]>(["orders"], ["inventory", "orders"], ["inventory", "orders"], ["inventory", "orders", "payments"])
         .chain((names) =>
@@ -1321,7 +1321,7 @@ export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
 }
 
 /** One line per violation, for an assertion message. */
-export function describeViolations(report: WorldReport): string {
+function describeViolations(report: WorldReport): string {
     return report.violations.map((v) => `[${v.invariant} at ${v.at}s] ${v.message}`).join("\n");
 }
 
