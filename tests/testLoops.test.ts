@@ -1,7 +1,8 @@
 // The two test loops: `npm test` runs every file (.mocharc.json); `npm run test:fast` runs the same
-// configuration without the files that start processes or plan the whole program
-// (.mocharc.fast.json). This keeps the fast loop's list true: every file it leaves out exists, and
-// every test file that starts a TypeScript process (ts-node, npm) is left out. The files to run are
+// configuration without the files that start processes, plan the whole program or start loopback
+// servers (.mocharc.fast.json). This keeps the fast loop's list true: every file it leaves out
+// exists, and every test file that starts a TypeScript process (ts-node, npm) or a loopback server
+// is left out. The files to run are
 // named by the npm scripts, not the configurations, so that `npx mocha tests/docs.test.ts` runs
 // that file only (mocha adds a configuration's spec to the files named on its command line).
 import * as fs from "fs";
@@ -40,6 +41,12 @@ describe("test loops", () => {
         expect(scripts["test:unit"]).to.equal('mocha "tests/**/*.test.ts"');
         expect(scripts["test:fast"]).to.equal('mocha --config .mocharc.fast.json "tests/**/*.test.ts"');
         expect(full).to.not.have.property("spec");
+    });
+
+    it("leaves out every test file that starts a loopback server (fake Consul, AWS, CloudWatch, Lambda, or its own)", () => {
+        const serving = testFiles().filter((f) => /startFake[A-Z]\w*\(|createServer\(|new FlipWorld\(|new EngineDriver\(/.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+        expect(serving).to.not.be.empty;
+        expect(serving.filter((f) => !left.includes(f))).to.deep.equal([]);
     });
 
     it("every file the fast loop leaves out exists", () => {
