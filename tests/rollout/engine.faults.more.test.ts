@@ -1,5 +1,6 @@
 // The rollout engine under faults, randomized: the other half of `npm test`'s random worlds, with
-// the next seed (tests/rollout/engine.faults.test.ts says what a world holds and how to replay one).
+// the next seed (tests/rollout/engine.faults.test.ts says what a world holds and how to replay one:
+// in this file, with the seed this file's failure prints).
 // Two files, so that mocha's two workers share the worlds.
 import { assertWorlds, WORLD_RUNS } from "../support/engineFaults";
 

@@ -15,7 +15,7 @@
 // This file runs half of the random worlds, after issue 16's and 17's reproductions;
 // engine.faults.more.test.ts runs the other half (assertWorlds in tests/support/engineFaults.ts).
 // A failure prints fast-check's seed, path and shrunk scenario: replay it with ENGINE_FAULTS_SEED=<seed>
-// ENGINE_FAULTS_PATH=<path>, or paste the scenario into ISSUE_EXAMPLES.
+// ENGINE_FAULTS_PATH=<path> npx mocha <the file that failed>, or paste the scenario into ISSUE_EXAMPLES.
 // `npm run test:engine-soak` runs the same property longer (ENGINE_FAULTS_RUNS, ENGINE_FAULTS_SEED).
 import { expect } from "chai";
 import { AslDefinition, runExecution, virtualClock } from "../support/aslDriver";
@@ -152,7 +152,7 @@ describe("rollout engine under faults (randomized: REAL handler and state machin
         });
     });
 
-    it(`keeps every invariant in ${Math.ceil(WORLD_RUNS / 2)} random worlds, half of ${WORLD_RUNS} (issue 16's reproductions first)`, async function () {
+    it(`keeps every invariant in ${Math.ceil(WORLD_RUNS / 2)} random worlds, half of ${WORLD_RUNS} (after issue 16's and 17's reproductions)`, async function () {
         this.timeout(WORLD_RUNS * 50 + 20_000);
         await assertWorlds(0, ISSUE_EXAMPLES);
     });

@@ -1335,14 +1335,19 @@ const SEED = Number(process.env.ENGINE_FAULTS_SEED ?? 20261206);
 const REPLAY_PATH = process.env.ENGINE_FAULTS_PATH;
 
 /**
- * Every world keeps every invariant. `npm test`'s worlds are two halves with seeds next to each
- * other, one half in each of tests/rollout/engine.faults.test.ts (`half` 0, after the reproductions
- * it is given) and engine.faults.more.test.ts (`half` 1), so that mocha's two workers share them
- * instead of one running all of them at the end of the run. A failure prints fast-check's seed and
- * path: ENGINE_FAULTS_SEED=<seed> ENGINE_FAULTS_PATH=<path> replays that world, in either file.
+ * Every world keeps every invariant. `npm test`'s random worlds are two halves, one in each of
+ * tests/rollout/engine.faults.test.ts (`half` 0: seed ENGINE_FAULTS_SEED, its reproductions first,
+ * then its random worlds) and engine.faults.more.test.ts (`half` 1: the next seed), so that mocha's
+ * two workers share them instead of one running all of them at the end of the run. A failure
+ * prints the seed and path fast-check used: ENGINE_FAULTS_SEED=<seed> ENGINE_FAULTS_PATH=<path>
+ * replays that world in the file that failed (with a path, the seed is used as printed, and the
+ * first file keeps its reproductions, which fast-check counts in the path).
  */
 export async function assertWorlds(half: 0 | 1, examples: readonly Scenario[] = []): Promise<void> {
     const runs = half === 0 ? Math.ceil(WORLD_RUNS / 2) : Math.floor(WORLD_RUNS / 2);
+    // fast-check counts the examples among numRuns: the random worlds come on top of them.
+    const numRuns = runs + examples.length;
+    const seed = REPLAY_PATH ? SEED : SEED + half;
     await fc.assert(
         fc.asyncProperty(scenarioArbitrary(), async (world) => {
             const report = await runScenario(world);
@@ -1350,6 +1355,6 @@ export async function assertWorlds(half: 0 | 1, examples: readonly Scenario[] = 
                 throw new Error(describeViolations(report));
             }
         }),
-        REPLAY_PATH ? { seed: SEED, path: REPLAY_PATH, numRuns: runs } : { seed: SEED + half, numRuns: runs, examples: examples.map((s) => [s]) },
+        { seed, numRuns, examples: examples.map((s) => [s]), ...(REPLAY_PATH ? { path: REPLAY_PATH } : {}) },
     );
 }

@@ -56,17 +56,20 @@ export function withShortTraces<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The harness's own plans: no frames at all, a quarter faster again than one. A plan is
- * deterministic and `planStack` starts the mock runtime afresh, so a plan that fails is run once
- * more with one frame: the error a test sees is the same, with its top frame, and a "no stack
- * trace" check can still fail.
+ * The harness's own plans: no frames at all, a quarter faster again than one. A plan that fails is
+ * run once more with one frame, so that the error a test sees has its top frame and a "no stack
+ * trace" check can still fail; a plan that fails only once (the re-run passes) fails the test with
+ * its first error, never passes it.
  */
 async function planWithoutTraces<T>(plan: () => Promise<T>): Promise<T> {
+    let first: unknown;
     try {
         return await withFrames(0, plan);
-    } catch {
-        return withFrames(1, plan);
+    } catch (err) {
+        first = err;
     }
+    await withFrames(1, plan);
+    throw first;
 }
 
 async function withFrames<T>(frames: number, run: () => Promise<T>): Promise<T> {
