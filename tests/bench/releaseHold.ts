@@ -24,10 +24,8 @@ import { rolloutStateMachine } from "../../src/rollout/render/stateMachine";
 import { parseStackValues, readStackFile } from "../../src/offline/stackFile";
 import type { ConsulApiAccess } from "../../src/shared/consulApi";
 import { AslDefinition, runExecution } from "../support/aslDriver";
-import { writeSplitter } from "../support/engineDriver";
 import { startFakeAws } from "../support/fakeAws";
-import { startFakeConsul } from "../support/fakeConsul";
-import { healthyInstances } from "../support/flipClient";
+import { startConsulAtRest } from "../support/flipClient";
 import { ROOT } from "../support/harness";
 
 const ALL_BLUE: Weights = { blue: 100, green: 0 };
@@ -37,10 +35,7 @@ async function main(): Promise<void> {
     const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, bake: { type: "string", default: "3" } } });
     const runs = Number(values.runs);
     const bakeSeconds = Number(values.bake);
-    const consul = await startFakeConsul({ instances: healthyInstances() });
-    for (const service of ["inventory", "orders"]) {
-        writeSplitter(consul, service, ALL_BLUE);
-    }
+    const consul = await startConsulAtRest();
     const api = rolloutConsulApi({ address: consul.address, scheme: "http", token: "management-token" });
     const deps: EngineDeps = { consul: api, alarms: async () => ({}), now: () => new Date() };
     const definition = rolloutStateMachine("arn:aws:lambda:eu-west-1:123456789012:function:prod-rollout-tick", "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-rollout") as unknown as AslDefinition;

@@ -24,10 +24,8 @@ import { flip } from "../../cli/flip/main";
 import { rolloutConsulApi } from "../../src/rollout/consulApi";
 import { EngineDeps, EngineEvent, handleEvent } from "../../src/rollout/handler";
 import { rolloutStateKey, Weights } from "../../src/rollout/contract";
-import { writeSplitter } from "../support/engineDriver";
-import { startFakeConsul } from "../support/fakeConsul";
 import { startFakeLambda } from "../support/fakeLambda";
-import { ALL_BLUE, healthyInstances, prodRelease } from "../support/flipClient";
+import { prodRelease, startConsulAtRest } from "../support/flipClient";
 import { ROOT } from "../support/harness";
 
 interface Row {
@@ -44,10 +42,7 @@ async function main(): Promise<void> {
     const { values } = parseArgs({ options: { runs: { type: "string", default: "50" }, processes: { type: "string", default: "3" }, show: { type: "boolean", default: false } } });
     const runs = Number(values.runs);
     const processes = Number(values.processes);
-    const consul = await startFakeConsul({ instances: healthyInstances() });
-    for (const service of ["inventory", "orders"]) {
-        writeSplitter(consul, service, ALL_BLUE);
-    }
+    const consul = await startConsulAtRest();
     const api = rolloutConsulApi({ address: consul.address, scheme: "http", token: "management-token" });
     let writtenAt: number | undefined;
     const deps: EngineDeps = {

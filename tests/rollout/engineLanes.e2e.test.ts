@@ -3,10 +3,10 @@
 // (tests/support/engineDriver.ts). The fake answers in Consul's documented formats; it is not Consul.
 import { expect } from "chai";
 import { CLAIMS_KEY, isSettled, ReleaseSpec, RollbackRequest, RolloutState, ServiceClaims, Weights } from "../../src/rollout/contract";
-import { EngineDriver, writeSplitter } from "../support/engineDriver";
-import { FakeConsul, startFakeConsul } from "../support/fakeConsul";
+import { EngineDriver } from "../support/engineDriver";
+import { FakeConsul } from "../support/fakeConsul";
 import { readKv } from "../support/fakeConsulKv";
-import { ALL_BLUE, ALL_GREEN, healthyInstances } from "../support/flipClient";
+import { ALL_BLUE, ALL_GREEN, startConsulAtRest } from "../support/flipClient";
 
 const gate = { required: { blue: 2, green: 2 }, alarms: [] as string[], failureThreshold: 3, skipHealth: false };
 
@@ -34,11 +34,8 @@ describe("independent rollouts and the operator's rollback (engine handler again
     let writes: string[];
 
     beforeEach(async () => {
-        consul = await startFakeConsul({ instances: healthyInstances() });
+        consul = await startConsulAtRest();
         engine = new EngineDriver(consul);
-        for (const service of ["inventory", "orders"]) {
-            writeSplitter(consul, service, ALL_BLUE);
-        }
         writes = [];
         const answer = consul.answer;
         (consul as { answer: FakeConsul["answer"] }).answer = (method, url, token, body) => {

@@ -17,9 +17,9 @@ import type { ExecutionInput } from "../../src/rollout/render/stateMachine";
 import { createRelease } from "../../src/rollout/wireRelease";
 import { loadStackConfig } from "../../src/config/load";
 import { EngineDriver, writeSplitter } from "../support/engineDriver";
-import { FakeConsul, startFakeConsul } from "../support/fakeConsul";
+import { FakeConsul } from "../support/fakeConsul";
 import { readKv } from "../support/fakeConsulKv";
-import { ALL_BLUE, ALL_GREEN, healthyInstances } from "../support/flipClient";
+import { ALL_BLUE, ALL_GREEN, healthyInstances, startConsulAtRest } from "../support/flipClient";
 import { plan, ROOT } from "../support/harness";
 
 type Strategy = DesiredService["strategy"];
@@ -44,12 +44,9 @@ describe("pulumi up under independent rollouts (Release over HTTP to the loopbac
     let api: RolloutConsulApi;
 
     beforeEach(async () => {
-        consul = await startFakeConsul({ instances: healthyInstances() });
+        consul = await startConsulAtRest();
         engine = new EngineDriver(consul);
         engine.alarms = { "orders-5xx": "OK" };
-        for (const service of ["inventory", "orders"]) {
-            writeSplitter(consul, service, ALL_BLUE);
-        }
         api = rolloutConsulApi({ address: consul.address, scheme: "http", token: "management-token" });
     });
     afterEach(() => consul.close());

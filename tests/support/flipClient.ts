@@ -35,6 +35,15 @@ export function healthyInstances(): FakeInstance[] {
     return ["inventory", "orders"].flatMap((service) => ["blue", "green"].flatMap((version) => [0, 1].map(() => ({ service, version, status: "passing" as const }))));
 }
 
+/** The loopback fake Consul at rest: both example services healthy in both colours, each splitter all blue. */
+export async function startConsulAtRest(): Promise<FakeConsul> {
+    const consul = await startFakeConsul({ instances: healthyInstances() });
+    for (const service of ["inventory", "orders"]) {
+        writeSplitter(consul, service, ALL_BLUE);
+    }
+    return consul;
+}
+
 export class FlipWorld {
     dir = "";
     consul!: FakeConsul;
@@ -57,12 +66,9 @@ export class FlipWorld {
             this.original[stack] = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
             fs.writeFileSync(path.join(this.dir, `Pulumi.${stack}.yaml`), this.original[stack]);
         }
-        this.consul = await startFakeConsul({ instances: healthyInstances() });
+        this.consul = await startConsulAtRest();
         this.engine = new EngineDriver(this.consul);
         this.engine.alarms = { "orders-5xx": "OK" };
-        for (const service of ["inventory", "orders"]) {
-            writeSplitter(this.consul, service, ALL_BLUE);
-        }
     }
 
     async tearDown(): Promise<void> {

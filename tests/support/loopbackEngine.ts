@@ -10,9 +10,8 @@
 // then runs until killed. --fail-after N: orders/green loses its instances N seconds in. --idle:
 // start no rollout (Consul with the splitters only).
 import { parseArgs } from "util";
-import { EngineDriver, writeSplitter } from "./engineDriver";
-import { startFakeConsul } from "./fakeConsul";
-import { ALL_BLUE, healthyInstances, prodRelease } from "./flipClient";
+import { EngineDriver } from "./engineDriver";
+import { prodRelease, startConsulAtRest } from "./flipClient";
 
 async function main(): Promise<void> {
     const { values } = parseArgs({
@@ -25,10 +24,7 @@ async function main(): Promise<void> {
             idle: { type: "boolean", default: false },
         },
     });
-    const consul = await startFakeConsul({ instances: healthyInstances() });
-    for (const service of ["inventory", "orders"]) {
-        writeSplitter(consul, service, ALL_BLUE);
-    }
+    const consul = await startConsulAtRest();
     process.stdout.write(`CONSUL_HTTP_ADDR=http://${consul.address}\nCONSUL_HTTP_TOKEN=management-token\n`);
     const engine = new EngineDriver(consul, Date.now());
     engine.alarms = { "orders-5xx": "OK" };
