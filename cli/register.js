@@ -1,5 +1,6 @@
-// How every TypeScript entry point starts (`node -r ./cli/register.js <file>.ts`: the npm scripts,
-// mocha through .mocharc.json, the processes tests start): ts-node in transpile-only mode, with
+// How the project's own TypeScript entry points start (`node -r ./cli/register.js <file>.ts`: the
+// commands' npm scripts, mocha through .mocharc.json, the processes tests start; `pulumi up` runs
+// the program with Pulumi's own TypeScript support instead): ts-node in transpile-only mode, with
 // TypeScript's own output kept on disk. A process used to transpile every file it loads again,
 // about 25 ms a file, 1.5 to 2 s of a flip client's start; a file read back is the same text
 // TypeScript gave for the same source, file name, options and TypeScript version.
